@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs every test file through node:test + tsx. Node 20's --test does not expand
+# globs, so the shell lists the files. Pass file paths to run only those.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "$#" -gt 0 ]; then
+  files=("$@")
+else
+  mapfile -t files < <(find test -name '*.test.ts' | sort)
+fi
+exec node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" "${files[@]}"

@@ -1,4 +1,37 @@
+/**
+ * `remessa` command dispatcher. Each command lives in its own module, loaded
+ * only when called, and exports `run(argv): Promise<number>` (the exit code:
+ * 0 ok, 1 the input was refused, 2 usage error).
+ */
+type CommandModule = { run(argv: string[]): Promise<number> };
+
+const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  "check-name": {
+    summary: "verifica o nome de um arquivo de mailing",
+    load: () => import("./check-name.js"),
+  },
+  "build-name": {
+    summary: "monta um nome de arquivo de mailing válido",
+    load: () => import("./build-name.js"),
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([n, c]) => `  ${n.padEnd(14)} ${c.summary}`);
+  return `Uso: remessa <comando> [opções]\n\nComandos:\n${lines.join("\n")}\n\nUse "remessa <comando> --help" para as opções de cada comando.`;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  console.log("hello", argv);
-  return 0;
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`Comando desconhecido: "${name}".\n\n${usage()}`);
+    return 2;
+  }
+  const mod = await command.load();
+  return mod.run(rest);
 }

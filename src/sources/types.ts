@@ -1,0 +1,55 @@
+import type { Readable } from "node:stream";
+
+/**
+ * One interface for every place mailings arrive from (like rclone's backends).
+ * Paths are POSIX-style and relative to the source's configured root:
+ * "" or "." is the root, "BRAD/mailing_261126_1.csv" a file in a wallet folder.
+ */
+export interface SourceEntry {
+  name: string;
+  /** Path relative to the source root. */
+  path: string;
+  isFolder: boolean;
+  size: number;
+  /** Modification time when the server gives one. */
+  modifiedAt: Date | null;
+}
+
+export interface Source {
+  readonly protocol: SourceProtocol;
+  /** Entries directly in a folder (no recursion). */
+  list(folder: string): Promise<SourceEntry[]>;
+  /** The entry at path, or null when it does not exist. */
+  stat(path: string): Promise<SourceEntry | null>;
+  /** Reads a file as a byte stream. */
+  read(path: string): Promise<Readable>;
+  /**
+   * Moves a file into another folder (created when missing) without ever
+   * overwriting: on a clash the name gets -2, -3, ... before its extension.
+   * Returns the final path.
+   */
+  move(from: string, toFolder: string): Promise<string>;
+  /** Creates a folder (and its parents); no error if it exists. */
+  mkdir(folder: string): Promise<void>;
+  /** Writes a small file (a report) without overwriting; returns the final path. */
+  write(path: string, content: string | Uint8Array): Promise<string>;
+  close(): Promise<void>;
+}
+
+export type SourceProtocol = "local" | "ftp" | "ftps-explicit" | "ftps-implicit" | "sftp";
+
+export interface SourceConfig {
+  protocol: SourceProtocol;
+  host: string;
+  port: number | null;
+  user: string;
+  password: string;
+  /** Root folder on the server ("/" by default); for `local`, the directory. */
+  root: string;
+  /** Allow private / loopback / link-local hosts (tests, on-premises). */
+  allowPrivate: boolean;
+  /** Pinned SHA-256 fingerprint of the server certificate (FTPS) or host key (SFTP). */
+  tlsFingerprint: string | null;
+  /** Accept any certificate (self-signed) — explicit opt-in. */
+  tlsInsecure: boolean;
+}

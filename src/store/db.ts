@@ -1,0 +1,116 @@
+/**
+ * Opens the store: Kysely over better-sqlite3 (`sqlite:<path>`, the embedded
+ * default) or over pg (`postgres://…`). Both speak the same schema
+ * (schema.ts) and migrations (migrations.ts).
+ */
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import pg from "pg";
+import { migrateToLatest } from "./migrations.js";
+import type { Database } from "./schema.js";
+
+export type Dialect = "sqlite" | "postgres";
+
+export interface Store {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** For SQLite: the database file path (":memory:" for an in-memory base); null on PostgreSQL. */
+  sqlitePath: string | null;
+  /** The raw connection behind `db` on SQLite (for prepared-statement hot paths). */
+  sqlite: BetterSqlite3.Database | null;
+  /** The pool behind `db` on PostgreSQL (for COPY). */
+  pgPool: pg.Pool | null;
+  /** PostgreSQL schema the connection works in (from search_path), or null. */
+  pgSchema: string | null;
+  close(): Promise<void>;
+}
+
+/** Thrown for a DATABASE_URL remessa cannot use; the message is for the operator. */
+export class DatabaseUrlError extends Error {}
+
+/** Wait this long for another writer's lock before failing (SQLite). */
+const SQLITE_BUSY_TIMEOUT_MS = 30_000;
+
+export function sqlitePathFromUrl(url: string): string | null {
+  if (!url.startsWith("sqlite:")) return null;
+  let rest = url.slice("sqlite:".length);
+  if (rest.startsWith("//")) rest = rest.slice(2);
+  if (rest === ":memory:" || rest === "") return ":memory:";
+  return resolve(rest);
+}
+
+/** Opens a raw better-sqlite3 connection with remessa's settings (WAL, foreign keys, busy timeout). */
+export function openSqliteConnection(path: string): BetterSqlite3.Database {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const conn = new BetterSqlite3(path, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+  conn.pragma("journal_mode = WAL");
+  conn.pragma("synchronous = NORMAL");
+  conn.pragma("foreign_keys = ON");
+  conn.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  return conn;
+}
+
+/** int8 (ids, counts) as JS numbers: every value we store is far below 2^53. */
+const pgTypes = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    if (oid === 20 && format !== "binary") return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+export function newPgPool(url: string, max = 10): pg.Pool {
+  return new pg.Pool({ connectionString: url, max, types: pgTypes });
+}
+
+export async function openDatabase(url: string): Promise<Store> {
+  const sqlitePath = sqlitePathFromUrl(url);
+  if (sqlitePath) {
+    const conn = openSqliteConnection(sqlitePath);
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: conn }) });
+    return {
+      db,
+      dialect: "sqlite",
+      sqlitePath,
+      sqlite: conn,
+      pgPool: null,
+      pgSchema: null,
+      close: () => db.destroy(),
+    };
+  }
+  if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
+    const pool = newPgPool(url);
+    // An idle client's network error must not crash the process; the next query reports it.
+    pool.on("error", () => {});
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const { rows } = await sql<{
+      schema: string | null;
+    }>`select current_schema() as schema`.execute(db);
+    return {
+      db,
+      dialect: "postgres",
+      sqlitePath: null,
+      sqlite: null,
+      pgPool: pool,
+      pgSchema: rows[0]?.schema ?? null,
+      close: () => db.destroy(),
+    };
+  }
+  throw new DatabaseUrlError(
+    `DATABASE_URL inválida: use "sqlite:CAMINHO/remessa.db" ou "postgres://usuario@servidor:5432/banco".`,
+  );
+}
+
+/** Opens and migrates: what every command that uses the base calls. */
+export async function openMigrated(url: string): Promise<Store> {
+  const store = await openDatabase(url);
+  try {
+    const outcome = await migrateToLatest(store.db, store.dialect, store.pgSchema ?? undefined);
+    if (outcome.error) throw outcome.error;
+    return store;
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}

@@ -1,0 +1,33 @@
+/** Turns database failures into pt-BR operator messages (never echoing the URL: it may hold a password). */
+import { DatabaseUrlError } from "./db.js";
+
+export function describeDbError(error: unknown): string {
+  if (error instanceof DatabaseUrlError) return error.message;
+  const e = error as { code?: string; message?: string };
+  if (e?.code === "ECONNREFUSED") {
+    return "Não foi possível conectar ao PostgreSQL (conexão recusada). Verifique se o servidor está no ar e o endereço em DATABASE_URL.";
+  }
+  if (e?.code === "3D000") {
+    return "O banco indicado em DATABASE_URL não existe. Crie-o (createdb) ou corrija o nome.";
+  }
+  if (e?.code === "28P01" || e?.code === "28000") {
+    return "O PostgreSQL recusou o usuário ou a senha de DATABASE_URL. Corrija as credenciais.";
+  }
+  if (e?.code === "SQLITE_CANTOPEN") {
+    return "Não foi possível abrir o arquivo SQLite. Verifique o caminho em DATABASE_URL e as permissões da pasta de dados.";
+  }
+  if (e?.code === "SQLITE_BUSY") {
+    return "O banco SQLite está ocupado por outro processo. Tente novamente em instantes.";
+  }
+  return `Erro no banco de dados: ${e?.message ?? String(error)}`;
+}
+
+/** Unique-constraint violation on either database. */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string };
+  return (
+    e?.code === "23505" ||
+    e?.code === "SQLITE_CONSTRAINT_UNIQUE" ||
+    e?.code === "SQLITE_CONSTRAINT_PRIMARYKEY"
+  );
+}

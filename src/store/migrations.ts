@@ -1,0 +1,582 @@
+/**
+ * The one migration set for both databases. Migrations are code (not files on
+ * disk) so the CLI works from any directory and from a build; the few dialect
+ * differences (id columns, integer widths) go through the helpers below.
+ * Never edit a released migration: add a new one at the end of the list.
+ */
+import {
+  type ColumnDefinitionBuilder,
+  type CreateTableBuilder,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  Migrator,
+  sql,
+} from "kysely";
+import type { Dialect } from "./db.js";
+
+// biome-ignore lint/suspicious/noExplicitAny: migrations run against the untyped schema of their time.
+type AnyDb = Kysely<any>;
+// biome-ignore lint/suspicious/noExplicitAny: migrations build tables whose columns are not typed yet.
+type Table = CreateTableBuilder<any, any>;
+
+/** Column helpers that hide the dialect's spelling. */
+function columns(dialect: Dialect) {
+  const pg = dialect === "postgres";
+  const bigint = pg ? "bigint" : "integer";
+  return {
+    /** Auto-assigned integer primary key. */
+    id: (t: Table): Table =>
+      pg
+        ? t.addColumn("id", "bigserial", (c) => c.primaryKey())
+        : t.addColumn("id", "integer", (c) => c.primaryKey()),
+    /** A reference to another table's id (or a large count). */
+    big: bigint as "bigint",
+    real: (pg ? "double precision" : "real") as "real",
+  };
+}
+
+const notNull = (c: ColumnDefinitionBuilder) => c.notNull();
+
+function initial(dialect: Dialect): Migration {
+  const { id, big, real } = columns(dialect);
+  return {
+    async up(db: AnyDb) {
+      const tenantRef = (t: Table): Table =>
+        t.addColumn("tenant_id", big, (c) =>
+          c.notNull().references("tenants.id").onDelete("cascade"),
+        );
+      // High-volume tables carry tenant_id without a foreign key: the row's
+      // parent (person, mailing, campaign) already belongs to the tenant, and
+      // a per-row check would slow the bulk import for no extra safety.
+      const tenantCol = (t: Table): Table => t.addColumn("tenant_id", big, notNull);
+
+      await db.schema
+        .createTable("tenants")
+        .$call(id)
+        .addColumn("name", "text", notNull)
+        .addColumn("time_zone", "text", (c) => c.notNull().defaultTo("America/Sao_Paulo"))
+        .addColumn("reject_ratio", real, (c) => c.notNull().defaultTo(0.5))
+        .addColumn("locale", "text", (c) => c.notNull().defaultTo("pt-BR"))
+        .addColumn("created_at", "text", notNull)
+        .execute();
+
+      await db.schema
+        .createTable("wallets")
+        .$call(id)
+        .$call(tenantRef)
+        .addColumn("code", "text", notNull)
+        .addColumn("name", "text", notNull)
+        .addColumn("created_at", "text", notNull)
+        .addUniqueConstraint("wallets_tenant_code", ["tenant_id", "code"])
+        .execute();
+
+      await db.schema
+        .createTable("persons")
+        .$call(id)
+        .$call(tenantCol)
+        .addColumn("key_kind", "text", notNull)
+        .addColumn("key", "text", notNull)
+        .addColumn("cod_cliente", "text")
+        .addColumn("document", "text")
+        .addColumn("name", "text")
+        .addColumn("fields_json", "text", (c) => c.notNull().defaultTo("{}"))
+        .addColumn("created_mailing_id", big)
+        .addColumn("created_at", "text", notNull)
+        .addColumn("updated_at", "text", notNull)
+        .addUniqueConstraint("persons_tenant_key", ["tenant_id", "key_kind", "key"])
+        .execute();
+
+      await db.schema
+        .createTable("person_channels")
+        .$call(id)
+        .$call(tenantCol)
+        .addColumn("person_id", big, (c) =>
+          c.notNull().references("persons.id").onDelete("cascade"),
+        )
+        .addColumn("kind", "text", notNull)
+        .addColumn("value", "text", notNull)
+        .addColumn("created_at", "text", notNull)
+        .addUniqueConstraint("person_channels_person_value", ["person_id", "value"])
+        .execute();
+      await db.schema
+        .createIndex("person_channels_tenant_value")
+        .on("person_channels")
+        .columns(["tenant_id", "value"])
+        .execute();
+
+      await db.schema
+        .createTable("wallet_members")
+        .$call(tenantCol)
+        .addColumn("wallet_id", big, (c) =>
+          c.notNull().references("wallets.id").onDelete("cascade"),
+        )
+        .addColumn("person_id", big, (c) =>
+          c.notNull().references("persons.id").onDelete("cascade"),
+        )
+        .addColumn("mailing_id", big)
+        .addColumn("joined_at", "text", notNull)
+        .addPrimaryKeyConstraint("wallet_members_pk", ["wallet_id", "person_id"])
+        .execute();
+      await db.schema
+        .createIndex("wallet_members_person")
+        .on("wallet_members")
+        .column("person_id")
+        .execute();
+
+      await db.schema
+        .createTable("person_tags")
+        .$call(tenantCol)
+        .addColumn("person_id", big, (c) =>
+          c.notNull().references("persons.id").onDelete("cascade"),
+        )
+        .addColumn("tag", "text", notNull)
+        .addColumn("created_at", "text", notNull)
+        .addPrimaryKeyConstraint("person_tags_pk", ["person_id", "tag"])
+        .execute();
+
+      await db.schema
+        .createTable("restrictions")
+        .$call(id)
+        .$call(tenantRef)
+        .addColumn("wallet_id", big, (c) =>
+          c.notNull().references("wallets.id").onDelete("cascade"),
+        )
+        .addColumn("channel_kind", "text", notNull)
+        .addColumn("value", "text", notNull)
+        .addColumn("reason", "text")
+        .addColumn("created_at", "text", notNull)
+        .addUniqueConstraint("restrictions_unique", [
+          "tenant_id",
+          "wallet_id",
+          "channel_kind",
+          "value",
+        ])
+        .execute();
+
+      await db.schema
+        .createTable("file_sources")
+        .$call(id)
+        .$call(tenantRef)
+        .addColumn("name", "text", notNull)
+        .addColumn("protocol", "text", notNull)
+        .addColumn("host", "text", notNull)
+        .addColumn("port", "integer")
+        .addColumn("username", "text", notNull)
+        .addColumn("password_enc", "text", notNull)
+        .addColumn("root", "text", (c) => c.notNull().defaultTo("/"))
+        .addColumn("interval_seconds", "integer", (c) => c.notNull().defaultTo(30))
+        .addColumn("stability_seconds", "integer", (c) => c.notNull().defaultTo(10))
+        .addColumn("allow_private", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("tls_fingerprint", "text")
+        .addColumn("tls_insecure", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("enabled", "integer", (c) => c.notNull().defaultTo(1))
+        .addColumn("last_error", "text")
+        .addColumn("last_error_at", "text")
+        .addColumn("failure_count", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("next_poll_at", "text")
+        .addColumn("last_poll_at", "text")
+        .addColumn("last_success_at", "text")
+        .addColumn("lease_owner", "text")
+        .addColumn("lease_expires_at", "text")
+        .addColumn("created_at", "text", notNull)
+        .addColumn("updated_at", "text", notNull)
+        .addUniqueConstraint("file_sources_tenant_name", ["tenant_id", "name"])
+        .execute();
+      await db.schema
+        .createIndex("file_sources_next_poll")
+        .on("file_sources")
+        .columns(["enabled", "next_poll_at"])
+        .execute();
+
+      await db.schema
+        .createTable("mailings")
+        .$call(id)
+        .$call(tenantRef)
+        .addColumn("source_id", big, (c) => c.references("file_sources.id").onDelete("set null"))
+        .addColumn("folder", "text")
+        .addColumn("file_name", "text", notNull)
+        .addColumn("path", "text", notNull)
+        .addColumn("first_seen_at", "text", notNull)
+        .addColumn("seen_date", "text", notNull)
+        .addColumn("size_seen", big)
+        .addColumn("modified_at_seen", "text")
+        .addColumn("date", "text")
+        .addColumn("sequence", "integer")
+        .addColumn("description", "text")
+        .addColumn("wallet_id", big, (c) => c.references("wallets.id").onDelete("set null"))
+        .addColumn("parsed_json", "text")
+        .addColumn("sha256", "text")
+        .addColumn("bytes", big)
+        .addColumn("rows", big)
+        .addColumn("persons", big)
+        .addColumn("inserted", big)
+        .addColumn("updated", big)
+        .addColumn("rejected", big)
+        .addColumn("rejected_json", "text")
+        .addColumn("state", "text", notNull)
+        .addColumn("outcome", "text")
+        .addColumn("lease_owner", "text")
+        .addColumn("lease_expires_at", "text")
+        .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("timings_json", "text")
+        .addColumn("errors_json", "text")
+        .addColumn("stored_path", "text")
+        .addColumn("moved_to", "text")
+        .addColumn("reports_json", "text")
+        .addColumn("created_at", "text", notNull)
+        .addColumn("updated_at", "text", notNull)
+        .execute();
+      // SPEC §3: at most one accepted file per tenant per date per sequence;
+      // discarded files do not consume their sequence.
+      await db.schema
+        .createIndex("mailings_accepted_sequence")
+        .on("mailings")
+        .columns(["tenant_id", "date", "sequence"])
+        .unique()
+        .where(sql.ref("outcome"), "=", "accepted")
+        .execute();
+      await db.schema
+        .createIndex("mailings_tenant_state")
+        .on("mailings")
+        .columns(["tenant_id", "state"])
+        .execute();
+      await db.schema
+        .createIndex("mailings_source_path")
+        .on("mailings")
+        .columns(["source_id", "path"])
+        .execute();
+
+      await db.schema
+        .createTable("mailing_persons")
+        .$call(tenantCol)
+        .addColumn("mailing_id", big, (c) =>
+          c.notNull().references("mailings.id").onDelete("cascade"),
+        )
+        .addColumn("person_id", big, (c) =>
+          c.notNull().references("persons.id").onDelete("cascade"),
+        )
+        .addColumn("first_line", big, notNull)
+        .addColumn("message", "text")
+        .addColumn("channels_json", "text", (c) => c.notNull().defaultTo("[]"))
+        .addPrimaryKeyConstraint("mailing_persons_pk", ["mailing_id", "person_id"])
+        .execute();
+
+      await db.schema
+        .createTable("mailing_rejections")
+        .$call(id)
+        .$call(tenantCol)
+        .addColumn("mailing_id", big, (c) =>
+          c.notNull().references("mailings.id").onDelete("cascade"),
+        )
+        .addColumn("line", big, notNull)
+        .addColumn("code", "text", notNull)
+        .addColumn("message", "text", notNull)
+        .addColumn("raw", "text", notNull)
+        .execute();
+      await db.schema
+        .createIndex("mailing_rejections_mailing")
+        .on("mailing_rejections")
+        .columns(["mailing_id", "line"])
+        .execute();
+
+      await db.schema
+        .createTable("senders")
+        .$call(id)
+        .$call(tenantRef)
+        .addColumn("kind", "text", notNull)
+        .addColumn("mode", "text", notNull)
+        .addColumn("name", "text", notNull)
+        .addColumn("number", "text", notNull)
+        .addColumn("phone_number_id", "text")
+        .addColumn("token_enc", "text")
+        .addColumn("wallet_id", big, (c) => c.references("wallets.id").onDelete("set null"))
+        .addColumn("settings_json", "text")
+        .addColumn("rate_per_second", real)
+        .addColumn("enabled", "integer", (c) => c.notNull().defaultTo(1))
+        .addColumn("created_at", "text", notNull)
+        .addColumn("updated_at", "text", notNull)
+        .addUniqueConstraint("senders_tenant_number", ["tenant_id", "kind", "number"])
+        .execute();
+
+      await db.schema
+        .createTable("templates")
+        .$call(id)
+        .$call(tenantRef)
+        .addColumn("name", "text", notNull)
+        .addColumn("language", "text", (c) => c.notNull().defaultTo("pt_BR"))
+        .addColumn("wallet_id", big, (c) => c.references("wallets.id").onDelete("set null"))
+        .addColumn("is_default", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("params_json", "text", (c) => c.notNull().defaultTo("[]"))
+        .addColumn("body", "text")
+        .addColumn("created_at", "text", notNull)
+        .addColumn("updated_at", "text", notNull)
+        .execute();
+      await db.schema
+        .createIndex("templates_tenant_name")
+        .on("templates")
+        .columns(["tenant_id", "name"])
+        .execute();
+
+      await db.schema
+        .createTable("email_accounts")
+        .$call(id)
+        .$call(tenantRef)
+        .addColumn("address", "text", notNull)
+        .addColumn("display_name", "text")
+        .addColumn("host", "text", notNull)
+        .addColumn("port", "integer", notNull)
+        .addColumn("security", "text", (c) => c.notNull().defaultTo("starttls"))
+        .addColumn("username", "text")
+        .addColumn("password_enc", "text")
+        .addColumn("wallet_id", big, (c) => c.references("wallets.id").onDelete("set null"))
+        .addColumn("active", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("is_platform_default", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("rate_per_second", real)
+        .addColumn("created_at", "text", notNull)
+        .addColumn("updated_at", "text", notNull)
+        .addUniqueConstraint("email_accounts_tenant_address", ["tenant_id", "address"])
+        .execute();
+
+      await db.schema
+        .createTable("campaigns")
+        .$call(id)
+        .$call(tenantRef)
+        .addColumn("mailing_id", big, (c) => c.references("mailings.id").onDelete("set null"))
+        .addColumn("wallet_id", big, (c) => c.references("wallets.id").onDelete("set null"))
+        .addColumn("channel", "text", notNull)
+        .addColumn("mode", "text")
+        .addColumn("sender_id", big, (c) => c.references("senders.id").onDelete("set null"))
+        .addColumn("template_id", big, (c) => c.references("templates.id").onDelete("set null"))
+        .addColumn("email_account_id", big, (c) =>
+          c.references("email_accounts.id").onDelete("set null"),
+        )
+        .addColumn("subject", "text")
+        .addColumn("name", "text", notNull)
+        .addColumn("start_at", "text", notNull)
+        .addColumn("deadline_at", "text")
+        .addColumn("split_percent", "integer")
+        .addColumn("split_every_minutes", "integer")
+        .addColumn("exclude_recent_hours", "integer")
+        .addColumn("state", "text", notNull)
+        .addColumn("audience", big, (c) => c.notNull().defaultTo(0))
+        .addColumn("created_at", "text", notNull)
+        .addColumn("updated_at", "text", notNull)
+        .execute();
+      await db.schema
+        .createIndex("campaigns_tenant_state")
+        .on("campaigns")
+        .columns(["tenant_id", "state"])
+        .execute();
+
+      await db.schema
+        .createTable("waves")
+        .$call(id)
+        .$call(tenantCol)
+        .addColumn("campaign_id", big, (c) =>
+          c.notNull().references("campaigns.id").onDelete("cascade"),
+        )
+        .addColumn("number", "integer", notNull)
+        .addColumn("start_at", "text", notNull)
+        .addColumn("size", big, notNull)
+        .addColumn("state", "text", notNull)
+        .addColumn("created_at", "text", notNull)
+        .addUniqueConstraint("waves_campaign_number", ["campaign_id", "number"])
+        .execute();
+
+      await db.schema
+        .createTable("messages")
+        .$call(id)
+        .$call(tenantCol)
+        .addColumn("campaign_id", big, (c) =>
+          c.notNull().references("campaigns.id").onDelete("cascade"),
+        )
+        .addColumn("wave_id", big, (c) => c.references("waves.id").onDelete("set null"))
+        .addColumn("person_id", big, (c) =>
+          c.notNull().references("persons.id").onDelete("cascade"),
+        )
+        .addColumn("channel_kind", "text", notNull)
+        .addColumn("address", "text", notNull)
+        .addColumn("body", "text")
+        .addColumn("state", "text", notNull)
+        .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("provider_id", "text")
+        .addColumn("error", "text")
+        .addColumn("skip_reason", "text")
+        .addColumn("lease_owner", "text")
+        .addColumn("lease_expires_at", "text")
+        .addColumn("next_attempt_at", "text")
+        .addColumn("created_at", "text", notNull)
+        .addColumn("updated_at", "text", notNull)
+        .addColumn("sending_at", "text")
+        .addColumn("sent_at", "text")
+        .addColumn("delivered_at", "text")
+        .addColumn("read_at", "text")
+        .addColumn("failed_at", "text")
+        .addColumn("skipped_at", "text")
+        .addColumn("expired_at", "text")
+        .addUniqueConstraint("messages_campaign_person", ["campaign_id", "person_id"])
+        .execute();
+      await db.schema
+        .createIndex("messages_due")
+        .on("messages")
+        .columns(["campaign_id", "state", "next_attempt_at"])
+        .execute();
+      await db.schema
+        .createIndex("messages_provider")
+        .on("messages")
+        .columns(["tenant_id", "provider_id"])
+        .execute();
+
+      await db.schema
+        .createTable("inbound_interactions")
+        .$call(id)
+        .$call(tenantRef)
+        .addColumn("channel", "text", notNull)
+        .addColumn("address", "text", notNull)
+        .addColumn("person_id", big, (c) => c.references("persons.id").onDelete("set null"))
+        .addColumn("sender_id", big, (c) => c.references("senders.id").onDelete("set null"))
+        .addColumn("provider_id", "text")
+        .addColumn("body", "text")
+        .addColumn("received_at", "text", notNull)
+        .addUniqueConstraint("inbound_provider", ["tenant_id", "channel", "provider_id"])
+        .execute();
+      await db.schema
+        .createIndex("inbound_address_time")
+        .on("inbound_interactions")
+        .columns(["tenant_id", "address", "received_at"])
+        .execute();
+
+      await db.schema
+        .createTable("delivery_events")
+        .$call(id)
+        .$call(tenantRef)
+        .addColumn("provider_id", "text", notNull)
+        .addColumn("status", "text", notNull)
+        .addColumn("message_id", big, (c) => c.references("messages.id").onDelete("set null"))
+        .addColumn("received_at", "text", notNull)
+        .addUniqueConstraint("delivery_events_unique", ["tenant_id", "provider_id", "status"])
+        .execute();
+
+      await db.schema
+        .createTable("outbox")
+        .$call(id)
+        .$call(tenantRef)
+        .addColumn("message_id", big, (c) => c.references("messages.id").onDelete("set null"))
+        .addColumn("channel", "text", notNull)
+        .addColumn("address", "text", notNull)
+        .addColumn("payload_json", "text", notNull)
+        .addColumn("created_at", "text", notNull)
+        .execute();
+      await db.schema
+        .createIndex("outbox_tenant_time")
+        .on("outbox")
+        .columns(["tenant_id", "created_at"])
+        .execute();
+
+      await db.schema
+        .createTable("api_keys")
+        .$call(id)
+        .$call(tenantRef)
+        .addColumn("name", "text", notNull)
+        .addColumn("prefix", "text", notNull)
+        .addColumn("key_hash", "text", (c) => c.notNull().unique())
+        .addColumn("created_at", "text", notNull)
+        .addColumn("last_used_at", "text")
+        .addColumn("revoked_at", "text")
+        .execute();
+
+      await db.schema
+        .createTable("audit_events")
+        .$call(id)
+        .$call(tenantRef)
+        .addColumn("at", "text", notNull)
+        .addColumn("actor", "text", notNull)
+        .addColumn("action", "text", notNull)
+        .addColumn("subject", "text")
+        .addColumn("details_json", "text")
+        .execute();
+      await db.schema
+        .createIndex("audit_events_tenant_time")
+        .on("audit_events")
+        .columns(["tenant_id", "at"])
+        .execute();
+
+      // The embedded default has one tenant; it always exists with id 1.
+      await db
+        .insertInto("tenants")
+        .values({
+          id: 1,
+          name: "padrão",
+          time_zone: "America/Sao_Paulo",
+          reject_ratio: 0.5,
+          locale: "pt-BR",
+          created_at: new Date().toISOString(),
+        })
+        .execute();
+      if (dialect === "postgres") {
+        await sql`select setval(pg_get_serial_sequence('tenants', 'id'), (select max(id) from tenants))`.execute(
+          db,
+        );
+      }
+    },
+    async down(db: AnyDb) {
+      const tables = [
+        "audit_events",
+        "api_keys",
+        "outbox",
+        "delivery_events",
+        "inbound_interactions",
+        "messages",
+        "waves",
+        "campaigns",
+        "email_accounts",
+        "templates",
+        "senders",
+        "mailing_rejections",
+        "mailing_persons",
+        "mailings",
+        "file_sources",
+        "restrictions",
+        "person_tags",
+        "wallet_members",
+        "person_channels",
+        "persons",
+        "wallets",
+        "tenants",
+      ];
+      for (const t of tables) await db.schema.dropTable(t).ifExists().execute();
+    },
+  };
+}
+
+/** Ordered by name; append new ones with a larger prefix. */
+export function migrationsFor(dialect: Dialect): Record<string, Migration> {
+  return {
+    "0001_initial": initial(dialect),
+  };
+}
+
+export interface MigrationOutcome {
+  applied: string[];
+  error: unknown;
+}
+
+/** Brings the schema up to date. Safe to call at every start-up and concurrently (Kysely locks). */
+export async function migrateToLatest(
+  db: AnyDb,
+  dialect: Dialect,
+  schema?: string,
+): Promise<MigrationOutcome> {
+  const provider: MigrationProvider = { getMigrations: async () => migrationsFor(dialect) };
+  const migrator = new Migrator({
+    db,
+    provider,
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  return {
+    applied: (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName),
+    error: error ?? null,
+  };
+}

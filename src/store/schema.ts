@@ -1,0 +1,440 @@
+/**
+ * Table types for Kysely. The same shapes on SQLite and PostgreSQL, so one
+ * code path serves both:
+ * - ids are integers (PostgreSQL int8 is parsed to a JS number; ids stay far below 2^53);
+ * - timestamps are ISO-8601 UTC strings (`new Date().toISOString()`), which sort as text;
+ * - booleans are integers 0/1;
+ * - JSON documents are text columns whose names end in `_json`.
+ * Every table carries `tenant_id` (for `tenants` it is the `id`).
+ */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+
+/** Assigned by the database on insert; never updated. */
+type Id = Generated<number>;
+
+export interface TenantTable {
+  id: Id;
+  name: string;
+  time_zone: Generated<string>;
+  /** Maximum share of rejected rows before the whole file is discarded, 0–1. */
+  reject_ratio: Generated<number>;
+  /** Language of operator-facing texts: "pt-BR" (default) or "en". */
+  locale: Generated<string>;
+  created_at: string;
+}
+
+export interface WalletTable {
+  id: Id;
+  tenant_id: number;
+  code: string;
+  name: string;
+  created_at: string;
+}
+
+export type PersonKeyKindColumn = "codcliente" | "cpfcnpj" | "channel";
+
+export interface PersonTable {
+  id: Id;
+  tenant_id: number;
+  key_kind: PersonKeyKindColumn;
+  key: string;
+  cod_cliente: string | null;
+  document: string | null;
+  name: string | null;
+  /** CORINGA1..5, PRIORIDADE and extra columns; later non-empty values overwrite. */
+  fields_json: Generated<string>;
+  /** The mailing that created this person (tells inserted from updated). */
+  created_mailing_id: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PersonChannelTable {
+  id: Id;
+  tenant_id: number;
+  person_id: number;
+  /** mobile | landline | unknown | email */
+  kind: string;
+  value: string;
+  created_at: string;
+}
+
+export interface WalletMemberTable {
+  tenant_id: number;
+  wallet_id: number;
+  person_id: number;
+  /** Last mailing that put the person in this wallet. */
+  mailing_id: number | null;
+  joined_at: string;
+}
+
+export interface PersonTagTable {
+  tenant_id: number;
+  person_id: number;
+  tag: string;
+  created_at: string;
+}
+
+/** Opt-out list: per wallet and channel kind ("phone" covers mobile/landline, or "email"). */
+export interface RestrictionTable {
+  id: Id;
+  tenant_id: number;
+  wallet_id: number;
+  channel_kind: string;
+  value: string;
+  reason: string | null;
+  created_at: string;
+}
+
+export interface FileSourceTable {
+  id: Id;
+  tenant_id: number;
+  name: string;
+  protocol: string;
+  host: string;
+  port: number | null;
+  username: string;
+  /** AES-256-GCM envelope from secrets.ts; never the clear password. */
+  password_enc: string;
+  root: Generated<string>;
+  interval_seconds: Generated<number>;
+  stability_seconds: Generated<number>;
+  allow_private: Generated<number>;
+  tls_fingerprint: string | null;
+  tls_insecure: Generated<number>;
+  enabled: Generated<number>;
+  last_error: string | null;
+  last_error_at: string | null;
+  /** Consecutive failures, for back-off. */
+  failure_count: Generated<number>;
+  next_poll_at: string | null;
+  last_poll_at: string | null;
+  last_success_at: string | null;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Per-file state machine (SPEC §2): every file ends moved and reported exactly once. */
+export type MailingState =
+  | "seen"
+  | "stable"
+  | "claimed"
+  | "downloaded"
+  | "checked"
+  | "imported"
+  | "moved"
+  | "reported"
+  | "vanished";
+
+/** Accepted files consume their date+sequence (unique index); discarded ones don't. */
+export type MailingOutcome = "accepted" | "discarded";
+
+export interface MailingTable {
+  id: Id;
+  tenant_id: number;
+  source_id: number | null;
+  /** Wallet folder the file was found in, or null for the root. */
+  folder: string | null;
+  file_name: string;
+  /** Path relative to the source root (or the local path for `remessa import`). */
+  path: string;
+  first_seen_at: string;
+  /** Tenant-local date (YYYY-MM-DD) when first seen: the "today" of the name check. */
+  seen_date: string;
+  size_seen: number | null;
+  modified_at_seen: string | null;
+  /** From the parsed name; null when the name could not be read. */
+  date: string | null;
+  sequence: number | null;
+  description: string | null;
+  wallet_id: number | null;
+  /** The parsed `Mailing` (all flags) as JSON, or null. */
+  parsed_json: string | null;
+  sha256: string | null;
+  bytes: number | null;
+  rows: number | null;
+  persons: number | null;
+  inserted: number | null;
+  updated: number | null;
+  rejected: number | null;
+  /** Rejected rows by code: {"TELEFONE_INVALIDO": 3}. */
+  rejected_json: string | null;
+  state: MailingState;
+  outcome: MailingOutcome | null;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  attempts: Generated<number>;
+  /** Durations by phase in seconds: {"download": 1.2, "import": 8.1}. */
+  timings_json: string | null;
+  /** Name and content errors: [{code, message, param?}]. */
+  errors_json: string | null;
+  /** Where the stored copy of the original bytes is (data dir), if kept. */
+  stored_path: string | null;
+  moved_to: string | null;
+  /** Report files written beside the moved file: ["…resultado.txt", …]. */
+  reports_json: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** People of one mailing, with this file's message and contacts in file order. */
+export interface MailingPersonTable {
+  tenant_id: number;
+  mailing_id: number;
+  person_id: number;
+  first_line: number;
+  /** MENSAGEM of the person's first row that had one in this file. */
+  message: string | null;
+  /** [{kind, value, line}] in file order. */
+  channels_json: Generated<string>;
+}
+
+export interface MailingRejectionTable {
+  id: Id;
+  tenant_id: number;
+  mailing_id: number;
+  line: number;
+  code: string;
+  message: string;
+  raw: string;
+}
+
+export interface CampaignTable {
+  id: Id;
+  tenant_id: number;
+  mailing_id: number | null;
+  wallet_id: number | null;
+  /** sms | whatsapp | email */
+  channel: string;
+  /** sms: long|short; whatsapp: exclusivo|compartilhado|prospect; email: null */
+  mode: string | null;
+  sender_id: number | null;
+  template_id: number | null;
+  email_account_id: number | null;
+  subject: string | null;
+  name: string;
+  start_at: string;
+  deadline_at: string | null;
+  split_percent: number | null;
+  split_every_minutes: number | null;
+  exclude_recent_hours: number | null;
+  /** scheduled | running | paused | cancelled | finished | expired */
+  state: string;
+  audience: Generated<number>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WaveTable {
+  id: Id;
+  tenant_id: number;
+  campaign_id: number;
+  number: number;
+  start_at: string;
+  size: number;
+  /** scheduled | running | done | cancelled */
+  state: string;
+  created_at: string;
+}
+
+export type MessageState =
+  | "pending"
+  | "sending"
+  | "sent"
+  | "delivered"
+  | "read"
+  | "failed"
+  | "skipped"
+  | "expired";
+
+export interface MessageTable {
+  id: Id;
+  tenant_id: number;
+  campaign_id: number;
+  wave_id: number | null;
+  person_id: number;
+  /** mobile | email */
+  channel_kind: string;
+  address: string;
+  body: string | null;
+  state: MessageState;
+  attempts: Generated<number>;
+  provider_id: string | null;
+  error: string | null;
+  skip_reason: string | null;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  next_attempt_at: string | null;
+  created_at: string;
+  updated_at: string;
+  sending_at: string | null;
+  sent_at: string | null;
+  delivered_at: string | null;
+  read_at: string | null;
+  failed_at: string | null;
+  skipped_at: string | null;
+  expired_at: string | null;
+}
+
+/** Receptive contacts (WhatsApp inbound, SMS MO, …) used by `_x`. */
+export interface InboundInteractionTable {
+  id: Id;
+  tenant_id: number;
+  /** whatsapp | sms | email */
+  channel: string;
+  address: string;
+  person_id: number | null;
+  sender_id: number | null;
+  /** Provider's id, for de-duplication of webhook deliveries. */
+  provider_id: string | null;
+  body: string | null;
+  received_at: string;
+}
+
+/** Per-message status webhooks already applied (de-duplication). */
+export interface DeliveryEventTable {
+  id: Id;
+  tenant_id: number;
+  provider_id: string;
+  status: string;
+  message_id: number | null;
+  received_at: string;
+}
+
+export interface SenderTable {
+  id: Id;
+  tenant_id: number;
+  /** whatsapp | sms */
+  kind: string;
+  /** whatsapp: exclusivo | compartilhado | prospect; sms: long | short */
+  mode: string;
+  name: string;
+  /** Phone number (digits) or SMS route name. */
+  number: string;
+  /** WhatsApp Cloud API phone-number id. */
+  phone_number_id: string | null;
+  token_enc: string | null;
+  /** Exclusive numbers and routes may belong to one wallet. */
+  wallet_id: number | null;
+  /** SMPP / HTTP connection settings (non-secret), JSON. */
+  settings_json: string | null;
+  rate_per_second: number | null;
+  enabled: Generated<number>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TemplateTable {
+  id: Id;
+  tenant_id: number;
+  name: string;
+  language: Generated<string>;
+  wallet_id: number | null;
+  /** The wallet's default template (used without `_nt`). */
+  is_default: Generated<number>;
+  /** Parameter mapping to mailing columns: ["NOME_CLIENTE", "CORINGA1"]. */
+  params_json: Generated<string>;
+  body: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EmailAccountTable {
+  id: Id;
+  tenant_id: number;
+  address: string;
+  display_name: string | null;
+  host: string;
+  port: number;
+  /** starttls | tls | none */
+  security: Generated<string>;
+  username: string | null;
+  password_enc: string | null;
+  wallet_id: number | null;
+  /** The wallet's active account (used without `_ce`). */
+  active: Generated<number>;
+  /** The platform default account (fallback). */
+  is_platform_default: Generated<number>;
+  rate_per_second: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Messages the embedded default "sends": stored and shown, no external account. */
+export interface OutboxTable {
+  id: Id;
+  tenant_id: number;
+  message_id: number | null;
+  channel: string;
+  address: string;
+  payload_json: string;
+  created_at: string;
+}
+
+export interface ApiKeyTable {
+  id: Id;
+  tenant_id: number;
+  name: string;
+  /** First characters of the key, shown to tell keys apart. */
+  prefix: string;
+  /** SHA-256 of the whole key, hex; the key itself is never stored. */
+  key_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface AuditEventTable {
+  id: Id;
+  tenant_id: number;
+  at: string;
+  /** "cli", "api:<key prefix>", "poller:<host>", … */
+  actor: string;
+  action: string;
+  subject: string | null;
+  details_json: string | null;
+}
+
+export interface Database {
+  tenants: TenantTable;
+  wallets: WalletTable;
+  persons: PersonTable;
+  person_channels: PersonChannelTable;
+  wallet_members: WalletMemberTable;
+  person_tags: PersonTagTable;
+  restrictions: RestrictionTable;
+  file_sources: FileSourceTable;
+  mailings: MailingTable;
+  mailing_persons: MailingPersonTable;
+  mailing_rejections: MailingRejectionTable;
+  campaigns: CampaignTable;
+  waves: WaveTable;
+  messages: MessageTable;
+  inbound_interactions: InboundInteractionTable;
+  delivery_events: DeliveryEventTable;
+  senders: SenderTable;
+  templates: TemplateTable;
+  email_accounts: EmailAccountTable;
+  outbox: OutboxTable;
+  api_keys: ApiKeyTable;
+  audit_events: AuditEventTable;
+}
+
+export type Tenant = Selectable<TenantTable>;
+export type Wallet = Selectable<WalletTable>;
+export type Person = Selectable<PersonTable>;
+export type FileSourceRow = Selectable<FileSourceTable>;
+export type MailingRow = Selectable<MailingTable>;
+export type NewMailing = Insertable<MailingTable>;
+export type MailingUpdate = Updateable<MailingTable>;
+export type CampaignRow = Selectable<CampaignTable>;
+export type MessageRow = Selectable<MessageTable>;
+
+/** Kept for callers that want to declare computed columns. */
+export type ReadOnly<T> = ColumnType<T, never, never>;
+
+export function nowIso(): string {
+  return new Date().toISOString();
+}

@@ -6,6 +6,10 @@
 type CommandModule = { run(argv: string[]): Promise<number> };
 
 const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  migrate: {
+    summary: "cria ou atualiza as tabelas do banco de dados",
+    load: () => import("./migrate.js"),
+  },
   "check-name": {
     summary: "verifica o nome de um arquivo de mailing",
     load: () => import("./check-name.js"),

@@ -38,6 +38,9 @@ const SCIENTIFIC = invalid(
 const FOREIGN = invalid(
   "Telefone com código de país diferente de +55: só são aceitos números do Brasil",
 );
+const INTERNATIONAL = invalid(
+  "Telefone começando com 00 (discagem internacional): informe só DDD + número de um telefone do Brasil",
+);
 const PLUS55_NO_DDD = invalid(`Telefone com +55 mas sem DDD: ${EXPECTED}`);
 const ZERO_DDD = invalid(
   "Telefone começa com 0 mas não segue 0 + DDD + número nem 0 + operadora + DDD + número",
@@ -104,12 +107,14 @@ function explainCut(raw: string, stop: number): PhoneError | null {
  * Reduces a phone to DDD + number (digits only) and classifies it.
  *
  * Decisions beyond SPEC §5:
+ * - "0xx" (the usual written form of "0 + any carrier") counts as the trunk 0.
  * - Text before the first digit ("Tel: ", "cel ") is ignored; a letter or `#`
  *   after the digits ends the number, so "3456-7890 ramal 12" drops the
  *   extension instead of gluing its digits on.
  * - A `+` before the digits makes the country code explicit: anything but +55
  *   is rejected, and +55 is removed whatever the length (so "+55 98765-4321"
  *   is a number without DDD, while "55 98765-4321" is DDD 55).
+ * - "00" starts an international call, never a trunk 0 + carrier.
  * - A DDD starting with 0 is never valid, even without sanitizing.
  * - With `sanitize`, numbers the numbering plan cannot hold (9 digits not
  *   starting with 9, 8 digits starting with 0 or 1) are rejected instead of
@@ -134,6 +139,14 @@ export function normalizePhone(raw: string, sanitize: boolean): PhoneResult {
     separators = true;
     if (digits === 0) {
       if (c === 43) plus = true;
+    } else if (
+      digits === 1 &&
+      accumulated === 0 &&
+      (c === 120 || c === 88) &&
+      (raw.charCodeAt(i + 1) | 32) === 120
+    ) {
+      // "(0xx11) 3456-7890": "xx" stands for the carrier code, so this is 0 + DDD.
+      i++;
     } else if (isLetterOrHash(c)) {
       stop = i;
       break;
@@ -158,6 +171,9 @@ export function normalizePhone(raw: string, sanitize: boolean): PhoneResult {
   } else if (firstTwo === 55 && (digits === 12 || digits === 13)) {
     nationalLength -= 2;
     national -= 55 * POW10[nationalLength]!;
+  } else if (first3 < 10) {
+    // Carrier codes never start with 0: "00" is the international dialing prefix.
+    return INTERNATIONAL;
   } else if (first3 < 100) {
     // Leading 0: the accumulated value already ignores it.
     if (digits === 11 || digits === 12) {

@@ -1,0 +1,83 @@
+import { basename } from "node:path";
+import { parseArgs } from "node:util";
+import { describeMailing } from "../filename/describe.js";
+import { parse } from "../filename/index.js";
+import { localClock, UsageError } from "./clock.js";
+
+const HELP = `Uso: remessa check-name [--json] [--folder PASTA] [--today AAAA-MM-DD] [--now AAAA-MM-DDTHH:MM] [--tz FUSO] NOME
+
+Verifica o nome de um arquivo de mailing e explica o que acontecerá com ele.
+  --folder PASTA   pasta (carteira) onde o arquivo está; sem ela, a raiz
+  --today, --now   data/hora "de hoje" (padrão: agora no fuso --tz)
+  --tz FUSO        fuso horário do cliente (padrão America/Sao_Paulo)
+  --json           um objeto JSON na saída
+
+Código de saída: 0 nome válido, 1 nome inválido, 2 erro de uso.`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values: ReturnType<typeof parseOptions>["values"];
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseOptions(argv));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    console.error(`Informe exatamente um nome de arquivo.\n\n${HELP}`);
+    return 2;
+  }
+  let clock: { today: string; now: string };
+  try {
+    clock = localClock(values);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
+  // Accept a path too: only the base name is the mailing's name.
+  const fileName = basename(positionals[0]!);
+  const result = parse(fileName, { folder: values.folder ?? null, ...clock });
+
+  if (values.json) {
+    console.log(JSON.stringify(result));
+    return result.ok ? 0 : 1;
+  }
+  if (result.ok && result.mailing) {
+    console.log(`Nome válido: ${fileName}\n\nO que vai acontecer:`);
+    for (const line of describeMailing(result.mailing)) console.log(`  - ${line}`);
+    console.log(
+      "\nSe o conteúdo também estiver correto, o arquivo será importado e irá para LIDOS.",
+    );
+    return 0;
+  }
+  console.log(`Nome inválido: ${fileName}\n`);
+  console.log(
+    `O arquivo iria para DESCARTADOS ${result.errors.length === 1 ? "pelo motivo" : "pelos motivos"} abaixo:`,
+  );
+  result.errors.forEach((error, i) => {
+    console.log(`  ${i + 1}. [${error.code}] ${error.message}`);
+  });
+  return 1;
+}
+
+function parseOptions(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: "boolean" },
+      folder: { type: "string" },
+      today: { type: "string" },
+      now: { type: "string" },
+      tz: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}

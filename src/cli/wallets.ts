@@ -1,0 +1,118 @@
+/** `remessa wallets add CODE [--name N]` / `wallets list [--json]` / `wallets remove CODE`. */
+import { parseArgs } from "node:util";
+import { databaseUrl } from "../config.js";
+import { openMigrated, type Store } from "../store/db.js";
+import { describeDbError } from "../store/errors.js";
+import { DEFAULT_TENANT_ID, getTenant, ValidationError } from "../store/tenants.js";
+import { createWallet, listWallets, removeWallet } from "../store/wallets.js";
+
+const HELP = `Uso:
+  remessa wallets add CÓDIGO [--name NOME] [--tenant ID]
+  remessa wallets list [--json] [--tenant ID]
+  remessa wallets remove CÓDIGO [--tenant ID]
+
+O código da carteira é o que vai no nome do arquivo (_cCÓDIGO) e o nome da
+pasta da carteira no FTP. Sem --tenant, usa a empresa padrão (1).`;
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const [action, code, ...extra] = positionals;
+  const tenantId = Number(values.tenant ?? DEFAULT_TENANT_ID);
+  if (!Number.isInteger(tenantId) || tenantId < 1) {
+    console.error("--tenant deve ser o número da empresa (por exemplo 1).");
+    return 2;
+  }
+  if (
+    !action ||
+    extra.length > 0 ||
+    (action === "list" && code !== undefined) ||
+    ((action === "add" || action === "remove") && !code)
+  ) {
+    console.error(HELP);
+    return 2;
+  }
+  if (!["add", "list", "remove"].includes(action)) {
+    console.error(`Ação desconhecida: "${action}".\n\n${HELP}`);
+    return 2;
+  }
+
+  let store: Store;
+  try {
+    store = await openMigrated(databaseUrl());
+  } catch (error) {
+    console.error(describeDbError(error));
+    return 1;
+  }
+  try {
+    if (!(await getTenant(store.db, tenantId))) {
+      console.error(
+        `A empresa ${tenantId} não existe. Veja as empresas com "remessa tenants list".`,
+      );
+      return 1;
+    }
+    if (action === "add") {
+      const wallet = await createWallet(store.db, tenantId, {
+        code: code ?? "",
+        name: values.name ?? null,
+      });
+      console.log(`Carteira "${wallet.code}" criada (${wallet.name}).`);
+      return 0;
+    }
+    if (action === "remove") {
+      if (!(await removeWallet(store.db, tenantId, code ?? ""))) {
+        console.error(
+          `A carteira "${code}" não existe. Veja as carteiras com "remessa wallets list".`,
+        );
+        return 1;
+      }
+      console.log(`Carteira "${code}" removida.`);
+      return 0;
+    }
+    const wallets = await listWallets(store.db, tenantId);
+    if (values.json) {
+      console.log(
+        JSON.stringify(
+          wallets.map((w) => ({ id: w.id, code: w.code, name: w.name, createdAt: w.created_at })),
+        ),
+      );
+    } else if (wallets.length === 0) {
+      console.log('Nenhuma carteira cadastrada. Crie uma com "remessa wallets add CÓDIGO".');
+    } else {
+      for (const w of wallets) console.log(`${w.code.padEnd(20)} ${w.name}`);
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      console.error(error.message);
+      return 1;
+    }
+    console.error(describeDbError(error));
+    return 1;
+  } finally {
+    await store.close();
+  }
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      name: { type: "string" },
+      json: { type: "boolean" },
+      tenant: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}

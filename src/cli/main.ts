@@ -10,6 +10,14 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: "cria ou atualiza as tabelas do banco de dados",
     load: () => import("./migrate.js"),
   },
+  wallets: {
+    summary: "cadastra e lista carteiras",
+    load: () => import("./wallets.js"),
+  },
+  tenants: {
+    summary: "cadastra e lista empresas (multiempresa)",
+    load: () => import("./tenants.js"),
+  },
   "check-name": {
     summary: "verifica o nome de um arquivo de mailing",
     load: () => import("./check-name.js"),

@@ -59,6 +59,8 @@ export interface RejectedRow {
   message: string;
   /** The original row as read (decoded text, without the line break). */
   raw: string;
+  /** For a zip: the entry (file inside the zip) the row comes from; line numbers count within it. */
+  entry?: string;
 }
 
 export type FileErrorCode =

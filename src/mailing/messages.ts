@@ -1,0 +1,84 @@
+/** pt-BR texts of file-level errors: each says what is wrong and how to fix it. */
+import type { FileError } from "./types.js";
+
+const MiB = 1024 * 1024;
+
+function size(bytes: number): string {
+  if (bytes >= 1024 * MiB) return `${(bytes / (1024 * MiB)).toFixed(1).replace(".", ",")} GB`;
+  if (bytes >= MiB) return `${(bytes / MiB).toFixed(1).replace(".", ",")} MB`;
+  return `${bytes} bytes`;
+}
+
+export const fileErrors = {
+  empty: (): FileError => ({
+    code: "ARQUIVO_VAZIO",
+    message:
+      "O arquivo está vazio: envie um CSV com o cabeçalho (TIPO_DE_REGISTRO;VALOR_DO_REGISTRO;...) e ao menos uma linha de contato.",
+  }),
+  headerOnly: (): FileError => ({
+    code: "ARQUIVO_VAZIO",
+    message:
+      "O arquivo só tem o cabeçalho, sem nenhuma linha de contato: inclua as linhas com os telefones ou e-mails e envie de novo.",
+  }),
+  unreadable: (detail: string): FileError => ({
+    code: "ARQUIVO_ILEGIVEL",
+    message: `Não foi possível ler o arquivo (${detail}). Envie um arquivo de texto CSV ou TXT.`,
+  }),
+  notText: (
+    kind: "xlsx" | "xls" | "pdf" | "utf16" | "gzip" | "binary",
+    entry?: string,
+  ): FileError => {
+    const where = entry ? ` "${entry}"` : "";
+    const what: Record<typeof kind, string> = {
+      xlsx: `O arquivo${where} é uma planilha do Excel (.xlsx) ou um zip com outra extensão, não um texto CSV. No Excel, use "Salvar como" > "CSV (separado por vírgulas)" ou "CSV UTF-8" e envie esse arquivo.`,
+      xls: `O arquivo${where} é uma planilha do Excel (.xls), não um texto CSV. No Excel, use "Salvar como" > "CSV UTF-8" e envie esse arquivo.`,
+      pdf: `O arquivo${where} é um PDF, não um texto CSV. Exporte os contatos da planilha ou do sistema de origem em formato CSV.`,
+      gzip: `O arquivo${where} está compactado em gzip. Descompacte-o ou envie-o como .zip.`,
+      utf16: `O arquivo${where} está em UTF-16 ("Texto Unicode" do Excel), que não é aceito. No Excel, use "Salvar como" > "CSV UTF-8".`,
+      binary: `O arquivo${where} não é texto (contém bytes binários). Envie um arquivo CSV ou TXT salvo como texto.`,
+    };
+    return { code: "ARQUIVO_ILEGIVEL", message: what[kind] };
+  },
+  missingColumns: (missing: string[], found: string[], entry?: string): FileError => ({
+    code: "COLUNAS_OBRIGATORIAS",
+    message: `${entry ? `No arquivo "${entry}", f` : "F"}altam as colunas obrigatórias ${missing.join(" e ")}. Colunas encontradas no cabeçalho: ${
+      found.length > 0 ? found.slice(0, 20).join(", ") : "nenhuma"
+    }. A primeira linha deve ser o cabeçalho, por exemplo TIPO_DE_REGISTRO;VALOR_DO_REGISTRO;NOME_CLIENTE;CPFCNPJ — ou, com uma linha por pessoa, colunas TELEFONE, CELULAR ou EMAIL.`,
+  }),
+  headerTooLong: (): FileError => ({
+    code: "ARQUIVO_ILEGIVEL",
+    message:
+      "Não foi encontrado um cabeçalho legível (a primeira linha é longa demais ou não termina). Confira se o arquivo é um CSV com uma linha por registro.",
+  }),
+  noValidRows: (rows: number): FileError => ({
+    code: "SEM_LINHAS_VALIDAS",
+    message: `Nenhuma das ${rows} linhas do arquivo pôde ser importada. Veja os motivos no relatório de rejeitados, corrija as linhas e envie de novo.`,
+  }),
+  tooManyRejected: (rejected: number, rows: number, ratio: number): FileError => ({
+    code: "REJEICAO_EXCESSIVA",
+    message: `${rejected} de ${rows} linhas (${percent(rejected / rows)}) foram rejeitadas, acima do limite de ${percent(ratio)}. Isso costuma indicar colunas trocadas ou um arquivo exportado errado: confira os motivos no relatório de rejeitados, corrija e envie de novo.`,
+  }),
+  tooLarge: (bytes: number, limit: number): FileError => ({
+    code: "ARQUIVO_GRANDE",
+    message: `O arquivo tem ${size(bytes)}, acima do limite de ${size(limit)}. Divida os contatos em vários arquivos (com sequências diferentes no nome) ou envie-o compactado em .zip.`,
+  }),
+  zipInvalid: (detail: string): FileError => ({
+    code: "ZIP_INVALIDO",
+    message: `O zip não pôde ser aberto ou contém algo não aceito: ${detail}`,
+  }),
+  zipDangerous: (detail: string): FileError => ({
+    code: "ZIP_PERIGOSO",
+    message: `O zip foi recusado por segurança: ${detail}`,
+  }),
+  zipNoMailing: (): FileError => ({
+    code: "ZIP_SEM_MAILING",
+    message:
+      "O zip não contém nenhum arquivo .csv ou .txt. Coloque o mailing (CSV ou TXT) dentro do zip e envie de novo.",
+  }),
+};
+
+function percent(ratio: number): string {
+  return `${(ratio * 100).toFixed(ratio < 0.1 ? 1 : 0).replace(".", ",")}%`;
+}
+
+export { percent as formatPercent, size as formatSize };

@@ -1,0 +1,535 @@
+/**
+ * Turns split CSV rows into people: validation (always), sanitization (`_h`), and grouping.
+ *
+ * Grouping keeps memory flat: only the person being built is held. Consecutive rows with the same
+ * key (CODCLIENTE, else CPFCNPJ, else the channel value) form one record; when the key changes the
+ * record is emitted. A person whose rows are scattered through the file comes out as several
+ * records with the same key, which the import merges. A record is also cut after
+ * MAX_CHANNELS_PER_RECORD contacts (a file whose CODCLIENTE is constant must not grow one record
+ * without bound).
+ *
+ * Duplicates (DUPLICADO, sanitize only) are therefore detected within a record: the usual case of
+ * a person's rows written together. A duplicate in scattered rows is not rejected here; the import
+ * adds channels without duplicating them, so the result is the same, only the count differs.
+ * Without `_h` a repeated channel in a record is dropped silently (the row still counts as good).
+ *
+ * Rows rejected as DUPLICADO or RESTRITO are sanitization removals, not broken rows: they are
+ * reported but do not count towards the REJEICAO_EXCESSIVA ratio.
+ */
+import { normalizeDocument } from "./document.js";
+import { normalizeEmail } from "./email.js";
+import { type ColumnMap, FIELD_NAME, type KnownColumn, normalizeColumnName } from "./header.js";
+import { normalizePhone } from "./phone.js";
+import type { ContactChannel, PersonRecord, RejectedRow, RowRejectCode } from "./types.js";
+
+export const MAX_CHANNELS_PER_RECORD = 1000;
+/** Longest original row kept in a rejection (the report must stay readable and memory bounded). */
+export const MAX_RAW_CHARS = 4000;
+const CORINGA_LIMITS = [300, 300, 300, 300, 3000] as const;
+
+export interface ReaderCounters {
+  rows: number;
+  persons: number;
+  rejectedRows: number;
+  /** Rejected rows that count for REJEICAO_EXCESSIVA (not DUPLICADO/RESTRITO). */
+  brokenRows: number;
+  rejected: Partial<Record<RowRejectCode, number>>;
+  channels: { mobile: number; landline: number; email: number; unknown: number };
+}
+
+export function newCounters(): ReaderCounters {
+  return {
+    rows: 0,
+    persons: 0,
+    rejectedRows: 0,
+    brokenRows: 0,
+    rejected: {},
+    channels: { mobile: 0, landline: 0, email: 0, unknown: 0 },
+  };
+}
+
+export interface RecordOptions {
+  sanitize: boolean;
+  isRestricted?: (kind: "phone" | "email", value: string) => boolean;
+  /** Name of the zip entry the rows come from, if any. */
+  entry?: string;
+}
+
+type ChannelType = "phone" | "email";
+const TYPE_CACHE_LIMIT = 256;
+
+function channelTypeOf(cell: string): ChannelType | null {
+  switch (normalizeColumnName(cell)) {
+    case "TELEFONE":
+    case "CELULAR":
+    case "FONE":
+      return "phone";
+    case "EMAIL":
+      return "email";
+    default:
+      return null;
+  }
+}
+
+const PRIORITY: Record<string, string> = {
+  ALTA: "ALTA",
+  MEDIA: "MEDIA",
+  BAIXA: "BAIXA",
+  "1": "ALTA",
+  "2": "MEDIA",
+  "3": "BAIXA",
+};
+
+type ChannelResult =
+  | { ok: true; value: string; kind: ContactChannel["kind"] }
+  | { ok: false; code: RowRejectCode; message: string };
+
+export class RecordBuilder {
+  persons: PersonRecord[] = [];
+  rejected: RejectedRow[] = [];
+  private current: PersonRecord | null = null;
+  private currentValues: Set<string> | null = null;
+  private readonly typeCache = new Map<string, ChannelType | null>();
+  private lastDocRaw = "";
+  private lastDoc: ReturnType<typeof normalizeDocument> | null = null;
+  private readonly idx: Partial<Record<KnownColumn, number>>;
+  private readonly coringaIdx: (number | undefined)[];
+
+  constructor(
+    private readonly map: ColumnMap,
+    private readonly options: RecordOptions,
+    private readonly counters: ReaderCounters,
+  ) {
+    this.idx = map.known;
+    this.coringaIdx = [
+      map.known.coringa1,
+      map.known.coringa2,
+      map.known.coringa3,
+      map.known.coringa4,
+      map.known.coringa5,
+    ];
+  }
+
+  /** CsvSplitter sink. */
+  readonly row = (
+    fields: string[],
+    count: number,
+    text: string,
+    start: number,
+    end: number,
+    line: number,
+  ): void => {
+    if (count === 0) {
+      this.counters.rows++;
+      this.reject(
+        line,
+        text,
+        start,
+        end,
+        "COLUNAS_INCONSISTENTES",
+        "Aspas abertas e não fechadas, ou linha longa demais: feche as aspas do campo (um campo entre aspas termina com outra aspa) ou salve o arquivo de novo como CSV",
+      );
+      return;
+    }
+    // Blank lines and Excel's empty rows (";;;;") are skipped without counting.
+    if (end - start <= count * 2 && isBlankRow(fields, count)) return;
+    this.counters.rows++;
+    const width = this.map.width;
+    if (count !== width && !(count > width && restIsBlank(fields, width, count))) {
+      this.reject(
+        line,
+        text,
+        start,
+        end,
+        "COLUNAS_INCONSISTENTES",
+        `A linha tem ${count} colunas e o cabeçalho tem ${width}: confira se algum campo contém o separador sem estar entre aspas`,
+      );
+      return;
+    }
+    if (this.map.layout === "long") this.longRow(fields, text, start, end, line);
+    else this.wideRow(fields, text, start, end, line);
+  };
+
+  private longRow(fields: string[], text: string, start: number, end: number, line: number): void {
+    const idx = this.idx;
+    const typeCell = fields[idx.type as number] as string;
+    let type = this.typeCache.get(typeCell);
+    if (type === undefined) {
+      type = channelTypeOf(typeCell);
+      if (this.typeCache.size < TYPE_CACHE_LIMIT) this.typeCache.set(typeCell, type);
+    }
+    if (type === null) {
+      const shown = typeCell.trim();
+      this.reject(
+        line,
+        text,
+        start,
+        end,
+        "TIPO_INVALIDO",
+        shown === ""
+          ? "TIPO_DE_REGISTRO vazio: informe TELEFONE, CELULAR, FONE ou EMAIL"
+          : `TIPO_DE_REGISTRO "${clip(shown)}" desconhecido: use TELEFONE, CELULAR, FONE ou EMAIL`,
+      );
+      return;
+    }
+    const rawValue = fields[idx.value as number] as string;
+    if (rawValue === "" || rawValue.trim() === "") {
+      this.reject(
+        line,
+        text,
+        start,
+        end,
+        "VALOR_VAZIO",
+        type === "phone"
+          ? "VALOR_DO_REGISTRO vazio: informe o telefone com DDD"
+          : "VALOR_DO_REGISTRO vazio: informe o endereço de e-mail",
+      );
+      return;
+    }
+    const channel = this.validateChannel(type, rawValue);
+    if (!channel.ok) {
+      this.reject(line, text, start, end, channel.code, channel.message);
+      return;
+    }
+    const common = this.checkCommon(fields);
+    if (common !== null) {
+      this.reject(line, text, start, end, common.code, common.message);
+      return;
+    }
+    if (this.restricted(channel.kind, channel.value)) {
+      this.reject(line, text, start, end, "RESTRITO", restrictedMessage(channel.kind));
+      return;
+    }
+    const record = this.recordFor(fields, channel.value, line);
+    if (this.hasChannel(record, channel.value)) {
+      if (this.options.sanitize) {
+        this.reject(
+          line,
+          text,
+          start,
+          end,
+          "DUPLICADO",
+          `Contato ${channel.value} repetido para a mesma pessoa: a linha foi ignorada`,
+        );
+        return;
+      }
+    } else {
+      this.addChannel(record, { kind: channel.kind, value: channel.value, line });
+    }
+    this.mergeFields(record, fields);
+  }
+
+  private wideRow(fields: string[], text: string, start: number, end: number, line: number): void {
+    const common = this.checkCommon(fields);
+    if (common !== null) {
+      this.reject(line, text, start, end, common.code, common.message);
+      return;
+    }
+    this.lastPartCodes = [];
+    const found: ContactChannel[] = [];
+    let filled = 0;
+    for (const column of this.map.channels) {
+      const cell = fields[column.index] as string;
+      if (cell === "" || cell.trim() === "") continue;
+      filled++;
+      const channel = this.validateChannel(column.kind, cell);
+      if (!channel.ok) {
+        this.rejectPart(line, text, start, end, channel.code, `${column.name}: ${channel.message}`);
+        continue;
+      }
+      if (this.restricted(channel.kind, channel.value)) {
+        this.rejectPart(
+          line,
+          text,
+          start,
+          end,
+          "RESTRITO",
+          `${column.name}: ${restrictedMessage(channel.kind)}`,
+        );
+        continue;
+      }
+      if (found.some((c) => c.value === channel.value)) {
+        if (this.options.sanitize)
+          this.rejectPart(
+            line,
+            text,
+            start,
+            end,
+            "DUPLICADO",
+            `${column.name}: contato ${channel.value} repetido na mesma linha`,
+          );
+        continue;
+      }
+      found.push({ kind: channel.kind, value: channel.value, line });
+    }
+    if (filled === 0) {
+      this.reject(
+        line,
+        text,
+        start,
+        end,
+        "VALOR_VAZIO",
+        `Nenhum contato na linha: preencha ao menos uma das colunas ${this.map.channels.map((c) => c.name).join(", ")}`,
+      );
+      return;
+    }
+    if (found.length === 0) {
+      // Every contact was rejected; each got its own line in the report.
+      this.counters.rejectedRows++;
+      const codes = this.lastPartCodes;
+      if (codes.some((c) => c !== "DUPLICADO" && c !== "RESTRITO")) this.counters.brokenRows++;
+      this.lastPartCodes = [];
+      return;
+    }
+    this.lastPartCodes = [];
+    const record = this.recordFor(fields, (found[0] as ContactChannel).value, line);
+    for (const channel of found) {
+      if (this.hasChannel(record, channel.value)) {
+        if (this.options.sanitize)
+          this.rejectPart(
+            line,
+            text,
+            start,
+            end,
+            "DUPLICADO",
+            `Contato ${channel.value} repetido para a mesma pessoa: ignorado`,
+          );
+        continue;
+      }
+      this.addChannel(record, channel);
+    }
+    this.lastPartCodes = [];
+    this.mergeFields(record, fields);
+  }
+
+  private lastPartCodes: RowRejectCode[] = [];
+
+  private validateChannel(type: ChannelType, raw: string): ChannelResult {
+    if (type === "email") {
+      const r = normalizeEmail(raw, this.options.sanitize);
+      return r.ok ? { ok: true, value: r.value, kind: "email" } : r;
+    }
+    return normalizePhone(raw, this.options.sanitize);
+  }
+
+  private restricted(kind: ContactChannel["kind"], value: string): boolean {
+    const lookup = this.options.isRestricted;
+    return (
+      this.options.sanitize &&
+      lookup !== undefined &&
+      lookup(kind === "email" ? "email" : "phone", value)
+    );
+  }
+
+  /** Document, coringa lengths and priority: the row's non-channel checks. */
+  private checkCommon(fields: string[]): { code: RowRejectCode; message: string } | null {
+    const idx = this.idx;
+    if (idx.document !== undefined) {
+      const doc = this.document(fields[idx.document] as string);
+      if (doc !== null && !doc.ok) return doc;
+    }
+    for (let i = 0; i < 5; i++) {
+      const at = this.coringaIdx[i];
+      if (at === undefined) continue;
+      const value = fields[at] as string;
+      const limit = CORINGA_LIMITS[i] as number;
+      if (value.length > limit) {
+        return {
+          code: "CAMPO_LONGO",
+          message: `CORINGA${i + 1} tem ${value.length} caracteres e o limite é ${limit}: encurte o texto`,
+        };
+      }
+    }
+    if (idx.priority !== undefined) {
+      const raw = (fields[idx.priority] as string).trim();
+      if (raw !== "" && normalizePriority(raw) === null) {
+        return {
+          code: "PRIORIDADE_INVALIDA",
+          message: `PRIORIDADE "${clip(raw)}" inválida: use ALTA, MEDIA ou BAIXA (ou 1, 2, 3)`,
+        };
+      }
+    }
+    return null;
+  }
+
+  /** Normalized document of a cell (cached: rows of one person repeat it), null when empty. */
+  private document(raw: string): ReturnType<typeof normalizeDocument> | null {
+    if (raw === this.lastDocRaw) return this.lastDoc;
+    this.lastDocRaw = raw;
+    this.lastDoc = raw.trim() === "" ? null : normalizeDocument(raw, this.options.sanitize);
+    return this.lastDoc;
+  }
+
+  /** The record this row belongs to: the current one when the key matches, else a new one. */
+  private recordFor(fields: string[], channelValue: string, line: number): PersonRecord {
+    const idx = this.idx;
+    let key: string;
+    let keyKind: PersonRecord["keyKind"];
+    const code = idx.code !== undefined ? (fields[idx.code] as string).trim() : "";
+    const doc = idx.document !== undefined ? this.document(fields[idx.document] as string) : null;
+    const document = doc?.ok ? doc.value : null;
+    if (code !== "") {
+      key = code;
+      keyKind = "codcliente";
+    } else if (document !== null) {
+      key = document;
+      keyKind = "cpfcnpj";
+    } else {
+      key = channelValue;
+      keyKind = "channel";
+    }
+    const current = this.current;
+    if (
+      current !== null &&
+      current.key === key &&
+      current.keyKind === keyKind &&
+      current.channels.length < MAX_CHANNELS_PER_RECORD
+    ) {
+      return current;
+    }
+    this.flush();
+    const record: PersonRecord = {
+      key,
+      keyKind,
+      codCliente: code !== "" ? code : null,
+      document,
+      name: null,
+      tags: [],
+      message: null,
+      fields: {},
+      channels: [],
+      firstLine: line,
+    };
+    this.current = record;
+    this.currentValues = null;
+    return record;
+  }
+
+  private hasChannel(record: PersonRecord, value: string): boolean {
+    const channels = record.channels;
+    if (this.currentValues !== null) return this.currentValues.has(value);
+    for (let i = 0; i < channels.length; i++)
+      if ((channels[i] as ContactChannel).value === value) return true;
+    return false;
+  }
+
+  private addChannel(record: PersonRecord, channel: ContactChannel): void {
+    record.channels.push(channel);
+    this.counters.channels[channel.kind]++;
+    if (this.currentValues !== null) this.currentValues.add(channel.value);
+    else if (record.channels.length > 16)
+      this.currentValues = new Set(record.channels.map((c) => c.value));
+  }
+
+  /** Non-empty values overwrite (as the import does); tags accumulate; the first message stays. */
+  private mergeFields(record: PersonRecord, fields: string[]): void {
+    const idx = this.idx;
+    if (idx.name !== undefined) {
+      const name = (fields[idx.name] as string).trim();
+      if (name !== "") record.name = name;
+    }
+    if (idx.document !== undefined) {
+      const doc = this.document(fields[idx.document] as string);
+      if (doc?.ok) record.document = doc.value;
+    }
+    if (idx.tag !== undefined) {
+      const tag = (fields[idx.tag] as string).trim();
+      if (tag !== "" && !record.tags.includes(tag)) record.tags.push(tag);
+    }
+    if (idx.message !== undefined && record.message === null) {
+      const message = fields[idx.message] as string;
+      if (message.trim() !== "") record.message = message;
+    }
+    for (let i = 0; i < 5; i++) {
+      const at = this.coringaIdx[i];
+      if (at === undefined) continue;
+      const value = (fields[at] as string).trim();
+      if (value !== "")
+        record.fields[FIELD_NAME[`coringa${i + 1}` as KnownColumn] as string] = value;
+    }
+    if (idx.priority !== undefined) {
+      const raw = (fields[idx.priority] as string).trim();
+      const priority = raw === "" ? null : normalizePriority(raw);
+      if (priority !== null) record.fields.PRIORIDADE = priority;
+    }
+    for (const extra of this.map.extras) {
+      const value = (fields[extra.index] as string).trim();
+      if (value !== "") record.fields[extra.name] = value;
+    }
+  }
+
+  /** Emits the record being built. */
+  flush(): void {
+    if (this.current !== null) {
+      this.persons.push(this.current);
+      this.counters.persons++;
+      this.current = null;
+      this.currentValues = null;
+    }
+  }
+
+  private reject(
+    line: number,
+    text: string,
+    start: number,
+    end: number,
+    code: RowRejectCode,
+    message: string,
+  ): void {
+    this.counters.rejectedRows++;
+    if (code !== "DUPLICADO" && code !== "RESTRITO") this.counters.brokenRows++;
+    this.pushRejection(line, text, start, end, code, message);
+  }
+
+  /** A rejection of one contact of a wide row (the row itself may still be good). */
+  private rejectPart(
+    line: number,
+    text: string,
+    start: number,
+    end: number,
+    code: RowRejectCode,
+    message: string,
+  ): void {
+    this.lastPartCodes.push(code);
+    this.pushRejection(line, text, start, end, code, message);
+  }
+
+  private pushRejection(
+    line: number,
+    text: string,
+    start: number,
+    end: number,
+    code: RowRejectCode,
+    message: string,
+  ): void {
+    this.counters.rejected[code] = (this.counters.rejected[code] ?? 0) + 1;
+    const raw = text.slice(start, Math.min(end, start + MAX_RAW_CHARS));
+    const rejection: RejectedRow = { line, code, message, raw };
+    if (this.options.entry !== undefined) rejection.entry = this.options.entry;
+    this.rejected.push(rejection);
+  }
+}
+
+export function normalizePriority(raw: string): string | null {
+  return PRIORITY[normalizeColumnName(raw)] ?? null;
+}
+
+function isBlankRow(fields: string[], count: number): boolean {
+  for (let i = 0; i < count; i++) if ((fields[i] as string).trim() !== "") return false;
+  return true;
+}
+
+function restIsBlank(fields: string[], from: number, count: number): boolean {
+  for (let i = from; i < count; i++) if ((fields[i] as string).trim() !== "") return false;
+  return true;
+}
+
+function restrictedMessage(kind: ContactChannel["kind"]): string {
+  return kind === "email"
+    ? "E-mail na lista de restrição (descadastro) desta carteira: não será importado"
+    : "Telefone na lista de restrição (descadastro) desta carteira: não será importado";
+}
+
+function clip(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}

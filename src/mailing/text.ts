@@ -1,0 +1,130 @@
+/**
+ * Byte-level text handling for mailings: UTF-8 validity check in a streaming pass, Windows-1252
+ * decoding, and sniffing of files that are not text at all. Pure functions over buffers.
+ */
+import { isUtf8 } from "node:buffer";
+import { StringDecoder } from "node:string_decoder";
+
+export type TextEncodingName = "utf-8" | "windows-1252";
+
+/** Windows-1252 code points for bytes 0x80–0x9F (where it differs from Latin-1). */
+const CP1252_HIGH = [
+  0x20ac, 0x81, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039,
+  0x0152, 0x8d, 0x017d, 0x8f, 0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc,
+  0x2122, 0x0161, 0x203a, 0x0153, 0x9d, 0x017e, 0x0178,
+];
+const CP1252_RANGE = /[\x80-\x9f]/;
+const CP1252_RANGE_ALL = /[\x80-\x9f]/g;
+
+function cp1252Char(c: string): string {
+  return String.fromCharCode(CP1252_HIGH[c.charCodeAt(0) - 0x80] ?? 0xfffd);
+}
+
+/**
+ * Decodes Windows-1252. Latin-1 decoding is native and very fast and differs only in 0x80–0x9F,
+ * so those few characters (curly quotes, €, en dash…) are patched afterwards.
+ */
+export function decodeWindows1252(buf: Buffer): string {
+  const text = buf.toString("latin1");
+  return CP1252_RANGE.test(text) ? text.replace(CP1252_RANGE_ALL, cp1252Char) : text;
+}
+
+export interface ChunkDecoder {
+  write(buf: Buffer): string;
+  end(): string;
+}
+
+export function createChunkDecoder(encoding: TextEncodingName): ChunkDecoder {
+  if (encoding === "windows-1252") {
+    // Single-byte: no state across chunks.
+    return { write: decodeWindows1252, end: () => "" };
+  }
+  const decoder = new StringDecoder("utf8");
+  return { write: (b) => decoder.write(b), end: () => decoder.end() };
+}
+
+/**
+ * Checks UTF-8 validity across chunk boundaries: an incomplete multi-byte sequence at the end of a
+ * chunk is carried to the next one. `push` returns false as soon as the data is known invalid.
+ */
+export class Utf8Validator {
+  private carry: Buffer | null = null;
+  valid = true;
+
+  push(chunk: Buffer): boolean {
+    if (!this.valid) return false;
+    let data = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
+    this.carry = null;
+    const cut = incompleteTailStart(data);
+    if (cut < data.length) {
+      this.carry = Buffer.from(data.subarray(cut));
+      data = data.subarray(0, cut);
+    }
+    if (!isUtf8(data)) this.valid = false;
+    return this.valid;
+  }
+
+  /** True when every byte pushed formed valid UTF-8. */
+  end(): boolean {
+    if (this.carry && this.carry.length > 0) this.valid = false;
+    this.carry = null;
+    return this.valid;
+  }
+}
+
+/** Index where a trailing, possibly incomplete UTF-8 sequence starts (data.length if none). */
+function incompleteTailStart(data: Buffer): number {
+  const n = data.length;
+  for (let back = 1; back <= 3 && back <= n; back++) {
+    const b = data[n - back] as number;
+    if (b < 0x80) return n; // ASCII: nothing pending
+    if (b >= 0xc0) {
+      const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+      return need > back ? n - back : n;
+    }
+  }
+  return n;
+}
+
+export const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * Recognizes files that are certainly not a text mailing, from their first bytes, and says what
+ * they look like so the pt-BR message can tell the operator how to export a proper CSV.
+ * Returns null for anything that may be text.
+ */
+export function sniffNonText(
+  head: Buffer,
+): "xlsx" | "xls" | "pdf" | "utf16" | "gzip" | "binary" | null {
+  if (
+    head.length >= 4 &&
+    head[0] === 0x50 &&
+    head[1] === 0x4b &&
+    head[2] === 0x03 &&
+    head[3] === 0x04
+  )
+    return "xlsx";
+  if (
+    head.length >= 4 &&
+    head[0] === 0xd0 &&
+    head[1] === 0xcf &&
+    head[2] === 0x11 &&
+    head[3] === 0xe0
+  )
+    return "xls";
+  if (head.length >= 4 && head.toString("latin1", 0, 4) === "%PDF") return "pdf";
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return "gzip";
+  if (
+    head.length >= 2 &&
+    ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))
+  )
+    return "utf16";
+  // Text never holds NUL; a few other control characters are tolerated (stray form feeds…).
+  let control = 0;
+  for (let i = 0; i < head.length; i++) {
+    const b = head[i] as number;
+    if (b === 0) return "binary";
+    if (b < 0x09 || (b > 0x0d && b < 0x20)) control++;
+  }
+  return control > head.length / 20 ? "binary" : null;
+}

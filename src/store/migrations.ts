@@ -550,10 +550,26 @@ function initial(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * The ingest pipeline's last operational problem with a file (e.g. it could
+ * not be moved for lack of permission), shown in the console while it retries.
+ */
+function mailingLastError(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema.alterTable("mailings").addColumn("last_error", "text").execute();
+    },
+    async down(db: AnyDb) {
+      await db.schema.alterTable("mailings").dropColumn("last_error").execute();
+    },
+  };
+}
+
 /** Ordered by name; append new ones with a larger prefix. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
     "0001_initial": initial(dialect),
+    "0002_mailing_last_error": mailingLastError(),
   };
 }
 

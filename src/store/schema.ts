@@ -175,6 +175,8 @@ export interface MailingTable {
   moved_to: string | null;
   /** Report files written beside the moved file: ["…resultado.txt", …]. */
   reports_json: string | null;
+  /** Last operational problem (move refused, source unreachable) while retrying; null when fine. */
+  last_error: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -1,0 +1,143 @@
+/**
+ * Benchmark of the mailing reader: full parse + validate + sanitize of a generated long-layout
+ * mailing (Windows-1252, quoted fields, ~2% bad rows), against a floor measured in the same run:
+ * reading and decoding the same bytes with the same chunking, nothing else.
+ *
+ * Each measurement runs in a fresh child process so its peak RSS is its own.
+ * Usage: npm run bench:parse [-- --rows N]
+ * The last line is JSON: {"rows","seconds","rowsPerSecond","floorRowsPerSecond","ratio","peakRssMB",...}
+ */
+import { execFileSync } from "node:child_process";
+import { once } from "node:events";
+import { createReadStream, createWriteStream, existsSync, mkdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import yazl from "yazl";
+import { readMailing } from "../src/mailing/reader.js";
+import { createChunkDecoder } from "../src/mailing/text.js";
+import { generateMailing } from "./generate-mailing.js";
+
+interface Measure {
+  rows: number;
+  seconds: number;
+  floorSeconds: number;
+  peakRssMB: number;
+  persons: number;
+  rejectedRows: number;
+  ok: boolean;
+}
+
+async function floor(path: string): Promise<void> {
+  const decoder = createChunkDecoder("windows-1252");
+  let chars = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    chars += decoder.write(chunk as Buffer).length;
+  }
+  if (chars === 0) throw new Error("empty file");
+}
+
+async function measure(path: string, withFloor: boolean): Promise<Measure> {
+  let floorSeconds = 0;
+  if (withFloor) {
+    await floor(path); // warm the page cache so both figures read from memory
+    const f0 = performance.now();
+    await floor(path);
+    floorSeconds = (performance.now() - f0) / 1000;
+  }
+  const t0 = performance.now();
+  const reader = readMailing(path, {
+    extension: path.endsWith(".zip") ? "zip" : "csv",
+    sanitize: true,
+    isRestricted: (_kind, value) => value.endsWith("0000"),
+  });
+  let result = await reader.next();
+  while (!result.done) result = await reader.next();
+  const seconds = (performance.now() - t0) / 1000;
+  const summary = result.value;
+  return {
+    rows: summary.rows,
+    seconds,
+    floorSeconds,
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    persons: summary.persons,
+    rejectedRows: summary.rejectedRows,
+    ok: summary.ok,
+  };
+}
+
+function runChild(path: string, withFloor: boolean): Measure {
+  const self = fileURLToPath(import.meta.url);
+  const out = execFileSync(
+    process.execPath,
+    ["--import", "tsx", self, "--measure", path, ...(withFloor ? ["--floor"] : [])],
+    { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const last = out.trim().split("\n").pop() ?? "{}";
+  return JSON.parse(last) as Measure;
+}
+
+async function zipCopy(source: string, target: string): Promise<void> {
+  const zip = new yazl.ZipFile();
+  zip.addFile(source, "mailing.csv");
+  zip.end();
+  const out = createWriteStream(target);
+  zip.outputStream.pipe(out);
+  await once(out, "finish");
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      rows: { type: "string", default: "1000000" },
+      measure: { type: "string" },
+      floor: { type: "boolean", default: false },
+    },
+  });
+  if (values.measure) {
+    console.log(JSON.stringify(await measure(values.measure, values.floor)));
+    return;
+  }
+  const rows = Number(values.rows);
+  const dir = join(process.cwd(), ".bench");
+  mkdirSync(dir, { recursive: true });
+  const csv = join(dir, `parse-${rows}.csv`);
+  const zip = join(dir, `parse-${rows}.zip`);
+  if (!existsSync(csv)) {
+    console.error(`gerando ${csv} (${rows} linhas)...`);
+    await generateMailing({ rows, out: csv, encoding: "windows-1252", badRowRatio: 0.02, seed: 7 });
+  }
+  if (!existsSync(zip)) {
+    console.error(`compactando ${zip}...`);
+    await zipCopy(csv, zip);
+  }
+  const bytes = statSync(csv).size;
+  const plain = runChild(csv, true);
+  const zipped = runChild(zip, false);
+  const rowsPerSecond = Math.round(plain.rows / plain.seconds);
+  const floorRowsPerSecond = Math.round(plain.rows / plain.floorSeconds);
+  const zipRowsPerSecond = Math.round(zipped.rows / zipped.seconds);
+  console.log(
+    `csv: ${plain.rows} linhas, ${(bytes / 1e6).toFixed(1)} MB em ${plain.seconds.toFixed(2)} s = ${rowsPerSecond} linhas/s; piso (ler+decodificar) ${floorRowsPerSecond} linhas/s; razão ${(rowsPerSecond / floorRowsPerSecond).toFixed(3)}; pico RSS ${plain.peakRssMB} MB`,
+  );
+  console.log(
+    `zip: ${zipped.rows} linhas em ${zipped.seconds.toFixed(2)} s = ${zipRowsPerSecond} linhas/s; pico RSS ${zipped.peakRssMB} MB`,
+  );
+  console.log(
+    JSON.stringify({
+      rows: plain.rows,
+      seconds: Number(plain.seconds.toFixed(3)),
+      rowsPerSecond,
+      floorRowsPerSecond,
+      ratio: Number((rowsPerSecond / floorRowsPerSecond).toFixed(3)),
+      peakRssMB: plain.peakRssMB,
+      bytes,
+      persons: plain.persons,
+      rejectedRows: plain.rejectedRows,
+      zipRowsPerSecond,
+      zipPeakRssMB: zipped.peakRssMB,
+    }),
+  );
+}
+
+await main();

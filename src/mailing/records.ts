@@ -26,6 +26,22 @@ export const MAX_CHANNELS_PER_RECORD = 1000;
 /** Longest original row kept in a rejection (the report must stay readable and memory bounded). */
 export const MAX_RAW_CHARS = 4000;
 const CORINGA_LIMITS = [300, 300, 300, 300, 3000] as const;
+const CORINGA_NAMES = ["CORINGA1", "CORINGA2", "CORINGA3", "CORINGA4", "CORINGA5"] as const;
+const CACHE_LIMIT = 256;
+
+/** `trim` without the call when the ends are not whitespace (the common case in the hot loop). */
+function trim(s: string): string {
+  const n = s.length;
+  if (n === 0) return s;
+  if (
+    s.charCodeAt(0) > 32 &&
+    s.charCodeAt(n - 1) > 32 &&
+    s.charCodeAt(0) !== 160 &&
+    s.charCodeAt(n - 1) !== 160
+  )
+    return s;
+  return s.trim();
+}
 
 export interface ReaderCounters {
   rows: number;
@@ -56,7 +72,6 @@ export interface RecordOptions {
 }
 
 type ChannelType = "phone" | "email";
-const TYPE_CACHE_LIMIT = 256;
 
 function channelTypeOf(cell: string): ChannelType | null {
   switch (normalizeColumnName(cell)) {
@@ -90,6 +105,7 @@ export class RecordBuilder {
   private current: PersonRecord | null = null;
   private currentValues: Set<string> | null = null;
   private readonly typeCache = new Map<string, ChannelType | null>();
+  private readonly priorityCache = new Map<string, string | null>();
   private lastDocRaw = "";
   private lastDoc: ReturnType<typeof normalizeDocument> | null = null;
   private readonly idx: Partial<Record<KnownColumn, number>>;
@@ -156,7 +172,7 @@ export class RecordBuilder {
     let type = this.typeCache.get(typeCell);
     if (type === undefined) {
       type = channelTypeOf(typeCell);
-      if (this.typeCache.size < TYPE_CACHE_LIMIT) this.typeCache.set(typeCell, type);
+      if (this.typeCache.size < CACHE_LIMIT) this.typeCache.set(typeCell, type);
     }
     if (type === null) {
       const shown = typeCell.trim();
@@ -173,7 +189,7 @@ export class RecordBuilder {
       return;
     }
     const rawValue = fields[idx.value as number] as string;
-    if (rawValue === "" || rawValue.trim() === "") {
+    if (trim(rawValue) === "") {
       this.reject(
         line,
         text,
@@ -341,8 +357,8 @@ export class RecordBuilder {
       }
     }
     if (idx.priority !== undefined) {
-      const raw = (fields[idx.priority] as string).trim();
-      if (raw !== "" && normalizePriority(raw) === null) {
+      const raw = trim(fields[idx.priority] as string);
+      if (raw !== "" && this.priority(raw) === null) {
         return {
           code: "PRIORIDADE_INVALIDA",
           message: `PRIORIDADE "${clip(raw)}" inválida: use ALTA, MEDIA ou BAIXA (ou 1, 2, 3)`,
@@ -352,11 +368,20 @@ export class RecordBuilder {
     return null;
   }
 
+  private priority(raw: string): string | null {
+    let value = this.priorityCache.get(raw);
+    if (value === undefined) {
+      value = normalizePriority(raw);
+      if (this.priorityCache.size < CACHE_LIMIT) this.priorityCache.set(raw, value);
+    }
+    return value;
+  }
+
   /** Normalized document of a cell (cached: rows of one person repeat it), null when empty. */
   private document(raw: string): ReturnType<typeof normalizeDocument> | null {
     if (raw === this.lastDocRaw) return this.lastDoc;
     this.lastDocRaw = raw;
-    this.lastDoc = raw.trim() === "" ? null : normalizeDocument(raw, this.options.sanitize);
+    this.lastDoc = trim(raw) === "" ? null : normalizeDocument(raw, this.options.sanitize);
     return this.lastDoc;
   }
 
@@ -365,7 +390,7 @@ export class RecordBuilder {
     const idx = this.idx;
     let key: string;
     let keyKind: PersonRecord["keyKind"];
-    const code = idx.code !== undefined ? (fields[idx.code] as string).trim() : "";
+    const code = idx.code !== undefined ? trim(fields[idx.code] as string) : "";
     const doc = idx.document !== undefined ? this.document(fields[idx.document] as string) : null;
     const document = doc?.ok ? doc.value : null;
     if (code !== "") {
@@ -425,7 +450,7 @@ export class RecordBuilder {
   private mergeFields(record: PersonRecord, fields: string[]): void {
     const idx = this.idx;
     if (idx.name !== undefined) {
-      const name = (fields[idx.name] as string).trim();
+      const name = trim(fields[idx.name] as string);
       if (name !== "") record.name = name;
     }
     if (idx.document !== undefined) {
@@ -433,27 +458,26 @@ export class RecordBuilder {
       if (doc?.ok) record.document = doc.value;
     }
     if (idx.tag !== undefined) {
-      const tag = (fields[idx.tag] as string).trim();
+      const tag = trim(fields[idx.tag] as string);
       if (tag !== "" && !record.tags.includes(tag)) record.tags.push(tag);
     }
     if (idx.message !== undefined && record.message === null) {
       const message = fields[idx.message] as string;
-      if (message.trim() !== "") record.message = message;
+      if (trim(message) !== "") record.message = message;
     }
     for (let i = 0; i < 5; i++) {
       const at = this.coringaIdx[i];
       if (at === undefined) continue;
-      const value = (fields[at] as string).trim();
-      if (value !== "")
-        record.fields[FIELD_NAME[`coringa${i + 1}` as KnownColumn] as string] = value;
+      const value = trim(fields[at] as string);
+      if (value !== "") record.fields[CORINGA_NAMES[i] as string] = value;
     }
     if (idx.priority !== undefined) {
-      const raw = (fields[idx.priority] as string).trim();
-      const priority = raw === "" ? null : normalizePriority(raw);
+      const raw = trim(fields[idx.priority] as string);
+      const priority = raw === "" ? null : this.priority(raw);
       if (priority !== null) record.fields.PRIORIDADE = priority;
     }
     for (const extra of this.map.extras) {
-      const value = (fields[extra.index] as string).trim();
+      const value = trim(fields[extra.index] as string);
       if (value !== "") record.fields[extra.name] = value;
     }
   }

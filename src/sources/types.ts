@@ -53,3 +53,33 @@ export interface SourceConfig {
   /** Accept any certificate (self-signed) — explicit opt-in. */
   tlsInsecure: boolean;
 }
+
+/** Tuning for `openSource`; the defaults suit production polling. */
+export interface OpenSourceOptions {
+  /** Limit for every network step (connect, TLS, login, each command, transfer stalls). Default 30 s. */
+  timeoutMs?: number;
+  /** Close the connection after this long without use. Default 30 s. */
+  idleMs?: number;
+  /** DNS resolution used by the host guard (tests inject one). */
+  resolver?: import("./host-guard.js").Resolver;
+  /**
+   * SFTP download strategy: "parallel" keeps several read requests in flight
+   * (fast on high-latency links) and falls back to "stream" by itself when the
+   * server misbehaves; "stream" is the plain one-request-at-a-time read.
+   */
+  sftpDownload?: "parallel" | "stream";
+  /** Local sources: use polling instead of fs.watch for change events. */
+  localWatch?: "native" | "poll";
+}
+
+/** A change under a local source's root (a file created, grown, renamed or removed). */
+export interface SourceChange {
+  /** Path relative to the root, when the platform reports it. */
+  path: string | null;
+}
+
+/** A source that can tell when its content changes (the local folder, the embedded drop box). */
+export interface WatchableSource extends Source {
+  /** Calls `listener` on changes under the root; returns the function that stops watching. */
+  watch(listener: (change: SourceChange) => void): () => void;
+}

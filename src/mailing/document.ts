@@ -38,65 +38,35 @@ const CNPJ_CHECK = invalid("CNPJ com dígito verificador errado: confira o núme
 const tooLong = (length: number): DocumentError =>
   invalid(`CPF/CNPJ com ${length} caracteres: o CPF tem 11 dígitos e o CNPJ 14 caracteres`);
 
-const ZEROS = [
-  "",
-  "0",
-  "00",
-  "000",
-  "0000",
-  "00000",
-  "000000",
-  "0000000",
-  "00000000",
-  "000000000",
-  "0000000000",
-  "00000000000",
-  "000000000000",
-  "0000000000000",
-] as const;
-
 const CNPJ_WEIGHTS_1 = [5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2] as const;
 const CNPJ_WEIGHTS_2 = [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2] as const;
 
-/** Mod-11 check digit over `value[0..weights.length)`, each char worth charCode - 48. */
-function cnpjCheckDigit(value: string, weights: readonly number[]): number {
+/** Kept characters (upper-cased char codes) of the document being normalized; reused across calls. */
+const kept = new Uint16Array(14);
+/** The same, right-aligned and zero-padded to 11 (CPF) or 14 (CNPJ) characters. */
+const padded = new Uint16Array(14);
+
+/** Mod-11 check digit over `padded[0..weights.length)`, each char worth charCode - 48. */
+function cnpjCheckDigit(weights: readonly number[]): number {
   let sum = 0;
-  for (let i = 0; i < weights.length; i++) sum += (value.charCodeAt(i) - 48) * weights[i]!;
+  for (let i = 0; i < weights.length; i++) sum += (padded[i]! - 48) * weights[i]!;
   const rest = sum % 11;
   return rest < 2 ? 0 : 11 - rest;
 }
 
-/** Mod-11 check digit of a CPF over its first `count` digits (weights count+1 down to 2). */
-function cpfCheckDigit(value: string, count: number): number {
+/** Mod-11 check digit of a CPF over `padded[0..count)` (weights count+1 down to 2). */
+function cpfCheckDigit(count: number): number {
   let sum = 0;
-  for (let i = 0; i < count; i++) sum += (value.charCodeAt(i) - 48) * (count + 1 - i);
+  for (let i = 0; i < count; i++) sum += (padded[i]! - 48) * (count + 1 - i);
   const rest = sum % 11;
   return rest < 2 ? 0 : 11 - rest;
 }
 
-/** True when every character equals the first. */
-function allSame(value: string): boolean {
-  const first = value.charCodeAt(0);
-  for (let i = 1; i < value.length; i++) if (value.charCodeAt(i) !== first) return false;
+/** True when the first `length` padded characters are all equal. */
+function allSame(length: number): boolean {
+  const first = padded[0];
+  for (let i = 1; i < length; i++) if (padded[i] !== first) return false;
   return true;
-}
-
-/** True when the CPF (11 digits) has correct check digits. */
-export function isValidCpf(cpf: string): boolean {
-  return (
-    cpf.length === 11 &&
-    cpfCheckDigit(cpf, 9) === cpf.charCodeAt(9) - 48 &&
-    cpfCheckDigit(cpf, 10) === cpf.charCodeAt(10) - 48
-  );
-}
-
-/** True when the CNPJ (14 chars, numeric or alphanumeric, upper case) has correct check digits. */
-export function isValidCnpj(cnpj: string): boolean {
-  return (
-    cnpj.length === 14 &&
-    cnpjCheckDigit(cnpj, CNPJ_WEIGHTS_1) === cnpj.charCodeAt(12) - 48 &&
-    cnpjCheckDigit(cnpj, CNPJ_WEIGHTS_2) === cnpj.charCodeAt(13) - 48
-  );
 }
 
 /**
@@ -107,60 +77,88 @@ export function isValidCnpj(cnpj: string): boolean {
  */
 export function normalizeDocument(raw: string, sanitize: boolean): DocumentResult {
   const length = raw.length;
-  let kept = 0;
+  let count = 0;
   let letters = 0;
   let lastLetter = -1; // index among kept characters of the last letter
-  let lowerCase = false;
   let nonZero = false;
-  // The value is assembled from runs of kept characters, so "123.456.789-09"
-  // costs four slices and "12345678909" none.
-  let value = "";
-  let runStart = -1;
+  let changed = false; // whether the value differs from the input (separators, lower case)
   for (let i = 0; i < length; i++) {
-    const c = raw.charCodeAt(i);
-    const digit = c >= 48 && c <= 57;
-    const upper = c >= 65 && c <= 90;
-    const lower = c >= 97 && c <= 122;
-    if (digit || upper || lower) {
-      if (runStart < 0) runStart = i;
-      if (!digit) {
-        letters++;
-        lastLetter = kept;
-        if (lower) lowerCase = true;
-        // "1,23E+10": a spreadsheet turned the document into a float.
-        if ((c === 69 || c === 101) && raw.charCodeAt(i + 1) === 43) return SCIENTIFIC;
-      }
+    let c = raw.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
       if (c !== 48) nonZero = true;
-      kept++;
-    } else if (runStart >= 0) {
-      value = value === "" ? raw.slice(runStart, i) : value + raw.slice(runStart, i);
-      runStart = -1;
+    } else if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) {
+      // "1,23E+10": a spreadsheet turned the document into a float.
+      if ((c === 69 || c === 101) && raw.charCodeAt(i + 1) === 43) return SCIENTIFIC;
+      if (c >= 97) {
+        c -= 32;
+        changed = true;
+      }
+      letters++;
+      lastLetter = count;
+      nonZero = true;
+    } else {
+      changed = true;
+      continue;
     }
-  }
-  if (runStart >= 0) {
-    value = runStart === 0 && value === "" ? raw : value + raw.slice(runStart);
+    if (count < 14) kept[count] = c;
+    count++;
   }
 
-  if (kept === 0) return EMPTY;
-  if (kept > 14) return tooLong(kept);
+  if (count === 0) return EMPTY;
+  if (count > 14) return tooLong(count);
   if (!nonZero) return ALL_ZEROS;
-  if (lowerCase) value = value.toUpperCase();
 
-  if (kept <= 11) {
-    if (letters > 0) return CPF_WITH_LETTERS;
-    if (kept < 11) value = ZEROS[11 - kept] + value;
-    if (sanitize) {
-      if (allSame(value)) return CPF_REPEATED;
-      if (!isValidCpf(value)) return CPF_CHECK;
-    }
+  const isCpf = count <= 11;
+  const size = isCpf ? 11 : 14;
+  if (isCpf && letters > 0) return CPF_WITH_LETTERS;
+  if (!isCpf && letters > 0 && lastLetter >= count - 2) return CNPJ_LETTER_IN_CHECK;
+  const pad = size - count;
+  for (let i = 0; i < pad; i++) padded[i] = 48;
+  for (let i = 0; i < count; i++) padded[pad + i] = kept[i]!;
+
+  if (sanitize) {
+    if (allSame(size)) return isCpf ? CPF_REPEATED : CNPJ_REPEATED;
+    const valid = isCpf
+      ? cpfCheckDigit(9) === padded[9]! - 48 && cpfCheckDigit(10) === padded[10]! - 48
+      : cnpjCheckDigit(CNPJ_WEIGHTS_1) === padded[12]! - 48 &&
+        cnpjCheckDigit(CNPJ_WEIGHTS_2) === padded[13]! - 48;
+    if (!valid) return isCpf ? CPF_CHECK : CNPJ_CHECK;
+  }
+
+  // Already canonical: return the input itself.
+  if (!changed && pad === 0) return { ok: true, value: raw, kind: isCpf ? "cpf" : "cnpj" };
+  const p = padded;
+  if (isCpf) {
+    const value = String.fromCharCode(
+      p[0]!,
+      p[1]!,
+      p[2]!,
+      p[3]!,
+      p[4]!,
+      p[5]!,
+      p[6]!,
+      p[7]!,
+      p[8]!,
+      p[9]!,
+      p[10]!,
+    );
     return { ok: true, value, kind: "cpf" };
   }
-
-  if (letters > 0 && lastLetter >= kept - 2) return CNPJ_LETTER_IN_CHECK;
-  if (kept < 14) value = ZEROS[14 - kept] + value;
-  if (sanitize) {
-    if (allSame(value)) return CNPJ_REPEATED;
-    if (!isValidCnpj(value)) return CNPJ_CHECK;
-  }
+  const value = String.fromCharCode(
+    p[0]!,
+    p[1]!,
+    p[2]!,
+    p[3]!,
+    p[4]!,
+    p[5]!,
+    p[6]!,
+    p[7]!,
+    p[8]!,
+    p[9]!,
+    p[10]!,
+    p[11]!,
+    p[12]!,
+    p[13]!,
+  );
   return { ok: true, value, kind: "cnpj" };
 }

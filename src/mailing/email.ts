@@ -39,15 +39,21 @@ const badDomainChar = (char: string): EmailError =>
 const badLocalChar = (char: string): EmailError =>
   invalid(`E-mail com caractere inválido "${char}" antes do @`);
 
-/** RFC 5322 atext specials beyond letters and digits: ! # $ % & ' * + - / = ? ^ _ ` { | } ~ */
-const ATEXT_SPECIALS = new Uint8Array(128);
-for (const c of "!#$%&'*+-/=?^_`{|}~") ATEXT_SPECIALS[c.charCodeAt(0)] = 1;
+const LOCAL = 1; // RFC 5322 atext: letters, digits and ! # $ % & ' * + - / = ? ^ _ ` { | } ~
+const LABEL = 2; // domain label: letters, digits, hyphen
+const DIGIT = 4;
+/** Class bits of every ASCII char, so each char costs one load in the scan. */
+const ASCII_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const digit = c >= 48 && c <= 57;
+  const letter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  if (digit || letter) ASCII_CLASS[c] = LOCAL | LABEL | (digit ? DIGIT : 0);
+}
+for (const c of "!#$%&'*+-/=?^_`{|}~") ASCII_CLASS[c.charCodeAt(0)]! |= LOCAL;
+ASCII_CLASS[45]! |= LABEL;
 
 /** IDN labels may hold letters, combining marks and digits of any script. */
 const IDN_CHAR = /^[\p{L}\p{M}\p{Nd}]$/u;
-
-const isAsciiAlnum = (c: number): boolean =>
-  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 
 const isWhitespace = (c: number): boolean =>
   c === 32 || c === 0xa0 || c === 0x3000 || (c >= 0x2000 && c <= 0x200b) || c === 0xfeff;
@@ -83,24 +89,21 @@ export function normalizeEmail(raw: string, sanitize: boolean): EmailResult {
 
 function checkSyntax(text: string, at: number): EmailError | null {
   const length = text.length;
-  for (let i = 0; i < length; i++) {
-    const c = text.charCodeAt(i);
-    if (isWhitespace(c)) return SPACE;
-    if (isControl(c)) return CONTROL;
-  }
-  if (at > 64) return LOCAL_TOO_LONG;
-  if (length - at - 1 > 255) return DOMAIN_TOO_LONG;
-  if (length > 254) return TOO_LONG;
 
-  // Local part: dot-atom of atext.
-  if (text.charCodeAt(0) === 46 || text.charCodeAt(at - 1) === 46) return LOCAL_DOT_EDGE;
+  // Local part: a dot-atom of atext.
   for (let i = 0; i < at; i++) {
     const c = text.charCodeAt(i);
+    if (c < 128 && (ASCII_CLASS[c]! & LOCAL) !== 0) continue;
     if (c === 46) {
+      if (i === 0 || i === at - 1) return LOCAL_DOT_EDGE;
       if (text.charCodeAt(i + 1) === 46) return LOCAL_DOUBLE_DOT;
+    } else if (isWhitespace(c)) {
+      return SPACE;
+    } else if (isControl(c)) {
+      return CONTROL;
     } else if (c >= 0x80) {
       return LOCAL_ACCENT;
-    } else if (!isAsciiAlnum(c) && ATEXT_SPECIALS[c] !== 1) {
+    } else {
       return badLocalChar(text.charAt(i));
     }
   }
@@ -113,6 +116,14 @@ function checkSyntax(text: string, at: number): EmailError | null {
   let labelAllDigits = true;
   for (let i = start; i <= length; i++) {
     const c = i < length ? text.charCodeAt(i) : 46;
+    if (c < 128) {
+      const cls = ASCII_CLASS[c]!;
+      if ((cls & DIGIT) !== 0) continue;
+      if ((cls & LABEL) !== 0) {
+        labelAllDigits = false;
+        continue;
+      }
+    }
     if (c === 46) {
       if (i === labelStart) return DOMAIN_DOUBLE_DOT;
       if (i - labelStart > 63) return LABEL_TOO_LONG;
@@ -123,21 +134,23 @@ function checkSyntax(text: string, at: number): EmailError | null {
       labelAllDigits = true;
       continue;
     }
-    if (c >= 48 && c <= 57) continue;
+    if (isWhitespace(c)) return SPACE;
+    if (isControl(c)) return CONTROL;
+    if (c < 0x80) return badDomainChar(text.charAt(i));
+    // Surrogate pairs: test the whole code point.
+    const point = text.codePointAt(i)!;
+    const char = String.fromCodePoint(point);
+    if (!IDN_CHAR.test(char)) return badDomainChar(char);
     labelAllDigits = false;
-    if (isAsciiAlnum(c) || c === 45) continue;
-    if (c >= 0x80) {
-      // Surrogate pairs: test the whole code point.
-      const point = text.codePointAt(i)!;
-      const char = String.fromCodePoint(point);
-      if (!IDN_CHAR.test(char)) return badDomainChar(char);
-      if (point > 0xffff) i++;
-      continue;
-    }
-    return badDomainChar(text.charAt(i));
+    if (point > 0xffff) i++;
   }
   if (labels < 2) return NO_DOT_DOMAIN;
   if (labelAllDigits) return NUMERIC_TLD;
   if (length - labelStart < 2) return SHORT_TLD;
+
+  // RFC 5321 limits (checked last so that a typo is reported as such, not as a length).
+  if (at > 64) return LOCAL_TOO_LONG;
+  if (length - start > 255) return DOMAIN_TOO_LONG;
+  if (length > 254) return TOO_LONG;
   return null;
 }

@@ -3,9 +3,10 @@ import type { PhoneKind } from "./types.js";
 
 /**
  * Brazilian phone normalization (SPEC §5). Called from the mailing reader's hot
- * loop, so it scans the string once by char code, keeps the digits as a number
- * (a national number has at most 11 digits, far below 2^53) and allocates only
- * the result: the input itself when it already is the national number.
+ * loop, so it scans the string once by char code into a reused buffer and
+ * allocates only the result: the input itself when it already is the bare
+ * national number, else one String.fromCharCode over the buffer (several times
+ * faster than formatting a number or concatenating).
  */
 
 export type PhoneResult =
@@ -14,12 +15,10 @@ export type PhoneResult =
 
 type PhoneError = Extract<PhoneResult, { ok: false }>;
 
-const POW10 = [
-  1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-] as const;
-
-/** Digits beyond this are counted but not accumulated (they would lose precision). */
-const MAX_ACCUMULATED = 15;
+/** Longer inputs are rejected by length; their extra digits are counted, not kept. */
+const KEPT_DIGITS = 16;
+/** Char codes of the digits of the phone being normalized (single-threaded, never re-entered). */
+const buffer = new Uint16Array(KEPT_DIGITS);
 
 const EXPECTED = "informe DDD + número (10 ou 11 dígitos)";
 
@@ -122,18 +121,16 @@ function explainCut(raw: string, stop: number): PhoneError | null {
  */
 export function normalizePhone(raw: string, sanitize: boolean): PhoneResult {
   const length = raw.length;
+  const digitsOf = buffer;
   let digits = 0;
-  let accumulated = 0;
-  let first3 = 0; // the first three digits, as a number, once seen
   let plus = false;
   let separators = false; // whether anything but digits was part of the number
   let stop = -1;
   for (let i = 0; i < length; i++) {
     const c = raw.charCodeAt(i);
     if (c >= 48 && c <= 57) {
-      if (digits < MAX_ACCUMULATED) accumulated = accumulated * 10 + (c - 48);
+      if (digits < KEPT_DIGITS) digitsOf[digits] = c;
       digits++;
-      if (digits === 3) first3 = accumulated;
       continue;
     }
     separators = true;
@@ -141,7 +138,7 @@ export function normalizePhone(raw: string, sanitize: boolean): PhoneResult {
       if (c === 43) plus = true;
     } else if (
       digits === 1 &&
-      accumulated === 0 &&
+      digitsOf[0] === 48 &&
       (c === 120 || c === 88) &&
       (raw.charCodeAt(i + 1) | 32) === 120
     ) {
@@ -154,36 +151,31 @@ export function normalizePhone(raw: string, sanitize: boolean): PhoneResult {
   }
 
   if (digits === 0) return raw.trim() === "" ? EMPTY : NO_DIGITS;
-  if (digits < 3) first3 = accumulated * POW10[3 - digits]!;
+  // Pad so that the prefix tests below may look at three digits of any input.
+  for (let i = digits; i < 3; i++) digitsOf[i] = 0;
+  const first = digitsOf[0]!;
+  const second = digitsOf[1]!;
 
   // Prefix removal by length (SPEC §5): each rule only fires at the lengths
   // where the prefix and a national number (10–11 digits) add up exactly.
-  let national = accumulated;
-  let nationalLength = digits;
-  const firstTwo = (first3 / 10) | 0;
+  let offset = 0;
   if (plus) {
-    if (firstTwo !== 55) return FOREIGN;
-    nationalLength -= 2;
-    if (nationalLength < 10) return nationalLength >= 8 ? PLUS55_NO_DDD : lengthError(digits);
-    if (nationalLength <= 15) national -= 55 * POW10[nationalLength]!;
+    if (first !== 53 || second !== 53) return FOREIGN;
+    offset = 2;
+    const rest = digits - 2;
+    if (rest < 10) return rest >= 8 ? PLUS55_NO_DDD : lengthError(digits);
     // "+55 (011) 98765-4321": the trunk 0 may follow the country code.
-    if ((nationalLength === 11 || nationalLength === 12) && first3 % 10 === 0) nationalLength--;
-  } else if (firstTwo === 55 && (digits === 12 || digits === 13)) {
-    nationalLength -= 2;
-    national -= 55 * POW10[nationalLength]!;
-  } else if (first3 < 10) {
+    if ((rest === 11 || rest === 12) && digitsOf[2] === 48) offset = 3;
+  } else if (first === 53 && second === 53 && (digits === 12 || digits === 13)) {
+    offset = 2;
+  } else if (first === 48) {
     // Carrier codes never start with 0: "00" is the international dialing prefix.
-    return INTERNATIONAL;
-  } else if (first3 < 100) {
-    // Leading 0: the accumulated value already ignores it.
-    if (digits === 11 || digits === 12) {
-      nationalLength -= 1;
-    } else if (digits === 13 || digits === 14) {
-      nationalLength -= 3;
-      national -= (first3 % 100) * POW10[nationalLength]!;
-    }
+    if (second === 48) return INTERNATIONAL;
+    if (digits === 11 || digits === 12) offset = 1;
+    else if (digits === 13 || digits === 14) offset = 3;
   }
 
+  const nationalLength = digits - offset;
   if (nationalLength !== 10 && nationalLength !== 11) {
     if (stop >= 0) {
       const cut = explainCut(raw, stop);
@@ -192,15 +184,13 @@ export function normalizePhone(raw: string, sanitize: boolean): PhoneResult {
     return lengthError(digits);
   }
 
-  const subscriberLength = nationalLength - 2;
-  const dddFactor = POW10[subscriberLength]!;
-  const ddd = Math.floor(national / dddFactor);
-  if (ddd < 10) return ZERO_DDD;
-  const subscriber = national - ddd * dddFactor;
-  const leading = Math.floor(subscriber / POW10[subscriberLength - 1]!);
+  const dddFirst = digitsOf[offset]! - 48;
+  if (dddFirst === 0) return ZERO_DDD;
+  const ddd = dddFirst * 10 + digitsOf[offset + 1]! - 48;
+  const leading = digitsOf[offset + 2]! - 48;
 
   let kind: PhoneKind;
-  if (subscriberLength === 9) {
+  if (nationalLength === 11) {
     kind = leading === 9 ? "mobile" : "unknown";
   } else {
     kind = leading >= 2 && leading <= 5 ? "landline" : "unknown";
@@ -209,14 +199,56 @@ export function normalizePhone(raw: string, sanitize: boolean): PhoneResult {
   if (sanitize) {
     if (!isValidDdd(ddd)) return dddError(ddd);
     if (kind === "unknown") {
-      if (subscriberLength === 9 || leading < 6)
-        return leadingDigitError(subscriberLength, leading);
+      if (nationalLength === 11 || leading < 6)
+        return leadingDigitError(nationalLength - 2, leading);
       // Pre-2016 mobiles written with 8 digits get the 9th digit (SPEC §5).
-      return { ok: true, value: String(ddd * 1e9 + 9e8 + subscriber), kind: "mobile" };
+      const o = offset;
+      const value = String.fromCharCode(
+        digitsOf[o]!,
+        digitsOf[o + 1]!,
+        57,
+        digitsOf[o + 2]!,
+        digitsOf[o + 3]!,
+        digitsOf[o + 4]!,
+        digitsOf[o + 5]!,
+        digitsOf[o + 6]!,
+        digitsOf[o + 7]!,
+        digitsOf[o + 8]!,
+        digitsOf[o + 9]!,
+      );
+      return { ok: true, value, kind: "mobile" };
     }
   }
 
   // The input is already the bare national number: return it without copying.
-  const value = !separators && digits === nationalLength && stop < 0 ? raw : String(national);
+  if (!separators && offset === 0 && stop < 0) return { ok: true, value: raw, kind };
+  const o = offset;
+  const value =
+    nationalLength === 11
+      ? String.fromCharCode(
+          digitsOf[o]!,
+          digitsOf[o + 1]!,
+          digitsOf[o + 2]!,
+          digitsOf[o + 3]!,
+          digitsOf[o + 4]!,
+          digitsOf[o + 5]!,
+          digitsOf[o + 6]!,
+          digitsOf[o + 7]!,
+          digitsOf[o + 8]!,
+          digitsOf[o + 9]!,
+          digitsOf[o + 10]!,
+        )
+      : String.fromCharCode(
+          digitsOf[o]!,
+          digitsOf[o + 1]!,
+          digitsOf[o + 2]!,
+          digitsOf[o + 3]!,
+          digitsOf[o + 4]!,
+          digitsOf[o + 5]!,
+          digitsOf[o + 6]!,
+          digitsOf[o + 7]!,
+          digitsOf[o + 8]!,
+          digitsOf[o + 9]!,
+        );
   return { ok: true, value, kind };
 }

@@ -6,12 +6,15 @@
  * Columns that are neither known nor channels are kept as custom fields under their name as read.
  */
 
-/** Upper-case, accents removed, spaces `_` `-` `.` removed: "Nome do Cliente" → "NOMEDOCLIENTE". */
+/**
+ * Upper-case, accents removed, and everything but letters and digits dropped (spaces, `_`, `-`,
+ * and also `/` and `.` as in "CPF/CNPJ" or "E-mail."): "Nome do Cliente" → "NOMEDOCLIENTE".
+ */
 export function normalizeColumnName(name: string): string {
   return name
     .normalize("NFD")
     .replace(/[\u0300-\u036f]/g, "")
-    .replace(/[\s_\-.]+/g, "")
+    .replace(/[^A-Za-z0-9]+/g, "")
     .toUpperCase();
 }
 

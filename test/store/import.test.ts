@@ -1,0 +1,575 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import fc from "fast-check";
+import { type ImportChunk, importMailing } from "../../src/store/import.js";
+import { createTenant } from "../../src/store/tenants.js";
+import { createWallet } from "../../src/store/wallets.js";
+import { mailingName, okSummary, person, rejection, request } from "./fixtures.js";
+import { DATABASES, type TestStore } from "./harness.js";
+
+async function peopleOf(t: TestStore, tenantId = 1) {
+  const { db } = t.store;
+  const persons = await db
+    .selectFrom("persons")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .orderBy("key")
+    .execute();
+  const out = [];
+  for (const p of persons) {
+    const channels = await db
+      .selectFrom("person_channels")
+      .select(["kind", "value"])
+      .where("person_id", "=", p.id)
+      .orderBy("value")
+      .execute();
+    const tags = await db
+      .selectFrom("person_tags")
+      .select("tag")
+      .where("person_id", "=", p.id)
+      .orderBy("tag")
+      .execute();
+    const wallets = await db
+      .selectFrom("wallet_members")
+      .innerJoin("wallets", "wallets.id", "wallet_members.wallet_id")
+      .select("wallets.code")
+      .where("wallet_members.person_id", "=", p.id)
+      .orderBy("wallets.code")
+      .execute();
+    out.push({
+      key: p.key,
+      name: p.name,
+      document: p.document,
+      fields: JSON.parse(p.fields_json) as Record<string, string>,
+      channels: channels.map((c) => `${c.kind}:${c.value}`),
+      tags: tags.map((x) => x.tag),
+      wallets: wallets.map((w) => w.code),
+    });
+  }
+  return out;
+}
+
+async function count(
+  t: TestStore,
+  table:
+    | "persons"
+    | "mailings"
+    | "person_channels"
+    | "mailing_rejections"
+    | "wallet_members"
+    | "mailing_persons",
+) {
+  const row = await t.store.db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+for (const database of DATABASES) {
+  describe(`import on ${database.name}`, { skip: database.skip }, () => {
+    async function setup(): Promise<TestStore> {
+      const t = await database.open();
+      await createWallet(t.store.db, 1, { code: "BRAD" });
+      await createWallet(t.store.db, 1, { code: "ITAU" });
+      return t;
+    }
+
+    test("imports people, channels, membership, rejections and the mailing record", async () => {
+      const t = await setup();
+      try {
+        const chunksIn: ImportChunk[] = [
+          {
+            persons: [
+              person("1", {
+                document: "12345678909",
+                tags: ["vip"],
+                fields: { CORINGA1: "a", CORINGA2: "" },
+                message: "Olá [NOME_CLIENTE]",
+                channels: [
+                  { kind: "mobile", value: "11999990001", line: 2 },
+                  { kind: "email", value: "um@exemplo.com.br", line: 3 },
+                ],
+              }),
+              person("2"),
+            ],
+            rejected: [rejection(4), rejection(5, "EMAIL_INVALIDO")],
+          },
+        ];
+        const result = await importMailing(
+          t.store,
+          request(chunksIn, {
+            summary: () =>
+              okSummary({
+                rows: 5,
+                rejectedRows: 2,
+                rejected: { TELEFONE_INVALIDO: 1, EMAIL_INVALIDO: 1 },
+              }),
+          }),
+        );
+        assert.equal(result.ok, true, JSON.stringify(result.errors));
+        assert.equal(result.persons, 2);
+        assert.equal(result.inserted, 2);
+        assert.equal(result.updated, 0);
+        assert.equal(result.rows, 5);
+        assert.deepEqual(result.rejected, { TELEFONE_INVALIDO: 1, EMAIL_INVALIDO: 1 });
+        const people = await peopleOf(t);
+        assert.deepEqual(people[0], {
+          key: "1",
+          name: "Pessoa 1",
+          document: "12345678909",
+          fields: { CORINGA1: "a" },
+          channels: ["mobile:11999990001", "email:um@exemplo.com.br"],
+          tags: ["vip"],
+          wallets: ["BRAD"],
+        });
+        const row = await t.store.db
+          .selectFrom("mailings")
+          .selectAll()
+          .where("id", "=", result.mailingId!)
+          .executeTakeFirstOrThrow();
+        assert.equal(row.state, "imported");
+        assert.equal(row.outcome, "accepted");
+        assert.equal(row.persons, 2);
+        assert.equal(row.rows, 5);
+        assert.equal(row.rejected, 2);
+        assert.equal(row.sha256, "ab".repeat(32));
+        assert.equal(row.bytes, 1234);
+        assert.equal(row.sequence, 1);
+        assert.equal(JSON.parse(row.parsed_json ?? "{}").wallet, "BRAD");
+        assert.ok(JSON.parse(row.timings_json ?? "{}").import >= 0);
+        assert.equal(await count(t, "mailing_rejections"), 2);
+        const mp = await t.store.db
+          .selectFrom("mailing_persons")
+          .selectAll()
+          .where("mailing_id", "=", result.mailingId!)
+          .orderBy("first_line")
+          .execute();
+        assert.equal(mp.length, 2);
+        const first = mp.find((m) => m.message !== null);
+        assert.equal(first?.message, "Olá [NOME_CLIENTE]");
+        assert.deepEqual(
+          JSON.parse(first?.channels_json ?? "[]").map((c: { value: string }) => c.value),
+          ["11999990001", "um@exemplo.com.br"],
+        );
+      } finally {
+        await t.dispose();
+      }
+    });
+
+    test("scattered rows of one person become one person; later non-empty values win", async () => {
+      const t = await setup();
+      try {
+        const result = await importMailing(
+          t.store,
+          request([
+            {
+              persons: [
+                person("7", {
+                  name: "Maria",
+                  fields: { CORINGA1: "x", CORINGA2: "y" },
+                  tags: ["a"],
+                }),
+                person("8"),
+              ],
+              rejected: [],
+            },
+            {
+              persons: [
+                person("7", {
+                  name: null,
+                  document: "12345678909",
+                  fields: { CORINGA2: "z", CORINGA3: "" },
+                  tags: ["b"],
+                  message: "depois",
+                  channels: [
+                    { kind: "email", value: "maria@exemplo.com", line: 90 },
+                    { kind: "mobile", value: "11900000007", line: 91 },
+                  ],
+                  firstLine: 90,
+                }),
+              ],
+              rejected: [],
+            },
+          ]),
+        );
+        assert.equal(result.ok, true);
+        assert.equal(result.persons, 2);
+        assert.equal(result.inserted, 2);
+        const people = await peopleOf(t);
+        assert.deepEqual(people[0], {
+          key: "7",
+          name: "Maria",
+          document: "12345678909",
+          fields: { CORINGA1: "x", CORINGA2: "z" },
+          channels: ["mobile:11900000007", "email:maria@exemplo.com"],
+          tags: ["a", "b"],
+          wallets: ["BRAD"],
+        });
+        const mp = await t.store.db
+          .selectFrom("mailing_persons")
+          .innerJoin("persons", "persons.id", "mailing_persons.person_id")
+          .select([
+            "mailing_persons.channels_json",
+            "mailing_persons.first_line",
+            "mailing_persons.message",
+          ])
+          .where("persons.key", "=", "7")
+          .executeTakeFirstOrThrow();
+        assert.equal(mp.first_line, 2);
+        assert.equal(mp.message, "depois");
+        assert.deepEqual(
+          JSON.parse(mp.channels_json).map((c: { value: string; line: number }) => [
+            c.value,
+            c.line,
+          ]),
+          [
+            ["11900000007", 2],
+            ["maria@exemplo.com", 90],
+          ],
+        );
+      } finally {
+        await t.dispose();
+      }
+    });
+
+    test("the same tenant+date+sequence is refused the second time, naming the file", async () => {
+      const t = await setup();
+      try {
+        const first = await importMailing(
+          t.store,
+          request([{ persons: [person("1")], rejected: [] }]),
+        );
+        assert.equal(first.ok, true);
+        const again = await importMailing(
+          t.store,
+          request([{ persons: [person("1")], rejected: [] }], {
+            mailing: mailingName({ sequence: 1, description: "outro" }),
+            fileName: "mailing_261126_001_dOutro.csv",
+          }),
+        );
+        assert.equal(again.ok, false);
+        assert.equal(again.errors[0]?.code, "SEQUENCIA_REPETIDA");
+        assert.match(again.errors[0]?.message ?? "", /mailing_261126_1\.csv/);
+        assert.equal(await count(t, "mailings"), 1);
+        // Another sequence is fine and updates the same people.
+        const next = await importMailing(
+          t.store,
+          request([{ persons: [person("1"), person("2")], rejected: [] }], {
+            mailing: mailingName({ sequence: 2 }),
+          }),
+        );
+        assert.equal(next.ok, true);
+        assert.equal(next.inserted, 1);
+        assert.equal(next.updated, 1);
+        // Another tenant has its own sequences.
+        const other = await createTenant(t.store.db, { name: "Outra" });
+        await createWallet(t.store.db, other.id, { code: "BRAD" });
+        const theirs = await importMailing(
+          t.store,
+          request([{ persons: [person("1")], rejected: [] }], { tenantId: other.id }),
+        );
+        assert.equal(theirs.ok, true);
+      } finally {
+        await t.dispose();
+      }
+    });
+
+    test("a content error known at the end rolls everything back and frees the sequence", async () => {
+      const t = await setup();
+      try {
+        const bad = await importMailing(
+          t.store,
+          request([{ persons: [person("1"), person("2")], rejected: [rejection(3)] }], {
+            summary: () =>
+              okSummary({
+                ok: false,
+                errors: [{ code: "REJEICAO_EXCESSIVA", message: "Linhas demais rejeitadas." }],
+              }),
+          }),
+        );
+        assert.equal(bad.ok, false);
+        assert.equal(bad.errors[0]?.code, "REJEICAO_EXCESSIVA");
+        for (const table of [
+          "persons",
+          "mailings",
+          "person_channels",
+          "mailing_rejections",
+          "wallet_members",
+        ] as const) {
+          assert.equal(await count(t, table), 0, table);
+        }
+        const good = await importMailing(
+          t.store,
+          request([{ persons: [person("1")], rejected: [] }]),
+        );
+        assert.equal(good.ok, true);
+      } finally {
+        await t.dispose();
+      }
+    });
+
+    test("a failure while streaming leaves nothing behind", async () => {
+      const t = await setup();
+      try {
+        async function* failing(): AsyncGenerator<ImportChunk> {
+          yield { persons: [person("1"), person("2")], rejected: [rejection(9)] };
+          throw new Error("disk gone");
+        }
+        await assert.rejects(
+          importMailing(t.store, { ...request([]), content: failing() }),
+          /disk gone/,
+        );
+        assert.equal(await count(t, "persons"), 0);
+        assert.equal(await count(t, "mailings"), 0);
+        assert.equal(await count(t, "mailing_rejections"), 0);
+      } finally {
+        await t.dispose();
+      }
+    });
+
+    test("unknown wallet is refused with CARTEIRA_INEXISTENTE", async () => {
+      const t = await setup();
+      try {
+        const r = await importMailing(
+          t.store,
+          request([{ persons: [person("1")], rejected: [] }], {
+            mailing: mailingName({ wallet: "NOPE" }),
+          }),
+        );
+        assert.equal(r.ok, false);
+        assert.equal(r.errors[0]?.code, "CARTEIRA_INEXISTENTE");
+        assert.match(r.errors[0]?.message ?? "", /remessa wallets add NOPE/);
+        assert.equal(await count(t, "mailings"), 0);
+      } finally {
+        await t.dispose();
+      }
+    });
+
+    test("_limpartag replaces tags; without it tags accumulate; _removercarteiras leaves only this wallet", async () => {
+      const t = await setup();
+      try {
+        await importMailing(
+          t.store,
+          request(
+            [
+              {
+                persons: [person("1", { tags: ["a", "b"] }), person("2", { tags: ["a"] })],
+                rejected: [],
+              },
+            ],
+            {
+              mailing: mailingName({ wallet: "ITAU", sequence: 1 }),
+            },
+          ),
+        );
+        await importMailing(
+          t.store,
+          request([{ persons: [person("1", { tags: ["c"] })], rejected: [] }], {
+            mailing: mailingName({ sequence: 2 }),
+          }),
+        );
+        let people = await peopleOf(t);
+        assert.deepEqual(people[0]?.tags, ["a", "b", "c"]);
+        assert.deepEqual(people[0]?.wallets, ["BRAD", "ITAU"]);
+        await importMailing(
+          t.store,
+          request(
+            [
+              { persons: [person("1", { tags: ["d"] }), person("2", { tags: [] })], rejected: [] },
+              { persons: [person("1", { tags: ["e"] })], rejected: [] },
+            ],
+            { mailing: mailingName({ sequence: 3, replaceTags: true, removeOtherWallets: true }) },
+          ),
+        );
+        people = await peopleOf(t);
+        assert.deepEqual(people[0]?.tags, ["d", "e"]);
+        assert.deepEqual(people[1]?.tags, []);
+        assert.deepEqual(people[0]?.wallets, ["BRAD"]);
+        assert.deepEqual(people[1]?.wallets, ["BRAD"]);
+      } finally {
+        await t.dispose();
+      }
+    });
+
+    test("the campaign hook runs inside the transaction; if it throws nothing is kept", async () => {
+      const t = await setup();
+      try {
+        let seen: { mailingId: number; persons: number } | null = null;
+        const ok = await importMailing(t.store, {
+          ...request([{ persons: [person("1"), person("2")], rejected: [] }]),
+          afterImport: async (ctx) => {
+            const row = await ctx.db
+              .selectFrom("mailing_persons")
+              .select((eb) => eb.fn.countAll<number>().as("n"))
+              .where("mailing_id", "=", ctx.mailingId)
+              .executeTakeFirstOrThrow();
+            seen = { mailingId: ctx.mailingId, persons: Number(row.n) };
+            await ctx.db
+              .insertInto("campaigns")
+              .values({
+                tenant_id: ctx.tenantId,
+                mailing_id: ctx.mailingId,
+                wallet_id: ctx.walletId,
+                channel: "sms",
+                name: "c",
+                start_at: "2026-11-26T10:00:00.000Z",
+                state: "scheduled",
+                created_at: "x",
+                updated_at: "x",
+              })
+              .execute();
+          },
+        });
+        assert.equal(ok.ok, true);
+        assert.deepEqual(seen, { mailingId: ok.mailingId, persons: 2 });
+        await assert.rejects(
+          importMailing(t.store, {
+            ...request([{ persons: [person("3")], rejected: [] }], {
+              mailing: mailingName({ sequence: 2 }),
+            }),
+            afterImport: async (ctx) => {
+              await ctx.db
+                .insertInto("campaigns")
+                .values({
+                  tenant_id: ctx.tenantId,
+                  mailing_id: ctx.mailingId,
+                  channel: "sms",
+                  name: "c",
+                  start_at: "x",
+                  state: "scheduled",
+                  created_at: "x",
+                  updated_at: "x",
+                })
+                .execute();
+              throw new Error("sender missing");
+            },
+          }),
+          /sender missing/,
+        );
+        assert.equal(await count(t, "mailings"), 1);
+        assert.equal(await count(t, "persons"), 2);
+        const campaigns = await t.store.db.selectFrom("campaigns").selectAll().execute();
+        assert.equal(campaigns.length, 1);
+      } finally {
+        await t.dispose();
+      }
+    });
+
+    test("tenant isolation: the same keys in two tenants are different people", async () => {
+      const t = await setup();
+      try {
+        const b = await createTenant(t.store.db, { name: "B" });
+        await createWallet(t.store.db, b.id, { code: "BRAD" });
+        await importMailing(
+          t.store,
+          request([{ persons: [person("1", { name: "A1" })], rejected: [] }]),
+        );
+        const rb = await importMailing(
+          t.store,
+          request([{ persons: [person("1", { name: "B1", tags: ["x"] })], rejected: [] }], {
+            tenantId: b.id,
+            mailing: mailingName({ replaceTags: true, removeOtherWallets: true }),
+          }),
+        );
+        assert.equal(rb.inserted, 1);
+        const a = await peopleOf(t, 1);
+        const bb = await peopleOf(t, b.id);
+        assert.equal(a.length, 1);
+        assert.equal(a[0]?.name, "A1");
+        assert.deepEqual(a[0]?.tags, []);
+        assert.deepEqual(a[0]?.wallets, ["BRAD"]);
+        assert.equal(bb[0]?.name, "B1");
+      } finally {
+        await t.dispose();
+      }
+    });
+
+    test("property: any split of records into chunks gives the same people as merging them in memory", async () => {
+      const t = await setup();
+      let sequence = 0;
+      try {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(
+              fc.record({
+                key: fc.constantFrom("1", "2", "3", "4"),
+                name: fc.option(fc.constantFrom("Ana", "Bia", "Caio"), { nil: null }),
+                phone: fc.constantFrom("11911111111", "11922222222", "11933333333"),
+                tag: fc.option(fc.constantFrom("t1", "t2"), { nil: null }),
+                coringa: fc.constantFrom("", "p", "q"),
+              }),
+              { minLength: 1, maxLength: 12 },
+            ),
+            fc.integer({ min: 1, max: 5 }),
+            async (rows, size) => {
+              sequence++;
+              const records = rows.map((r, i) =>
+                person(`${sequence}-${r.key}`, {
+                  name: r.name,
+                  tags: r.tag ? [r.tag] : [],
+                  fields: { CORINGA1: r.coringa },
+                  channels: [{ kind: "mobile", value: r.phone, line: i + 2 }],
+                  firstLine: i + 2,
+                }),
+              );
+              const list: ImportChunk[] = [];
+              for (let i = 0; i < records.length; i += size) {
+                list.push({ persons: records.slice(i, i + size), rejected: [] });
+              }
+              const result = await importMailing(
+                t.store,
+                request(list, {
+                  mailing: mailingName({
+                    sequence: (sequence % 999) + 1,
+                    date: `2026-${String(Math.floor(sequence / 999) + 1).padStart(2, "0")}-01`,
+                  }),
+                }),
+              );
+              assert.equal(result.ok, true, JSON.stringify(result.errors));
+              const expected = new Map<
+                string,
+                {
+                  name: string | null;
+                  phones: Set<string>;
+                  tags: Set<string>;
+                  coringa: string | undefined;
+                }
+              >();
+              for (const r of records) {
+                const e = expected.get(r.key) ?? {
+                  name: null,
+                  phones: new Set(),
+                  tags: new Set(),
+                  coringa: undefined,
+                };
+                if (r.name) e.name = r.name;
+                for (const c of r.channels) e.phones.add(c.value);
+                for (const tag of r.tags) e.tags.add(tag);
+                if (r.fields.CORINGA1) e.coringa = r.fields.CORINGA1;
+                expected.set(r.key, e);
+              }
+              assert.equal(result.persons, expected.size);
+              assert.equal(result.inserted, expected.size);
+              const people = (await peopleOf(t)).filter((p) => p.key.startsWith(`${sequence}-`));
+              assert.equal(people.length, expected.size);
+              for (const p of people) {
+                const e = expected.get(p.key)!;
+                assert.equal(p.name, e.name);
+                assert.deepEqual(
+                  p.channels,
+                  [...e.phones].sort().map((v) => `mobile:${v}`),
+                );
+                assert.deepEqual(p.tags, [...e.tags].sort());
+                assert.equal(p.fields.CORINGA1, e.coringa);
+              }
+            },
+          ),
+          { numRuns: 25 },
+        );
+      } finally {
+        await t.dispose();
+      }
+    });
+  });
+}

@@ -5,6 +5,7 @@
  * 2026): the first 12 characters are [0-9A-Z], the last 2 are numeric check
  * digits, and every character is worth its char code minus 48 ("A" = 17) in
  * the same mod-11 sums as the numeric CNPJ.
+ * Rejections are shared constant objects: treat every result as read-only.
  */
 
 export type DocumentResult =

@@ -3,6 +3,7 @@
  * both sides, domain lower-cased (the local part keeps its case: servers may
  * treat it as case-sensitive). With `sanitize`: RFC 5321 lengths, atext local
  * part, and a dotted domain of valid labels (IDN letters allowed).
+ * Rejections are shared constant objects: treat every result as read-only.
  */
 
 export type EmailResult =

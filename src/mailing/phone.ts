@@ -7,6 +7,7 @@ import type { PhoneKind } from "./types.js";
  * allocates only the result: the input itself when it already is the bare
  * national number, else one String.fromCharCode over the buffer (several times
  * faster than formatting a number or concatenating).
+ * Rejections are shared constant objects: treat every result as read-only.
  */
 
 export type PhoneResult =

@@ -18,6 +18,10 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: "cadastra e lista empresas (multiempresa)",
     load: () => import("./tenants.js"),
   },
+  import: {
+    summary: "importa um arquivo de mailing local (com barra de progresso)",
+    load: () => import("./import.js"),
+  },
   "check-name": {
     summary: "verifica o nome de um arquivo de mailing",
     load: () => import("./check-name.js"),
@@ -25,6 +29,10 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   "build-name": {
     summary: "monta um nome de arquivo de mailing válido",
     load: () => import("./build-name.js"),
+  },
+  inspect: {
+    summary: "lê um mailing local e mostra o que a importação faria",
+    load: () => import("./inspect.js"),
   },
 };
 

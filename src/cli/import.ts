@@ -1,0 +1,285 @@
+/**
+ * `remessa import [--json] [--folder NOME] [--today AAAA-MM-DD] CAMINHO`:
+ * imports a local file as if it had arrived with that name — name checked by
+ * the grammar and the tenant's data, content by the mailing reader, people
+ * written in one transaction.
+ */
+import { stat } from "node:fs/promises";
+import { basename } from "node:path";
+import { parseArgs } from "node:util";
+import { databaseUrl } from "../config.js";
+import { parse } from "../filename/index.js";
+import { readMailing } from "../mailing/reader.js";
+import { openMigrated, type Store } from "../store/db.js";
+import { describeDbError } from "../store/errors.js";
+import {
+  findAcceptedMailing,
+  type ImportError,
+  type ImportResult,
+  importMailing,
+  splitReader,
+} from "../store/import.js";
+import { loadRestrictionLookup } from "../store/restrictions.js";
+import { DEFAULT_TENANT_ID, getTenant } from "../store/tenants.js";
+import { getWalletByCode } from "../store/wallets.js";
+import { localClock, UsageError } from "./clock.js";
+
+const HELP = `Uso: remessa import [--json] [--folder PASTA] [--today AAAA-MM-DD] [--tenant ID] CAMINHO
+
+Importa um arquivo local como se tivesse chegado com esse nome: o nome é
+verificado (data, sequência, carteira, parâmetros) e o conteúdo é lido e
+gravado de uma vez (tudo ou nada).
+
+  --folder PASTA   pasta da carteira onde o arquivo teria chegado
+  --today DATA     data de hoje no fuso da empresa (padrão: a data atual)
+  --json           imprime só um resumo em JSON
+  --tenant ID      empresa (padrão 1)`;
+
+interface JsonOutput {
+  ok: boolean;
+  errors: ImportError[];
+  mailingId: number | null;
+  rows: number;
+  persons: number;
+  inserted: number;
+  updated: number;
+  rejected: Partial<Record<string, number>>;
+  seconds: number;
+}
+
+function toJson(r: ImportResult): JsonOutput {
+  return {
+    ok: r.ok,
+    errors: r.errors,
+    mailingId: r.mailingId,
+    rows: r.rows,
+    persons: r.persons,
+    inserted: r.inserted,
+    updated: r.updated,
+    rejected: r.rejected,
+    seconds: Math.round(r.seconds * 1000) / 1000,
+  };
+}
+
+function refused(errors: ImportError[], started: number): ImportResult {
+  return {
+    ok: false,
+    errors,
+    mailingId: null,
+    rows: 0,
+    persons: 0,
+    inserted: 0,
+    updated: 0,
+    rejected: {},
+    rejectedRows: 0,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseCli>;
+  try {
+    parsed = parseCli(argv);
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    console.error(HELP);
+    return 2;
+  }
+  const path = positionals[0] ?? "";
+  const tenantId = Number(values.tenant ?? DEFAULT_TENANT_ID);
+  if (!Number.isInteger(tenantId) || tenantId < 1) {
+    console.error("--tenant deve ser o número da empresa (por exemplo 1).");
+    return 2;
+  }
+  const json = values.json === true;
+  const started = performance.now();
+  const print = (result: ImportResult): number => {
+    if (json) console.log(JSON.stringify(toJson(result)));
+    else printHuman(result, basename(path));
+    return result.ok ? 0 : 1;
+  };
+
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw Object.assign(new Error("not a file"), { code: "EISDIR" });
+  } catch {
+    return print(
+      refused(
+        [
+          {
+            code: "ARQUIVO_INEXISTENTE",
+            message: `O arquivo "${path}" não existe ou não é um arquivo. Confira o caminho.`,
+          },
+        ],
+        started,
+      ),
+    );
+  }
+
+  let store: Store;
+  try {
+    store = await openMigrated(databaseUrl());
+  } catch (error) {
+    console.error(describeDbError(error));
+    return 1;
+  }
+  try {
+    const tenant = await getTenant(store.db, tenantId);
+    if (!tenant) {
+      console.error(
+        `A empresa ${tenantId} não existe. Veja as empresas com "remessa tenants list".`,
+      );
+      return 1;
+    }
+    let clock: { today: string; now: string };
+    try {
+      clock = localClock({
+        tz: tenant.time_zone,
+        ...(values.today ? { today: values.today } : {}),
+      });
+    } catch (error) {
+      if (error instanceof UsageError) {
+        console.error(error.message);
+        return 2;
+      }
+      throw error;
+    }
+    const fileName = basename(path);
+    const folder = values.folder ?? null;
+    const name = parse(fileName, { folder, today: clock.today, now: clock.now });
+    const errors: ImportError[] = name.errors.map((e) => ({
+      code: e.code,
+      message: e.message,
+      param: e.param,
+    }));
+    const mailing = name.mailing;
+    // Tenant checks are listed together with the grammar's (SPEC §3).
+    const wallet = mailing?.wallet
+      ? await getWalletByCode(store.db, tenantId, mailing.wallet)
+      : null;
+    if (mailing?.wallet && !wallet) {
+      errors.push({
+        code: "CARTEIRA_INEXISTENTE",
+        param: "c",
+        message: `A carteira "${mailing.wallet}" não está cadastrada. Cadastre-a (remessa wallets add ${mailing.wallet}) ou corrija o código no nome do arquivo (_c) ou a pasta.`,
+      });
+    }
+    if (mailing) {
+      const holder = await findAcceptedMailing(store.db, tenantId, mailing.date, mailing.sequence);
+      if (holder) {
+        errors.push({
+          code: "SEQUENCIA_REPETIDA",
+          param: null,
+          message: `A sequência ${mailing.sequence} de ${mailing.date.split("-").reverse().join("/")} já foi usada pelo arquivo "${holder.file_name}". Envie o arquivo com outra sequência.`,
+        });
+      }
+    }
+    if (!name.ok || !mailing || !wallet || errors.length > 0)
+      return print(refused(errors, started));
+
+    const isRestricted = mailing.sanitize
+      ? await loadRestrictionLookup(store.db, tenantId, wallet.id)
+      : undefined;
+    const progress = new Progress(!json && process.stderr.isTTY === true);
+    const reader = splitReader(
+      readMailing(path, {
+        extension: mailing.extension,
+        sanitize: mailing.sanitize,
+        maxRejectRatio: tenant.reject_ratio,
+        ...(isRestricted ? { isRestricted } : {}),
+        onProgress: (read, total) => progress.bytes(read, total),
+      }),
+    );
+    const result = await importMailing(store, {
+      tenantId,
+      mailing,
+      fileName,
+      path,
+      folder,
+      content: reader.content,
+      summary: reader.summary,
+      onProgress: (p) => progress.persons(p.persons),
+    });
+    progress.done();
+    return print(result);
+  } catch (error) {
+    console.error(describeDbError(error));
+    return 1;
+  } finally {
+    await store.close();
+  }
+}
+
+/** A one-line progress display on stderr, redrawn at most ~10 times a second. */
+class Progress {
+  private read = 0;
+  private total = 0;
+  private people = 0;
+  private last = 0;
+  constructor(private readonly enabled: boolean) {}
+  bytes(read: number, total: number): void {
+    this.read = read;
+    this.total = total;
+    this.draw();
+  }
+  persons(n: number): void {
+    this.people = n;
+    this.draw();
+  }
+  private draw(): void {
+    if (!this.enabled) return;
+    const now = performance.now();
+    if (now - this.last < 100) return;
+    this.last = now;
+    const pct = this.total > 0 ? Math.floor((this.read / this.total) * 100) : 0;
+    const width = 30;
+    const filled = Math.round((pct / 100) * width);
+    const bar = "#".repeat(filled) + "-".repeat(width - filled);
+    process.stderr.write(
+      `\r[${bar}] ${String(pct).padStart(3)}%  ${this.people.toLocaleString("pt-BR")} pessoas`,
+    );
+  }
+  done(): void {
+    if (this.enabled) process.stderr.write("\r\x1b[K");
+  }
+}
+
+function printHuman(r: ImportResult, fileName: string): void {
+  if (!r.ok) {
+    console.error(`Arquivo "${fileName}" recusado:`);
+    for (const e of r.errors) console.error(`  - [${e.code}] ${e.message}`);
+    return;
+  }
+  const n = (x: number) => x.toLocaleString("pt-BR");
+  console.log(`Arquivo "${fileName}" importado (mailing ${r.mailingId}).`);
+  console.log(`  Linhas lidas: ${n(r.rows)}`);
+  console.log(`  Pessoas: ${n(r.persons)} (${n(r.inserted)} novas, ${n(r.updated)} atualizadas)`);
+  const rejected = Object.entries(r.rejected);
+  if (rejected.length > 0) {
+    console.log(`  Linhas rejeitadas: ${n(r.rejectedRows)}`);
+    for (const [code, count] of rejected) console.log(`    ${code}: ${n(count ?? 0)}`);
+  }
+  console.log(`  Tempo: ${r.seconds.toFixed(1).replace(".", ",")} s`);
+}
+
+function parseCli(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: "boolean" },
+      folder: { type: "string" },
+      today: { type: "string" },
+      tenant: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}

@@ -92,6 +92,10 @@ export async function buildZip(
 ): Promise<Buffer> {
   const zip = new yazl.ZipFile();
   for (const e of entries) {
+    if (e.name.endsWith("/")) {
+      zip.addEmptyDirectory(e.name);
+      continue;
+    }
     zip.addBuffer(Buffer.isBuffer(e.data) ? e.data : Buffer.from(e.data), e.name, {
       compress: e.compress ?? true,
     });

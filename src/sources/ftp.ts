@@ -26,7 +26,7 @@ type FtpProtocol = "ftp" | "ftps-explicit" | "ftps-implicit";
 export const DEFAULT_PORTS = { ftp: 21, "ftps-explicit": 21, "ftps-implicit": 990, sftp: 22 };
 
 /** Replies servers give when they refuse a login because the connection is not encrypted. */
-const TLS_REQUIRED_REPLY = /\b(TLS|SSL|encrypt|cleartext|plain ?FTP|AUTH)\b/i;
+const TLS_REQUIRED_REPLY = /\b(TLS|SSL|encrypt\w*|cleartext|plain ?FTP)\b/i;
 
 /**
  * FTP, FTPS with AUTH TLS (explicit) and FTPS on a TLS port (implicit), over

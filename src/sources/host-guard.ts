@@ -118,7 +118,8 @@ export function checkHostSyntax(input: string, options: { allowPrivate: boolean 
   if (bare.length > 253 || !labels.every((part) => label.test(part))) {
     refuse("use só letras sem acento, números, hífens e pontos, como ftp.empresa.com.br.");
   }
-  if (!options.allowPrivate && (bare === "localhost" || bare.endsWith(".localhost"))) {
+  const name = bare.replace(/\.$/, "");
+  if (!options.allowPrivate && (name === "localhost" || name.endsWith(".localhost"))) {
     throw forbiddenHost(input, "127.0.0.1");
   }
   return bare;

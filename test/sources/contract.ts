@@ -21,6 +21,8 @@ export interface ContractTarget {
 export interface ContractOptions {
   /** Run the 200 MB streaming check (full mode: it takes a while). */
   bigFile: boolean | string;
+  /** Skip the whole suite with this reason (a server that is not available). */
+  skip?: string | false;
 }
 
 export async function readAll(stream: Readable): Promise<Buffer> {
@@ -42,7 +44,7 @@ export function sourceContract(
   openTarget: () => Promise<ContractTarget>,
   options: ContractOptions,
 ): void {
-  describe(`Source contract: ${name}`, () => {
+  describe(`Source contract: ${name}`, { skip: options.skip ?? false }, () => {
     let target: ContractTarget;
     let source: Source;
     before(async () => {

@@ -32,7 +32,8 @@ async function loadRestricted(path: string): Promise<{ phones: Set<string>; emai
     if (text === "") continue;
     if (text.includes("@")) {
       const email = normalizeEmail(text, false);
-      if (email.ok) emails.add(email.value);
+      // Opt-outs match addresses case-insensitively: SAIR@x and sair@x are the same person.
+      if (email.ok) emails.add(email.value.toLowerCase());
     } else {
       const phone = normalizePhone(text, false);
       if (phone.ok) phones.add(phone.value);
@@ -112,7 +113,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(list
       ? {
           isRestricted: (kind: "phone" | "email", value: string) =>
-            kind === "email" ? list.emails.has(value) : list.phones.has(value),
+            kind === "email" ? list.emails.has(value.toLowerCase()) : list.phones.has(value),
         }
       : {}),
     ...(showProgress ? { onProgress: progressBar() } : {}),

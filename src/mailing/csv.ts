@@ -13,14 +13,19 @@
  * and reported as broken, so memory stays bounded.
  */
 
-export interface RowSink {
-  /**
-   * One row. `fields[0..count)` are valid only during the call. `text.slice(start, end)` is the row
-   * as read, without its line break. `line` is the 1-based physical line where the row starts.
-   * `count` is 0 for a broken row (unterminated quote or a row longer than the limit).
-   */
-  (fields: string[], count: number, text: string, start: number, end: number, line: number): void;
-}
+/**
+ * One row. `fields[0..count)` are valid only during the call. `text.slice(start, end)` is the row
+ * as read, without its line break. `line` is the 1-based physical line where the row starts.
+ * `count` is 0 for a broken row (unterminated quote or a row longer than the limit).
+ */
+export type RowSink = (
+  fields: string[],
+  count: number,
+  text: string,
+  start: number,
+  end: number,
+  line: number,
+) => void;
 
 const QUOTE = 34;
 const LF = 10;
@@ -107,7 +112,7 @@ export class CsvSplitter {
       if (next === NEED_MORE) {
         if (n - p <= this.maxRowChars) break;
         // An unterminated quote (or a giant row): cut at the first line break and move on.
-        const end = nl < n ? nl : n;
+        const end = Math.min(nl, n);
         this.onRow(
           fields,
           0,

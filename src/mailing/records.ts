@@ -18,7 +18,7 @@
  */
 import { normalizeDocument } from "./document.js";
 import { normalizeEmail } from "./email.js";
-import { type ColumnMap, FIELD_NAME, type KnownColumn, normalizeColumnName } from "./header.js";
+import { type ColumnMap, type KnownColumn, normalizeColumnName } from "./header.js";
 import { normalizePhone } from "./phone.js";
 import type { ContactChannel, PersonRecord, RejectedRow, RowRejectCode } from "./types.js";
 
@@ -330,11 +330,7 @@ export class RecordBuilder {
 
   private restricted(kind: ContactChannel["kind"], value: string): boolean {
     const lookup = this.options.isRestricted;
-    return (
-      this.options.sanitize &&
-      lookup !== undefined &&
-      lookup(kind === "email" ? "email" : "phone", value)
-    );
+    return this.options.sanitize && lookup?.(kind === "email" ? "email" : "phone", value);
   }
 
   /** Document, coringa lengths and priority: the row's non-channel checks. */

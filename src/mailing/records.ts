@@ -330,7 +330,7 @@ export class RecordBuilder {
 
   private restricted(kind: ContactChannel["kind"], value: string): boolean {
     const lookup = this.options.isRestricted;
-    return this.options.sanitize && lookup?.(kind === "email" ? "email" : "phone", value);
+    return this.options.sanitize && lookup?.(kind === "email" ? "email" : "phone", value) === true;
   }
 
   /** Document, coringa lengths and priority: the row's non-channel checks. */

@@ -6,6 +6,10 @@
 type CommandModule = { run(argv: string[]): Promise<number> };
 
 const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  sources: {
+    summary: "cadastra, lista, remove e testa origens de arquivos (FTP, FTPS, SFTP)",
+    load: () => import("./sources.js"),
+  },
   migrate: {
     summary: "cria ou atualiza as tabelas do banco de dados",
     load: () => import("./migrate.js"),

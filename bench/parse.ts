@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import yazl from "yazl";
-import { readMailing } from "../src/mailing/reader.js";
+import { READ_CHUNK, readMailing } from "../src/mailing/reader.js";
 import { createChunkDecoder } from "../src/mailing/text.js";
 import { generateMailing } from "./generate-mailing.js";
 
@@ -31,7 +31,7 @@ interface Measure {
 async function floor(path: string): Promise<void> {
   const decoder = createChunkDecoder("windows-1252");
   let chars = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK })) {
     chars += decoder.write(chunk as Buffer).length;
   }
   if (chars === 0) throw new Error("empty file");

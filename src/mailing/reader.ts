@@ -76,7 +76,8 @@ export interface MailingSummary {
 }
 
 const GiB = 1024 ** 3;
-const READ_CHUNK = 1 << 20;
+/** Read buffer size: small enough to stay in cache, large enough to amortize the per-chunk work. */
+export const READ_CHUNK = 1 << 18;
 const SNIFF_BYTES = 64 * 1024;
 const MAX_HEADER_CHARS = 1 << 20;
 

@@ -148,7 +148,12 @@ export class FtpSource implements Source {
     }
   }
 
-  /** Trusts the control connection's certificate by pin, by explicit opt-in, or by the CA store. */
+  /**
+   * Trusts the control connection's certificate by pin, by explicit opt-in, or
+   * by the CA store (with the host name checked). Data connections are not
+   * checked again: they resume this verified TLS session and can only go to
+   * the control connection's address.
+   */
   private verifyServer(client: Client): void {
     const socket = client.ftp.socket as TLSSocket;
     const certificate = socket.getPeerCertificate();
@@ -231,6 +236,7 @@ export class FtpSource implements Source {
     });
   }
 
+  /** FTP has no portable "stat" (MLST is optional): the parent folder is listed. */
   async stat(path: string): Promise<SourceEntry | null> {
     const rel = normalizeRelative(path);
     return this.run((client) => this.statWith(client, rel));

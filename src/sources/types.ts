@@ -21,7 +21,11 @@ export interface Source {
   list(folder: string): Promise<SourceEntry[]>;
   /** The entry at path, or null when it does not exist. */
   stat(path: string): Promise<SourceEntry | null>;
-  /** Reads a file as a byte stream. */
+  /**
+   * Reads a file as a byte stream (constant memory, whatever the size). The
+   * connection is busy until the stream ends or is destroyed, so always
+   * consume or destroy it; destroying it early abandons the transfer.
+   */
   read(path: string): Promise<Readable>;
   /**
    * Moves a file into another folder (created when missing) without ever

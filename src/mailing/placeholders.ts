@@ -22,7 +22,7 @@ const STANDARD_FIELDS = new Set([
 ]);
 const PLACEHOLDER = /\[([^[\]\r\n]{1,60})\]/g;
 
-function valueOf(person: PersonRecord, name: string): string | undefined {
+function placeholderValue(person: PersonRecord, name: string): string | undefined {
   switch (name) {
     case "NOMECLIENTE":
       return person.name ?? "";
@@ -43,7 +43,7 @@ function valueOf(person: PersonRecord, name: string): string | undefined {
 /** Replaces every known `[COLUMN]` with the person's value; unknown ones stay as written. */
 export function renderMessage(template: string, person: PersonRecord): string {
   return template.replace(PLACEHOLDER, (whole, inner: string) => {
-    const value = valueOf(person, normalizeColumnName(inner));
+    const value = placeholderValue(person, normalizeColumnName(inner));
     return value === undefined ? whole : value;
   });
 }

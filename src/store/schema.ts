@@ -49,8 +49,8 @@ export interface PersonTable {
   updated_at: string;
 }
 
+/** Primary key (person_id, value): a contact is never duplicated on a person. */
 export interface PersonChannelTable {
-  id: Id;
   tenant_id: number;
   person_id: number;
   /** mobile | landline | unknown | email */

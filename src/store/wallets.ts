@@ -93,10 +93,20 @@ export async function removeWallet(
   tenantId: number,
   code: string,
 ): Promise<boolean> {
-  const result = await db
-    .deleteFrom("wallets")
-    .where("tenant_id", "=", tenantId)
-    .where("code", "=", code)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows) > 0;
+  const wallet = await getWalletByCode(db, tenantId, code);
+  if (!wallet) return false;
+  // wallet_members has no foreign key (bulk-import speed): clear it here.
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .deleteFrom("wallet_members")
+      .where("tenant_id", "=", tenantId)
+      .where("wallet_id", "=", wallet.id)
+      .execute();
+    await trx
+      .deleteFrom("wallets")
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", wallet.id)
+      .execute();
+  });
+  return true;
 }

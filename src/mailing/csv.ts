@@ -108,7 +108,7 @@ export class CsvSplitter {
         p = nl + 1;
         continue;
       }
-      const next = this.quotedRow(s, p, final);
+      const next = this.quotedRow(s, p, nl, final);
       if (next === NEED_MORE) {
         if (n - p <= this.maxRowChars) break;
         // An unterminated quote (or a giant row): cut at the first line break and move on.
@@ -138,17 +138,23 @@ export class CsvSplitter {
     return p;
   }
 
-  /** Parses one row that holds a quote; returns the index after its line break, or NEED_MORE. */
-  private quotedRow(s: string, p: number, final: boolean): number {
+  /**
+   * Parses one row that holds a quote; returns the index after its line break, or NEED_MORE.
+   * `nl` is the row's first line break (`s.length` when there is none and `final`). Unquoted
+   * fields are found with `indexOf` like in the fast path; only quoted fields look for quotes.
+   */
+  private quotedRow(s: string, p: number, nl: number, final: boolean): number {
     const n = s.length;
     const delim = this.delimiter;
-    const delimCode = delim.charCodeAt(0);
     const fields = this.fields;
     let count = 0;
     let i = p;
     let newlines = 0;
+    let lineEnd = nl; // the line break that ends the row unless a quoted field spans it
+    let nextDelim = -2;
     for (;;) {
       let value: string;
+      let t: number; // where the field ends: a delimiter, the line break, or n
       if (i < n && s.charCodeAt(i) === QUOTE) {
         let j = i + 1;
         let seg = j;
@@ -160,57 +166,51 @@ export class CsvSplitter {
             value += s.slice(seg, n); // unterminated at end of file: take the rest
             newlines += countNewlines(s, i, n);
             i = n;
+            lineEnd = n;
             break;
           }
           if (k + 1 >= n && !final) return NEED_MORE; // cannot tell `"` from `""` yet
           if (s.charCodeAt(k + 1) === QUOTE) {
-            value += s.slice(seg, k + 1);
+            value = value === "" ? s.slice(seg, k + 1) : value + s.slice(seg, k + 1);
             j = k + 2;
             seg = j;
             continue;
           }
-          value += s.slice(seg, k);
-          newlines += countNewlines(s, i, k);
+          value = value === "" ? s.slice(seg, k) : value + s.slice(seg, k);
+          if (k > lineEnd) {
+            newlines += countNewlines(s, i, k);
+            lineEnd = s.indexOf("\n", k);
+            if (lineEnd < 0) lineEnd = n;
+          }
           i = k + 1;
           break;
         }
         // Text between the closing quote and the next delimiter / line break is kept.
-        let t = i;
-        while (t < n) {
-          const c = s.charCodeAt(t);
-          if (c === delimCode || c === LF) break;
-          t++;
-        }
+        if (nextDelim !== -1 && nextDelim < i) nextDelim = s.indexOf(delim, i);
+        t = nextDelim === -1 || nextDelim > lineEnd ? lineEnd : nextDelim;
         if (t >= n && !final) return NEED_MORE;
         let tailEnd = t;
-        if (tailEnd > i && s.charCodeAt(tailEnd - 1) === CR && (t >= n || s.charCodeAt(t) === LF))
-          tailEnd--;
+        if (tailEnd > i && s.charCodeAt(tailEnd - 1) === CR && t === lineEnd) tailEnd--;
         if (tailEnd > i) value += s.slice(i, tailEnd);
-        i = t;
       } else {
-        let t = i;
-        while (t < n) {
-          const c = s.charCodeAt(t);
-          if (c === delimCode || c === LF) break;
-          t++;
-        }
+        if (nextDelim !== -1 && nextDelim < i) nextDelim = s.indexOf(delim, i);
+        t = nextDelim === -1 || nextDelim > lineEnd ? lineEnd : nextDelim;
         if (t >= n && !final) return NEED_MORE;
         let vEnd = t;
-        if (vEnd > i && s.charCodeAt(vEnd - 1) === CR && (t >= n || s.charCodeAt(t) === LF)) vEnd--;
+        if (vEnd > i && s.charCodeAt(vEnd - 1) === CR && t === lineEnd) vEnd--;
         value = s.slice(i, vEnd);
-        i = t;
       }
       fields[count++] = value;
-      if (i < n && s.charCodeAt(i) === delimCode) {
-        i++;
+      if (t < lineEnd) {
+        i = t + 1; // a delimiter
         continue;
       }
       // Line break or end of text: the row is complete.
-      let end = i;
+      let end = t;
       if (end > p && s.charCodeAt(end - 1) === CR) end--;
       this.onRow(fields, count, s, p, end, this.line);
       this.line += 1 + newlines;
-      return i < n ? i + 1 : n;
+      return t < n ? t + 1 : n;
     }
   }
 }

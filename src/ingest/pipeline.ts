@@ -1,0 +1,585 @@
+/**
+ * One file through the pickup pipeline (SPEC §2–§6), as a persistent state
+ * machine on its `mailings` row:
+ *
+ *   seen → stable → claimed → downloaded → checked → imported → moved → reported
+ *                                  (discarded files go checked → moved)
+ *   seen/stable/claimed → vanished (gone from the server before the download)
+ *
+ * The scanner owns `seen`/`stable`; a processor holding the row's lease owns
+ * the rest. Each step is written so that running it again after a crash, at
+ * any instant, has the same effect as running it once:
+ *
+ * - claimed → downloaded: the bytes are streamed into a content-addressed
+ *   blob (temporary name, then rename). A crash leaves at most a stray
+ *   temporary file; re-downloading writes the same blob. Nothing on the
+ *   server changes. A file missing on the server here is "vanished".
+ * - downloaded → checked: pure name and tenant-data checks; the decision
+ *   (outcome "discarded" with every error) or "go on" is one UPDATE. Redoing
+ *   the checks before that UPDATE lands is harmless.
+ * - checked → imported: the import writer puts the people AND the row's
+ *   state "imported"/outcome "accepted" in one database transaction, and a
+ *   guard inside it re-reads the lease, so the import commits exactly once: a
+ *   crash before the commit rolls everything back and the step is redone; a
+ *   crash after it finds state "imported" and skips to the move. A refusal
+ *   (bad content, sequence taken meanwhile) records outcome "discarded".
+ * - → moved: the destination folder follows from the persisted outcome
+ *   (LIDOS or DESCARTADOS beside the file), so a file can never go to the
+ *   wrong folder. If the file is still at its path, it is moved (never
+ *   overwriting; a clash gets -2, -3…). If it is not, an earlier attempt
+ *   moved it before crashing: the destination folder is searched for the
+ *   name or its clash variants with the same size (and bytes, when several
+ *   match) that no other record claims, and that path is recorded. A move the
+ *   server refuses (permissions) releases the file with a back-off and the
+ *   error kept for the console; it is retried, never re-imported.
+ * - moved → reported: each report is `<moved name>.erro.txt` (or
+ *   `.resultado.txt`, `.rejeitados.csv`); the moved name is unique in its
+ *   folder, so a report already there was written by an earlier attempt and
+ *   is not written again.
+ *
+ * Every step first re-checks the lease (`advance` updates only while the
+ * lease is ours); a processor that lost its lease stops without side effects.
+ */
+import { createHash } from "node:crypto";
+import { setTimeout as delay } from "node:timers/promises";
+import { sql } from "kysely";
+import { DateTime } from "luxon";
+import { parse } from "../filename/index.js";
+import type { Mailing, NameError } from "../filename/types.js";
+import type { Logger } from "../log.js";
+import { readMailing } from "../mailing/reader.js";
+import { DISCARDED_FOLDER, READ_FOLDER } from "../sources/candidates.js";
+import { SourceError } from "../sources/errors.js";
+import { baseName, clashName, joinRelative, parentOf } from "../sources/paths.js";
+import type { Source } from "../sources/types.js";
+import type { Store } from "../store/db.js";
+import { type AfterImportHook, importMailing, splitReader } from "../store/import.js";
+import type { MailingRow, MailingState, MailingUpdate, Tenant } from "../store/schema.js";
+import type { BlobStore } from "./blobs.js";
+import { advance, destinationTaken, markVanished, releaseFile, renewFileLease } from "./ledger.js";
+import {
+  type CampaignLine,
+  errorReportText,
+  REJECTED_CSV_HEADER,
+  type ReportProblem,
+  rejectedCsvLine,
+  resultReportText,
+} from "./report-text.js";
+import { checkFolder, checkTenantData, databaseDirectory } from "./tenant-checks.js";
+
+export interface PipelineContext {
+  store: Store;
+  blobs: BlobStore;
+  /** This process's lease owner id. */
+  owner: string;
+  leaseMs: number;
+  log: Logger;
+  /** Test hook: die abruptly (SIGKILL) right after this state is persisted. */
+  crashAt?: string | null;
+  /** Campaign seam, run inside the import transaction. */
+  afterImport?: AfterImportHook;
+  /** First back-off after a failed step; doubles per attempt, capped at 15 min. */
+  retryBaseMs?: number;
+  now?: () => Date;
+}
+
+export type ProcessOutcome = "finished" | "retry-later" | "lease-lost";
+
+const MAX_RETRY_MS = 15 * 60 * 1000;
+
+/** A step could not finish (server or database trouble); the file is retried later. */
+class RetryableStepError extends Error {}
+class LeaseLostError extends Error {}
+
+function tenantClock(tenant: Tenant, at: Date): { today: string; now: string } {
+  const local = DateTime.fromJSDate(at).setZone(tenant.time_zone);
+  const zoned = local.isValid ? local : DateTime.fromJSDate(at).setZone("America/Sao_Paulo");
+  return { today: zoned.toFormat("yyyy-MM-dd"), now: zoned.toFormat("yyyy-MM-dd'T'HH:mm") };
+}
+
+/** Tenant-local calendar date of an instant (the "today" of a file first seen then). */
+export function tenantDate(timeZone: string, at: Date): string {
+  const local = DateTime.fromJSDate(at).setZone(timeZone);
+  return (local.isValid ? local : DateTime.fromJSDate(at).setZone("America/Sao_Paulo")).toFormat(
+    "yyyy-MM-dd",
+  );
+}
+
+function displayInstant(tenant: Tenant, iso: string): string {
+  const local = DateTime.fromISO(iso).setZone(tenant.time_zone);
+  return local.isValid ? local.toFormat("dd/MM/yyyy HH:mm:ss") : iso;
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+/**
+ * Runs a claimed file from its current state to the end (or until a step must
+ * wait). The caller holds the lease on `row` (from `claimNextFile`).
+ */
+export async function processFile(
+  ctx: PipelineContext,
+  initial: MailingRow,
+  tenant: Tenant,
+  source: Source,
+): Promise<ProcessOutcome> {
+  const clock = ctx.now ?? (() => new Date());
+  const log = ctx.log.child({
+    mailingId: initial.id,
+    file: initial.path,
+    sourceId: initial.source_id,
+  });
+  let row = initial;
+  let leaseLost = false;
+  const heartbeat = setInterval(
+    () => {
+      const until = new Date(clock().getTime() + ctx.leaseMs).toISOString();
+      renewFileLease(ctx.store.db, row.id, ctx.owner, until)
+        .then((ok) => {
+          if (!ok) leaseLost = true;
+        })
+        .catch(() => {});
+    },
+    Math.max(250, Math.floor(ctx.leaseMs / 3)),
+  );
+  heartbeat.unref();
+
+  /** Persists a step; stops the run when the lease is no longer ours. */
+  const step = async (patch: MailingUpdate & { state?: MailingState }): Promise<void> => {
+    if (leaseLost) throw new LeaseLostError();
+    const ok = await advance(ctx.store.db, row.id, ctx.owner, patch, clock().toISOString());
+    if (!ok) throw new LeaseLostError();
+    row = { ...row, ...patch } as MailingRow;
+    if (patch.state) crashHook(ctx, patch.state);
+  };
+
+  try {
+    for (;;) {
+      switch (row.state) {
+        case "claimed":
+          crashHook(ctx, "claimed");
+          await download(ctx, row, source, step, log);
+          break;
+        case "downloaded":
+          await checkName(ctx, row, tenant, clock(), step);
+          break;
+        case "checked":
+          if (row.outcome === "discarded") await moveFile(ctx, row, source, step);
+          else {
+            // On success the import itself moved the row to "imported": take the fresh row.
+            const imported = await importFile(ctx, row, tenant, step, log);
+            if (imported) row = imported;
+          }
+          break;
+        case "imported":
+          await moveFile(ctx, row, source, step);
+          break;
+        case "moved":
+          await writeReports(ctx, row, tenant, source, step);
+          await releaseFile(ctx.store.db, row.id, ctx.owner, { error: null });
+          log.info("file finished", { outcome: row.outcome, movedTo: row.moved_to });
+          return "finished";
+        case "vanished":
+          log.info("file vanished before download");
+          return "finished";
+        default:
+          // stable/seen/reported: nothing for a processor (should not be claimed).
+          await releaseFile(ctx.store.db, row.id, ctx.owner);
+          return "finished";
+      }
+    }
+  } catch (error) {
+    if (error instanceof LeaseLostError) {
+      log.warn("lease lost; another process took the file over");
+      return "lease-lost";
+    }
+    const wait = Math.min(
+      MAX_RETRY_MS,
+      (ctx.retryBaseMs ?? 5000) * 2 ** Math.max(0, row.attempts - 1),
+    );
+    const message =
+      error instanceof SourceError || error instanceof RetryableStepError
+        ? error.message
+        : `Erro interno ao processar o arquivo: ${(error as Error)?.message ?? String(error)}`;
+    log.warn("step failed; will retry", { state: row.state, error, retryInMs: wait });
+    await releaseFile(ctx.store.db, row.id, ctx.owner, {
+      retryAt: new Date(clock().getTime() + wait).toISOString(),
+      error: message,
+    }).catch(() => {});
+    return "retry-later";
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+type Step = (patch: MailingUpdate & { state?: MailingState }) => Promise<void>;
+
+function crashHook(ctx: PipelineContext, state: string): void {
+  if (ctx.crashAt && ctx.crashAt === state) {
+    // Simulates kill -9 right after the state is durable (test-only setting).
+    process.kill(process.pid, "SIGKILL");
+  }
+}
+
+async function download(
+  ctx: PipelineContext,
+  row: MailingRow,
+  source: Source,
+  step: Step,
+  log: Logger,
+): Promise<void> {
+  const started = performance.now();
+  let stored: Awaited<ReturnType<BlobStore["put"]>>;
+  try {
+    stored = await ctx.blobs.put(await source.read(row.path));
+  } catch (error) {
+    if (error instanceof SourceError && error.code === "ARQUIVO_INEXISTENTE") {
+      await markVanished(
+        ctx.store.db,
+        row.id,
+        new Date().toISOString(),
+        "O arquivo sumiu da origem antes de ser baixado (removido ou renomeado).",
+      );
+      row.state = "vanished";
+      log.info("file vanished before download");
+      return;
+    }
+    throw error;
+  }
+  await step({
+    state: "downloaded",
+    stored_path: stored.path,
+    sha256: stored.sha256,
+    bytes: stored.bytes,
+    timings_json: JSON.stringify({ download: round3((performance.now() - started) / 1000) }),
+  });
+}
+
+async function checkName(
+  ctx: PipelineContext,
+  row: MailingRow,
+  tenant: Tenant,
+  at: Date,
+  step: Step,
+): Promise<void> {
+  const { now } = tenantClock(tenant, at);
+  const parsed = parse(row.file_name, { folder: row.folder, today: row.seen_date, now });
+  const directory = databaseDirectory(ctx.store.db, row.tenant_id);
+  const errors: NameError[] = [...parsed.errors];
+  const mailing = parsed.mailing;
+  if (mailing) {
+    errors.push(...(await checkTenantData(mailing, row.folder, row.id, directory)));
+  } else {
+    const folderError = await checkFolder(row.folder, directory);
+    if (folderError) errors.push(folderError);
+  }
+  const base: MailingUpdate = {
+    parsed_json: mailing ? JSON.stringify(mailing) : null,
+    date: mailing?.date ?? null,
+    sequence: mailing?.sequence ?? null,
+    description: mailing?.description ?? null,
+  };
+  if (errors.length > 0 || !mailing) {
+    await step({
+      ...base,
+      state: "checked",
+      outcome: "discarded",
+      errors_json: JSON.stringify(errors.map(problemOf)),
+    });
+  } else {
+    await step({ ...base, state: "checked", outcome: null });
+  }
+}
+
+function problemOf(e: { code: string; message: string; param?: string | null }): ReportProblem & {
+  param: string | null;
+} {
+  return { code: e.code, message: e.message, param: e.param ?? null };
+}
+
+async function importFile(
+  ctx: PipelineContext,
+  row: MailingRow,
+  tenant: Tenant,
+  step: Step,
+  log: Logger,
+): Promise<MailingRow | null> {
+  const mailing = JSON.parse(row.parsed_json ?? "null") as Mailing | null;
+  if (!mailing || !row.stored_path || !(await ctx.blobs.has(row.stored_path))) {
+    // The stored copy is gone (data dir cleaned?): fetch the file again.
+    await step({ state: "claimed" });
+    return null;
+  }
+  const isRestricted = mailing.sanitize ? await restrictionLookup(ctx, row, mailing) : undefined;
+  const reader = splitReader(
+    readMailing(row.stored_path, {
+      extension: mailing.extension,
+      sanitize: mailing.sanitize,
+      maxRejectRatio: tenant.reject_ratio,
+      ...(isRestricted ? { isRestricted } : {}),
+    }),
+  );
+  const timings = JSON.parse(row.timings_json ?? "{}") as Record<string, number>;
+  const owner = ctx.owner;
+  const outer = ctx.afterImport;
+  const result = await importMailing(ctx.store, {
+    tenantId: row.tenant_id,
+    mailing,
+    fileName: row.file_name,
+    path: row.path,
+    folder: row.folder,
+    sourceId: row.source_id,
+    mailingId: row.id,
+    firstSeenAt: row.first_seen_at,
+    seenDate: row.seen_date,
+    storedPath: row.stored_path,
+    content: reader.content,
+    summary: reader.summary,
+    timings,
+    afterImport: async (imported) => {
+      // Inside the import transaction: commit only while the lease is still ours,
+      // so a process that stalled past its lease can never import a second time.
+      const holder = await imported.db
+        .selectFrom("mailings")
+        .select("lease_owner")
+        .where("id", "=", imported.mailingId)
+        .executeTakeFirst();
+      if (holder?.lease_owner !== owner) throw new LeaseLostError();
+      if (outer) await outer(imported);
+    },
+  });
+  if (result.ok) {
+    log.info("file imported", {
+      rows: result.rows,
+      persons: result.persons,
+      rejectedRows: result.rejectedRows,
+      seconds: round3(result.seconds),
+    });
+    const fresh = await ctx.store.db
+      .selectFrom("mailings")
+      .selectAll()
+      .where("id", "=", row.id)
+      .executeTakeFirstOrThrow();
+    crashHook(ctx, "imported");
+    return fresh;
+  }
+  await step({
+    state: "checked",
+    outcome: "discarded",
+    rows: result.rows || null,
+    rejected: result.rejectedRows || null,
+    rejected_json: JSON.stringify(result.rejected),
+    errors_json: JSON.stringify(result.errors.map(problemOf)),
+  });
+  log.info("file refused", { codes: result.errors.map((e) => e.code) });
+  return null;
+}
+
+/** The wallet's restriction list as an in-memory set (sanitize only). */
+async function restrictionLookup(
+  ctx: PipelineContext,
+  row: MailingRow,
+  mailing: Mailing,
+): Promise<((kind: "phone" | "email", value: string) => boolean) | undefined> {
+  if (!mailing.wallet) return undefined;
+  const wallet = await ctx.store.db
+    .selectFrom("wallets")
+    .select("id")
+    .where("tenant_id", "=", row.tenant_id)
+    .where("code", "=", mailing.wallet)
+    .executeTakeFirst();
+  if (!wallet) return undefined;
+  const rows = await ctx.store.db
+    .selectFrom("restrictions")
+    .select(["channel_kind", "value"])
+    .where("tenant_id", "=", row.tenant_id)
+    .where("wallet_id", "=", wallet.id)
+    .execute();
+  if (rows.length === 0) return undefined;
+  const set = new Set(rows.map((r) => `${r.channel_kind}:${r.value}`));
+  return (kind, value) => set.has(`${kind}:${value}`);
+}
+
+async function moveFile(
+  ctx: PipelineContext,
+  row: MailingRow,
+  source: Source,
+  step: Step,
+): Promise<void> {
+  const folder = joinRelative(
+    parentOf(row.path),
+    row.outcome === "accepted" ? READ_FOLDER : DISCARDED_FOLDER,
+  );
+  const present = await source.stat(row.path);
+  let movedTo: string | null;
+  if (present && !present.isFolder) {
+    try {
+      movedTo = await source.move(row.path, folder);
+    } catch (error) {
+      if (error instanceof SourceError && error.code === "ARQUIVO_INEXISTENTE") {
+        movedTo = await findEarlierMove(ctx, row, source, folder);
+      } else if (error instanceof SourceError) {
+        throw new RetryableStepError(
+          `Não foi possível mover o arquivo para ${folder}: ${error.message} O remessa tentará de novo; o arquivo não será importado outra vez.`,
+        );
+      } else {
+        throw error;
+      }
+    }
+  } else {
+    movedTo = await findEarlierMove(ctx, row, source, folder);
+  }
+  await step({ state: "moved", moved_to: movedTo, last_error: null });
+}
+
+/**
+ * The file is no longer at its path: find it in the destination folder (a
+ * move that completed before a crash). Candidates are the name and its clash
+ * variants of the same size not already recorded for another file; when
+ * several remain, the bytes decide. Null when it is nowhere (removed by
+ * someone else after the download); the record still ends, with the original
+ * bytes kept in the data store.
+ */
+async function findEarlierMove(
+  ctx: PipelineContext,
+  row: MailingRow,
+  source: Source,
+  folder: string,
+): Promise<string | null> {
+  let entries: Awaited<ReturnType<Source["list"]>>;
+  try {
+    entries = await source.list(folder);
+  } catch {
+    return null;
+  }
+  const name = baseName(row.path);
+  const byName = new Map(entries.filter((e) => !e.isFolder).map((e) => [e.name, e]));
+  const candidates: string[] = [];
+  for (let attempt = 1; attempt <= byName.size + 1; attempt++) {
+    const entry = byName.get(clashName(name, attempt));
+    if (!entry) continue;
+    if (row.bytes !== null && entry.size !== row.bytes) continue;
+    if (await destinationTaken(ctx.store.db, row.source_id, entry.path, row.id)) continue;
+    candidates.push(entry.path);
+  }
+  if (candidates.length <= 1 || !row.sha256) return candidates[0] ?? null;
+  for (const path of candidates) {
+    const hash = createHash("sha256");
+    for await (const chunk of await source.read(path)) hash.update(chunk as Buffer);
+    if (hash.digest("hex") === row.sha256) return path;
+  }
+  return candidates[0] ?? null;
+}
+
+async function writeReports(
+  ctx: PipelineContext,
+  row: MailingRow,
+  tenant: Tenant,
+  source: Source,
+  step: Step,
+): Promise<void> {
+  const written: string[] = [];
+  const target = row.moved_to;
+  if (target !== null) {
+    const put = async (suffix: string, content: () => Promise<string>) => {
+      const path = `${target}${suffix}`;
+      // The moved name is unique in its folder: a report under it is ours from an earlier attempt.
+      if (!(await source.stat(path))) await source.write(path, await content());
+      written.push(path);
+    };
+    const seenAt = displayInstant(tenant, row.first_seen_at);
+    const folder = parentOf(target) || "/";
+    if (row.outcome === "accepted") {
+      const rejectedReport = (row.rejected ?? 0) > 0 ? `${baseName(target)}.rejeitados.csv` : null;
+      if (rejectedReport) await put(".rejeitados.csv", () => rejectedCsv(ctx, row));
+      const campaigns = await campaignLines(ctx, row, tenant);
+      await put(".resultado.txt", async () =>
+        resultReportText({
+          fileName: row.file_name,
+          movedTo: folder,
+          seenAt,
+          wallet: (JSON.parse(row.parsed_json ?? "null") as Mailing | null)?.wallet ?? null,
+          description: row.description,
+          rows: row.rows ?? 0,
+          persons: row.persons ?? 0,
+          inserted: row.inserted ?? 0,
+          updated: row.updated ?? 0,
+          rejectedRows: row.rejected ?? 0,
+          rejectedByCode: JSON.parse(row.rejected_json ?? "{}") as Record<string, number>,
+          campaigns,
+          rejectedReport,
+        }),
+      );
+    } else {
+      await put(".erro.txt", async () =>
+        errorReportText({
+          fileName: row.file_name,
+          movedTo: folder,
+          seenAt,
+          problems: JSON.parse(row.errors_json ?? "[]") as ReportProblem[],
+        }),
+      );
+    }
+  }
+  await step({ state: "reported", reports_json: JSON.stringify(written), lease_expires_at: null });
+}
+
+/** Builds the rejected-rows CSV from the stored rejections, in line order. */
+async function rejectedCsv(ctx: PipelineContext, row: MailingRow): Promise<string> {
+  const parts: string[] = [REJECTED_CSV_HEADER];
+  const pageSize = 5000;
+  let afterLine = -1;
+  let afterId = 0;
+  for (;;) {
+    const page = await ctx.store.db
+      .selectFrom("mailing_rejections")
+      .select(["id", "line", "code", "message", "raw"])
+      .where("mailing_id", "=", row.id)
+      .where((eb) =>
+        eb.or([
+          eb("line", ">", afterLine),
+          eb.and([eb("line", "=", afterLine), eb("id", ">", afterId)]),
+        ]),
+      )
+      .orderBy("line")
+      .orderBy("id")
+      .limit(pageSize)
+      .execute();
+    for (const r of page) parts.push(rejectedCsvLine(r));
+    const last = page.at(-1);
+    if (!last || page.length < pageSize) break;
+    afterLine = last.line;
+    afterId = last.id;
+    // Let other work (heartbeats, uploads) run between pages of a large report.
+    await delay(0);
+  }
+  return `\uFEFF${parts.join("\r\n")}\r\n`;
+}
+
+async function campaignLines(
+  ctx: PipelineContext,
+  row: MailingRow,
+  tenant: Tenant,
+): Promise<CampaignLine[]> {
+  const campaigns = await ctx.store.db
+    .selectFrom("campaigns")
+    .select(["id", "channel", "mode", "start_at", "deadline_at", "audience"])
+    .where("mailing_id", "=", row.id)
+    .orderBy("id")
+    .execute();
+  const lines: CampaignLine[] = [];
+  for (const c of campaigns) {
+    const { rows } = await sql<{ n: number }>`
+      select count(*) as n from waves where campaign_id = ${c.id}`.execute(ctx.store.db);
+    lines.push({
+      channel: c.channel,
+      mode: c.mode,
+      startAt: displayInstant(tenant, c.start_at),
+      deadlineAt: c.deadline_at ? displayInstant(tenant, c.deadline_at) : null,
+      audience: Number(c.audience),
+      waves: Number(rows[0]?.n ?? 0),
+    });
+  }
+  return lines;
+}

@@ -1,0 +1,234 @@
+/**
+ * The file-name checks that need the tenant's registrations (SPEC §3): the
+ * wallet exists, the sequence is free today, and the senders, templates and
+ * e-mail accounts the name asks for are registered. The rules are pure over a
+ * `TenantDirectory`; `databaseDirectory` answers it from the store.
+ */
+import type { Kysely } from "kysely";
+import type { Mailing, NameError } from "../filename/types.js";
+import type { Database } from "../store/schema.js";
+
+/** What the checks need to know about one tenant. */
+export interface TenantDirectory {
+  walletId(code: string): Promise<number | null>;
+  /** File name of the accepted mailing holding date+sequence (other than `exceptId`), if any. */
+  sequenceHolder(date: string, sequence: number, exceptId: number | null): Promise<string | null>;
+  /** A registered sender of this kind/mode with this number (digits), if any. */
+  hasSender(kind: "whatsapp" | "sms", mode: string, number: string | null): Promise<boolean>;
+  /** The wallet's exclusive WhatsApp numbers. */
+  exclusiveNumbers(walletId: number): Promise<string[]>;
+  hasTemplate(name: string, walletId: number | null): Promise<boolean>;
+  hasDefaultTemplate(walletId: number): Promise<boolean>;
+  hasEmailAccount(address: string): Promise<boolean>;
+}
+
+function displayDate(iso: string): string {
+  const [y, m, d] = iso.split("-");
+  return `${d}/${m}/${y}`;
+}
+
+/** The wallet folder a file sits in must be a wallet, even when the name cannot be read. */
+export async function checkFolder(
+  folder: string | null,
+  directory: TenantDirectory,
+): Promise<NameError | null> {
+  if (folder === null || (await directory.walletId(folder)) !== null) return null;
+  return {
+    code: "CARTEIRA_INEXISTENTE",
+    param: null,
+    message: `A pasta "${folder}" não é uma carteira cadastrada. Cadastre a carteira "${folder}" ou mova o arquivo para a pasta de uma carteira existente (ou para a raiz, com _c no nome).`,
+  };
+}
+
+/**
+ * Tenant-data errors for a name the grammar accepted (or read with semantic
+ * errors). `mailingId` is the file's own record, which never conflicts with itself.
+ */
+export async function checkTenantData(
+  mailing: Mailing,
+  folder: string | null,
+  mailingId: number | null,
+  directory: TenantDirectory,
+): Promise<NameError[]> {
+  const errors: NameError[] = [];
+  const folderError = await checkFolder(folder, directory);
+  if (folderError) errors.push(folderError);
+
+  let walletId: number | null = null;
+  if (mailing.wallet !== null) {
+    walletId = await directory.walletId(mailing.wallet);
+    // A folder that is not a wallet was reported above; say it once.
+    if (walletId === null && !(folderError && mailing.wallet === folder)) {
+      errors.push({
+        code: "CARTEIRA_INEXISTENTE",
+        param: "c",
+        message: `A carteira "${mailing.wallet}" não está cadastrada. Corrija o código em _c (ele deve ser igual ao da manutenção de carteiras) ou cadastre a carteira.`,
+      });
+    }
+  }
+
+  const holder = await directory.sequenceHolder(mailing.date, mailing.sequence, mailingId);
+  if (holder !== null) {
+    errors.push({
+      code: "SEQUENCIA_REPETIDA",
+      param: null,
+      message: `A sequência ${mailing.sequence} de ${displayDate(mailing.date)} já foi usada pelo arquivo "${holder}". Envie o arquivo com a próxima sequência livre do dia.`,
+    });
+  }
+
+  if (mailing.sms) {
+    if (!(await directory.hasSender("sms", mailing.sms, null))) {
+      errors.push({
+        code: "REMETENTE_INEXISTENTE",
+        param: mailing.sms === "long" ? "smslong" : "smsshort",
+        message: `Não há rota de SMS ${mailing.sms === "long" ? "long code" : "short code"} cadastrada. Cadastre a rota ou troque o tipo de SMS no nome.`,
+      });
+    }
+  }
+
+  const whatsapp = mailing.whatsapp;
+  if (whatsapp) {
+    const flag = `whatsapp${whatsapp.mode}`;
+    if (whatsapp.mode === "exclusivo") {
+      if (whatsapp.number !== null) {
+        if (!(await directory.hasSender("whatsapp", "exclusivo", whatsapp.number))) {
+          errors.push({
+            code: "REMETENTE_INEXISTENTE",
+            param: "nw",
+            message: `O número WhatsApp ${whatsapp.number} (_nw) não está cadastrado como número exclusivo. Corrija o número ou cadastre-o.`,
+          });
+        }
+      } else if (walletId !== null) {
+        const numbers = await directory.exclusiveNumbers(walletId);
+        if (numbers.length !== 1) {
+          errors.push({
+            code: "REMETENTE_INEXISTENTE",
+            param: "nw",
+            message:
+              numbers.length === 0
+                ? `A carteira "${mailing.wallet}" não tem número WhatsApp exclusivo. Cadastre um ou informe o número com _nw.`
+                : `A carteira "${mailing.wallet}" tem ${numbers.length} números WhatsApp exclusivos. Informe qual usar com _nw.`,
+          });
+        }
+      }
+    } else if (!(await directory.hasSender("whatsapp", whatsapp.mode, null))) {
+      errors.push({
+        code: "REMETENTE_INEXISTENTE",
+        param: flag,
+        message: `Não há número WhatsApp ${whatsapp.mode === "compartilhado" ? "compartilhado" : "de prospecção"} cadastrado. Cadastre um ou escolha outro tipo de campanha WhatsApp.`,
+      });
+    }
+    if (whatsapp.template !== null) {
+      if (!(await directory.hasTemplate(whatsapp.template, walletId))) {
+        errors.push({
+          code: "TEMPLATE_INEXISTENTE",
+          param: "nt",
+          message: `O template WhatsApp "${whatsapp.template}" (_nt) não está cadastrado. Confira o nome exato (maiúsculas, espaços) ou cadastre o template.`,
+        });
+      }
+    } else if (walletId !== null && !(await directory.hasDefaultTemplate(walletId))) {
+      errors.push({
+        code: "TEMPLATE_INEXISTENTE",
+        param: "nt",
+        message: `A carteira "${mailing.wallet}" não tem template WhatsApp padrão. Informe o template com _nt ou defina um padrão para a carteira.`,
+      });
+    }
+  }
+
+  const email = mailing.email;
+  if (email) {
+    if (email.account !== null) {
+      if (!(await directory.hasEmailAccount(email.account))) {
+        errors.push({
+          code: "CONTA_EMAIL_INEXISTENTE",
+          param: "ce",
+          message: `A conta de e-mail "${email.account}" (_ce) não está cadastrada. Corrija o endereço ou cadastre a conta.`,
+        });
+      }
+    }
+    // Without _ce the wallet's active account is used, else the platform default
+    // account, which always exists (SPEC §1): nothing to refuse.
+  }
+  return errors;
+}
+
+export function databaseDirectory(db: Kysely<Database>, tenantId: number): TenantDirectory {
+  return {
+    async walletId(code) {
+      const row = await db
+        .selectFrom("wallets")
+        .select("id")
+        .where("tenant_id", "=", tenantId)
+        .where("code", "=", code)
+        .executeTakeFirst();
+      return row?.id ?? null;
+    },
+    async sequenceHolder(date, sequence, exceptId) {
+      let query = db
+        .selectFrom("mailings")
+        .select("file_name")
+        .where("tenant_id", "=", tenantId)
+        .where("date", "=", date)
+        .where("sequence", "=", sequence)
+        .where("outcome", "=", "accepted");
+      if (exceptId !== null) query = query.where("id", "!=", exceptId);
+      return (await query.executeTakeFirst())?.file_name ?? null;
+    },
+    async hasSender(kind, mode, number) {
+      let query = db
+        .selectFrom("senders")
+        .select("id")
+        .where("tenant_id", "=", tenantId)
+        .where("kind", "=", kind)
+        .where("mode", "=", mode)
+        .where("enabled", "=", 1);
+      if (number !== null) query = query.where("number", "=", number);
+      return (await query.executeTakeFirst()) !== undefined;
+    },
+    async exclusiveNumbers(walletId) {
+      const rows = await db
+        .selectFrom("senders")
+        .select("number")
+        .where("tenant_id", "=", tenantId)
+        .where("kind", "=", "whatsapp")
+        .where("mode", "=", "exclusivo")
+        .where("wallet_id", "=", walletId)
+        .where("enabled", "=", 1)
+        .execute();
+      return rows.map((r) => r.number);
+    },
+    async hasTemplate(name, walletId) {
+      const row = await db
+        .selectFrom("templates")
+        .select("id")
+        .where("tenant_id", "=", tenantId)
+        .where("name", "=", name)
+        .where((eb) =>
+          walletId === null
+            ? eb("wallet_id", "is", null)
+            : eb.or([eb("wallet_id", "is", null), eb("wallet_id", "=", walletId)]),
+        )
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+    async hasDefaultTemplate(walletId) {
+      const row = await db
+        .selectFrom("templates")
+        .select("id")
+        .where("tenant_id", "=", tenantId)
+        .where("wallet_id", "=", walletId)
+        .where("is_default", "=", 1)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+    async hasEmailAccount(address) {
+      const rows = await db
+        .selectFrom("email_accounts")
+        .select("address")
+        .where("tenant_id", "=", tenantId)
+        .execute();
+      const wanted = address.toLowerCase();
+      return rows.some((r) => r.address.toLowerCase() === wanted);
+    },
+  };
+}

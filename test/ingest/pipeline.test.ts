@@ -1,0 +1,253 @@
+/**
+ * The pipeline in-process over a real local folder and a real database
+ * (SQLite always, PostgreSQL in full mode): where files end, what the
+ * reports say, what is imported, retries of a refused move.
+ */
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { BlobStore } from "../../src/ingest/blobs.js";
+import { claimNextFile, insertSeen } from "../../src/ingest/ledger.js";
+import { processFile } from "../../src/ingest/pipeline.js";
+import { IngestService } from "../../src/ingest/service.js";
+import { silentLogger } from "../../src/log.js";
+import { SourceError } from "../../src/sources/errors.js";
+import { LocalSource } from "../../src/sources/local.js";
+import type { Source } from "../../src/sources/types.js";
+import { createSource } from "../../src/store/sources.js";
+import { getTenant } from "../../src/store/tenants.js";
+import { createWallet } from "../../src/store/wallets.js";
+import { DATABASES, type TestStore } from "../store/harness.js";
+import { ddmmyy, mailingCsv, namesIn, waitFor, whereDone, whereIs } from "./helpers.js";
+
+for (const database of DATABASES) {
+  describe(`ingest pipeline on ${database.name}`, { skip: database.skip }, () => {
+    let ts: TestStore;
+    let drop: string;
+    let service: IngestService;
+    let sourceId: number;
+
+    before(async () => {
+      ts = await database.open();
+      drop = join(ts.dataDir, "drop");
+      mkdirSync(drop, { recursive: true });
+      await createWallet(ts.store.db, 1, { code: "BRAD" });
+      await createWallet(ts.store.db, 1, { code: "ITAU" });
+      const source = await createSource(
+        ts.store.db,
+        1,
+        {
+          protocol: "local",
+          host: "",
+          port: null,
+          user: "",
+          password: "",
+          root: drop,
+          allowPrivate: true,
+          tlsFingerprint: null,
+          tlsInsecure: false,
+          intervalSeconds: 5,
+          stabilitySeconds: 0,
+        },
+        Buffer.alloc(32, 1),
+      );
+      sourceId = source.id;
+      service = new IngestService({
+        store: ts.store,
+        filesDir: join(ts.dataDir, "files"),
+        log: silentLogger,
+        tickMs: 100,
+      });
+      service.start();
+    });
+
+    after(async () => {
+      await service.stop();
+      await ts.dispose();
+    });
+
+    const today = ddmmyy();
+
+    async function dropAndWait(folder: string, name: string, content: string) {
+      const dir = join(drop, folder);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, name), content);
+      service.notifyUploadComplete(sourceId, folder ? `${folder}/${name}` : name);
+      return waitFor(`${name} to be moved and reported`, () => whereDone(dir, name));
+    }
+
+    test("a good file goes to LIDOS with its result report, and people are imported", async () => {
+      const name = `mailing_${today}_1_cBRAD.csv`;
+      const where = await dropAndWait("", name, mailingCsv(5, 1));
+      assert.equal(where, "LIDOS");
+      const report = readFileSync(join(drop, "LIDOS", `${name}.resultado.txt`), "utf8");
+      assert.match(report, /IMPORTADO/);
+      assert.match(report, /Pessoas importadas: 5/);
+      const rejected = readFileSync(join(drop, "LIDOS", `${name}.rejeitados.csv`), "utf8");
+      assert.match(rejected, /TELEFONE_INVALIDO/);
+      const row = await ts.store.db
+        .selectFrom("mailings")
+        .selectAll()
+        .where("file_name", "=", name)
+        .executeTakeFirstOrThrow();
+      assert.equal(row.state, "reported");
+      assert.equal(row.outcome, "accepted");
+      assert.equal(row.persons, 5);
+      assert.ok(row.stored_path && readFileSync(row.stored_path, "utf8") === mailingCsv(5, 1));
+      assert.deepEqual(JSON.parse(row.reports_json ?? "[]").length, 2);
+    });
+
+    const discards: [string, string, string, string][] = [
+      ["yesterday's date", "", `mailing_${ddmmyy(-1)}_2_cBRAD.csv`, "DATA_NAO_E_HOJE"],
+      ["unknown wallet", "", `mailing_${today}_3_cNAOEXISTE.csv`, "CARTEIRA_INEXISTENTE"],
+      ["folder that is not a wallet", "OUTRA", `mailing_${today}_4.csv`, "CARTEIRA_INEXISTENTE"],
+      ["_c against the folder", "ITAU", `mailing_${today}_5_cBRAD.csv`, "CARTEIRA_CONFLITO"],
+      ["a non-mailing file", "", "foto das férias.jpg", "PREFIXO"],
+    ];
+    for (const [what, folder, name, code] of discards) {
+      test(`${what} → DESCARTADOS with ${code}`, async () => {
+        const where = await dropAndWait(folder, name, mailingCsv(2));
+        assert.equal(where, "DESCARTADOS");
+        const text = readFileSync(join(drop, folder, "DESCARTADOS", `${name}.erro.txt`), "utf8");
+        assert.match(text, new RegExp(`\\[${code}\\]`));
+      });
+    }
+
+    test("a used sequence is discarded naming the file that holds it; discards do not consume it", async () => {
+      const first = `mailing_${today}_7_cBRAD.csv`;
+      assert.equal(await dropAndWait("", first, mailingCsv(2, 0, 7)), "LIDOS");
+      const second = `mailing_${today}_007_cBRAD_dOutro.csv`;
+      assert.equal(await dropAndWait("", second, mailingCsv(2, 0, 8)), "DESCARTADOS");
+      const text = readFileSync(join(drop, "DESCARTADOS", `${second}.erro.txt`), "utf8");
+      assert.match(text, /\[SEQUENCIA_REPETIDA\]/);
+      assert.ok(text.includes(first));
+      // Sequence 4 was only used by a discarded file: still free.
+      assert.equal(
+        await dropAndWait("BRAD", `mailing_${today}_4.csv`, mailingCsv(1, 0, 9)),
+        "LIDOS",
+      );
+    });
+
+    test("bad content is discarded with the content's reason", async () => {
+      const name = `mailing_${today}_8_cBRAD.csv`;
+      assert.equal(await dropAndWait("", name, "NOME;IDADE\r\nJoão;30\r\n"), "DESCARTADOS");
+      const text = readFileSync(join(drop, "DESCARTADOS", `${name}.erro.txt`), "utf8");
+      assert.match(text, /\[COLUNAS_OBRIGATORIAS\]/);
+    });
+
+    test("temporary names and files inside LIDOS or deeper folders are never touched", async () => {
+      writeFileSync(join(drop, `mailing_${today}_9_cBRAD.csv.filepart`), mailingCsv(1));
+      writeFileSync(join(drop, `.oculto.csv`), mailingCsv(1));
+      mkdirSync(join(drop, "BRAD", "fundo"), { recursive: true });
+      writeFileSync(join(drop, "BRAD", "fundo", `mailing_${today}_10.csv`), mailingCsv(1));
+      writeFileSync(join(drop, "LIDOS", `mailing_${today}_11_cBRAD.csv`), mailingCsv(1));
+      // A sentinel processed after them proves the scans ran.
+      const sentinel = `mailing_${today}_12_cBRAD.csv`;
+      assert.equal(await dropAndWait("", sentinel, mailingCsv(1, 0, 12)), "LIDOS");
+      assert.ok(namesIn(drop).includes(`mailing_${today}_9_cBRAD.csv.filepart`));
+      assert.ok(namesIn(drop).includes(".oculto.csv"));
+      assert.ok(namesIn(join(drop, "BRAD", "fundo")).includes(`mailing_${today}_10.csv`));
+      const rows = await ts.store.db
+        .selectFrom("mailings")
+        .select("path")
+        .where("path", "like", "%filepart")
+        .execute();
+      assert.equal(rows.length, 0);
+    });
+
+    test("a file renamed from .filepart is picked up under its final name", async () => {
+      const name = `mailing_${today}_13_cBRAD.csv`;
+      writeFileSync(join(drop, `${name}.filepart`), mailingCsv(3, 0, 13));
+      const { renameSync } = await import("node:fs");
+      renameSync(join(drop, `${name}.filepart`), join(drop, name));
+      service.notifyUploadComplete(sourceId, name);
+      assert.equal(await waitFor("moved", () => whereDone(drop, name)), "LIDOS");
+    });
+
+    test("a move the server refuses is retried later, and the file is imported once", async () => {
+      await service.stop();
+      const name = `mailing_${today}_14_cBRAD.csv`;
+      writeFileSync(join(drop, name), mailingCsv(3, 0, 14));
+      const tenant = await getTenant(ts.store.db, 1);
+      assert.ok(tenant);
+      const id = await insertSeen(ts.store.db, {
+        tenantId: 1,
+        sourceId,
+        folder: null,
+        path: name,
+        fileName: name,
+        size: 0,
+        modifiedAt: null,
+        seenDate: new Date().toISOString().slice(0, 10),
+        stable: true,
+        now: new Date().toISOString(),
+      });
+      // seen_date must be the tenant's today for the name check.
+      const { tenantDate } = await import("../../src/ingest/pipeline.js");
+      await ts.store.db
+        .updateTable("mailings")
+        .set({ seen_date: tenantDate(tenant.time_zone, new Date()) })
+        .where("id", "=", id)
+        .execute();
+      const local = new LocalSource({
+        protocol: "local",
+        host: "",
+        port: null,
+        user: "",
+        password: "",
+        root: drop,
+        allowPrivate: true,
+        tlsFingerprint: null,
+        tlsInsecure: false,
+      });
+      let refusals = 1;
+      const refusing: Source = Object.assign(Object.create(local) as Source, {
+        move: async (from: string, to: string) => {
+          if (refusals-- > 0) {
+            throw new SourceError("SEM_PERMISSAO", "Sem permissão para mover (teste).");
+          }
+          return local.move(from, to);
+        },
+      });
+      const ctx = {
+        store: ts.store,
+        blobs: new BlobStore(join(ts.dataDir, "files")),
+        owner: "test-owner",
+        leaseMs: 30_000,
+        log: silentLogger,
+        retryBaseMs: 1,
+      };
+      const first = await claimNextFile(ts.store, 1, "test-owner", 30_000);
+      assert.equal(first?.id, id);
+      assert.equal(await processFile(ctx, first, tenant, refusing), "retry-later");
+      const waiting = await ts.store.db
+        .selectFrom("mailings")
+        .selectAll()
+        .where("id", "=", id)
+        .executeTakeFirstOrThrow();
+      assert.equal(waiting.state, "imported");
+      assert.match(waiting.last_error ?? "", /Sem permissão/);
+      assert.ok(whereIs(drop, name) === null);
+      const again = await waitFor("retry due", () =>
+        claimNextFile(ts.store, 1, "test-owner", 30_000),
+      );
+      assert.equal(again.id, id);
+      assert.equal(await processFile(ctx, again, tenant, refusing), "finished");
+      assert.equal(whereIs(drop, name), "LIDOS");
+      const memberships = await ts.store.db
+        .selectFrom("mailing_persons")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .where("mailing_id", "=", id)
+        .executeTakeFirstOrThrow();
+      assert.equal(Number(memberships.n), 3);
+      const done = await ts.store.db
+        .selectFrom("mailings")
+        .selectAll()
+        .where("id", "=", id)
+        .executeTakeFirstOrThrow();
+      assert.equal(done.state, "reported");
+      assert.equal(done.last_error, null);
+    });
+  });
+}

@@ -15,8 +15,13 @@ import type { ImportChunk, ImportSession, WriteTarget } from "./import.js";
 import { blankToNull, channelsJson, fieldsJson } from "./import-rows.js";
 import type { Database } from "./schema.js";
 
-/** Persons buffered before a COPY round (bounded memory, few round trips). */
-const FLUSH_PERSONS = 20_000;
+/** Records buffered per batch (bounded memory, few round trips). */
+let batchRecords = 20_000;
+
+/** Tests use tiny batches to exercise merges across batches. */
+export function setPgImportBatchSize(records: number): void {
+  batchRecords = Math.max(1, records);
+}
 
 const STAGING = `
   CREATE TEMP TABLE import_stage (
@@ -27,7 +32,11 @@ const STAGING = `
     ON COMMIT DROP;
   CREATE TEMP TABLE import_stage_tags (key_kind text, key text, tag text) ON COMMIT DROP;
   CREATE TEMP TABLE import_ids (person_id bigint, key_kind text, key text, created_mailing_id bigint)
-    ON COMMIT DROP;`;
+    ON COMMIT DROP;
+  CREATE TEMP TABLE import_people (
+    key_kind text, key text, first_seq bigint, first_line bigint, cod_cliente text, document text,
+    name text, message text, fields_json text, channels_json text, parts bigint
+  ) ON COMMIT DROP;`;
 
 /** COPY text format: backslash escapes for the four special characters, \N for null. */
 function cell(value: string | number | null): string {
@@ -117,6 +126,7 @@ class PgWriter {
   private tags: string[] = [];
   private rejections: string[] = [];
   private buffered = 0;
+  private inflight: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly client: pg.PoolClient,
@@ -148,7 +158,7 @@ class PgWriter {
       this.rejections.push(line([tenantId, mailingId, r.line, r.code, r.message, r.raw]));
     }
     this.buffered += chunk.persons.length + chunk.rejected.length;
-    if (this.buffered >= FLUSH_PERSONS) await this.flush();
+    if (this.buffered >= batchRecords) await this.startBatch();
   }
 
   private async copy(statement: string, lines: string[]): Promise<void> {
@@ -160,45 +170,64 @@ class PgWriter {
     await pipeline(Readable.from(slices), stream);
   }
 
-  private async flush(): Promise<void> {
-    await this.copy(
-      "COPY import_stage (seq, key_kind, key, cod_cliente, document, name, message, fields_json, channels_json, first_line) FROM STDIN",
-      this.stage,
-    );
-    await this.copy(
-      "COPY import_stage_channels (key_kind, key, kind, value) FROM STDIN",
-      this.channels,
-    );
-    await this.copy("COPY import_stage_tags (key_kind, key, tag) FROM STDIN", this.tags);
-    await this.copy(
-      "COPY mailing_rejections (tenant_id, mailing_id, line, code, message, raw) FROM STDIN",
-      this.rejections,
-    );
+  /**
+   * Hands the buffered batch to the server and returns at once, so the server
+   * merges batch k while the reader parses batch k+1 (two cores busy). Only
+   * one batch is in flight: the previous one is awaited first.
+   */
+  private async startBatch(): Promise<void> {
+    await this.inflight;
+    const batch = {
+      stage: this.stage,
+      channels: this.channels,
+      tags: this.tags,
+      rejections: this.rejections,
+    };
     this.stage = [];
     this.channels = [];
     this.tags = [];
     this.rejections = [];
     this.buffered = 0;
+    const work = this.mergeBatch(batch);
+    // Errors surface when the batch is awaited (next batch or finish).
+    work.catch(() => {});
+    this.inflight = work;
   }
 
-  async finish(): Promise<{ persons: number; inserted: number }> {
-    await this.flush();
+  private async mergeBatch(batch: {
+    stage: string[];
+    channels: string[];
+    tags: string[];
+    rejections: string[];
+  }): Promise<void> {
+    await this.copy(
+      "COPY import_stage (seq, key_kind, key, cod_cliente, document, name, message, fields_json, channels_json, first_line) FROM STDIN",
+      batch.stage,
+    );
+    await this.copy(
+      "COPY import_stage_channels (key_kind, key, kind, value) FROM STDIN",
+      batch.channels,
+    );
+    await this.copy("COPY import_stage_tags (key_kind, key, tag) FROM STDIN", batch.tags);
+    await this.copy(
+      "COPY mailing_rejections (tenant_id, mailing_id, line, code, message, raw) FROM STDIN",
+      batch.rejections,
+    );
+    if (batch.stage.length === 0) return;
     const q = (text: string, values: unknown[] = []) => this.client.query(text, values);
     const { tenantId, mailingId, walletId, now } = this.t;
-    await q("ANALYZE import_stage");
-    // One row per key, taken from its first record; `parts` tells which keys
-    // had scattered records that need merging.
+    // One row per key of this batch, taken from its first record; `parts`
+    // tells which keys had several records in the batch and need merging.
     await q(`
-      CREATE TEMP TABLE import_people ON COMMIT DROP AS
-      SELECT key_kind, key, seq AS first_seq, first_line, cod_cliente, document, name, message,
+      INSERT INTO import_people
+      SELECT key_kind, key, seq, first_line, cod_cliente, document, name, message,
              fields_json, channels_json, parts
       FROM (SELECT s.*, count(*) OVER (PARTITION BY key_kind, key) AS parts,
                    row_number() OVER (PARTITION BY key_kind, key ORDER BY seq) AS rn
             FROM import_stage s) x
       WHERE rn = 1`);
-    const merged = await q("SELECT count(*) AS n FROM import_people WHERE parts > 1");
-    if (Number(merged.rows[0]?.n ?? 0) > 0) await this.mergeScattered();
-    await q("ANALYZE import_people");
+    const merged = await q("SELECT 1 FROM import_people WHERE parts > 1 LIMIT 1");
+    if (merged.rows.length > 0) await this.mergeScattered();
 
     await q(
       `WITH up AS (
@@ -218,7 +247,6 @@ class PgWriter {
        SELECT id, key_kind, key, created_mailing_id FROM up`,
       [tenantId, mailingId, now],
     );
-    await q("ANALYZE import_ids");
     await q(
       `INSERT INTO person_channels (tenant_id, person_id, kind, value, created_at)
        SELECT $1, i.person_id, c.kind, c.value, $2
@@ -226,10 +254,31 @@ class PgWriter {
        ON CONFLICT (person_id, value) DO NOTHING`,
       [tenantId, now],
     );
+    if (this.t.replaceTags) {
+      // `_limpartag`: old tags go once, for people not yet met earlier in this file.
+      await q(
+        `DELETE FROM person_tags t
+         WHERE t.tenant_id = $1 AND t.person_id IN (SELECT person_id FROM import_ids)
+           AND NOT EXISTS (SELECT 1 FROM mailing_persons mp
+                           WHERE mp.mailing_id = $2 AND mp.person_id = t.person_id)`,
+        [tenantId, mailingId],
+      );
+    }
+    // A person met again in a later batch: this file's contact list grows
+    // (file order kept, no repeated values) and the first message stays.
     await q(
       `INSERT INTO mailing_persons (tenant_id, mailing_id, person_id, first_line, message, channels_json)
        SELECT $1, $2, i.person_id, p.first_line, p.message, p.channels_json
-       FROM import_people p JOIN import_ids i USING (key_kind, key)`,
+       FROM import_people p JOIN import_ids i USING (key_kind, key)
+       ON CONFLICT (mailing_id, person_id) DO UPDATE SET
+         message = coalesce(mailing_persons.message, excluded.message),
+         channels_json = (
+           SELECT jsonb_agg(d.c ORDER BY d.o)::text
+           FROM (SELECT DISTINCT ON (e.c->>'value') e.c, e.o
+                 FROM jsonb_array_elements(mailing_persons.channels_json::jsonb
+                                           || excluded.channels_json::jsonb)
+                      WITH ORDINALITY AS e(c, o)
+                 ORDER BY e.c->>'value', e.o) d)`,
       [tenantId, mailingId],
     );
     await q(
@@ -238,13 +287,6 @@ class PgWriter {
        ON CONFLICT (wallet_id, person_id) DO UPDATE SET mailing_id = excluded.mailing_id`,
       [tenantId, walletId, mailingId, now],
     );
-    if (this.t.replaceTags) {
-      await q(
-        `DELETE FROM person_tags
-         WHERE tenant_id = $1 AND person_id IN (SELECT person_id FROM import_ids)`,
-        [tenantId],
-      );
-    }
     await q(
       `INSERT INTO person_tags (tenant_id, person_id, tag, created_at)
        SELECT $1, i.person_id, t.tag, $2
@@ -252,17 +294,28 @@ class PgWriter {
        ON CONFLICT (person_id, tag) DO NOTHING`,
       [tenantId, now],
     );
+    await q(
+      "TRUNCATE import_stage, import_stage_channels, import_stage_tags, import_people, import_ids",
+    );
+  }
+
+  async finish(): Promise<{ persons: number; inserted: number }> {
+    await this.startBatch();
+    await this.inflight;
+    const q = (text: string, values: unknown[] = []) => this.client.query(text, values);
+    const { tenantId, mailingId, walletId } = this.t;
     if (this.t.removeOtherWallets) {
       await q(
         `DELETE FROM wallet_members
          WHERE tenant_id = $1 AND wallet_id <> $2
-           AND person_id IN (SELECT person_id FROM import_ids)`,
-        [tenantId, walletId],
+           AND person_id IN (SELECT person_id FROM mailing_persons WHERE mailing_id = $3)`,
+        [tenantId, walletId, mailingId],
       );
     }
     const counts = await q(
-      `SELECT count(*) AS persons, count(*) FILTER (WHERE created_mailing_id = $1) AS inserted
-       FROM import_ids`,
+      `SELECT count(*) AS persons, count(*) FILTER (WHERE p.created_mailing_id = $1) AS inserted
+       FROM mailing_persons mp JOIN persons p ON p.id = mp.person_id
+       WHERE mp.mailing_id = $1`,
       [mailingId],
     );
     return {
@@ -271,11 +324,15 @@ class PgWriter {
     };
   }
 
-  /** Keys with several records: later non-empty values win, channels concatenated in file order. */
+  /** Keys with several records in the batch: later non-empty values win, channels in file order. */
   private async mergeScattered(): Promise<void> {
     const q = (text: string) => this.client.query(text);
     await q(`
-      CREATE TEMP TABLE import_scattered ON COMMIT DROP AS
+      CREATE TEMP TABLE IF NOT EXISTS import_scattered ON COMMIT DROP AS
+      SELECT * FROM import_stage WITH NO DATA`);
+    await q("TRUNCATE import_scattered");
+    await q(`
+      INSERT INTO import_scattered
       SELECT s.* FROM import_stage s
       JOIN import_people p ON p.key_kind = s.key_kind AND p.key = s.key AND p.parts > 1`);
     await q(`

@@ -3,9 +3,12 @@
  *
  * Built for throughput: rows without quotes (the vast majority) are split with `indexOf` on the
  * delimiter, and the positions of the next quote and next delimiter are cached so each character
- * is scanned a bounded number of times even for one-column files. Only rows holding a quote go
- * through the character-level state machine. Fields are `slice`s of the chunk text; the array of
- * fields is reused between rows, so consumers must copy what they keep before returning.
+ * is scanned a bounded number of times even for one-column files. Rows holding a quote find their
+ * unquoted fields the same way; only quoted fields look for their closing quote.
+ *
+ * Fields are not copied out of the chunk text: `CsvRowSplitter` hands over a reused `CsvRow` of
+ * field offsets, and the consumer materializes (slices) only the fields it keeps. `CsvSplitter`
+ * is the convenience form that hands over an array of field strings.
  *
  * Lenient where spreadsheets are sloppy: a quote inside an unquoted field is literal, and text
  * after a closing quote is appended to the field. A quote that is never closed would otherwise
@@ -27,21 +30,84 @@ export type RowSink = (
   line: number,
 ) => void;
 
+/** Like `RowSink`, with the fields as offsets into `row.text` (valid only during the call). */
+export type RowViewSink = (row: CsvRow, start: number, end: number, line: number) => void;
+
 const QUOTE = 34;
-const LF = 10;
 const CR = 13;
 const NEED_MORE = -1;
 
-export class CsvSplitter {
+/** Field value is `text.slice(start, end)`. */
+const PLAIN = 0;
+/** `CsvRow.kinds` value of a field that is exactly `text.slice(start, end)`. */
+export const FIELD_PLAIN = PLAIN;
+/** Field value is `text.slice(start, end)` with every `""` read as `"` (a quoted field). */
+const ESCAPED = 1;
+/** Field value is held in `values` (a quoted field followed by text). */
+const HELD = 2;
+
+/**
+ * The fields of the current row as offsets into `text`. Reused between rows: read what is needed
+ * during the sink call, and copy (`get`) what is kept.
+ */
+export class CsvRow {
+  text = "";
+  count = 0;
+  starts = new Int32Array(32);
+  ends = new Int32Array(32);
+  kinds = new Uint8Array(32);
+  readonly values: string[] = [];
+
+  /** The value of field `i` as a string. */
+  get(i: number): string {
+    const kind = this.kinds[i];
+    if (kind === PLAIN) return this.text.slice(this.starts[i], this.ends[i]);
+    if (kind === ESCAPED) return this.text.slice(this.starts[i], this.ends[i]).replace(/""/g, '"');
+    return this.values[i] as string;
+  }
+
+  /** Length of the value of field `i`. */
+  length(i: number): number {
+    return this.kinds[i] === PLAIN
+      ? (this.ends[i] as number) - (this.starts[i] as number)
+      : this.get(i).length;
+  }
+
+  /** Whether field `i` reads exactly `value`. */
+  equals(i: number, value: string): boolean {
+    if (this.kinds[i] !== PLAIN) return this.get(i) === value;
+    const start = this.starts[i] as number;
+    const end = this.ends[i] as number;
+    return end - start === value.length && this.text.slice(start, end) === value;
+  }
+
+  /** Makes room for `count` fields. */
+  grow(count: number): void {
+    if (count <= this.starts.length) return;
+    let size = this.starts.length;
+    while (size < count) size *= 2;
+    const starts = new Int32Array(size);
+    starts.set(this.starts);
+    const ends = new Int32Array(size);
+    ends.set(this.ends);
+    const kinds = new Uint8Array(size);
+    kinds.set(this.kinds);
+    this.starts = starts;
+    this.ends = ends;
+    this.kinds = kinds;
+  }
+}
+
+export class CsvRowSplitter {
   private rest = "";
   private line = 1;
-  private readonly fields: string[] = [];
+  private readonly row = new CsvRow();
   private skipToNewline = false;
   private readonly delimiter: string;
 
   constructor(
     delimiter: string,
-    private readonly onRow: RowSink,
+    private readonly onRow: RowViewSink,
     private readonly maxRowChars = 1 << 20,
   ) {
     this.delimiter = delimiter;
@@ -61,25 +127,53 @@ export class CsvSplitter {
       this.line++;
       this.skipToNewline = false;
     }
-    if (this.rest.length > 0) s = this.rest + s;
+    let from = 0;
+    const rest = this.rest;
     this.rest = "";
-    const p = this.scan(s, false);
+    if (rest.length > 0) {
+      // Finish the row left over from the previous chunk with this chunk's first line, so that
+      // the chunk text itself is scanned as is, not copied into a concatenation.
+      const nl = s.indexOf("\n");
+      if (nl < 0) {
+        s = rest + s;
+      } else {
+        const head = rest + s.slice(0, nl + 1);
+        // No cut for a long row here: the rest of the chunk may still close its quote.
+        const p = this.scan(head, 0, false, false);
+        if (p === head.length) from = nl + 1;
+        else s = head.slice(p) + s.slice(nl + 1); // a quoted field goes on past that line
+      }
+    }
+    const p = this.scan(s, from, false, true);
     this.rest = p < s.length ? s.slice(p) : "";
   }
 
   end(): void {
     const s = this.rest;
     this.rest = "";
-    if (s.length > 0 && !this.skipToNewline) this.scan(s, true);
+    if (s.length > 0 && !this.skipToNewline) this.scan(s, 0, true, true);
     this.skipToNewline = false;
   }
 
-  /** Emits every complete row of `s`; returns where the unfinished remainder starts. */
-  private scan(s: string, final: boolean): number {
+  /** Sets field `i` of the row (growing it when needed). */
+  private put(i: number, start: number, end: number, kind: number): void {
+    const row = this.row;
+    if (i >= row.starts.length) row.grow(i + 1);
+    row.starts[i] = start;
+    row.ends[i] = end;
+    row.kinds[i] = kind;
+  }
+
+  /**
+   * Emits every complete row of `s` from `from` on; returns where the unfinished remainder starts.
+   * `mayCut`: whether an unfinished row longer than `maxRowChars` is cut (see the class comment).
+   */
+  private scan(s: string, from: number, final: boolean, mayCut: boolean): number {
     const n = s.length;
     const delim = this.delimiter;
-    const fields = this.fields;
-    let p = 0;
+    const row = this.row;
+    row.text = s;
+    let p = from;
     let nextQuote = -2; // -2 = not looked up yet, -1 = none left in s
     let nextDelim = -2;
     while (p < n) {
@@ -97,30 +191,25 @@ export class CsvSplitter {
         for (;;) {
           if (nextDelim !== -1 && nextDelim < a) nextDelim = s.indexOf(delim, a);
           if (nextDelim === -1 || nextDelim >= end) {
-            fields[count++] = s.slice(a, end);
+            this.put(count++, a, end, PLAIN);
             break;
           }
-          fields[count++] = s.slice(a, nextDelim);
+          this.put(count++, a, nextDelim, PLAIN);
           a = nextDelim + 1;
         }
-        this.onRow(fields, count, s, p, end, this.line);
+        row.count = count;
+        this.onRow(row, p, end, this.line);
         this.line++;
         p = nl + 1;
         continue;
       }
       const next = this.quotedRow(s, p, nl, final);
       if (next === NEED_MORE) {
-        if (n - p <= this.maxRowChars) break;
+        if (!mayCut || n - p <= this.maxRowChars) break;
         // An unterminated quote (or a giant row): cut at the first line break and move on.
         const end = Math.min(nl, n);
-        this.onRow(
-          fields,
-          0,
-          s,
-          p,
-          end > p && s.charCodeAt(end - 1) === CR ? end - 1 : end,
-          this.line,
-        );
+        row.count = 0;
+        this.onRow(row, p, end > p && s.charCodeAt(end - 1) === CR ? end - 1 : end, this.line);
         if (nl < n) {
           this.line++;
           p = nl + 1;
@@ -146,24 +235,24 @@ export class CsvSplitter {
   private quotedRow(s: string, p: number, nl: number, final: boolean): number {
     const n = s.length;
     const delim = this.delimiter;
-    const fields = this.fields;
+    const row = this.row;
     let count = 0;
     let i = p;
     let newlines = 0;
     let lineEnd = nl; // the line break that ends the row unless a quoted field spans it
     let nextDelim = -2;
     for (;;) {
-      let value: string;
       let t: number; // where the field ends: a delimiter, the line break, or n
       if (i < n && s.charCodeAt(i) === QUOTE) {
-        let j = i + 1;
-        let seg = j;
-        value = "";
+        const open = i + 1;
+        let close: number; // the closing quote, or n when unterminated at the end of the file
+        let escaped = false;
+        let j = open;
         for (;;) {
           const k = s.indexOf('"', j);
           if (k < 0) {
             if (!final) return NEED_MORE;
-            value += s.slice(seg, n); // unterminated at end of file: take the rest
+            close = n; // unterminated at end of file: take the rest
             newlines += countNewlines(s, i, n);
             i = n;
             lineEnd = n;
@@ -171,12 +260,11 @@ export class CsvSplitter {
           }
           if (k + 1 >= n && !final) return NEED_MORE; // cannot tell `"` from `""` yet
           if (s.charCodeAt(k + 1) === QUOTE) {
-            value = value === "" ? s.slice(seg, k + 1) : value + s.slice(seg, k + 1);
+            escaped = true;
             j = k + 2;
-            seg = j;
             continue;
           }
-          value = value === "" ? s.slice(seg, k) : value + s.slice(seg, k);
+          close = k;
           if (k > lineEnd) {
             newlines += countNewlines(s, i, k);
             lineEnd = s.indexOf("\n", k);
@@ -191,16 +279,22 @@ export class CsvSplitter {
         if (t >= n && !final) return NEED_MORE;
         let tailEnd = t;
         if (tailEnd > i && s.charCodeAt(tailEnd - 1) === CR && t === lineEnd) tailEnd--;
-        if (tailEnd > i) value += s.slice(i, tailEnd);
+        if (tailEnd > i) {
+          const inner = s.slice(open, close);
+          this.put(count, open, close, HELD);
+          row.values[count] = (escaped ? inner.replace(/""/g, '"') : inner) + s.slice(i, tailEnd);
+          count++;
+        } else {
+          this.put(count++, open, close, escaped ? ESCAPED : PLAIN);
+        }
       } else {
         if (nextDelim !== -1 && nextDelim < i) nextDelim = s.indexOf(delim, i);
         t = nextDelim === -1 || nextDelim > lineEnd ? lineEnd : nextDelim;
         if (t >= n && !final) return NEED_MORE;
         let vEnd = t;
         if (vEnd > i && s.charCodeAt(vEnd - 1) === CR && t === lineEnd) vEnd--;
-        value = s.slice(i, vEnd);
+        this.put(count++, i, vEnd, PLAIN);
       }
-      fields[count++] = value;
       if (t < lineEnd) {
         i = t + 1; // a delimiter
         continue;
@@ -208,10 +302,44 @@ export class CsvSplitter {
       // Line break or end of text: the row is complete.
       let end = t;
       if (end > p && s.charCodeAt(end - 1) === CR) end--;
-      this.onRow(fields, count, s, p, end, this.line);
+      row.count = count;
+      this.onRow(row, p, end, this.line);
       this.line += 1 + newlines;
+      if (row.values.length > 0) row.values.length = 0; // held values are not kept alive
       return t < n ? t + 1 : n;
     }
+  }
+}
+
+/** `CsvRowSplitter` handing over the fields as strings (an array reused between rows). */
+export class CsvSplitter {
+  private readonly inner: CsvRowSplitter;
+  private readonly fields: string[] = [];
+
+  constructor(delimiter: string, onRow: RowSink, maxRowChars = 1 << 20) {
+    const fields = this.fields;
+    this.inner = new CsvRowSplitter(
+      delimiter,
+      (row, start, end, line) => {
+        const count = row.count;
+        for (let i = 0; i < count; i++) fields[i] = row.get(i);
+        onRow(fields, count, row.text, start, end, line);
+      },
+      maxRowChars,
+    );
+  }
+
+  /** The 1-based line number where the next row will start. */
+  get nextLine(): number {
+    return this.inner.nextLine;
+  }
+
+  push(chunk: string): void {
+    this.inner.push(chunk);
+  }
+
+  end(): void {
+    this.inner.end();
   }
 }
 

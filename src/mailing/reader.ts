@@ -15,7 +15,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { CsvSplitter, detectDelimiter } from "./csv.js";
+import { CsvRowSplitter, detectDelimiter } from "./csv.js";
 import { mapHeader } from "./header.js";
 import { fileErrors } from "./messages.js";
 import { newCounters, type ReaderCounters, RecordBuilder } from "./records.js";
@@ -273,7 +273,7 @@ async function* readDocument(
     }
     const decoder = createChunkDecoder(detected.encoding);
     // Held in an object: the header callback sets them, which flow analysis cannot follow.
-    const doc: { splitter: CsvSplitter | null; builder: RecordBuilder | null } = {
+    const doc: { splitter: CsvRowSplitter | null; builder: RecordBuilder | null } = {
       splitter: null,
       builder: null,
     };
@@ -296,10 +296,11 @@ async function* readDocument(
       const delimiter = detectDelimiter(headerLine);
       const skippedLines = countLines(text, p);
       let headerSeen = false;
-      doc.splitter = new CsvSplitter(delimiter, (fields, count, t, start, end, line) => {
+      doc.splitter = new CsvRowSplitter(delimiter, (row, start, end, line) => {
         if (!headerSeen) {
           headerSeen = true;
-          const header = fields.slice(0, count).map((h) => h.trim());
+          const header: string[] = [];
+          for (let i = 0; i < row.count; i++) header.push(row.get(i).trim());
           const mapped = mapHeader(header);
           if (!ctx.formatSet) {
             ctx.formatSet = true;
@@ -323,8 +324,7 @@ async function* readDocument(
           doc.builder = new RecordBuilder(mapped.map, recordOptions, ctx.counters);
           return;
         }
-        if (doc.builder !== null)
-          doc.builder.row(fields, count, t, start, end, line + skippedLines);
+        if (doc.builder !== null) doc.builder.row(row, start, end, line + skippedLines);
       });
       return body;
     };
@@ -391,8 +391,8 @@ async function* readDocument(
   }
 }
 
-function splitterOf(doc: { splitter: CsvSplitter | null }): CsvSplitter {
-  return doc.splitter as CsvSplitter;
+function splitterOf(doc: { splitter: CsvRowSplitter | null }): CsvRowSplitter {
+  return doc.splitter as CsvRowSplitter;
 }
 
 function countLines(text: string, upTo: number): number {

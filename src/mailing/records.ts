@@ -16,6 +16,7 @@
  * Rows rejected as DUPLICADO or RESTRITO are sanitization removals, not broken rows: they are
  * reported but do not count towards the REJEICAO_EXCESSIVA ratio.
  */
+import { type CsvRow, FIELD_PLAIN } from "./csv.js";
 import { normalizeDocument } from "./document.js";
 import { normalizeEmail } from "./email.js";
 import { type ColumnMap, type KnownColumn, normalizeColumnName } from "./header.js";
@@ -28,6 +29,8 @@ export const MAX_RAW_CHARS = 4000;
 const CORINGA_LIMITS = [300, 300, 300, 300, 3000] as const;
 const CORINGA_NAMES = ["CORINGA1", "CORINGA2", "CORINGA3", "CORINGA4", "CORINGA5"] as const;
 const CACHE_LIMIT = 256;
+/** Entries of the small caches looked up by comparing a field in place (no string made). */
+const RECENT_LIMIT = 8;
 
 /** `trim` without the call when the ends are not whitespace (the common case in the hot loop). */
 function trim(s: string): string {
@@ -41,6 +44,32 @@ function trim(s: string): string {
   )
     return s;
   return s.trim();
+}
+
+/** `trim(row.get(i)) === value`, without making the string in the common case. */
+function trimmedIs(row: CsvRow, i: number, value: string): boolean {
+  if (row.kinds[i] !== FIELD_PLAIN) return trim(row.get(i)) === value;
+  const text = row.text;
+  const a = row.starts[i] as number;
+  const b = row.ends[i] as number;
+  const length = value.length;
+  // Same length: equal only if nothing is trimmed, i.e. if the field reads exactly `value`.
+  if (b - a === length) return text.slice(a, b) === value;
+  if (b - a < length) return false;
+  const first = text.charCodeAt(a);
+  const last = text.charCodeAt(b - 1);
+  if (first > 32 && last > 32 && first !== 160 && last !== 160) return false;
+  return text.slice(a, b).trim() === value;
+}
+
+/** Whether field `i` is the empty string (no string made). */
+function isEmptyField(row: CsvRow, i: number): boolean {
+  return row.kinds[i] === FIELD_PLAIN && row.starts[i] === row.ends[i];
+}
+
+/** `trim(row.get(i))`, or "" without making a string when the field is empty. */
+function trimmedField(row: CsvRow, i: number): string {
+  return isEmptyField(row, i) ? "" : trim(row.get(i));
 }
 
 export interface ReaderCounters {
@@ -106,6 +135,10 @@ export class RecordBuilder {
   private currentValues: Set<string> | null = null;
   private readonly typeCache = new Map<string, ChannelType | null>();
   private readonly priorityCache = new Map<string, string | null>();
+  private readonly recentTypeKeys: string[] = [];
+  private readonly recentTypes: (ChannelType | null)[] = [];
+  private readonly recentPriorityKeys: string[] = [];
+  private readonly recentPriorities: (string | null)[] = [];
   private lastDocRaw = "";
   private lastDoc: ReturnType<typeof normalizeDocument> | null = null;
   private readonly idx: Partial<Record<KnownColumn, number>>;
@@ -126,15 +159,10 @@ export class RecordBuilder {
     ];
   }
 
-  /** CsvSplitter sink. */
-  readonly row = (
-    fields: string[],
-    count: number,
-    text: string,
-    start: number,
-    end: number,
-    line: number,
-  ): void => {
+  /** CsvRowSplitter sink. */
+  readonly row = (row: CsvRow, start: number, end: number, line: number): void => {
+    const count = row.count;
+    const text = row.text;
     if (count === 0) {
       this.counters.rows++;
       this.reject(
@@ -148,10 +176,10 @@ export class RecordBuilder {
       return;
     }
     // Blank lines and Excel's empty rows (";;;;") are skipped without counting.
-    if (end - start <= count * 2 && isBlankRow(fields, count)) return;
+    if (end - start <= count * 2 && restIsBlank(row, 0, count)) return;
     this.counters.rows++;
     const width = this.map.width;
-    if (count !== width && !(count > width && restIsBlank(fields, width, count))) {
+    if (count !== width && !(count > width && restIsBlank(row, width, count))) {
       this.reject(
         line,
         text,
@@ -162,20 +190,33 @@ export class RecordBuilder {
       );
       return;
     }
-    if (this.map.layout === "long") this.longRow(fields, text, start, end, line);
-    else this.wideRow(fields, text, start, end, line);
+    if (this.map.layout === "long") this.longRow(row, text, start, end, line);
+    else this.wideRow(row, text, start, end, line);
   };
 
-  private longRow(fields: string[], text: string, start: number, end: number, line: number): void {
-    const idx = this.idx;
-    const typeCell = fields[idx.type as number] as string;
+  /** The channel type named by field `at` (cached: the column holds a handful of values). */
+  private channelType(row: CsvRow, at: number): ChannelType | null {
+    const keys = this.recentTypeKeys;
+    for (let i = 0; i < keys.length; i++)
+      if (row.equals(at, keys[i] as string)) return this.recentTypes[i] as ChannelType | null;
+    const typeCell = row.get(at);
     let type = this.typeCache.get(typeCell);
     if (type === undefined) {
       type = channelTypeOf(typeCell);
       if (this.typeCache.size < CACHE_LIMIT) this.typeCache.set(typeCell, type);
     }
+    if (keys.length < RECENT_LIMIT) {
+      keys.push(typeCell);
+      this.recentTypes.push(type);
+    }
+    return type;
+  }
+
+  private longRow(row: CsvRow, text: string, start: number, end: number, line: number): void {
+    const idx = this.idx;
+    const type = this.channelType(row, idx.type as number);
     if (type === null) {
-      const shown = typeCell.trim();
+      const shown = row.get(idx.type as number).trim();
       this.reject(
         line,
         text,
@@ -188,7 +229,7 @@ export class RecordBuilder {
       );
       return;
     }
-    const rawValue = fields[idx.value as number] as string;
+    const rawValue = row.get(idx.value as number);
     if (trim(rawValue) === "") {
       this.reject(
         line,
@@ -207,7 +248,7 @@ export class RecordBuilder {
       this.reject(line, text, start, end, channel.code, channel.message);
       return;
     }
-    const common = this.checkCommon(fields);
+    const common = this.checkCommon(row);
     if (common !== null) {
       this.reject(line, text, start, end, common.code, common.message);
       return;
@@ -216,7 +257,7 @@ export class RecordBuilder {
       this.reject(line, text, start, end, "RESTRITO", restrictedMessage(channel.kind));
       return;
     }
-    const record = this.recordFor(fields, channel.value, line);
+    const record = this.recordFor(row, channel.value, line);
     if (this.hasChannel(record, channel.value)) {
       if (this.options.sanitize) {
         this.reject(
@@ -232,11 +273,11 @@ export class RecordBuilder {
     } else {
       this.addChannel(record, { kind: channel.kind, value: channel.value, line });
     }
-    this.mergeFields(record, fields);
+    this.mergeFields(record, row);
   }
 
-  private wideRow(fields: string[], text: string, start: number, end: number, line: number): void {
-    const common = this.checkCommon(fields);
+  private wideRow(row: CsvRow, text: string, start: number, end: number, line: number): void {
+    const common = this.checkCommon(row);
     if (common !== null) {
       this.reject(line, text, start, end, common.code, common.message);
       return;
@@ -245,7 +286,7 @@ export class RecordBuilder {
     const found: ContactChannel[] = [];
     let filled = 0;
     for (const column of this.map.channels) {
-      const cell = fields[column.index] as string;
+      const cell = row.get(column.index);
       if (cell === "" || cell.trim() === "") continue;
       filled++;
       const channel = this.validateChannel(column.kind, cell);
@@ -298,7 +339,7 @@ export class RecordBuilder {
       return;
     }
     this.lastPartCodes = [];
-    const record = this.recordFor(fields, (found[0] as ContactChannel).value, line);
+    const record = this.recordFor(row, (found[0] as ContactChannel).value, line);
     for (const channel of found) {
       if (this.hasChannel(record, channel.value)) {
         if (this.options.sanitize)
@@ -315,7 +356,7 @@ export class RecordBuilder {
       this.addChannel(record, channel);
     }
     this.lastPartCodes = [];
-    this.mergeFields(record, fields);
+    this.mergeFields(record, row);
   }
 
   private lastPartCodes: RowRejectCode[] = [];
@@ -334,32 +375,29 @@ export class RecordBuilder {
   }
 
   /** Document, coringa lengths and priority: the row's non-channel checks. */
-  private checkCommon(fields: string[]): { code: RowRejectCode; message: string } | null {
+  private checkCommon(row: CsvRow): { code: RowRejectCode; message: string } | null {
     const idx = this.idx;
     if (idx.document !== undefined) {
-      const doc = this.document(fields[idx.document] as string);
+      const doc = this.document(row, idx.document);
       if (doc !== null && !doc.ok) return doc;
     }
     for (let i = 0; i < 5; i++) {
       const at = this.coringaIdx[i];
       if (at === undefined) continue;
-      const value = fields[at] as string;
+      const length = row.length(at);
       const limit = CORINGA_LIMITS[i] as number;
-      if (value.length > limit) {
+      if (length > limit) {
         return {
           code: "CAMPO_LONGO",
-          message: `CORINGA${i + 1} tem ${value.length} caracteres e o limite é ${limit}: encurte o texto`,
+          message: `CORINGA${i + 1} tem ${length} caracteres e o limite é ${limit}: encurte o texto`,
         };
       }
     }
-    if (idx.priority !== undefined) {
-      const raw = trim(fields[idx.priority] as string);
-      if (raw !== "" && this.priority(raw) === null) {
-        return {
-          code: "PRIORIDADE_INVALIDA",
-          message: `PRIORIDADE "${clip(raw)}" inválida: use ALTA, MEDIA ou BAIXA (ou 1, 2, 3)`,
-        };
-      }
+    if (idx.priority !== undefined && this.priorityCell(row, idx.priority) === null) {
+      return {
+        code: "PRIORIDADE_INVALIDA",
+        message: `PRIORIDADE "${clip(trim(row.get(idx.priority)))}" inválida: use ALTA, MEDIA ou BAIXA (ou 1, 2, 3)`,
+      };
     }
     return null;
   }
@@ -373,21 +411,44 @@ export class RecordBuilder {
     return value;
   }
 
+  /** The PRIORIDADE cell normalized: "" when blank, null when invalid. */
+  private priorityCell(row: CsvRow, at: number): string | null {
+    const keys = this.recentPriorityKeys;
+    for (let i = 0; i < keys.length; i++)
+      if (row.equals(at, keys[i] as string)) return this.recentPriorities[i] as string | null;
+    const cell = row.get(at);
+    const raw = trim(cell);
+    const value = raw === "" ? "" : this.priority(raw);
+    if (keys.length < RECENT_LIMIT) {
+      keys.push(cell);
+      this.recentPriorities.push(value);
+    }
+    return value;
+  }
+
   /** Normalized document of a cell (cached: rows of one person repeat it), null when empty. */
-  private document(raw: string): ReturnType<typeof normalizeDocument> | null {
-    if (raw === this.lastDocRaw) return this.lastDoc;
+  private document(row: CsvRow, at: number): ReturnType<typeof normalizeDocument> | null {
+    if (row.equals(at, this.lastDocRaw)) return this.lastDoc;
+    const raw = row.get(at);
     this.lastDocRaw = raw;
     this.lastDoc = trim(raw) === "" ? null : normalizeDocument(raw, this.options.sanitize);
     return this.lastDoc;
   }
 
   /** The record this row belongs to: the current one when the key matches, else a new one. */
-  private recordFor(fields: string[], channelValue: string, line: number): PersonRecord {
+  private recordFor(row: CsvRow, channelValue: string, line: number): PersonRecord {
     const idx = this.idx;
     let key: string;
     let keyKind: PersonRecord["keyKind"];
-    const code = idx.code !== undefined ? trim(fields[idx.code] as string) : "";
-    const doc = idx.document !== undefined ? this.document(fields[idx.document] as string) : null;
+    const current = this.current;
+    let code = "";
+    if (idx.code !== undefined) {
+      // The rows of one person repeat the code: compare in place before making a string.
+      const known = current?.codCliente ?? null;
+      code =
+        known !== null && trimmedIs(row, idx.code, known) ? known : trimmedField(row, idx.code);
+    }
+    const doc = idx.document !== undefined ? this.document(row, idx.document) : null;
     const document = doc?.ok ? doc.value : null;
     if (code !== "") {
       key = code;
@@ -399,7 +460,6 @@ export class RecordBuilder {
       key = channelValue;
       keyKind = "channel";
     }
-    const current = this.current;
     if (
       current !== null &&
       current.key === key &&
@@ -442,39 +502,55 @@ export class RecordBuilder {
       this.currentValues = new Set(record.channels.map((c) => c.value));
   }
 
-  /** Non-empty values overwrite (as the import does); tags accumulate; the first message stays. */
-  private mergeFields(record: PersonRecord, fields: string[]): void {
+  /**
+   * Non-empty values overwrite (as the import does); tags accumulate; the first message stays.
+   * A field equal to what the record already holds is compared in place, not copied.
+   */
+  private mergeFields(record: PersonRecord, row: CsvRow): void {
     const idx = this.idx;
     if (idx.name !== undefined) {
-      const name = trim(fields[idx.name] as string);
-      if (name !== "") record.name = name;
+      const known = record.name;
+      if (known === null || !trimmedIs(row, idx.name, known)) {
+        const name = trimmedField(row, idx.name);
+        if (name !== "") record.name = name;
+      }
     }
     if (idx.document !== undefined) {
-      const doc = this.document(fields[idx.document] as string);
+      const doc = this.document(row, idx.document);
       if (doc?.ok) record.document = doc.value;
     }
-    if (idx.tag !== undefined) {
-      const tag = trim(fields[idx.tag] as string);
-      if (tag !== "" && !record.tags.includes(tag)) record.tags.push(tag);
+    if (
+      idx.tag !== undefined &&
+      !isEmptyField(row, idx.tag) &&
+      !hasTrimmed(row, idx.tag, record.tags)
+    ) {
+      const tag = trimmedField(row, idx.tag);
+      if (tag !== "") record.tags.push(tag);
     }
-    if (idx.message !== undefined && record.message === null) {
-      const message = fields[idx.message] as string;
+    if (idx.message !== undefined && record.message === null && !isEmptyField(row, idx.message)) {
+      const message = row.get(idx.message);
       if (trim(message) !== "") record.message = message;
     }
+    const fields = record.fields;
     for (let i = 0; i < 5; i++) {
       const at = this.coringaIdx[i];
-      if (at === undefined) continue;
-      const value = trim(fields[at] as string);
-      if (value !== "") record.fields[CORINGA_NAMES[i] as string] = value;
+      if (at === undefined || isEmptyField(row, at)) continue;
+      const name = CORINGA_NAMES[i] as string;
+      const known = fields[name];
+      if (known !== undefined && trimmedIs(row, at, known)) continue;
+      const value = trimmedField(row, at);
+      if (value !== "") fields[name] = value;
     }
     if (idx.priority !== undefined) {
-      const raw = trim(fields[idx.priority] as string);
-      const priority = raw === "" ? null : this.priority(raw);
-      if (priority !== null) record.fields.PRIORIDADE = priority;
+      const priority = this.priorityCell(row, idx.priority);
+      if (priority !== null && priority !== "") fields.PRIORIDADE = priority;
     }
     for (const extra of this.map.extras) {
-      const value = trim(fields[extra.index] as string);
-      if (value !== "") record.fields[extra.name] = value;
+      if (isEmptyField(row, extra.index)) continue;
+      const known = fields[extra.name];
+      if (known !== undefined && trimmedIs(row, extra.index, known)) continue;
+      const value = trimmedField(row, extra.index);
+      if (value !== "") fields[extra.name] = value;
     }
   }
 
@@ -534,14 +610,16 @@ export function normalizePriority(raw: string): string | null {
   return PRIORITY[normalizeColumnName(raw)] ?? null;
 }
 
-function isBlankRow(fields: string[], count: number): boolean {
-  for (let i = 0; i < count; i++) if ((fields[i] as string).trim() !== "") return false;
+/** Whether every field in [from, count) is blank. */
+function restIsBlank(row: CsvRow, from: number, count: number): boolean {
+  for (let i = from; i < count; i++) if (row.get(i).trim() !== "") return false;
   return true;
 }
 
-function restIsBlank(fields: string[], from: number, count: number): boolean {
-  for (let i = from; i < count; i++) if ((fields[i] as string).trim() !== "") return false;
-  return true;
+/** Whether `trim(row.get(i))` is one of `values` (the tags a record already has). */
+function hasTrimmed(row: CsvRow, i: number, values: string[]): boolean {
+  for (let k = 0; k < values.length; k++) if (trimmedIs(row, i, values[k] as string)) return true;
+  return false;
 }
 
 function restrictedMessage(kind: ContactChannel["kind"]): string {

@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import type { parseArgs } from "node:util";
 import { isIsoDate, isIsoLocalDateTime } from "../filename/datetime.js";
 import { defaultDescription } from "../filename/format.js";
 import { buildName, type Mailing, type NameError } from "../filename/index.js";
 import { mailingSchema } from "../filename/schema.js";
+import { parseCommandLine } from "./args.js";
 import { localClock, UsageError } from "./clock.js";
 
 const HELP = `Uso: remessa build-name [opções]
@@ -35,42 +36,39 @@ Monta o nome canônico de um arquivo de mailing e recusa nomes que seriam descar
 
 Código de saída: 0 nome montado, 1 recusado, 2 erro de uso.`;
 
-function parseOptions(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: false,
-    options: {
-      date: { type: "string" },
-      seq: { type: "string" },
-      wallet: { type: "string" },
-      folder: { type: "string" },
-      description: { type: "string" },
-      sanitize: { type: "boolean" },
-      sms: { type: "string" },
-      whatsapp: { type: "string" },
-      number: { type: "string" },
-      template: { type: "string" },
-      email: { type: "boolean" },
-      account: { type: "string" },
-      subject: { type: "string" },
-      start: { type: "string" },
-      split: { type: "string" },
-      "exclude-hours": { type: "string" },
-      "replace-tags": { type: "boolean" },
-      "remove-other-wallets": { type: "boolean" },
-      deadline: { type: "string" },
-      ext: { type: "string" },
-      "from-json": { type: "string" },
-      today: { type: "string" },
-      now: { type: "string" },
-      tz: { type: "string" },
-      json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-}
+const OPTIONS = {
+  allowPositionals: false,
+  options: {
+    date: { type: "string" },
+    seq: { type: "string" },
+    wallet: { type: "string" },
+    folder: { type: "string" },
+    description: { type: "string" },
+    sanitize: { type: "boolean" },
+    sms: { type: "string" },
+    whatsapp: { type: "string" },
+    number: { type: "string" },
+    template: { type: "string" },
+    email: { type: "boolean" },
+    account: { type: "string" },
+    subject: { type: "string" },
+    start: { type: "string" },
+    split: { type: "string" },
+    "exclude-hours": { type: "string" },
+    "replace-tags": { type: "boolean" },
+    "remove-other-wallets": { type: "boolean" },
+    deadline: { type: "string" },
+    ext: { type: "string" },
+    "from-json": { type: "string" },
+    today: { type: "string" },
+    now: { type: "string" },
+    tz: { type: "string" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  },
+} as const;
 
-type Options = ReturnType<typeof parseOptions>["values"];
+type Options = ReturnType<typeof parseArgs<typeof OPTIONS>>["values"];
 
 function invalid(param: string | null, message: string): NameError {
   return { code: "VALOR_INVALIDO", param, message };
@@ -211,17 +209,9 @@ function readJsonArgument(value: string): unknown {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let o: Options;
-  try {
-    o = parseOptions(argv).values;
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (o.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const parsed = parseCommandLine(argv, OPTIONS, HELP);
+  if (typeof parsed === "number") return parsed;
+  const o: Options = parsed.values;
   let clock: { today: string; now: string };
   try {
     clock = localClock(o);

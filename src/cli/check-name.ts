@@ -1,7 +1,7 @@
 import { basename } from "node:path";
-import { parseArgs } from "node:util";
 import { describeMailing } from "../filename/describe.js";
 import { parse } from "../filename/index.js";
+import { parseCommandLine } from "./args.js";
 import { localClock, UsageError } from "./clock.js";
 
 const HELP = `Uso: remessa check-name [--json] [--folder PASTA] [--today AAAA-MM-DD] [--now AAAA-MM-DDTHH:MM] [--tz FUSO] NOME
@@ -15,18 +15,9 @@ Verifica o nome de um arquivo de mailing e explica o que acontecerá com ele.
 Código de saída: 0 nome válido, 1 nome inválido, 2 erro de uso.`;
 
 export async function run(argv: string[]): Promise<number> {
-  let values: ReturnType<typeof parseOptions>["values"];
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseOptions(argv));
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const parsed = parseCommandLine(argv, OPTIONS, HELP);
+  if (typeof parsed === "number") return parsed;
+  const { values, positionals } = parsed;
   if (positionals.length !== 1) {
     console.error(`Informe exatamente um nome de arquivo.\n\n${HELP}`);
     return 2;
@@ -67,17 +58,14 @@ export async function run(argv: string[]): Promise<number> {
   return 1;
 }
 
-function parseOptions(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      json: { type: "boolean" },
-      folder: { type: "string" },
-      today: { type: "string" },
-      now: { type: "string" },
-      tz: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-}
+const OPTIONS = {
+  allowPositionals: true,
+  options: {
+    json: { type: "boolean" },
+    folder: { type: "string" },
+    today: { type: "string" },
+    now: { type: "string" },
+    tz: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  },
+} as const;

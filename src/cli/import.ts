@@ -6,7 +6,6 @@
  */
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
-import { parseArgs } from "node:util";
 import { databaseUrl } from "../config.js";
 import { parse } from "../filename/index.js";
 import { readMailing } from "../mailing/reader.js";
@@ -20,8 +19,9 @@ import {
   splitReader,
 } from "../store/import.js";
 import { loadRestrictionLookup } from "../store/restrictions.js";
-import { DEFAULT_TENANT_ID, getTenant } from "../store/tenants.js";
+import { getTenant } from "../store/tenants.js";
 import { getWalletByCode } from "../store/wallets.js";
+import { EXIT, parseCommandLine, tenantOption } from "./args.js";
 import { localClock, UsageError } from "./clock.js";
 
 const HELP = `Uso: remessa import [--json] [--folder PASTA] [--today AAAA-MM-DD] [--tenant ID] CAMINHO
@@ -77,28 +77,16 @@ function refused(errors: ImportError[], started: number): ImportResult {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseCli>;
-  try {
-    parsed = parseCli(argv);
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
+  const parsed = parseCommandLine(argv, OPTIONS, HELP);
+  if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
   if (positionals.length !== 1) {
     console.error(HELP);
     return 2;
   }
   const path = positionals[0] ?? "";
-  const tenantId = Number(values.tenant ?? DEFAULT_TENANT_ID);
-  if (!Number.isInteger(tenantId) || tenantId < 1) {
-    console.error("--tenant deve ser o número da empresa (por exemplo 1).");
-    return 2;
-  }
+  const tenantId = tenantOption(values.tenant);
+  if (tenantId === null) return EXIT.usage;
   const json = values.json === true;
   const started = performance.now();
   const print = (result: ImportResult): number => {
@@ -270,16 +258,13 @@ function printHuman(r: ImportResult, fileName: string): void {
   console.log(`  Tempo: ${r.seconds.toFixed(1).replace(".", ",")} s`);
 }
 
-function parseCli(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      json: { type: "boolean" },
-      folder: { type: "string" },
-      today: { type: "string" },
-      tenant: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-}
+const OPTIONS = {
+  allowPositionals: true,
+  options: {
+    json: { type: "boolean" },
+    folder: { type: "string" },
+    today: { type: "string" },
+    tenant: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  },
+} as const;

@@ -6,11 +6,11 @@
 import { createReadStream } from "node:fs";
 import { extname } from "node:path";
 import { createInterface } from "node:readline";
-import { parseArgs } from "node:util";
 import { normalizeEmail } from "../mailing/email.js";
 import { normalizePhone } from "../mailing/phone.js";
 import { type MailingSummary, readMailing } from "../mailing/reader.js";
 import { resultReport } from "../mailing/reports.js";
+import { parseCommandLine } from "./args.js";
 
 const USAGE = `Uso: remessa inspect [--json] [--sanitize] [--restricted ARQUIVO] CAMINHO
 
@@ -70,18 +70,9 @@ function progressBar(): (read: number, total: number) => void {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (e) {
-    console.error(`${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandLine(argv, OPTIONS, USAGE);
+  if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
   const path = positionals[0];
   if (positionals.length !== 1 || path === undefined) {
     console.error(`Informe exatamente um arquivo.\n\n${USAGE}`);
@@ -127,15 +118,12 @@ export async function run(argv: string[]): Promise<number> {
   return summary.ok ? 0 : 1;
 }
 
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      json: { type: "boolean", default: false },
-      sanitize: { type: "boolean", default: false },
-      restricted: { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
-}
+const OPTIONS = {
+  allowPositionals: true,
+  options: {
+    json: { type: "boolean", default: false },
+    sanitize: { type: "boolean", default: false },
+    restricted: { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  },
+} as const;

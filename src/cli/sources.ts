@@ -4,7 +4,7 @@
  * the command line, where `ps` and shell history would keep it), stored
  * encrypted by the store, and never printed.
  */
-import { parseArgs } from "node:util";
+import type { parseArgs } from "node:util";
 import { databaseUrl } from "../config.js";
 import { SourceError } from "../sources/errors.js";
 import { isValidFingerprint } from "../sources/fingerprint.js";
@@ -23,7 +23,8 @@ import {
   removeSource,
   type SourceSummary,
 } from "../store/sources.js";
-import { DEFAULT_TENANT_ID, getTenant, ValidationError } from "../store/tenants.js";
+import { getTenant, ValidationError } from "../store/tenants.js";
+import { EXIT, parseCommandLine, tenantOption } from "./args.js";
 
 const PROTOCOLS: readonly SourceProtocol[] = [
   "ftp",
@@ -53,53 +54,38 @@ A senha é lida da entrada padrão: echo "$SENHA" | remessa sources add ... --pa
 impressão digital SHA-256; --tls-insecure aceita qualquer certificado.
 Todas aceitam --tenant ID (padrão: a empresa 1).`;
 
-type Values = ReturnType<typeof parse>["values"];
+type Values = ReturnType<typeof parseArgs<typeof OPTIONS>>["values"];
 
 class UsageError extends Error {}
 
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      protocol: { type: "string" },
-      host: { type: "string" },
-      port: { type: "string" },
-      user: { type: "string" },
-      "password-stdin": { type: "boolean" },
-      root: { type: "string" },
-      interval: { type: "string" },
-      stable: { type: "string" },
-      name: { type: "string" },
-      "allow-private": { type: "boolean" },
-      "tls-fingerprint": { type: "string" },
-      "tls-insecure": { type: "boolean" },
-      tenant: { type: "string" },
-      json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-}
+const OPTIONS = {
+  allowPositionals: true,
+  options: {
+    protocol: { type: "string" },
+    host: { type: "string" },
+    port: { type: "string" },
+    user: { type: "string" },
+    "password-stdin": { type: "boolean" },
+    root: { type: "string" },
+    interval: { type: "string" },
+    stable: { type: "string" },
+    name: { type: "string" },
+    "allow-private": { type: "boolean" },
+    "tls-fingerprint": { type: "string" },
+    "tls-insecure": { type: "boolean" },
+    tenant: { type: "string" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  },
+} as const;
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
+  const parsed = parseCommandLine(argv, OPTIONS, HELP);
+  if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
   const [action, id, ...extra] = positionals;
-  const tenantId = Number(values.tenant ?? DEFAULT_TENANT_ID);
-  if (!Number.isInteger(tenantId) || tenantId < 1) {
-    console.error("--tenant deve ser o número da empresa (por exemplo 1).");
-    return 2;
-  }
+  const tenantId = tenantOption(values.tenant);
+  if (tenantId === null) return EXIT.usage;
   if (!action || !["add", "list", "remove", "test"].includes(action) || extra.length > 0) {
     console.error(
       action ? `Ação desconhecida ou argumentos a mais: "${argv.join(" ")}".\n\n${HELP}` : HELP,

@@ -1,9 +1,9 @@
 /** `remessa tenants list|add|set`: companies (multi-tenant deployments; the embedded default has one). */
-import { parseArgs } from "node:util";
 import { databaseUrl } from "../config.js";
 import { openMigrated, type Store } from "../store/db.js";
 import { describeDbError } from "../store/errors.js";
 import { createTenant, listTenants, updateTenant, ValidationError } from "../store/tenants.js";
+import { parseCommandLine } from "./args.js";
 
 const HELP = `Uso:
   remessa tenants list [--json]
@@ -14,18 +14,9 @@ FUSO é um nome IANA (padrão America/Sao_Paulo); FRAÇÃO é o limite de linhas
 rejeitadas acima do qual o arquivo é descartado (padrão 0.5 = 50 %).`;
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
+  const parsed = parseCommandLine(argv, OPTIONS, HELP);
+  if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
   const [action, arg, ...extra] = positionals;
   const known = ["list", "add", "set"];
   if (!action || !known.includes(action) || extra.length > 0 || (action !== "list" && !arg)) {
@@ -105,16 +96,13 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      name: { type: "string" },
-      zone: { type: "string" },
-      "reject-ratio": { type: "string" },
-      json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-}
+const OPTIONS = {
+  allowPositionals: true,
+  options: {
+    name: { type: "string" },
+    zone: { type: "string" },
+    "reject-ratio": { type: "string" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  },
+} as const;

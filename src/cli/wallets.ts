@@ -1,10 +1,10 @@
 /** `remessa wallets add CODE [--name N]` / `wallets list [--json]` / `wallets remove CODE`. */
-import { parseArgs } from "node:util";
 import { databaseUrl } from "../config.js";
 import { openMigrated, type Store } from "../store/db.js";
 import { describeDbError } from "../store/errors.js";
-import { DEFAULT_TENANT_ID, getTenant, ValidationError } from "../store/tenants.js";
+import { getTenant, ValidationError } from "../store/tenants.js";
 import { createWallet, listWallets, removeWallet } from "../store/wallets.js";
+import { EXIT, parseCommandLine, tenantOption } from "./args.js";
 
 const HELP = `Uso:
   remessa wallets add CÓDIGO [--name NOME] [--tenant ID]
@@ -15,24 +15,12 @@ O código da carteira é o que vai no nome do arquivo (_cCÓDIGO) e o nome da
 pasta da carteira no FTP. Sem --tenant, usa a empresa padrão (1).`;
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
+  const parsed = parseCommandLine(argv, OPTIONS, HELP);
+  if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
   const [action, code, ...extra] = positionals;
-  const tenantId = Number(values.tenant ?? DEFAULT_TENANT_ID);
-  if (!Number.isInteger(tenantId) || tenantId < 1) {
-    console.error("--tenant deve ser o número da empresa (por exemplo 1).");
-    return 2;
-  }
+  const tenantId = tenantOption(values.tenant);
+  if (tenantId === null) return EXIT.usage;
   if (
     !action ||
     extra.length > 0 ||
@@ -104,15 +92,12 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      name: { type: "string" },
-      json: { type: "boolean" },
-      tenant: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-}
+const OPTIONS = {
+  allowPositionals: true,
+  options: {
+    name: { type: "string" },
+    json: { type: "boolean" },
+    tenant: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  },
+} as const;

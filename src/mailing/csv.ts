@@ -55,6 +55,8 @@ export class CsvRow {
   count = 0;
   starts = new Int32Array(32);
   ends = new Int32Array(32);
+  /** Where field `i` begins in `text` as written (its opening quote, if quoted). */
+  rawStarts = new Int32Array(32);
   kinds = new Uint8Array(32);
   readonly values: string[] = [];
 
@@ -90,10 +92,13 @@ export class CsvRow {
     starts.set(this.starts);
     const ends = new Int32Array(size);
     ends.set(this.ends);
+    const rawStarts = new Int32Array(size);
+    rawStarts.set(this.rawStarts);
     const kinds = new Uint8Array(size);
     kinds.set(this.kinds);
     this.starts = starts;
     this.ends = ends;
+    this.rawStarts = rawStarts;
     this.kinds = kinds;
   }
 }
@@ -156,9 +161,10 @@ export class CsvRowSplitter {
   }
 
   /** Sets field `i` of the row (growing it when needed). */
-  private put(i: number, start: number, end: number, kind: number): void {
+  private put(i: number, rawStart: number, start: number, end: number, kind: number): void {
     const row = this.row;
     if (i >= row.starts.length) row.grow(i + 1);
+    row.rawStarts[i] = rawStart;
     row.starts[i] = start;
     row.ends[i] = end;
     row.kinds[i] = kind;
@@ -191,10 +197,10 @@ export class CsvRowSplitter {
         for (;;) {
           if (nextDelim !== -1 && nextDelim < a) nextDelim = s.indexOf(delim, a);
           if (nextDelim === -1 || nextDelim >= end) {
-            this.put(count++, a, end, PLAIN);
+            this.put(count++, a, a, end, PLAIN);
             break;
           }
-          this.put(count++, a, nextDelim, PLAIN);
+          this.put(count++, a, a, nextDelim, PLAIN);
           a = nextDelim + 1;
         }
         row.count = count;
@@ -281,11 +287,11 @@ export class CsvRowSplitter {
         if (tailEnd > i && s.charCodeAt(tailEnd - 1) === CR && t === lineEnd) tailEnd--;
         if (tailEnd > i) {
           const inner = s.slice(open, close);
-          this.put(count, open, close, HELD);
+          this.put(count, open - 1, open, close, HELD);
           row.values[count] = (escaped ? inner.replace(/""/g, '"') : inner) + s.slice(i, tailEnd);
           count++;
         } else {
-          this.put(count++, open, close, escaped ? ESCAPED : PLAIN);
+          this.put(count++, open - 1, open, close, escaped ? ESCAPED : PLAIN);
         }
       } else {
         if (nextDelim !== -1 && nextDelim < i) nextDelim = s.indexOf(delim, i);
@@ -293,7 +299,7 @@ export class CsvRowSplitter {
         if (t >= n && !final) return NEED_MORE;
         let vEnd = t;
         if (vEnd > i && s.charCodeAt(vEnd - 1) === CR && t === lineEnd) vEnd--;
-        this.put(count++, i, vEnd, PLAIN);
+        this.put(count++, i, i, vEnd, PLAIN);
       }
       if (t < lineEnd) {
         i = t + 1; // a delimiter

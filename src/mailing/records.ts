@@ -142,6 +142,18 @@ export class RecordBuilder {
   private lastDocRaw = "";
   private lastDoc: ReturnType<typeof normalizeDocument> | null = null;
   private readonly idx: Partial<Record<KnownColumn, number>>;
+  /**
+   * Long layout: first column of the person's own fields (all but the type, value and message
+   * columns), when those fields are the last columns; -1 otherwise. See `samePersonFields`.
+   */
+  private readonly personFrom: number;
+  /**
+   * The current record's last merged row from `personFrom` to its end, as written. A row with the
+   * same text there has the same person fields (the same text splits the same way), so its
+   * document, coringa and priority checks pass, its key is the current record's, and merging its
+   * fields changes nothing.
+   */
+  private currentSpan: string | null = null;
   private readonly coringaIdx: (number | undefined)[];
 
   constructor(
@@ -157,6 +169,7 @@ export class RecordBuilder {
       map.known.coringa4,
       map.known.coringa5,
     ];
+    this.personFrom = personColumnsStart(map);
   }
 
   /** CsvRowSplitter sink. */
@@ -248,6 +261,31 @@ export class RecordBuilder {
       this.reject(line, text, start, end, channel.code, channel.message);
       return;
     }
+    if (this.samePersonFields(row, end)) {
+      // Another contact of the person being built, with the same fields: only the contact is new.
+      const record = this.current as PersonRecord;
+      if (this.restricted(channel.kind, channel.value)) {
+        this.reject(line, text, start, end, "RESTRITO", restrictedMessage(channel.kind));
+        return;
+      }
+      if (this.hasChannel(record, channel.value)) {
+        if (this.options.sanitize) {
+          this.reject(
+            line,
+            text,
+            start,
+            end,
+            "DUPLICADO",
+            `Contato ${channel.value} repetido para a mesma pessoa: a linha foi ignorada`,
+          );
+          return;
+        }
+      } else {
+        this.addChannel(record, { kind: channel.kind, value: channel.value, line });
+      }
+      this.mergeMessage(record, row);
+      return;
+    }
     const common = this.checkCommon(row);
     if (common !== null) {
       this.reject(line, text, start, end, common.code, common.message);
@@ -274,6 +312,28 @@ export class RecordBuilder {
       this.addChannel(record, { kind: channel.kind, value: channel.value, line });
     }
     this.mergeFields(record, row);
+    const from = this.personFrom;
+    if (from >= 0 && record.keyKind !== "channel")
+      this.currentSpan = text.slice(row.rawStarts[from] as number, end);
+  }
+
+  /** Whether the row's person fields read exactly as the current record's last merged row. */
+  private samePersonFields(row: CsvRow, end: number): boolean {
+    const span = this.currentSpan;
+    if (span === null) return false;
+    const current = this.current as PersonRecord;
+    if (current.channels.length >= MAX_CHANNELS_PER_RECORD) return false;
+    const at = row.rawStarts[this.personFrom] as number;
+    return end - at === span.length && row.text.startsWith(span, at);
+  }
+
+  /** The first non-blank message stays (part of `mergeFields`). */
+  private mergeMessage(record: PersonRecord, row: CsvRow): void {
+    const at = this.idx.message;
+    if (at !== undefined && record.message === null && !isEmptyField(row, at)) {
+      const message = row.get(at);
+      if (trim(message) !== "") record.message = message;
+    }
   }
 
   private wideRow(row: CsvRow, text: string, start: number, end: number, line: number): void {
@@ -483,6 +543,7 @@ export class RecordBuilder {
     };
     this.current = record;
     this.currentValues = null;
+    this.currentSpan = null;
     return record;
   }
 
@@ -527,10 +588,7 @@ export class RecordBuilder {
       const tag = trimmedField(row, idx.tag);
       if (tag !== "") record.tags.push(tag);
     }
-    if (idx.message !== undefined && record.message === null && !isEmptyField(row, idx.message)) {
-      const message = row.get(idx.message);
-      if (trim(message) !== "") record.message = message;
-    }
+    this.mergeMessage(record, row);
     const fields = record.fields;
     for (let i = 0; i < 5; i++) {
       const at = this.coringaIdx[i];
@@ -561,6 +619,7 @@ export class RecordBuilder {
       this.counters.persons++;
       this.current = null;
       this.currentValues = null;
+      this.currentSpan = null;
     }
   }
 
@@ -608,6 +667,35 @@ export class RecordBuilder {
 
 export function normalizePriority(raw: string): string | null {
   return PRIORITY[normalizeColumnName(raw)] ?? null;
+}
+
+/**
+ * Long layout: the first of the columns holding the person's own fields (name, document, code, tag,
+ * coringas, priority, extras) when they all come after the type, value and message columns; -1
+ * when the header interleaves them (or there are none).
+ */
+function personColumnsStart(map: ColumnMap): number {
+  if (map.layout !== "long") return -1;
+  const known = map.known;
+  const own: (number | undefined)[] = [
+    known.name,
+    known.document,
+    known.code,
+    known.tag,
+    known.coringa1,
+    known.coringa2,
+    known.coringa3,
+    known.coringa4,
+    known.coringa5,
+    known.priority,
+    ...map.extras.map((e) => e.index),
+  ];
+  let from = Number.POSITIVE_INFINITY;
+  for (const i of own) if (i !== undefined && i < from) from = i;
+  if (from === Number.POSITIVE_INFINITY) return -1;
+  for (const i of [known.type, known.value, known.message])
+    if (i !== undefined && i >= from) return -1;
+  return from;
 }
 
 /** Whether every field in [from, count) is blank. */

@@ -97,8 +97,8 @@ describe("reader: another contact of the person being built", () => {
       PRIORIDADE: "1",
     };
     const rows: Row[] = [
-      { TIPO: "CELULAR", VALOR: "11987654321", MENSAGEM: '"oi ""Ana"""', ...person },
-      { TIPO: "EMAIL", VALOR: "ana@x.com.br", MENSAGEM: "", ...person },
+      { TIPO: "CELULAR", VALOR: "11987654321", MENSAGEM: "", ...person },
+      { TIPO: "EMAIL", VALOR: "ana@x.com.br", MENSAGEM: '"oi ""Ana"""', ...person },
       { TIPO: "CELULAR", VALOR: "(11) 98765-4321", MENSAGEM: "", ...person }, // duplicate
       { TIPO: "TELEFONE", VALOR: "1132540000", MENSAGEM: "", ...person }, // restricted
       { TIPO: "TELEFONE", VALOR: "1132541111", MENSAGEM: "", ...person, TAG: "novo" },
@@ -129,12 +129,15 @@ describe("reader: another contact of the person being built", () => {
         fc.array(fc.boolean(), { maxLength: 12 }),
         fc.boolean(),
         async (drawn, repeat, sanitize) => {
-          // Most rows repeat the previous person's fields, as a long-layout export does.
-          const rows = drawn.map((r, i) => {
-            const prev = drawn[i - 1];
-            return prev && repeat[i] !== false
-              ? { ...prev, TIPO: r.TIPO, VALOR: r.VALOR, MENSAGEM: r.MENSAGEM }
-              : r;
+          // Most rows repeat the previous row's person fields, as a long-layout export does.
+          const rows: Row[] = [];
+          drawn.forEach((r, i) => {
+            const prev = rows[i - 1];
+            rows.push(
+              prev && repeat[i] !== false
+                ? { ...prev, TIPO: r.TIPO, VALOR: r.VALOR, MENSAGEM: r.MENSAGEM }
+                : r,
+            );
           });
           assert.deepEqual(
             await outcome(rows, SHORTCUT, sanitize),

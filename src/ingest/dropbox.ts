@@ -1,0 +1,401 @@
+/**
+ * The embedded drop box: an FTPS server (ftp-srv, explicit TLS required
+ * before login) whose root is the default tenant's drop folder. The folder is
+ * also a `local` file source; a finished upload (STOR) or a rename into a
+ * final name (RNTO, e.g. from `.filepart`) is reported to the ingest service
+ * at once, so no stability window is waited. While a file is being received
+ * the scanner is told to leave it alone.
+ *
+ * On first start the data dir gets a self-signed certificate (openssl CLI)
+ * and, unless REMESSA_FTP_USER/REMESSA_FTP_PASSWORD are set, generated
+ * credentials in a 0600 file.
+ */
+import { execFile } from "node:child_process";
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmod, rename } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { createSecureContext, TLSSocket } from "node:tls";
+import { promisify } from "node:util";
+import { FileSystem, type FtpConnection, FtpSrv } from "ftp-srv";
+import type { Logger } from "../log.js";
+
+export interface DropBoxCredentials {
+  user: string;
+  password: string;
+  /** True when generated now (first start): the caller prints them once. */
+  generated: boolean;
+  /** Where generated credentials are kept; null when they come from the environment. */
+  file: string | null;
+}
+
+/** Credentials from the environment, else the data dir's file, else new ones (stored 0600). */
+export function loadCredentials(
+  dataDir: string,
+  env: Record<string, string | undefined> = process.env,
+): DropBoxCredentials {
+  const user = env.REMESSA_FTP_USER?.trim();
+  const password = env.REMESSA_FTP_PASSWORD;
+  if (user && password) return { user, password, generated: false, file: null };
+  const file = join(dataDir, "ftp-credentials.json");
+  if (existsSync(file)) {
+    const stored = JSON.parse(readFileSync(file, "utf8")) as { user?: string; password?: string };
+    if (stored.user && stored.password) {
+      return { user: stored.user, password: stored.password, generated: false, file };
+    }
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const fresh = { user: user || "remessa", password: randomBytes(18).toString("base64url") };
+  writeFileSync(file, `${JSON.stringify(fresh)}\n`, { mode: 0o600 });
+  return { ...fresh, generated: true, file };
+}
+
+export interface TlsFiles {
+  key: string;
+  cert: string;
+  generated: boolean;
+}
+
+/** The drop box certificate: generated once into `<dataDir>/tls/` with the openssl CLI. */
+export async function ensureCertificate(dataDir: string, hostName: string): Promise<TlsFiles> {
+  const dir = join(dataDir, "tls");
+  const key = join(dir, "dropbox-key.pem");
+  const cert = join(dir, "dropbox-cert.pem");
+  if (existsSync(key) && existsSync(cert)) return { key, cert, generated: false };
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const altNames = ["DNS:localhost", "IP:127.0.0.1"];
+  if (hostName && hostName !== "0.0.0.0" && hostName !== "localhost" && hostName !== "127.0.0.1") {
+    altNames.push(/^[\d.]+$/.test(hostName) ? `IP:${hostName}` : `DNS:${hostName}`);
+  }
+  // Written under temporary names and renamed, so a crash never leaves half a pair.
+  const tmpKey = `${key}.${process.pid}.tmp`;
+  const tmpCert = `${cert}.${process.pid}.tmp`;
+  try {
+    await promisify(execFile)("openssl", [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-days",
+      "3650",
+      "-subj",
+      "/CN=remessa drop box",
+      "-addext",
+      `subjectAltName=${altNames.join(",")}`,
+      "-keyout",
+      tmpKey,
+      "-out",
+      tmpCert,
+    ]);
+  } catch (error) {
+    throw new Error(
+      `Não foi possível gerar o certificado TLS da caixa FTP com o openssl (${(error as Error).message}). Instale o openssl (apt-get install openssl) ou desative a caixa FTP com --ftp-port 0.`,
+    );
+  }
+  await chmod(tmpKey, 0o600);
+  await rename(tmpKey, key);
+  await rename(tmpCert, cert);
+  return { key, cert, generated: true };
+}
+
+export interface DropBoxOptions {
+  root: string;
+  host: string;
+  port: number;
+  pasvMin: number;
+  pasvMax: number;
+  /** Address announced for passive connections (default: host, or 127.0.0.1 for 0.0.0.0). */
+  pasvAddress?: string;
+  credentials: { user: string; password: string };
+  tls: { key: string; cert: string };
+  log: Logger;
+  /** A file reached its final name and is complete (path relative to the root). */
+  onComplete: (path: string) => void;
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** Relative POSIX path of `absolute` under `root`, or null when it is outside. */
+function insideRoot(root: string, absolute: string): string | null {
+  const rel = relative(root, absolute);
+  if (rel === "") return "";
+  if (rel.startsWith("..") || isAbsolute(rel)) return null;
+  return rel.split(sep).join("/");
+}
+
+type ResolvedPath = { clientPath: string; fsPath: string };
+
+/** ftp-srv's file system, confined to the root and reporting uploads in progress. */
+class DropFileSystem extends FileSystem {
+  constructor(
+    connection: FtpConnection,
+    private readonly dropRoot: string,
+    private readonly uploads: Map<string, number>,
+  ) {
+    super(connection, { root: dropRoot, cwd: "/" });
+  }
+
+  /** Every client path goes through here: refuse anything that resolves outside the root. */
+  _resolvePath(path = "."): ResolvedPath {
+    const resolved = (
+      FileSystem.prototype as unknown as { _resolvePath(p: string): ResolvedPath }
+    )._resolvePath.call(this, path);
+    if (insideRoot(this.dropRoot, resolved.fsPath) === null || path.includes("\0")) {
+      throw new Error("Caminho fora da pasta da caixa FTP.");
+    }
+    return resolved;
+  }
+
+  override write(fileName: string, options?: { append?: boolean; start?: unknown }) {
+    const result = super.write(fileName, options) as {
+      stream: NodeJS.WritableStream & { path?: string };
+    };
+    const rel = insideRoot(this.dropRoot, resolve(String(result.stream.path ?? "")));
+    if (rel !== null) {
+      this.uploads.set(rel, (this.uploads.get(rel) ?? 0) + 1);
+      result.stream.once("close", () => {
+        const left = (this.uploads.get(rel) ?? 1) - 1;
+        if (left <= 0) this.uploads.delete(rel);
+        else this.uploads.set(rel, left);
+      });
+    }
+    return result;
+  }
+}
+
+/**
+ * ftp-srv 4 answers AUTH TLS and only then wraps the control socket; a client
+ * that sends its TLS hello quickly (curl, lftp) has it read as an FTP command
+ * in between, and the handshake fails ("wrong version number") about half the
+ * time. This handler pauses the socket before answering, so the hello stays
+ * buffered and Node hands it to the TLS socket, and moves the command parser
+ * over to the TLS socket so the buffered hello is not also parsed as a
+ * command. Installed once per process.
+ */
+let authPatched = false;
+function patchAuthTls(): void {
+  if (authPatched) return;
+  authPatched = true;
+  const registry = createRequire(import.meta.url)("ftp-srv/src/commands/registry.js") as Record<
+    string,
+    { handler: (this: AuthConnection, args: { command: { arg: string | null } }) => unknown }
+  >;
+  // ftp-srv accepts a TLS data connection only once its handshake is done and
+  // answers the transfer command (150) only after that; GnuTLS clients (lftp,
+  // FileZilla) start the handshake only after the 150, so both wait until the
+  // transfer times out (425). For secure sessions the data server here is a
+  // plain TCP server that wraps each connection in a server TLS socket at
+  // once: ftp-srv gets a socket to pipe to immediately, and the handshake runs
+  // whenever the client starts it.
+  const passive = createRequire(import.meta.url)("ftp-srv/src/connector/passive.js") as {
+    prototype: { setupServer(this: PassiveConnector): Promise<NetServer> };
+  };
+  const plainSetup = passive.prototype.setupServer;
+  passive.prototype.setupServer = function (this: PassiveConnector) {
+    if (!this.connection.secure) return plainSetup.call(this);
+    return secureDataServer(this);
+  };
+  const auth = registry.AUTH;
+  if (!auth) return;
+  auth.handler = function (this: AuthConnection, { command }) {
+    if ((command.arg ?? "").trim().toUpperCase() !== "TLS") return this.reply(504);
+    if (!this.server.options.tls) return this.reply(502);
+    if (this.secure) return this.reply(202);
+    const plain = this.commandSocket;
+    plain.pause();
+    return this.reply(234).then(() => {
+      const secure = new TLSSocket(plain, {
+        isServer: true,
+        secureContext: createSecureContext(this.server.options.tls || {}),
+      });
+      // The command parser now listens to the TLS socket only: bytes the plain
+      // socket had already buffered (the client's hello) must not reach it too.
+      for (const listener of plain.listeners("data")) {
+        plain.removeListener("data", listener as (...args: unknown[]) => void);
+        secure.on("data", listener as (...args: unknown[]) => void);
+      }
+      for (const event of ["timeout", "end", "close", "drain", "error"]) {
+        secure.on(event, (...args: unknown[]) => plain.emit(event, ...args));
+      }
+      this.commandSocket = secure;
+      this.secure = true;
+    });
+  };
+}
+
+interface PassiveConnector {
+  connection: { secure: boolean; commandSocket: Socket };
+  server: {
+    options: { tls: import("node:tls").SecureContextOptions | false };
+    url: { hostname: string | null };
+    getNextPasvPort(): Promise<number>;
+  };
+  dataServer: NetServer | null;
+  dataSocket: (TLSSocket & { connected?: boolean }) | null;
+  closeServer(): void;
+  end(): void;
+}
+
+/** How long a passive data port waits for the client to connect. */
+const DATA_CONNECT_TIMEOUT_MS = 30_000;
+
+async function secureDataServer(connector: PassiveConnector): Promise<NetServer> {
+  connector.closeServer();
+  const port = await connector.server.getNextPasvPort();
+  connector.dataSocket = null;
+  const secureContext = createSecureContext(connector.server.options.tls || {});
+  const server = createNetServer({ pauseOnConnect: true }, (raw) => {
+    clearTimeout(idle);
+    // Only the client of the control connection may use its data port.
+    const expected = connector.connection.commandSocket.remoteAddress?.replace(/^::ffff:/, "");
+    if (raw.remoteAddress?.replace(/^::ffff:/, "") !== expected) {
+      raw.destroy();
+      return;
+    }
+    const secure = new TLSSocket(raw, { isServer: true, secureContext }) as TLSSocket & {
+      connected?: boolean;
+    };
+    secure.on("error", () => secure.destroy());
+    secure.once("close", () => connector.closeServer());
+    // Decrypted data stays paused until ftp-srv starts the transfer (it resumes).
+    secure.pause();
+    secure.connected = true;
+    connector.dataSocket = secure;
+  });
+  server.maxConnections = 1;
+  server.on("error", () => {});
+  server.once("close", () => connector.end());
+  const idle = setTimeout(() => connector.closeServer(), DATA_CONNECT_TIMEOUT_MS);
+  idle.unref();
+  await new Promise<void>((ok, fail) => {
+    server.once("error", fail);
+    server.listen(port, connector.server.url.hostname ?? undefined, () => {
+      server.removeListener("error", fail);
+      ok();
+    });
+  });
+  connector.dataServer = server;
+  return server;
+}
+
+interface AuthConnection {
+  commandSocket: Socket;
+  secure: boolean;
+  server: { options: { tls: import("node:tls").SecureContextOptions | false } };
+  reply(code: number): Promise<unknown>;
+}
+
+export class DropBox {
+  private server: FtpSrv | null = null;
+  /** Paths being received right now (count of open writers). */
+  readonly uploads = new Map<string, number>();
+
+  constructor(private readonly options: DropBoxOptions) {}
+
+  isUploading(path: string): boolean {
+    return this.uploads.has(path);
+  }
+
+  async start(): Promise<void> {
+    const o = this.options;
+    patchAuthTls();
+    mkdirSync(o.root, { recursive: true });
+    const root = resolve(o.root);
+    const quiet = quietFtpLogger(o.log);
+    const signalListeners = new Map(
+      (["SIGTERM", "SIGINT", "SIGQUIT"] as const).map((s) => [s, process.listeners(s)]),
+    );
+    const server = new FtpSrv({
+      url: `ftp://${o.host}:${o.port}`,
+      pasv_url: o.pasvAddress ?? (o.host === "0.0.0.0" ? "127.0.0.1" : o.host),
+      pasv_min: o.pasvMin,
+      pasv_max: o.pasvMax,
+      tls: { key: readFileSync(o.tls.key), cert: readFileSync(o.tls.cert), minVersion: "TLSv1.2" },
+      anonymous: false,
+      greeting: "remessa: caixa de entrada de mailings (use FTPS explícito)",
+      log: quiet,
+      timeout: 10 * 60 * 1000,
+    });
+    // ftp-srv exits the process on these signals; `serve` stops gracefully itself.
+    for (const [signal, before] of signalListeners) {
+      for (const listener of process.listeners(signal)) {
+        if (!before.includes(listener)) process.removeListener(signal, listener);
+      }
+    }
+    server.on("login", ({ connection, username, password }, accept, refuse) => {
+      if (!connection.secure) {
+        refuse(
+          new Error("Use FTPS explícito (AUTH TLS): conexões sem criptografia não são aceitas."),
+        );
+        return;
+      }
+      if (
+        !sameSecret(username, o.credentials.user) ||
+        !sameSecret(password, o.credentials.password)
+      ) {
+        o.log.warn("drop box login refused", { user: username, ip: connection.ip });
+        refuse(new Error("Usuário ou senha incorretos."));
+        return;
+      }
+      const fs = new DropFileSystem(connection, root, this.uploads);
+      connection.on("STOR", (error: unknown, serverPath: string) => {
+        if (error) return;
+        const rel = insideRoot(root, resolve(serverPath));
+        if (rel) o.onComplete(rel);
+      });
+      connection.on("RNTO", (error: unknown, to: string) => {
+        if (error) return;
+        try {
+          const rel = insideRoot(root, fs._resolvePath(to).fsPath);
+          if (rel) o.onComplete(rel);
+        } catch {
+          // A path outside the root was already refused by the rename itself.
+        }
+      });
+      accept({ fs, root, cwd: "/" });
+    });
+    server.on("client-error", ({ error }) => {
+      o.log.debug("drop box client error", { error });
+    });
+    await server.listen();
+    this.server = server;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (server) await Promise.resolve(server.close()).catch(() => {});
+  }
+}
+
+/** ftp-srv expects a bunyan-like logger; its chatter goes to our debug level. */
+function quietFtpLogger(log: Logger) {
+  const make = (): Record<string, unknown> => {
+    const at =
+      (level: "debug" | "warn") =>
+      (...args: unknown[]) => {
+        const text = args.find((a) => typeof a === "string");
+        if (level === "debug") log.debug(`ftp-srv: ${text ?? ""}`);
+        else log.warn(`ftp-srv: ${text ?? ""}`);
+      };
+    return {
+      trace: () => {},
+      debug: at("debug"),
+      info: at("debug"),
+      warn: at("debug"),
+      error: at("debug"),
+      fatal: at("warn"),
+      child: () => make(),
+    };
+  };
+  return make();
+}

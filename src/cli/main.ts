@@ -6,6 +6,10 @@
 type CommandModule = { run(argv: string[]): Promise<number> };
 
 const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  serve: {
+    summary: "roda o remessa: leitura das origens, importação e caixa FTPS",
+    load: () => import("./serve.js"),
+  },
   sources: {
     summary: "cadastra, lista, remove e testa origens de arquivos (FTP, FTPS, SFTP)",
     load: () => import("./sources.js"),

@@ -40,3 +40,66 @@ export function mergeChannelLists(list: StoredChannel[], more: StoredChannel[]):
 export function blankToNull(value: string | null | undefined): string | null {
   return value ? value : null;
 }
+
+/** The identity of a person inside one file (and tenant). */
+export function recordKey(record: PersonRecord): string {
+  return `${record.keyKind}\u0000${record.key}`;
+}
+
+/**
+ * `later` (a later record of the same person in the file) folded into
+ * `first`, with exactly the result of writing them one after the other:
+ * later non-empty values win, the first non-empty message stays, contacts and
+ * tags are the union in file order, the first line stays.
+ */
+export function mergeRecords(first: PersonRecord, later: PersonRecord): PersonRecord {
+  const seen = new Set<string>();
+  const channels = first.channels.slice();
+  for (const c of channels) seen.add(c.value);
+  for (const c of later.channels) {
+    if (seen.has(c.value)) continue;
+    seen.add(c.value);
+    channels.push(c);
+  }
+  const tags = first.tags.slice();
+  for (const tag of later.tags) if (!tags.includes(tag)) tags.push(tag);
+  const fields = { ...first.fields };
+  for (const [k, v] of Object.entries(later.fields)) if (v !== "" && v !== undefined) fields[k] = v;
+  return {
+    key: first.key,
+    keyKind: first.keyKind,
+    codCliente: later.codCliente || first.codCliente,
+    document: later.document || first.document,
+    name: later.name || first.name,
+    message: first.message || later.message,
+    fields,
+    channels,
+    tags,
+    firstLine: first.firstLine,
+  };
+}
+
+/**
+ * People of one batch, one entry per person (records of the same person
+ * merged), in order of first appearance. Memory is bounded by the batch.
+ */
+export class PersonBatch {
+  private readonly byKey = new Map<string, PersonRecord>();
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  add(record: PersonRecord): void {
+    const key = recordKey(record);
+    const prev = this.byKey.get(key);
+    this.byKey.set(key, prev ? mergeRecords(prev, record) : record);
+  }
+
+  /** The merged records, emptying the batch. */
+  take(): PersonRecord[] {
+    const out = [...this.byKey.values()];
+    this.byKey.clear();
+    return out;
+  }
+}

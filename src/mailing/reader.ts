@@ -16,6 +16,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { CsvRowSplitter, detectDelimiter } from "./csv.js";
+import { type ChunkHasher, createChunkHasher, HASH_WORKER_MIN_BYTES } from "./hash.js";
 import { mapHeader } from "./header.js";
 import { fileErrors } from "./messages.js";
 import { newCounters, type ReaderCounters, RecordBuilder } from "./records.js";
@@ -135,14 +136,18 @@ export async function* readMailing(
       summary.sha256 = await hashFile(path);
       yield* readZip(path, ctx);
     } else {
-      const hash = createHash("sha256");
-      yield* readDocument(
-        () => fileChunks(path, hash, (read) => options.onProgress?.(read, info.size)),
-        () => fileChunks(path, null, null),
-        ctx,
-        undefined,
-      );
-      summary.sha256 = hash.digest("hex");
+      const hasher = createChunkHasher(info.size >= HASH_WORKER_MIN_BYTES);
+      try {
+        yield* readDocument(
+          () => fileChunks(path, hasher, (read) => options.onProgress?.(read, info.size)),
+          () => fileChunks(path, null, null),
+          ctx,
+          undefined,
+        );
+        summary.sha256 = await hasher.digest();
+      } finally {
+        hasher.close();
+      }
     }
   } catch (e) {
     summary.errors.push(
@@ -171,14 +176,15 @@ function finish(ctx: ReadContext): MailingSummary {
 
 async function* fileChunks(
   path: string,
-  hash: ReturnType<typeof createHash> | null,
+  hasher: ChunkHasher | null,
   onRead: ((bytesRead: number) => void) | null,
 ): AsyncGenerator<Buffer, void, void> {
   let read = 0;
   for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK })) {
     const buf = chunk as Buffer;
     read += buf.length;
-    hash?.update(buf);
+    const hashed = hasher?.update(buf);
+    if (hashed !== undefined) await hashed;
     onRead?.(read);
     yield buf;
   }

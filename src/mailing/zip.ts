@@ -12,7 +12,8 @@
  * Ignored: folders, and macOS metadata (`__MACOSX/`, `._*`, `.DS_Store`) that Finder adds.
  */
 import { isUtf8 } from "node:buffer";
-import { pipeline } from "node:stream";
+import { createReadStream } from "node:fs";
+import { pipeline, Readable } from "node:stream";
 import { createInflateRaw } from "node:zlib";
 import iconv from "iconv-lite";
 import yauzl from "yauzl";
@@ -32,6 +33,8 @@ const ARCHIVE_EXT = /\.(zip|rar|7z|gz|tgz|tar|bz2|xz|zst|jar|arj|cab|lz|lzh)$/i;
 const MAILING_EXT = /\.(csv|txt)$/i;
 
 export interface ZipMailingEntry {
+  /** Path of the .zip. */
+  path: string;
   name: string;
   compressedSize: number;
   uncompressedSize: number;
@@ -111,6 +114,7 @@ export async function openMailingZip(path: string, limits: ZipLimits): Promise<Z
         if (problem !== null) errors.push(problem);
         else {
           entries.push({
+            path,
             name,
             compressedSize: entry.compressedSize,
             uncompressedSize: entry.uncompressedSize,
@@ -196,27 +200,39 @@ function vetEntry(entry: yauzl.Entry, name: string, limits: ZipLimits): FileErro
 /** Output size of each inflate step (zlib's default is 16 KiB; see `openEntryStream`). */
 const INFLATE_CHUNK = 1 << 18;
 
-/**
- * The entry's bytes. A deflated entry is inflated here rather than by yauzl, with bigger output
- * chunks: every inflate step goes back through the main thread, which is busy parsing, so 16 KiB
- * steps left the reader waiting on inflation for a third of its time. The inflated size is then
- * checked by `readZipEntry`, as yauzl's `validateEntrySizes` would.
- */
-function openEntryStream(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<NodeJS.ReadableStream> {
-  const deflated = entry.compressionMethod === 8;
+function openYauzlStream(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<NodeJS.ReadableStream> {
   return new Promise((resolve, reject) => {
-    const opened = (err: Error | null, stream?: NodeJS.ReadableStream) => {
-      if (err || !stream) reject(err ?? new Error("no stream"));
-      else if (!deflated) resolve(stream);
-      else
-        resolve(
-          pipeline(stream, createInflateRaw({ chunkSize: INFLATE_CHUNK }), () => {
-            // Errors reach the consumer through the returned stream.
-          }),
-        );
-    };
-    if (deflated) zip.openReadStream(entry, { decompress: false }, opened);
-    else zip.openReadStream(entry, opened);
+    zip.openReadStream(entry, (err, stream) =>
+      err || !stream ? reject(err ?? new Error("no stream")) : resolve(stream),
+    );
+  });
+}
+
+/**
+ * The entry's bytes. A deflated entry is read from the file and inflated here rather than by
+ * yauzl, with bigger output chunks: every inflate step goes back through the main thread, which
+ * is busy parsing, so 16 KiB steps left the reader waiting on inflation a third of its time. The
+ * compressed bytes come from a stream of our own (yauzl's can fail when destroyed with a read
+ * pending, which the encoding check does), and `readZipEntry` checks the inflated size against
+ * the declared one, as yauzl's `validateEntrySizes` did.
+ */
+async function openEntryStream(
+  zip: yauzl.ZipFile,
+  item: ZipMailingEntry,
+): Promise<NodeJS.ReadableStream> {
+  const entry = item.entry;
+  if (entry.compressionMethod !== 8) return openYauzlStream(zip, entry);
+  // Also checks the signature and that the data lies inside the file.
+  const { fileDataStart } = await zip.readLocalFileHeaderPromise(entry, { minimal: true });
+  const compressed =
+    entry.compressedSize === 0
+      ? Readable.from([])
+      : createReadStream(item.path, {
+          start: fileDataStart,
+          end: fileDataStart + entry.compressedSize - 1,
+        });
+  return pipeline(compressed, createInflateRaw({ chunkSize: INFLATE_CHUNK }), () => {
+    // Errors reach the consumer through the returned stream.
   });
 }
 
@@ -232,7 +248,7 @@ export async function* readZipEntry(
 ): AsyncGenerator<Buffer, void, void> {
   let stream: NodeJS.ReadableStream;
   try {
-    stream = await openEntryStream(zip, item.entry);
+    stream = await openEntryStream(zip, item);
   } catch (e) {
     throw new ZipGuardError(
       fileErrors.zipInvalid(

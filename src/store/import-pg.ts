@@ -107,6 +107,10 @@ export async function openPgImportSession(store: Store): Promise<ImportSession> 
   };
   try {
     await client.query("BEGIN");
+    // Sorts and hashes of a batch in memory. Not `synchronous_commit = off`:
+    // the whole file is one transaction, so it would save a single WAL flush
+    // while letting a crash right after COMMIT lose an import already
+    // reported (and its file moved on) as done.
     await client.query("SET LOCAL work_mem = '128MB'");
     await client.query(STAGING);
   } catch (error) {

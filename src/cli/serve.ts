@@ -249,5 +249,8 @@ export async function run(argv: string[]): Promise<number> {
     process.once("SIGINT", () => stop("SIGINT"));
   });
   console.log("remessa parado.");
+  // Everything is closed; a library handle that lingers (ftp-srv keeps some)
+  // must not keep the process alive after a stop was asked for.
+  setTimeout(() => process.exit(0), 2000).unref();
   return 0;
 }

@@ -154,13 +154,19 @@ export async function markStable(db: Db, id: number, now: string): Promise<void>
 }
 
 /** Gone from the listing before anyone downloaded it: forgotten, but recorded. */
-export async function markVanished(db: Db, id: number, now: string, note: string): Promise<void> {
+export async function markVanished(
+  db: Db,
+  id: number,
+  now: string,
+  note: string,
+  fromStates: readonly MailingState[] = [...WAITING_STATES, "claimed"],
+): Promise<void> {
   await busyRetry(() =>
     db
       .updateTable("mailings")
       .set({ state: "vanished", last_error: note, lease_owner: null, updated_at: now })
       .where("id", "=", id)
-      .where("state", "in", [...WAITING_STATES, "claimed"])
+      .where("state", "in", fromStates)
       .execute(),
   );
 }

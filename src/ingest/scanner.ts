@@ -48,11 +48,14 @@ export async function scanSource(
   signals: UploadSignals | null,
   at: Date = new Date(),
 ): Promise<ScanResult> {
-  const candidates = await listCandidates(source);
-  const now = at.toISOString();
+  // The records first, then the listing: a file another worker finishes and
+  // moves in between is then still known here (and no longer listed), instead
+  // of being listed and unknown, which would record it a second time.
   const open = new Map(
     (await openFilesOfSource(store.db, target.sourceId)).map((r) => [r.path, r]),
   );
+  const candidates = await listCandidates(source);
+  const now = at.toISOString();
   const result: ScanResult = { listed: candidates.length, added: 0, stable: 0, vanished: 0 };
   const listed = new Set<string>();
   const windowMs = target.stabilitySeconds * 1000;
@@ -99,11 +102,13 @@ export async function scanSource(
 
   for (const record of open.values()) {
     if (WAITING_STATES.includes(record.state) && !listed.has(record.path)) {
+      // Only while still waiting: a worker may have claimed it since the snapshot.
       await markVanished(
         store.db,
         record.id,
         now,
         "O arquivo sumiu da origem antes de ser baixado (removido ou renomeado).",
+        WAITING_STATES,
       );
       result.vanished++;
     }

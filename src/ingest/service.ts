@@ -283,27 +283,33 @@ export class IngestService {
       if (this.activeTenants.size >= limit) break;
       if (this.activeTenants.has(tenantId)) continue;
       const run = this.track(
-        this.runTenant(tenantId).finally(() => {
-          this.activeTenants.delete(tenantId);
-          this.wake();
-        }),
+        this.runTenant(tenantId)
+          .then((processed) => {
+            // Look again at once only after real progress: a tenant busy in another
+            // process is retried on the next tick, not in a tight loop.
+            if (processed > 0) this.wake();
+          })
+          .finally(() => {
+            this.activeTenants.delete(tenantId);
+          }),
       );
       this.activeTenants.set(tenantId, run);
     }
   }
 
   /** Takes the tenant's files one after another until none is ready or the service stops. */
-  private async runTenant(tenantId: number): Promise<void> {
+  private async runTenant(tenantId: number): Promise<number> {
     const { store, log } = this.options;
+    let processed = 0;
     while (this.running) {
       let row: Awaited<ReturnType<typeof claimNextFile>>;
       try {
         row = await claimNextFile(store, tenantId, this.owner, this.ctx.leaseMs);
       } catch (error) {
         log.warn("claim failed", { tenantId, error });
-        return;
+        return processed;
       }
-      if (!row) return;
+      if (!row) return processed;
       const tenant = await getTenant(store.db, tenantId);
       const config =
         row.source_id !== null
@@ -311,17 +317,19 @@ export class IngestService {
           : null;
       if (!tenant || !config) {
         log.warn("file without tenant or source; left for later", { mailingId: row.id });
-        return;
+        return processed;
       }
       let source: Source;
       try {
         source = await this.sourceFor(this.processSources, config, false);
       } catch (error) {
         log.warn("cannot open source", { sourceId: config.id, error });
-        return;
+        return processed;
       }
       const outcome = await processFile(this.ctx, row, tenant, source);
+      processed++;
       if (outcome === "retry-later") await this.dropSource(this.processSources, config.id);
     }
+    return processed;
   }
 }

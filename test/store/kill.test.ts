@@ -9,6 +9,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import pg from "pg";
 import { generateMailing } from "../../bench/generate-mailing.js";
 import { createWallet } from "../../src/store/wallets.js";
 import { DATABASES, type TestStore } from "./harness.js";
@@ -16,19 +17,85 @@ import { DATABASES, type TestStore } from "./harness.js";
 const ROOT = join(import.meta.dirname, "..", "..");
 const ROWS = 40_000;
 
-function childEnv(t: TestStore): NodeJS.ProcessEnv {
-  return { ...process.env, DATABASE_URL: t.url, REMESSA_DATA_DIR: t.dataDir };
+/** Generous: the machine may be shared with other test runs and benchmarks. */
+const CHILD_DEADLINE_MS = 180_000;
+
+/** Identifies this test's child connections on the server (see `reapBackends`). */
+function appName(t: TestStore): string {
+  return `remessa-kill-${t.dataDir.slice(-8).replace(/[^A-Za-z0-9]/g, "")}`;
 }
 
-/** Resolves with the first stdout line that matches. */
+function childEnv(t: TestStore): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DATABASE_URL: t.url,
+    REMESSA_DATA_DIR: t.dataDir,
+    PGAPPNAME: appName(t),
+  };
+}
+
+/**
+ * Resolves with the first complete stdout line that matches (a line still
+ * being written, e.g. "chunk 2" of "chunk 25", is not taken).
+ */
 async function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
   let buffer = "";
-  for await (const data of child.stdout!) {
-    buffer += String(data);
-    const line = buffer.split("\n").find((l) => pattern.test(l));
-    if (line) return line;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no ${pattern} from the child in time: ${buffer}`)),
+      CHILD_DEADLINE_MS,
+    );
+  });
+  const read = (async () => {
+    for await (const data of child.stdout!) {
+      buffer += String(data);
+      const lines = buffer.split("\n").slice(0, -1);
+      const line = lines.find((l) => pattern.test(l));
+      if (line) return line;
+    }
+    throw new Error(`child ended without printing ${pattern}: ${buffer}`);
+  })();
+  try {
+    return await Promise.race([read, deadline]);
+  } finally {
+    clearTimeout(timer);
   }
-  throw new Error(`child ended without printing ${pattern}: ${buffer}`);
+}
+
+/**
+ * The server may keep a killed client's backend (and its transaction's
+ * locks: the mailing row, the import lock) until it next touches the socket,
+ * e.g. at the end of a long statement. Waits for this test's child backends to
+ * go, ending any left after a grace period, so the next step never waits on
+ * a dead import.
+ */
+async function reapBackends(t: TestStore): Promise<void> {
+  if (t.store.dialect !== "postgres") return;
+  const client = new pg.Client({ connectionString: t.url });
+  await client.connect();
+  try {
+    const started = Date.now();
+    for (;;) {
+      const left = await client.query(
+        "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()",
+        [appName(t)],
+      );
+      if (left.rows.length === 0) return;
+      if (Date.now() - started > 5_000) {
+        await client.query(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()",
+          [appName(t)],
+        );
+      }
+      if (Date.now() - started > CHILD_DEADLINE_MS) {
+        throw new Error(`backends of the killed child still alive: ${JSON.stringify(left.rows)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await client.end();
+  }
 }
 
 async function runCli(t: TestStore, args: string[]): Promise<{ code: number; out: string }> {
@@ -89,6 +156,7 @@ for (const database of DATABASES) {
         child.kill("SIGKILL");
         const [code, signal] = await exited;
         assert.equal(signal, "SIGKILL", `child exited with ${code}`);
+        await reapBackends(t);
         const after = await counts(t);
         assert.deepEqual(
           after,

@@ -93,4 +93,17 @@ describe("crash at each state and restart", () => {
       }
     });
   }
+
+  test("SIGTERM stops serve gracefully (exit code 0) and a restart picks up where it was", async () => {
+    const dataDir = newDataDir();
+    const first = await startServe({ dataDir });
+    await first.stop();
+    const { code, signal } = await first.exited;
+    assert.equal(signal, null);
+    assert.equal(code, 0, first.output());
+    assert.match(first.output(), /remessa parado/);
+    const second = await startServe({ dataDir });
+    await second.stop();
+    assert.equal((await second.exited).code, 0);
+  });
 });

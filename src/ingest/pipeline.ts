@@ -48,6 +48,8 @@ import { parse } from "../filename/index.js";
 import type { Mailing, NameError } from "../filename/types.js";
 import type { Logger } from "../log.js";
 import { readMailing } from "../mailing/reader.js";
+import { errorReport, rejectedCsvHeader, rejectedCsvLine } from "../mailing/reports.js";
+import type { FileError, RowRejectCode } from "../mailing/types.js";
 import { DISCARDED_FOLDER, READ_FOLDER } from "../sources/candidates.js";
 import { SourceError } from "../sources/errors.js";
 import { baseName, clashName, joinRelative, parentOf } from "../sources/paths.js";
@@ -57,14 +59,7 @@ import { type AfterImportHook, importMailing, splitReader } from "../store/impor
 import type { MailingRow, MailingState, MailingUpdate, Tenant } from "../store/schema.js";
 import type { BlobStore } from "./blobs.js";
 import { advance, destinationTaken, markVanished, releaseFile, renewFileLease } from "./ledger.js";
-import {
-  type CampaignLine,
-  errorReportText,
-  REJECTED_CSV_HEADER,
-  type ReportProblem,
-  rejectedCsvLine,
-  resultReportText,
-} from "./report-text.js";
+import { type CampaignLine, resultReportText } from "./report-text.js";
 import { checkFolder, checkTenantData, databaseDirectory } from "./tenant-checks.js";
 
 export interface PipelineContext {
@@ -281,21 +276,64 @@ async function checkName(
     description: mailing?.description ?? null,
   };
   if (errors.length > 0 || !mailing) {
+    const problems = [
+      ...errors.map((e) => problemOf(e, "name")),
+      ...(await contentProblems(row, tenant)),
+    ];
     await step({
       ...base,
       state: "checked",
       outcome: "discarded",
-      errors_json: JSON.stringify(errors.map(problemOf)),
+      errors_json: JSON.stringify(problems),
     });
   } else {
     await step({ ...base, state: "checked", outcome: null });
   }
 }
 
-function problemOf(e: { code: string; message: string; param?: string | null }): ReportProblem & {
+/** A recorded reason for a discard: about the name (and tenant data) or about the content. */
+interface Problem {
+  code: string;
+  message: string;
   param: string | null;
-} {
-  return { code: e.code, message: e.message, param: e.param ?? null };
+  scope: "name" | "content";
+}
+
+/** Codes the import writer may return that are about the name, not the content. */
+const NAME_CODES = new Set(["CARTEIRA_INEXISTENTE", "SEQUENCIA_REPETIDA"]);
+
+function problemOf(
+  e: { code: string; message: string; param?: string | null },
+  scope?: Problem["scope"],
+): Problem {
+  return {
+    code: e.code,
+    message: e.message,
+    param: e.param ?? null,
+    scope: scope ?? (NAME_CODES.has(e.code) ? "name" : "content"),
+  };
+}
+
+/**
+ * A discarded name's content problems too, so the operator fixes everything
+ * in one go (SPEC §2.2): the stored copy is read (never imported) when the
+ * extension says it is a mailing.
+ */
+async function contentProblems(row: MailingRow, tenant: Tenant): Promise<Problem[]> {
+  const dot = row.file_name.lastIndexOf(".");
+  const extension = dot < 0 ? "" : row.file_name.slice(dot + 1).toLowerCase();
+  if (!row.stored_path || (extension !== "csv" && extension !== "txt" && extension !== "zip")) {
+    return [];
+  }
+  const reader = readMailing(row.stored_path, {
+    extension,
+    sanitize: false,
+    maxRejectRatio: tenant.reject_ratio,
+  });
+  for (;;) {
+    const step = await reader.next();
+    if (step.done) return step.value.errors.map((e) => problemOf(e, "content"));
+  }
 }
 
 async function importFile(
@@ -370,7 +408,7 @@ async function importFile(
     rows: result.rows || null,
     rejected: result.rejectedRows || null,
     rejected_json: JSON.stringify(result.rejected),
-    errors_json: JSON.stringify(result.errors.map(problemOf)),
+    errors_json: JSON.stringify(result.errors.map((e) => problemOf(e))),
   });
   log.info("file refused", { codes: result.errors.map((e) => e.code) });
   return null;
@@ -512,14 +550,16 @@ async function writeReports(
         }),
       );
     } else {
-      await put(".erro.txt", async () =>
-        errorReportText({
+      await put(".erro.txt", async () => {
+        const problems = JSON.parse(row.errors_json ?? "[]") as Problem[];
+        return errorReport({
           fileName: row.file_name,
-          movedTo: folder,
-          seenAt,
-          problems: JSON.parse(row.errors_json ?? "[]") as ReportProblem[],
-        }),
-      );
+          nameErrors: problems.filter((p) => p.scope !== "content"),
+          fileErrors: problems
+            .filter((p) => p.scope === "content")
+            .map((p) => ({ code: p.code as FileError["code"], message: p.message })),
+        });
+      });
     }
   }
   await step({ state: "reported", reports_json: JSON.stringify(written), lease_expires_at: null });
@@ -527,7 +567,7 @@ async function writeReports(
 
 /** Builds the rejected-rows CSV from the stored rejections, in line order. */
 async function rejectedCsv(ctx: PipelineContext, row: MailingRow): Promise<string> {
-  const parts: string[] = [REJECTED_CSV_HEADER];
+  const parts: string[] = [rejectedCsvHeader()];
   const pageSize = 5000;
   let afterLine = -1;
   let afterId = 0;
@@ -546,7 +586,9 @@ async function rejectedCsv(ctx: PipelineContext, row: MailingRow): Promise<strin
       .orderBy("id")
       .limit(pageSize)
       .execute();
-    for (const r of page) parts.push(rejectedCsvLine(r));
+    for (const r of page) {
+      parts.push(rejectedCsvLine({ ...r, code: r.code as RowRejectCode }));
+    }
     const last = page.at(-1);
     if (!last || page.length < pageSize) break;
     afterLine = last.line;
@@ -554,7 +596,7 @@ async function rejectedCsv(ctx: PipelineContext, row: MailingRow): Promise<strin
     // Let other work (heartbeats, uploads) run between pages of a large report.
     await delay(0);
   }
-  return `\uFEFF${parts.join("\r\n")}\r\n`;
+  return parts.join("");
 }
 
 async function campaignLines(

@@ -1,40 +1,9 @@
 /**
- * The texts written beside a moved file (SPEC §2.2), in pt-BR, UTF-8:
- * `<name>.erro.txt` for a discarded file (every problem, each with what to
- * change), `<name>.resultado.txt` for an accepted one, and the rows of
- * `<name>.rejeitados.csv`. Pure functions over what the pipeline recorded.
+ * `<name>.resultado.txt` beside an accepted file (SPEC §2.2), in pt-BR,
+ * built only from what the pipeline persisted (the mailing row and its
+ * campaigns), so a report written after a crash and restart reads the same.
+ * The `.erro.txt` and `.rejeitados.csv` texts come from src/mailing/reports.ts.
  */
-
-export interface ReportProblem {
-  code: string;
-  message: string;
-}
-
-export function errorReportText(input: {
-  fileName: string;
-  movedTo: string;
-  seenAt: string;
-  problems: ReportProblem[];
-}): string {
-  const lines = [
-    `Arquivo: ${input.fileName}`,
-    `Recebido em: ${input.seenAt}`,
-    `Resultado: DESCARTADO (movido para ${input.movedTo})`,
-    "",
-    input.problems.length === 1
-      ? "O arquivo não foi importado pelo motivo abaixo. Corrija e envie o arquivo de novo:"
-      : `O arquivo não foi importado pelos ${input.problems.length} motivos abaixo. Corrija todos e envie o arquivo de novo:`,
-    "",
-  ];
-  input.problems.forEach((problem, i) => {
-    lines.push(`${i + 1}. [${problem.code}] ${problem.message}`);
-  });
-  if (input.problems.length === 0) {
-    lines.push("1. [ERRO_INTERNO] O arquivo não pôde ser processado. Envie-o novamente.");
-  }
-  lines.push("");
-  return lines.join("\n");
-}
 
 export interface CampaignLine {
   channel: string;
@@ -111,19 +80,4 @@ export function resultReportText(input: {
   }
   lines.push("");
   return lines.join("\n");
-}
-
-export const REJECTED_CSV_HEADER = "linha;motivo;descricao;registro_original";
-
-function csvField(value: string): string {
-  return /[;"\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
-}
-
-export function rejectedCsvLine(row: {
-  line: number;
-  code: string;
-  message: string;
-  raw: string;
-}): string {
-  return [String(row.line), row.code, csvField(row.message), csvField(row.raw)].join(";");
 }

@@ -1,5 +1,5 @@
 /** Shared helpers for the ingest tests: file names for "today", small mailings, polling waits. */
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { DateTime } from "luxon";
@@ -60,5 +60,9 @@ export function whereDone(folder: string, name: string): "LIDOS" | "DESCARTADOS"
   const where = whereIs(folder, name);
   if (!where) return null;
   const report = where === "LIDOS" ? `${name}.resultado.txt` : `${name}.erro.txt`;
-  return existsSync(join(folder, where, report)) ? where : null;
+  // Complete, not just created: the report is written in one go and ends with a newline.
+  const path = join(folder, where, report);
+  if (!existsSync(path)) return null;
+  const text = readFileSync(path, "utf8");
+  return text.endsWith("\n") ? where : null;
 }

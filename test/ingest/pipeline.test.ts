@@ -136,6 +136,14 @@ for (const database of DATABASES) {
       assert.match(text, /\[COLUNAS_OBRIGATORIAS\]/);
     });
 
+    test("a wrong name with bad content lists the name and the content problems together", async () => {
+      const name = `mailing_${ddmmyy(-1)}_15_cBRAD.csv`;
+      assert.equal(await dropAndWait("", name, "NOME;IDADE\r\nJoão;30\r\n"), "DESCARTADOS");
+      const text = readFileSync(join(drop, "DESCARTADOS", `${name}.erro.txt`), "utf8");
+      assert.match(text, /\[DATA_NAO_E_HOJE\]/);
+      assert.match(text, /\[COLUNAS_OBRIGATORIAS\]/);
+    });
+
     test("temporary names and files inside LIDOS or deeper folders are never touched", async () => {
       writeFileSync(join(drop, `mailing_${today}_9_cBRAD.csv.filepart`), mailingCsv(1));
       writeFileSync(join(drop, `.oculto.csv`), mailingCsv(1));

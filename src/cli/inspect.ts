@@ -114,7 +114,21 @@ export async function run(argv: string[]): Promise<number> {
   const summary = result.value;
   if (showProgress) process.stderr.write("\r\x1b[K");
   if (values.json) console.log(JSON.stringify(toJson(summary)));
-  else process.stdout.write(resultReport({ fileName: path, summary }));
+  else {
+    process.stdout.write(
+      resultReport({
+        fileName: path,
+        status: summary.ok
+          ? "SERIA IMPORTADO (verificação sem banco de dados)"
+          : "SERIA DESCARTADO (veja os problemas abaixo)",
+        rows: summary.rows,
+        persons: summary.persons,
+        rejectedRows: summary.rejectedRows,
+        rejected: summary.rejected,
+        content: summary,
+      }),
+    );
+  }
   return summary.ok ? 0 : 1;
 }
 

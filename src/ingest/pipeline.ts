@@ -48,7 +48,13 @@ import { parse } from "../filename/index.js";
 import type { Mailing, NameError } from "../filename/types.js";
 import type { Logger } from "../log.js";
 import { readMailing } from "../mailing/reader.js";
-import { errorReport, rejectedCsvHeader, rejectedCsvLine } from "../mailing/reports.js";
+import {
+  type CampaignLine,
+  errorReport,
+  rejectedCsvHeader,
+  rejectedCsvLine,
+  resultReport,
+} from "../mailing/reports.js";
 import type { FileError, RowRejectCode } from "../mailing/types.js";
 import { DISCARDED_FOLDER, READ_FOLDER } from "../sources/candidates.js";
 import { SourceError } from "../sources/errors.js";
@@ -59,7 +65,6 @@ import { type AfterImportHook, importMailing, splitReader } from "../store/impor
 import type { MailingRow, MailingState, MailingUpdate, Tenant } from "../store/schema.js";
 import type { BlobStore } from "./blobs.js";
 import { advance, destinationTaken, markVanished, releaseFile, renewFileLease } from "./ledger.js";
-import { type CampaignLine, resultReportText } from "./report-text.js";
 import { checkFolder, checkTenantData, databaseDirectory } from "./tenant-checks.js";
 
 export interface PipelineContext {
@@ -533,18 +538,17 @@ async function writeReports(
       if (rejectedReport) await put(".rejeitados.csv", () => rejectedCsv(ctx, row));
       const campaigns = await campaignLines(ctx, row, tenant);
       await put(".resultado.txt", async () =>
-        resultReportText({
+        resultReport({
           fileName: row.file_name,
-          movedTo: folder,
+          status: `IMPORTADO (movido para ${folder})`,
           seenAt,
           wallet: (JSON.parse(row.parsed_json ?? "null") as Mailing | null)?.wallet ?? null,
           description: row.description,
           rows: row.rows ?? 0,
           persons: row.persons ?? 0,
-          inserted: row.inserted ?? 0,
-          updated: row.updated ?? 0,
+          imported: { inserted: row.inserted ?? 0, updated: row.updated ?? 0 },
           rejectedRows: row.rejected ?? 0,
-          rejectedByCode: JSON.parse(row.rejected_json ?? "{}") as Record<string, number>,
+          rejected: JSON.parse(row.rejected_json ?? "{}") as Record<string, number>,
           campaigns,
           rejectedReport,
         }),

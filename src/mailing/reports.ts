@@ -54,51 +54,114 @@ export function errorReport(input: {
   return `${lines.join("\n")}\n`;
 }
 
-export function resultReport(input: {
+/** One campaign created from an accepted file, as the result report shows it. */
+export interface CampaignLine {
+  channel: string;
+  mode: string | null;
+  /** Already formatted for display in the tenant's zone. */
+  startAt: string;
+  deadlineAt: string | null;
+  audience: number;
+  waves: number;
+}
+
+export interface ResultReportInput {
   fileName: string;
-  summary: MailingSummary;
+  /** What happened to the file, e.g. "IMPORTADO (movido para LIDOS)". */
+  status: string;
+  seenAt?: string;
+  wallet?: string | null;
+  description?: string | null;
+  rows: number;
+  persons: number;
+  rejectedRows: number;
+  rejected: Partial<Record<string, number>>;
   imported?: { inserted: number; updated: number };
-  campaigns?: string[];
-}): string {
-  const s = input.summary;
-  const encoding =
-    s.encoding === "utf-8" ? "UTF-8" : s.encoding === "windows-1252" ? "Windows-1252 (ANSI)" : "-";
-  const delimiter = s.delimiter === "\t" ? "TAB" : (s.delimiter ?? "-");
-  const lines = [
-    `Arquivo: ${input.fileName}`,
-    `Situação: ${s.ok ? "IMPORTADO" : "DESCARTADO"}`,
-    "",
-    `Formato: ${s.layout === "wide" ? "uma linha por pessoa" : "uma linha por contato"}, codificação ${encoding}, separador ${delimiter}`,
-    `Linhas lidas: ${number(s.rows)}`,
-    `Linhas aceitas: ${number(s.rows - s.rejectedRows)}`,
-    `Linhas rejeitadas: ${number(s.rejectedRows)}${s.rows > 0 ? ` (${formatPercent(s.rejectedRows / s.rows)})` : ""}`,
-    `Pessoas: ${number(s.persons)}`,
-    `Contatos: ${number(s.channels.mobile)} celulares, ${number(s.channels.landline)} fixos, ${number(s.channels.email)} e-mails${
-      s.channels.unknown > 0 ? `, ${number(s.channels.unknown)} telefones de tipo desconhecido` : ""
-    }`,
-  ];
-  if (input.imported) {
+  /** What the reader found, when the report is written with its summary at hand. */
+  content?: Pick<MailingSummary, "encoding" | "delimiter" | "layout" | "channels" | "errors">;
+  /** Name of the `.rejeitados.csv` beside the file, when there is one. */
+  rejectedReport?: string | null;
+  /** Campaigns created; absent when the report is not about an import (e.g. `inspect`). */
+  campaigns?: CampaignLine[];
+}
+
+/**
+ * `<name>.resultado.txt` (and `inspect`'s summary). Built only from counts that
+ * the pipeline persists, so a report written after a crash and restart reads
+ * the same as one written straight away.
+ */
+export function resultReport(input: ResultReportInput): string {
+  const lines = [`Arquivo: ${input.fileName}`];
+  if (input.seenAt) lines.push(`Recebido em: ${input.seenAt}`);
+  lines.push(`Situação: ${input.status}`);
+  if (input.wallet) lines.push(`Carteira: ${input.wallet}`);
+  if (input.description) lines.push(`Descrição: ${input.description}`);
+  lines.push("");
+  const c = input.content;
+  if (c) {
+    const encoding =
+      c.encoding === "utf-8"
+        ? "UTF-8"
+        : c.encoding === "windows-1252"
+          ? "Windows-1252 (ANSI)"
+          : "-";
+    const delimiter = c.delimiter === "\t" ? "TAB" : (c.delimiter ?? "-");
     lines.push(
-      `Importação: ${number(input.imported.inserted)} pessoas novas, ${number(input.imported.updated)} atualizadas`,
+      `Formato: ${c.layout === "wide" ? "uma linha por pessoa" : "uma linha por contato"}, codificação ${encoding}, separador ${delimiter}`,
     );
   }
-  const reasons = Object.entries(s.rejected) as [RowRejectCode, number][];
+  lines.push(
+    `Linhas lidas: ${number(input.rows)}`,
+    `Linhas aceitas: ${number(input.rows - input.rejectedRows)}`,
+    `Linhas rejeitadas: ${number(input.rejectedRows)}${input.rows > 0 ? ` (${formatPercent(input.rejectedRows / input.rows)})` : ""}`,
+    input.imported
+      ? `Pessoas importadas: ${number(input.persons)} (${number(input.imported.inserted)} novas, ${number(input.imported.updated)} atualizadas)`
+      : `Pessoas: ${number(input.persons)}`,
+  );
+  if (c) {
+    lines.push(
+      `Contatos: ${number(c.channels.mobile)} celulares, ${number(c.channels.landline)} fixos, ${number(c.channels.email)} e-mails${
+        c.channels.unknown > 0
+          ? `, ${number(c.channels.unknown)} telefones de tipo desconhecido`
+          : ""
+      }`,
+    );
+  }
+  const reasons = Object.entries(input.rejected).filter(([, n]) => (n ?? 0) > 0) as [
+    string,
+    number,
+  ][];
   if (reasons.length > 0) {
     lines.push("", "Rejeições por motivo:");
     for (const [code, count] of reasons.sort((a, b) => b[1] - a[1])) {
-      lines.push(`  ${code} (${REASON[code]}): ${number(count)}`);
+      const reason = REASON[code as RowRejectCode];
+      lines.push(`  ${code}${reason ? ` (${reason})` : ""}: ${number(count)}`);
     }
     lines.push(
-      "As linhas rejeitadas estão no arquivo .rejeitados.csv, com o número da linha e o motivo.",
+      input.rejectedReport
+        ? `As linhas rejeitadas, com o número da linha e o motivo, estão em ${input.rejectedReport}.`
+        : "As linhas rejeitadas vão para o arquivo .rejeitados.csv, com o número da linha e o motivo.",
     );
   }
-  if (s.errors.length > 0) {
+  if (c && c.errors.length > 0) {
     lines.push("", "Problemas:");
-    for (const e of s.errors) lines.push(`  [${e.code}] ${e.message}`);
+    for (const e of c.errors) lines.push(`  [${e.code}] ${e.message}`);
   }
-  if (input.campaigns && input.campaigns.length > 0) {
-    lines.push("", "Campanhas criadas:");
-    for (const c of input.campaigns) lines.push(`  - ${c}`);
+  if (input.campaigns) {
+    lines.push("");
+    if (input.campaigns.length === 0) {
+      lines.push("Campanhas: nenhuma (o nome do arquivo não pede SMS, WhatsApp nem e-mail).");
+    } else {
+      lines.push("Campanhas criadas:");
+      for (const campaign of input.campaigns) {
+        const mode = campaign.mode ? ` ${campaign.mode}` : "";
+        const waves = campaign.waves > 1 ? ` em ${campaign.waves} ondas` : "";
+        const deadline = campaign.deadlineAt ? `, prazo limite ${campaign.deadlineAt}` : "";
+        lines.push(
+          `  - ${campaign.channel}${mode}: ${number(campaign.audience)} pessoas${waves}, início ${campaign.startAt}${deadline}`,
+        );
+      }
+    }
   }
   return `${lines.join("\n")}\n`;
 }

@@ -38,9 +38,23 @@ describe("reports", () => {
     );
     const text = resultReport({
       fileName: "m.csv",
-      summary,
+      status: "IMPORTADO (movido para LIDOS)",
+      rows: summary.rows,
+      persons: summary.persons,
+      rejectedRows: summary.rejectedRows,
+      rejected: summary.rejected,
+      content: summary,
       imported: { inserted: 2, updated: 0 },
-      campaigns: ["SMS (long code) — início imediato"],
+      campaigns: [
+        {
+          channel: "SMS",
+          mode: "(long code)",
+          startAt: "26/11/2026 10:00",
+          deadlineAt: null,
+          audience: 1,
+          waves: 1,
+        },
+      ],
     });
     assert.match(text, /Linhas lidas: 3/);
     assert.match(text, /Linhas rejeitadas: 1 \(33%\)/);

@@ -59,7 +59,7 @@ import type { FileError, RowRejectCode } from "../mailing/types.js";
 import { DISCARDED_FOLDER, READ_FOLDER } from "../sources/candidates.js";
 import { SourceError } from "../sources/errors.js";
 import { baseName, clashName, joinRelative, parentOf } from "../sources/paths.js";
-import type { Source } from "../sources/types.js";
+import type { Source, WriteContent } from "../sources/types.js";
 import type { Store } from "../store/db.js";
 import { type AfterImportHook, importMailing, splitReader } from "../store/import.js";
 import type { MailingRow, MailingState, MailingUpdate, Tenant } from "../store/schema.js";
@@ -525,7 +525,7 @@ async function writeReports(
   const written: string[] = [];
   const target = row.moved_to;
   if (target !== null) {
-    const put = async (suffix: string, content: () => Promise<string>) => {
+    const put = async (suffix: string, content: () => Promise<WriteContent> | WriteContent) => {
       const path = `${target}${suffix}`;
       // The moved name is unique in its folder: a report under it is ours from an earlier attempt.
       if (!(await source.stat(path))) await source.write(path, await content());
@@ -570,8 +570,9 @@ async function writeReports(
 }
 
 /** Builds the rejected-rows CSV from the stored rejections, in line order. */
-async function rejectedCsv(ctx: PipelineContext, row: MailingRow): Promise<string> {
-  const parts: string[] = [rejectedCsvHeader()];
+/** The `.rejeitados.csv` lines, page by page from the store, so a large report is never held whole. */
+async function* rejectedCsv(ctx: PipelineContext, row: MailingRow): AsyncGenerator<string> {
+  yield rejectedCsvHeader();
   const pageSize = 5000;
   let afterLine = -1;
   let afterId = 0;
@@ -590,9 +591,7 @@ async function rejectedCsv(ctx: PipelineContext, row: MailingRow): Promise<strin
       .orderBy("id")
       .limit(pageSize)
       .execute();
-    for (const r of page) {
-      parts.push(rejectedCsvLine({ ...r, code: r.code as RowRejectCode }));
-    }
+    yield page.map((r) => rejectedCsvLine({ ...r, code: r.code as RowRejectCode })).join("");
     const last = page.at(-1);
     if (!last || page.length < pageSize) break;
     afterLine = last.line;
@@ -600,7 +599,6 @@ async function rejectedCsv(ctx: PipelineContext, row: MailingRow): Promise<strin
     // Let other work (heartbeats, uploads) run between pages of a large report.
     await delay(0);
   }
-  return parts.join("");
 }
 
 async function campaignLines(

@@ -19,7 +19,13 @@ import {
   parentOf,
   resolveUnder,
 } from "./paths.js";
-import type { OpenSourceOptions, Source, SourceConfig, SourceEntry } from "./types.js";
+import type {
+  OpenSourceOptions,
+  Source,
+  SourceConfig,
+  SourceEntry,
+  WriteContent,
+} from "./types.js";
 
 type FtpProtocol = "ftp" | "ftps-explicit" | "ftps-implicit";
 
@@ -330,16 +336,19 @@ export class FtpSource implements Source {
     });
   }
 
-  async write(path: string, content: string | Uint8Array): Promise<string> {
+  async write(path: string, content: WriteContent): Promise<string> {
     const rel = normalizeRelative(path);
     const folder = parentOf(rel);
     return this.run(async (client) => {
       await this.mkdirWith(client, folder);
       const taken = new Set((await this.listAbsolute(client, folder))?.map((e) => e.name) ?? []);
       const target = joinRelative(folder, firstFreeName(baseName(rel), taken));
-      const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
+      const body =
+        typeof content === "string" || content instanceof Uint8Array
+          ? Readable.from([Buffer.from(content)])
+          : Readable.from(content);
       try {
-        await client.uploadFrom(Readable.from([bytes]), this.abs(target));
+        await client.uploadFrom(body, this.abs(target));
       } catch (error) {
         if (error instanceof FTPError) throw serverError(error, target);
         throw error;

@@ -18,6 +18,7 @@ import type {
   SourceConfig,
   SourceEntry,
   WatchableSource,
+  WriteContent,
 } from "./types.js";
 
 /**
@@ -136,7 +137,7 @@ export class LocalSource implements WatchableSource {
     }
   }
 
-  async write(path: string, content: string | Uint8Array): Promise<string> {
+  async write(path: string, content: WriteContent): Promise<string> {
     const rel = normalizeRelative(path);
     const folder = parentOf(rel);
     const name = baseName(rel);
@@ -147,7 +148,11 @@ export class LocalSource implements WatchableSource {
         // "wx": create, fail if it exists — never overwrites.
         const handle = await open(this.abs(target), "wx");
         try {
-          await handle.writeFile(content);
+          if (typeof content === "string" || content instanceof Uint8Array) {
+            await handle.writeFile(content);
+          } else {
+            for await (const chunk of content) await handle.write(Buffer.from(chunk));
+          }
         } finally {
           await handle.close();
         }

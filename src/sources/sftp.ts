@@ -16,7 +16,13 @@ import {
   resolveUnder,
   tooManyClashes,
 } from "./paths.js";
-import type { OpenSourceOptions, Source, SourceConfig, SourceEntry } from "./types.js";
+import type {
+  OpenSourceOptions,
+  Source,
+  SourceConfig,
+  SourceEntry,
+  WriteContent,
+} from "./types.js";
 
 type Wrapper = Awaited<ReturnType<SftpClient["connect"]>>;
 type Handle = Buffer;
@@ -427,10 +433,11 @@ export class SftpSource implements Source {
     });
   }
 
-  async write(path: string, content: string | Uint8Array): Promise<string> {
+  async write(path: string, content: WriteContent): Promise<string> {
     const rel = normalizeRelative(path);
     const folder = parentOf(rel);
-    const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : Buffer.from(content);
+    const chunks =
+      typeof content === "string" || content instanceof Uint8Array ? [content] : content;
     return this.run(async (sftp) => {
       await this.mkdirWith(sftp, folder);
       for (let attempt = 1; attempt <= MAX_CLASH_ATTEMPTS; attempt++) {
@@ -444,11 +451,16 @@ export class SftpSource implements Source {
           throw sftpError(error, target);
         }
         try {
-          let written = 0;
-          while (written < bytes.length) {
-            const length = Math.min(CHUNK, bytes.length - written);
-            await call<void>((cb) => sftp.write(handle, bytes, written, length, written, cb));
-            written += length;
+          let offset = 0;
+          for await (const chunk of chunks) {
+            const bytes = Buffer.from(chunk);
+            for (let done = 0; done < bytes.length; ) {
+              const length = Math.min(CHUNK, bytes.length - done);
+              const at = offset + done;
+              await call<void>((cb) => sftp.write(handle, bytes, done, length, at, cb));
+              done += length;
+            }
+            offset += bytes.length;
           }
         } finally {
           await call<void>((cb) => sftp.close(handle, cb));

@@ -15,6 +15,9 @@ export interface SourceEntry {
   modifiedAt: Date | null;
 }
 
+/** What `Source.write` takes: text or bytes, or chunks of them produced as they are written. */
+export type WriteContent = string | Uint8Array | AsyncIterable<string | Uint8Array>;
+
 export interface Source {
   readonly protocol: SourceProtocol;
   /** Entries directly in a folder (no recursion). */
@@ -35,8 +38,11 @@ export interface Source {
   move(from: string, toFolder: string): Promise<string>;
   /** Creates a folder (and its parents); no error if it exists. */
   mkdir(folder: string): Promise<void>;
-  /** Writes a small file (a report) without overwriting; returns the final path. */
-  write(path: string, content: string | Uint8Array): Promise<string>;
+  /**
+   * Writes a file (a report) without overwriting; returns the final path.
+   * Large content comes as an async iterable so it is never held whole.
+   */
+  write(path: string, content: WriteContent): Promise<string>;
   close(): Promise<void>;
 }
 

@@ -92,6 +92,20 @@ export function sourceContract(
       assert.equal(await readText(source, "relatorio/r.erro-3.txt"), "três");
     });
 
+    test("write takes content produced in chunks (text and bytes) without holding it whole", async () => {
+      async function* chunks() {
+        yield "linha;código\r\n";
+        for (let i = 0; i < 3000; i++) yield Buffer.from(`${i};ação ${i}\r\n`, "utf8");
+      }
+      assert.equal(await source.write("fluxo/r.csv", chunks()), "fluxo/r.csv");
+      const text = await readText(source, "fluxo/r.csv");
+      assert.ok(text.startsWith("linha;código\r\n0;ação 0\r\n"));
+      assert.ok(text.endsWith("2999;ação 2999\r\n"));
+      assert.equal(text.split("\r\n").length, 3002);
+      // A clash is found before anything is consumed.
+      assert.equal(await source.write("fluxo/r.csv", chunks()), "fluxo/r-2.csv");
+    });
+
     test("move creates the folder and never overwrites: -2, -3 on clashes", async () => {
       await source.write("mov/a/mailing_261126_1.csv", "primeiro");
       await source.write("mov/b/mailing_261126_1.csv", "segundo");

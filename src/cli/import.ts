@@ -6,16 +6,14 @@
  */
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
-import { databaseUrl } from "../config.js";
 import { parse } from "../filename/index.js";
 import { readMailing } from "../mailing/reader.js";
-import { openMigrated, type Store } from "../store/db.js";
-import { describeDbError } from "../store/errors.js";
 import {
   findAcceptedMailing,
   type ImportError,
   type ImportResult,
   importMailing,
+  refusal,
   splitReader,
 } from "../store/import.js";
 import { loadRestrictionLookup } from "../store/restrictions.js";
@@ -23,6 +21,7 @@ import { getTenant } from "../store/tenants.js";
 import { getWalletByCode } from "../store/wallets.js";
 import { EXIT, parseCommandLine, tenantOption } from "./args.js";
 import { localClock, UsageError } from "./clock.js";
+import { withStore } from "./store.js";
 
 const HELP = `Uso: remessa import [--json] [--folder PASTA] [--today AAAA-MM-DD] [--tenant ID] CAMINHO
 
@@ -61,21 +60,6 @@ function toJson(r: ImportResult): JsonOutput {
   };
 }
 
-function refused(errors: ImportError[], started: number): ImportResult {
-  return {
-    ok: false,
-    errors,
-    mailingId: null,
-    rows: 0,
-    persons: 0,
-    inserted: 0,
-    updated: 0,
-    rejected: {},
-    rejectedRows: 0,
-    seconds: (performance.now() - started) / 1000,
-  };
-}
-
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(argv, OPTIONS, HELP);
   if (typeof parsed === "number") return parsed;
@@ -100,7 +84,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!info.isFile()) throw Object.assign(new Error("not a file"), { code: "EISDIR" });
   } catch {
     return print(
-      refused(
+      refusal(
         [
           {
             code: "ARQUIVO_INEXISTENTE",
@@ -112,21 +96,8 @@ export async function run(argv: string[]): Promise<number> {
     );
   }
 
-  let store: Store;
-  try {
-    store = await openMigrated(databaseUrl());
-  } catch (error) {
-    console.error(describeDbError(error));
-    return 1;
-  }
-  try {
-    const tenant = await getTenant(store.db, tenantId);
-    if (!tenant) {
-      console.error(
-        `A empresa ${tenantId} não existe. Veja as empresas com "remessa tenants list".`,
-      );
-      return 1;
-    }
+  return withStore(tenantId, async (store) => {
+    const tenant = (await getTenant(store.db, tenantId))!;
     let clock: { today: string; now: string };
     try {
       clock = localClock({
@@ -171,7 +142,7 @@ export async function run(argv: string[]): Promise<number> {
       }
     }
     if (!name.ok || !mailing || !wallet || errors.length > 0)
-      return print(refused(errors, started));
+      return print(refusal(errors, started));
 
     const isRestricted = mailing.sanitize
       ? await loadRestrictionLookup(store.db, tenantId, wallet.id)
@@ -198,12 +169,7 @@ export async function run(argv: string[]): Promise<number> {
     });
     progress.done();
     return print(result);
-  } catch (error) {
-    console.error(describeDbError(error));
-    return 1;
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 /** A one-line progress display on stderr, redrawn at most ~10 times a second. */

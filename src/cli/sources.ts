@@ -5,13 +5,11 @@
  * encrypted by the store, and never printed.
  */
 import type { parseArgs } from "node:util";
-import { databaseUrl } from "../config.js";
 import { SourceError } from "../sources/errors.js";
 import { isValidFingerprint } from "../sources/fingerprint.js";
 import { checkHostSyntax } from "../sources/host-guard.js";
 import { type ConnectionTestResult, testConnection } from "../sources/test-connection.js";
 import type { SourceConfig, SourceProtocol } from "../sources/types.js";
-import { openMigrated, type Store } from "../store/db.js";
 import { describeDbError } from "../store/errors.js";
 import {
   createSource,
@@ -23,8 +21,9 @@ import {
   removeSource,
   type SourceSummary,
 } from "../store/sources.js";
-import { getTenant, ValidationError } from "../store/tenants.js";
+import { ValidationError } from "../store/tenants.js";
 import { EXIT, parseCommandLine, tenantOption } from "./args.js";
+import { withStore } from "./store.js";
 
 const PROTOCOLS: readonly SourceProtocol[] = [
   "ftp",
@@ -172,30 +171,6 @@ export async function run(argv: string[]): Promise<number> {
 
 function isId(text: string | undefined): boolean {
   return text !== undefined && /^[1-9][0-9]*$/.test(text);
-}
-
-async function withStore(
-  tenantId: number,
-  work: (store: Store) => Promise<number>,
-): Promise<number> {
-  let store: Store;
-  try {
-    store = await openMigrated(databaseUrl());
-  } catch (error) {
-    console.error(describeDbError(error));
-    return 1;
-  }
-  try {
-    if (!(await getTenant(store.db, tenantId))) {
-      console.error(
-        `A empresa ${tenantId} não existe. Veja as empresas com "remessa tenants list".`,
-      );
-      return 1;
-    }
-    return await work(store);
-  } finally {
-    await store.close();
-  }
 }
 
 function report(result: ConnectionTestResult, json: boolean): number {

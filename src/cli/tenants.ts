@@ -1,9 +1,6 @@
-/** `remessa tenants list|add|set`: companies (multi-tenant deployments; the embedded default has one). */
-import { databaseUrl } from "../config.js";
-import { openMigrated, type Store } from "../store/db.js";
-import { describeDbError } from "../store/errors.js";
-import { createTenant, listTenants, updateTenant, ValidationError } from "../store/tenants.js";
+import { createTenant, listTenants, updateTenant } from "../store/tenants.js";
 import { parseCommandLine } from "./args.js";
+import { withStore } from "./store.js";
 
 const HELP = `Uso:
   remessa tenants list [--json]
@@ -28,14 +25,7 @@ export async function run(argv: string[]): Promise<number> {
     console.error("--reject-ratio deve ser um número entre 0 e 1, por exemplo 0.5.");
     return 2;
   }
-  let store: Store;
-  try {
-    store = await openMigrated(databaseUrl());
-  } catch (error) {
-    console.error(describeDbError(error));
-    return 1;
-  }
-  try {
+  return withStore(null, async (store) => {
     if (action === "add") {
       const t = await createTenant(store.db, {
         name: arg ?? "",
@@ -88,12 +78,7 @@ export async function run(argv: string[]): Promise<number> {
       }
     }
     return 0;
-  } catch (error) {
-    console.error(error instanceof ValidationError ? error.message : describeDbError(error));
-    return 1;
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 const OPTIONS = {

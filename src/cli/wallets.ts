@@ -1,10 +1,6 @@
-/** `remessa wallets add CODE [--name N]` / `wallets list [--json]` / `wallets remove CODE`. */
-import { databaseUrl } from "../config.js";
-import { openMigrated, type Store } from "../store/db.js";
-import { describeDbError } from "../store/errors.js";
-import { getTenant, ValidationError } from "../store/tenants.js";
 import { createWallet, listWallets, removeWallet } from "../store/wallets.js";
 import { EXIT, parseCommandLine, tenantOption } from "./args.js";
+import { withStore } from "./store.js";
 
 const HELP = `Uso:
   remessa wallets add CÓDIGO [--name NOME] [--tenant ID]
@@ -35,20 +31,7 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
 
-  let store: Store;
-  try {
-    store = await openMigrated(databaseUrl());
-  } catch (error) {
-    console.error(describeDbError(error));
-    return 1;
-  }
-  try {
-    if (!(await getTenant(store.db, tenantId))) {
-      console.error(
-        `A empresa ${tenantId} não existe. Veja as empresas com "remessa tenants list".`,
-      );
-      return 1;
-    }
+  return withStore(tenantId, async (store) => {
     if (action === "add") {
       const wallet = await createWallet(store.db, tenantId, {
         code: code ?? "",
@@ -80,16 +63,7 @@ export async function run(argv: string[]): Promise<number> {
       for (const w of wallets) console.log(`${w.code.padEnd(20)} ${w.name}`);
     }
     return 0;
-  } catch (error) {
-    if (error instanceof ValidationError) {
-      console.error(error.message);
-      return 1;
-    }
-    console.error(describeDbError(error));
-    return 1;
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 const OPTIONS = {

@@ -161,7 +161,8 @@ export function splitReader<S extends ContentSummary>(
   };
 }
 
-function refusal(errors: ImportError[], started: number): ImportResult {
+/** The result of an import refused before anything was written. */
+export function refusal(errors: ImportError[], started: number): ImportResult {
   return {
     ok: false,
     errors,

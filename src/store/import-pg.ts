@@ -14,7 +14,14 @@ import { from as copyFrom } from "pg-copy-streams";
 import type { PersonRecord } from "../mailing/types.js";
 import type { Store } from "./db.js";
 import type { ImportChunk, ImportSession, WriteTarget } from "./import.js";
-import { blankToNull, channelsJson, fieldsJson, PersonBatch, recordKey } from "./import-rows.js";
+import {
+  blankToNull,
+  channelsJson,
+  fieldsJson,
+  IntHashSet,
+  PersonBatch,
+  recordKey,
+} from "./import-rows.js";
 import type { Database } from "./schema.js";
 
 /** People per batch: bounded memory, few statements, sorted runs long enough to pay. */
@@ -110,6 +117,7 @@ export async function openPgImportSession(store: Store): Promise<ImportSession> 
     dialect: new PostgresDialect({ pool: bound as unknown as pg.Pool }),
   });
   let open = true;
+  let personSequence = "";
   const release = (error?: Error) => {
     open = false;
     client.release(error);
@@ -133,7 +141,8 @@ export async function openPgImportSession(store: Store): Promise<ImportSession> 
     const seq = await client.query<{ seq: string }>(
       "SELECT pg_get_serial_sequence('persons', 'id') AS seq",
     );
-    await client.query(stagingTable(seq.rows[0]!.seq));
+    personSequence = seq.rows[0]!.seq;
+    await client.query(stagingTable(personSequence));
   } catch (error) {
     release(error as Error);
     throw error;
@@ -142,7 +151,7 @@ export async function openPgImportSession(store: Store): Promise<ImportSession> 
   return {
     db,
     start(target) {
-      writer = new PgWriter(client, target);
+      writer = new PgWriter(client, target, personSequence);
     },
     async write(chunk) {
       await writer!.write(chunk);
@@ -208,6 +217,72 @@ function stageLine(r: PersonRecord): string {
   ]);
 }
 
+/** The tables a new person's rows are COPYed straight into, in write order. */
+const DIRECT_COPIES = [
+  `COPY persons (id, tenant_id, key_kind, key, cod_cliente, document, name, fields_json,
+                 created_mailing_id, created_at, updated_at) FROM STDIN`,
+  "COPY mailing_persons (tenant_id, mailing_id, person_id, first_line, message, channels_json) FROM STDIN",
+  "COPY wallet_members (tenant_id, wallet_id, person_id, mailing_id, joined_at) FROM STDIN",
+  "COPY person_tags (tenant_id, person_id, tag, created_at) FROM STDIN",
+  "COPY person_channels (tenant_id, person_id, kind, value, created_at) FROM STDIN",
+] as const;
+
+/** Buffer sizes of the direct COPYs (persons, mailing persons, wallet, tags, contacts). */
+const DIRECT_BUFFER_BYTES = [16 << 20, 16 << 20, 4 << 20, 8 << 20, 16 << 20] as const;
+
+/**
+ * The COPY text of a person new to the base, one piece per table of
+ * `DIRECT_COPIES`: exactly the rows the set-based merge writes for a new
+ * person (contacts and tags without repeated values, first one kept).
+ */
+function directLines(r: PersonRecord, id: number, t: WriteTarget): string[] {
+  const tenant = String(t.tenantId);
+  const now = cell(t.now);
+  const head = `${tenant}\t${id}\t`;
+  let channels = "";
+  const seen = r.channels.length > 1 ? new Set<string>() : null;
+  for (const c of r.channels) {
+    if (seen) {
+      if (seen.has(c.value)) continue;
+      seen.add(c.value);
+    }
+    channels += `${head}${cell(c.kind)}\t${cell(c.value)}\t${now}\n`;
+  }
+  let tags = "";
+  const met: string[] = [];
+  for (const tag of r.tags) {
+    if (tag === "" || met.includes(tag)) continue;
+    met.push(tag);
+    tags += `${head}${cell(tag)}\t${now}\n`;
+  }
+  return [
+    `${id}\t${tenant}\t${cell(r.keyKind)}\t${cell(r.key)}\t${cell(blankToNull(r.codCliente))}\t${cell(
+      blankToNull(r.document),
+    )}\t${cell(blankToNull(r.name))}\t${cell(fieldsJson(r.fields))}\t${t.mailingId}\t${now}\t${now}\n`,
+    `${tenant}\t${t.mailingId}\t${id}\t${r.firstLine}\t${cell(blankToNull(r.message))}\t${cell(
+      channelsJson(r),
+    )}\n`,
+    `${tenant}\t${t.walletId}\t${id}\t${t.mailingId}\t${now}\n`,
+    tags,
+    channels,
+  ];
+}
+
+/** Whether `text` fits in `free` bytes of UTF-8 (the cheap bound first). */
+function fitsIn(text: string, free: number): boolean {
+  return text.length * 3 <= free || Buffer.byteLength(text) <= free;
+}
+
+/** 32-bit FNV-1a of a key: the file's people, without keeping their keys. */
+function keyHash(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h | 0;
+}
+
 /** A buffer as views of 256 KiB (no copy), so the socket's backpressure applies. */
 function* slices(buffer: Buffer): Generator<Buffer> {
   for (let at = 0; at < buffer.length; at += 1 << 18) yield buffer.subarray(at, at + (1 << 18));
@@ -218,6 +293,8 @@ const STAGE_BUFFER_BYTES = 16 << 20;
 
 interface Batch {
   stage: Buffer;
+  /** COPY text of the new people's rows, one per `DIRECT_COPIES` table. */
+  direct: Buffer[];
   rejections: string[];
   /** Contacts in the batch (an upper bound of the rows it writes). */
   channels: number;
@@ -257,6 +334,11 @@ class PgWriter {
     Buffer.allocUnsafe(STAGE_BUFFER_BYTES),
     Buffer.allocUnsafe(STAGE_BUFFER_BYTES),
   ];
+  /** Per buffer set, the direct COPY buffers of new people (see `DIRECT_COPIES`). */
+  private readonly directBuffers = [0, 1].map(() =>
+    DIRECT_BUFFER_BYTES.map((n) => Buffer.allocUnsafe(n)),
+  );
+  private directUsed: number[] = DIRECT_BUFFER_BYTES.map(() => 0);
   private filling = 0;
   private used = 0;
   private keys = new Set<string>();
@@ -278,15 +360,73 @@ class PgWriter {
    * different orders could deadlock). Held until commit or rollback.
    */
   private readonly lock: Promise<unknown>;
+  /**
+   * Whether the tenant had nobody in the base when this import took its lock
+   * (asked right after it). Then a person is new unless met earlier in this
+   * file, which `seen` tells without asking the server: their rows are COPYed
+   * straight into the final tables (bulk inserts, no staging, no conflict
+   * check). A hash seen before (the same person, or rarely another with the
+   * same hash) goes through the staging merge, which handles either case.
+   */
+  private readonly fresh: Promise<boolean>;
+  private freshKnown: boolean | null = null;
+  private readonly seen = new IntHashSet();
+  /** Person ids drawn from the sequence ahead of the batch that uses them. */
+  private ids: number[] = [];
+  private idAt = 0;
+  private reserving: Promise<void> | null = null;
 
   constructor(
     private readonly client: pg.PoolClient,
     private readonly t: WriteTarget,
+    private readonly personSequence: string,
   ) {
     this.lock = client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [
       `remessa.import:${t.tenantId}`,
     ]);
     this.lock.catch(() => {});
+    this.fresh = client
+      .query<{ fresh: boolean }>(
+        "SELECT NOT EXISTS (SELECT 1 FROM persons WHERE tenant_id = $1) AS fresh",
+        [t.tenantId],
+      )
+      .then((r) => r.rows[0]?.fresh === true);
+    this.fresh.catch(() => {});
+  }
+
+  /**
+   * Draws ids from the persons sequence for the next batch, queued on the
+   * connection before the batch being handed over (so it does not wait for
+   * that batch's merge). Sequence values are not transactional: ids drawn and
+   * not used are gaps, as after any rollback.
+   */
+  private reserveIds(): void {
+    const left = this.ids.length - this.idAt;
+    if (this.reserving || left >= batchRecords) return;
+    const n = batchRecords - left;
+    const work = this.client
+      .query<{ ids: string }>(
+        "SELECT string_agg(nextval($1::regclass)::text, ',') AS ids FROM generate_series(1, $2)",
+        [this.personSequence, n],
+      )
+      .then((r) => {
+        // Ascending: the new rows extend the id indexes at their right end.
+        const ids = this.ids.slice(this.idAt);
+        for (const id of r.rows[0]!.ids.split(",")) ids.push(Number(id));
+        this.ids = ids;
+        this.idAt = 0;
+        this.reserving = null;
+      });
+    work.catch(() => {});
+    this.reserving = work;
+  }
+
+  private async nextId(): Promise<number> {
+    for (;;) {
+      if (this.idAt < this.ids.length) return this.ids[this.idAt++]!;
+      this.reserveIds();
+      await this.reserving;
+    }
   }
 
   async write(chunk: ImportChunk): Promise<void> {
@@ -303,8 +443,14 @@ class PgWriter {
 
   private async stage(r: PersonRecord): Promise<void> {
     const key = recordKey(r);
+    if (this.freshKnown === null) this.freshKnown = await this.fresh;
+    const hash = this.freshKnown ? keyHash(key) : 0;
+    if (this.freshKnown && !this.seen.has(hash) && !this.keys.has(key)) {
+      await this.stageNew(r, key, hash);
+      return;
+    }
     const text = stageLine(r);
-    if (text.length * 3 > STAGE_BUFFER_BYTES && Buffer.byteLength(text) > STAGE_BUFFER_BYTES) {
+    if (!fitsIn(text, STAGE_BUFFER_BYTES)) {
       throw new Error(`registro grande demais para a importação (linha ${r.firstLine})`);
     }
     for (;;) {
@@ -312,19 +458,58 @@ class PgWriter {
         this.heldBack.push(r);
         return;
       }
-      if (this.keys.size < batchRecords && this.fits(text)) break;
+      if (this.keys.size < batchRecords && fitsIn(text, STAGE_BUFFER_BYTES - this.used)) break;
       await this.startBatch();
       // Held-back records are earlier in the file: they go first (and may hold this one back).
       await this.stageHeldBack();
     }
     this.keys.add(key);
+    if (this.freshKnown) this.seen.add(hash);
     this.batchChannels += r.channels.length;
     this.used += this.buffers[this.filling]!.write(text, this.used, "utf8");
   }
 
-  private fits(text: string): boolean {
-    const free = STAGE_BUFFER_BYTES - this.used;
-    return text.length * 3 <= free || Buffer.byteLength(text) <= free;
+  /** A person new to the base: rows written into the direct COPY buffers. */
+  private async stageNew(r: PersonRecord, key: string, hash: number): Promise<void> {
+    const id = await this.nextId();
+    const texts = directLines(r, id, this.t);
+    for (let i = 0; i < texts.length; i++) {
+      if (!fitsIn(texts[i]!, DIRECT_BUFFER_BYTES[i]!)) {
+        throw new Error(`registro grande demais para a importação (linha ${r.firstLine})`);
+      }
+    }
+    for (;;) {
+      if (this.keys.has(key)) {
+        // Met in the held-back records that opened this batch: merged after
+        // them (its id stays a gap in the sequence).
+        this.heldBack.push(r);
+        return;
+      }
+      if (this.keys.size < batchRecords && this.directFits(texts)) break;
+      await this.startBatch();
+      await this.stageHeldBack();
+    }
+    if (this.seen.has(hash)) {
+      // A held-back record of the same hash went first: this one is merged
+      // (its id stays a gap).
+      await this.stage(r);
+      return;
+    }
+    this.keys.add(key);
+    this.seen.add(hash);
+    this.batchChannels += r.channels.length;
+    const buffers = this.directBuffers[this.filling]!;
+    for (let i = 0; i < texts.length; i++) {
+      if (texts[i] === "") continue;
+      this.directUsed[i]! += buffers[i]!.write(texts[i]!, this.directUsed[i]!, "utf8");
+    }
+  }
+
+  private directFits(texts: string[]): boolean {
+    for (let i = 0; i < texts.length; i++) {
+      if (!fitsIn(texts[i]!, DIRECT_BUFFER_BYTES[i]! - this.directUsed[i]!)) return false;
+    }
+    return true;
   }
 
   /** Records held back from the sealed batch open the new one, in file order. */
@@ -346,9 +531,12 @@ class PgWriter {
     await this.inflight;
     const batch: Batch = {
       stage: this.buffers[this.filling]!.subarray(0, this.used),
+      direct: this.directBuffers[this.filling]!.map((b, i) => b.subarray(0, this.directUsed[i])),
       rejections: this.rejections.take(),
       channels: this.batchChannels,
     };
+    if (this.freshKnown) this.reserveIds();
+    this.directUsed = DIRECT_BUFFER_BYTES.map(() => 0);
     this.batchChannels = 0;
     this.filling = 1 - this.filling;
     this.used = 0;
@@ -374,6 +562,12 @@ class PgWriter {
         batch.rejections,
       );
     }
+    const { tenantId, mailingId, walletId, now } = this.t;
+    this.channelsWritten += batch.channels;
+    await this.maybeDropIndexes();
+    for (let i = 0; i < DIRECT_COPIES.length; i++) {
+      if (batch.direct[i]!.length > 0) await this.copy(DIRECT_COPIES[i]!, slices(batch.direct[i]!));
+    }
     if (batch.stage.length === 0) return;
     await this.copy(
       `COPY import_stage (key_kind, key, cod_cliente, document, name, message, fields_json,
@@ -381,9 +575,6 @@ class PgWriter {
       slices(batch.stage),
     );
     const q = (text: string, values: unknown[] = []) => this.client.query(text, values);
-    const { tenantId, mailingId, walletId, now } = this.t;
-    this.channelsWritten += batch.channels;
-    await this.maybeDropIndexes();
     if (this.t.replaceTags) {
       // `_limpartag`: old tags go once, for people not yet met earlier in this file.
       await q(
@@ -538,6 +729,15 @@ class PgWriter {
            AND person_id IN (SELECT person_id FROM mailing_persons WHERE mailing_id = $3)`,
         [tenantId, walletId, mailingId],
       );
+    }
+    if (this.freshKnown) {
+      // The tenant had nobody before this import (and its imports are
+      // serialized): everyone of this mailing is new to the base.
+      const n = await q("SELECT count(*) AS persons FROM mailing_persons WHERE mailing_id = $1", [
+        mailingId,
+      ]);
+      const persons = Number(n.rows[0]?.persons ?? 0);
+      return { persons, inserted: persons };
     }
     const counts = await q(
       `SELECT count(*) AS persons, count(*) FILTER (WHERE p.created_mailing_id = $1) AS inserted

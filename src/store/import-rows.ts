@@ -110,3 +110,51 @@ export class PersonBatch {
     return out;
   }
 }
+
+/**
+ * A set of non-zero 32-bit integers (open addressing, linear probing) in one
+ * typed array: about 8 bytes per entry outside the JS heap, where a `Set` of
+ * half a million numbers costs several times that and is traced by every
+ * full garbage collection.
+ */
+export class IntHashSet {
+  private slots = new Int32Array(1 << 16);
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** 0 is stored as 1: a hash that collides is harmless to callers that re-check. */
+  has(value: number): boolean {
+    const v = value | 0 || 1;
+    const mask = this.slots.length - 1;
+    for (let i = Math.imul(v, 0x9e3779b1) & mask; ; i = (i + 1) & mask) {
+      const s = this.slots[i]!;
+      if (s === v) return true;
+      if (s === 0) return false;
+    }
+  }
+
+  add(value: number): void {
+    const v = value | 0 || 1;
+    if ((this.count + 1) * 2 > this.slots.length) this.grow();
+    const mask = this.slots.length - 1;
+    for (let i = Math.imul(v, 0x9e3779b1) & mask; ; i = (i + 1) & mask) {
+      const s = this.slots[i]!;
+      if (s === v) return;
+      if (s === 0) {
+        this.slots[i] = v;
+        this.count++;
+        return;
+      }
+    }
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2);
+    this.count = 0;
+    for (const v of old) if (v !== 0) this.add(v);
+  }
+}

@@ -11,7 +11,7 @@ const dataDir = mkdtempSync(join(tmpdir(), "remessa-admin-"));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
 
 function remessa(...args: string[]) {
-  const env = { ...process.env, REMESSA_DATA_DIR: dataDir };
+  const env: NodeJS.ProcessEnv = { ...process.env, REMESSA_DATA_DIR: dataDir };
   delete env.DATABASE_URL;
   const r = spawnSync(BIN, args, { encoding: "utf8", env });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };

@@ -40,7 +40,7 @@
  * Every step first re-checks the lease (`advance` updates only while the
  * lease is ours); a processor that lost its lease stops without side effects.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import { sql } from "kysely";
 import { DateTime } from "luxon";
@@ -84,6 +84,12 @@ export interface PipelineContext {
 }
 
 export type ProcessOutcome = "finished" | "retry-later" | "lease-lost";
+
+/**
+ * Folder (beside LIDOS/DESCARTADOS' files) where reports are written before being moved in.
+ * Its name starts with "." so it is never scanned; a crash may leave a stray file in it.
+ */
+const REPORT_STAGING = ".remessa-relatorios";
 
 const MAX_RETRY_MS = 15 * 60 * 1000;
 
@@ -526,9 +532,15 @@ async function writeReports(
   const target = row.moved_to;
   if (target !== null) {
     const put = async (suffix: string, content: () => Promise<WriteContent> | WriteContent) => {
-      const path = `${target}${suffix}`;
-      // The moved name is unique in its folder: a report under it is ours from an earlier attempt.
-      if (!(await source.stat(path))) await source.write(path, await content());
+      let path = `${target}${suffix}`;
+      // The moved name is unique in its folder: a report under it is ours from an earlier
+      // attempt. Reports are written aside and moved in, so one under that name is always
+      // complete, even when a crash interrupted the writing of a large one.
+      if (!(await source.stat(path))) {
+        const staging = joinRelative(parentOf(target), REPORT_STAGING);
+        const staged = await source.write(`${staging}/${randomUUID()}.tmp`, await content());
+        path = await source.move(staged, parentOf(target), baseName(path));
+      }
       written.push(path);
     };
     const seenAt = displayInstant(tenant, row.first_seen_at);

@@ -314,7 +314,7 @@ export class FtpSource implements Source {
     }
   }
 
-  async move(from: string, toFolder: string): Promise<string> {
+  async move(from: string, toFolder: string, newName?: string): Promise<string> {
     const source = normalizeRelative(from);
     const folder = normalizeRelative(toFolder);
     return this.run(async (client) => {
@@ -322,7 +322,7 @@ export class FtpSource implements Source {
       if (!entry || entry.isFolder) throw notFound(source);
       await this.mkdirWith(client, folder);
       const taken = new Set((await this.listAbsolute(client, folder))?.map((e) => e.name) ?? []);
-      const target = joinRelative(folder, firstFreeName(baseName(source), taken));
+      const target = joinRelative(folder, firstFreeName(newName ?? baseName(source), taken));
       try {
         await client.rename(this.abs(source), this.abs(target));
       } catch (error) {

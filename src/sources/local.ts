@@ -90,10 +90,10 @@ export class LocalSource implements WatchableSource {
     }
   }
 
-  async move(from: string, toFolder: string): Promise<string> {
+  async move(from: string, toFolder: string, newName?: string): Promise<string> {
     const source = normalizeRelative(from);
     const folder = normalizeRelative(toFolder);
-    const name = baseName(source);
+    const name = newName ?? baseName(source);
     const entry = await this.stat(source);
     if (!entry || entry.isFolder) throw notFound(source);
     await this.mkdir(folder);

@@ -410,10 +410,10 @@ export class SftpSource implements Source {
     }
   }
 
-  async move(from: string, toFolder: string): Promise<string> {
+  async move(from: string, toFolder: string, newName?: string): Promise<string> {
     const source = normalizeRelative(from);
     const folder = normalizeRelative(toFolder);
-    const name = baseName(source);
+    const name = newName ?? baseName(source);
     return this.run(async (sftp) => {
       const entry = await this.statWith(sftp, source);
       if (!entry || entry.isFolder) throw notFound(source);

@@ -33,9 +33,10 @@ export interface Source {
   /**
    * Moves a file into another folder (created when missing) without ever
    * overwriting: on a clash the name gets -2, -3, ... before its extension.
+   * `name` renames it on the way (default: its own name).
    * Returns the final path.
    */
-  move(from: string, toFolder: string): Promise<string>;
+  move(from: string, toFolder: string, name?: string): Promise<string>;
   /** Creates a folder (and its parents); no error if it exists. */
   mkdir(folder: string): Promise<void>;
   /**

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { createWallet } from "../../src/store/wallets.js";
-import { ddmmyy, mailingCsv, namesIn, waitFor, whereDone } from "./helpers.js";
+import { ddmmyy, mailingCsv, namesIn, waitFor, waitReported, whereDone } from "./helpers.js";
 import { curlUpload, newDataDir, openServeStore, startServe } from "./serve-harness.js";
 
 const STATES = ["claimed", "downloaded", "checked", "imported", "moved", "reported"] as const;
@@ -61,6 +61,7 @@ describe("crash at each state and restart", () => {
             namesIn(first.drop).filter((n) => n.startsWith("mailing_")),
             [],
           );
+          await waitReported(store.db, [good, bad]);
           const rows = await store.db
             .selectFrom("mailings")
             .select(["id", "file_name", "state", "outcome", "persons"])

@@ -14,7 +14,7 @@ import { createWallet } from "../../src/store/wallets.js";
 import { needsFull } from "../helpers/env.js";
 import { systemConfig, systemServers, userFolder } from "../sources/servers.js";
 import { openPgTestStore } from "../store/harness.js";
-import { ddmmyy, mailingCsv, namesIn, waitFor, whereDone } from "./helpers.js";
+import { ddmmyy, mailingCsv, namesIn, waitFor, waitReported, whereDone } from "./helpers.js";
 import { newDataDir, openServeStore, type ServeProcess, startServe } from "./serve-harness.js";
 
 describe("remote and multi-worker ingestion", () => {
@@ -121,6 +121,7 @@ describe("remote and multi-worker ingestion", () => {
       const lidos = namesIn(join(folder, "LIDOS"));
       assert.equal(lidos.filter((n) => n.endsWith(".csv")).length, 200, "a file was duplicated");
       assert.equal(lidos.filter((n) => n.endsWith(".resultado.txt")).length, 200);
+      await waitReported(store.db, names);
       const rows = await store.db
         .selectFrom("mailings")
         .select(["file_name", "state", "outcome", "persons"])

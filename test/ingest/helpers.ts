@@ -2,7 +2,9 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
+import type { Kysely } from "kysely";
 import { DateTime } from "luxon";
+import type { Database } from "../../src/store/schema.js";
 
 export const TZ = "America/Sao_Paulo";
 
@@ -65,4 +67,20 @@ export function whereDone(folder: string, name: string): "LIDOS" | "DESCARTADOS"
   if (!existsSync(path)) return null;
   const text = readFileSync(path, "utf8");
   return text.endsWith("\n") ? where : null;
+}
+
+/**
+ * Waits until the records of these file names say "reported". The reports land
+ * on the server a moment before the record does (the state is written only
+ * once they exist), so a test that saw the report polls for the record.
+ */
+export async function waitReported(db: Kysely<Database>, names: string[]): Promise<void> {
+  await waitFor(`${names.length} record(s) to be reported`, async () => {
+    const rows = await db
+      .selectFrom("mailings")
+      .select("state")
+      .where("file_name", "in", names)
+      .execute();
+    return rows.length >= names.length && rows.every((r) => r.state === "reported");
+  });
 }

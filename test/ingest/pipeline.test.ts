@@ -19,7 +19,15 @@ import { createSource } from "../../src/store/sources.js";
 import { getTenant } from "../../src/store/tenants.js";
 import { createWallet } from "../../src/store/wallets.js";
 import { DATABASES, type TestStore } from "../store/harness.js";
-import { ddmmyy, mailingCsv, namesIn, waitFor, whereDone, whereIs } from "./helpers.js";
+import {
+  ddmmyy,
+  mailingCsv,
+  namesIn,
+  waitFor,
+  waitReported,
+  whereDone,
+  whereIs,
+} from "./helpers.js";
 
 for (const database of DATABASES) {
   describe(`ingest pipeline on ${database.name}`, { skip: database.skip }, () => {
@@ -86,6 +94,7 @@ for (const database of DATABASES) {
       assert.match(report, /Pessoas importadas: 5/);
       const rejected = readFileSync(join(drop, "LIDOS", `${name}.rejeitados.csv`), "utf8");
       assert.match(rejected, /TELEFONE_INVALIDO/);
+      await waitReported(ts.store.db, [name]);
       const row = await ts.store.db
         .selectFrom("mailings")
         .selectAll()
@@ -249,6 +258,14 @@ for (const database of DATABASES) {
         .where("mailing_id", "=", id)
         .executeTakeFirstOrThrow();
       assert.equal(Number(memberships.n), 3);
+      await waitFor("the record to be reported", async () => {
+        const r = await ts.store.db
+          .selectFrom("mailings")
+          .select("state")
+          .where("id", "=", id)
+          .executeTakeFirst();
+        return r?.state === "reported";
+      });
       const done = await ts.store.db
         .selectFrom("mailings")
         .selectAll()

@@ -106,6 +106,21 @@ export function sourceContract(
       assert.equal(await source.write("fluxo/r.csv", chunks()), "fluxo/r-2.csv");
     });
 
+    test("move can rename on the way, still never overwriting", async () => {
+      await source.write("renomear/tmp/x1.tmp", "primeiro");
+      await source.write("renomear/tmp/x2.tmp", "segundo");
+      assert.equal(
+        await source.move("renomear/tmp/x1.tmp", "renomear", "r.erro.txt"),
+        "renomear/r.erro.txt",
+      );
+      assert.equal(
+        await source.move("renomear/tmp/x2.tmp", "renomear", "r.erro.txt"),
+        "renomear/r.erro-2.txt",
+      );
+      assert.equal(await readText(source, "renomear/r.erro.txt"), "primeiro");
+      assert.equal(await source.stat("renomear/tmp/x1.tmp"), null);
+    });
+
     test("move creates the folder and never overwrites: -2, -3 on clashes", async () => {
       await source.write("mov/a/mailing_261126_1.csv", "primeiro");
       await source.write("mov/b/mailing_261126_1.csv", "segundo");

@@ -34,7 +34,7 @@ mailings e move cada arquivo para LIDOS ou DESCARTADOS com o relatório.
 
 Banco: DATABASE_URL (padrão sqlite na pasta de dados). Usuário e senha da caixa
 FTPS: REMESSA_FTP_USER e REMESSA_FTP_PASSWORD; sem elas, são gerados na primeira
-execução, guardados em PASTA/ftp-credentials.json e mostrados uma vez.`;
+execução, guardados em PASTA/ftp-credentials.json (a senha só como hash) e mostrados uma vez.`;
 
 const DROP_SOURCE_NAME = "caixa-ftp";
 
@@ -177,9 +177,9 @@ export async function run(argv: string[]): Promise<number> {
         `Caixa FTPS em ftp://${ftpHost}:${ftpPort} (TLS explícito obrigatório), pasta ${dropRoot}`,
       );
       console.log(`  usuário: ${credentials.user}`);
-      if (credentials.generated) {
+      if (credentials.generatedPassword) {
         console.log(
-          `  senha: ${credentials.password}  (gerada agora e guardada em ${credentials.file}; não será mostrada de novo)`,
+          `  senha: ${credentials.generatedPassword}  (gerada agora; ${credentials.file} guarda só um hash dela, ela não será mostrada de novo)`,
         );
       }
       console.log(`  certificado SHA-256: ${fingerprint}`);

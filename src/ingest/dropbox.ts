@@ -11,7 +11,7 @@
  * credentials in a 0600 file.
  */
 import { execFile } from "node:child_process";
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { chmod, rename } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -24,32 +24,67 @@ import type { Logger } from "../log.js";
 
 export interface DropBoxCredentials {
   user: string;
-  password: string;
-  /** True when generated now (first start): the caller prints them once. */
-  generated: boolean;
+  /** Checks a password against the one configured (stored only as a scrypt hash). */
+  verify(password: string): boolean;
+  /** The password when generated now (first start), for the caller to print once; else null. */
+  generatedPassword: string | null;
   /** Where generated credentials are kept; null when they come from the environment. */
   file: string | null;
 }
 
-/** Credentials from the environment, else the data dir's file, else new ones (stored 0600). */
+const SCRYPT_KEY_LENGTH = 32;
+
+/** `scrypt:<salt>:<hash>` (base64url) of a password; the file never holds the password itself. */
+function hashPassword(password: string): string {
+  const salt = randomBytes(16);
+  const hash = scryptSync(password, salt, SCRYPT_KEY_LENGTH);
+  return `scrypt:${salt.toString("base64url")}:${hash.toString("base64url")}`;
+}
+
+function verifierOf(stored: string): (password: string) => boolean {
+  const [scheme, salt, hash] = stored.split(":");
+  if (scheme !== "scrypt" || !salt || !hash) return () => false;
+  const expected = Buffer.from(hash, "base64url");
+  const saltBytes = Buffer.from(salt, "base64url");
+  return (password) => timingSafeEqual(scryptSync(password, saltBytes, expected.length), expected);
+}
+
+/** Credentials from the environment, else the data dir's file, else new ones (stored 0600, hashed). */
 export function loadCredentials(
   dataDir: string,
   env: Record<string, string | undefined> = process.env,
 ): DropBoxCredentials {
   const user = env.REMESSA_FTP_USER?.trim();
   const password = env.REMESSA_FTP_PASSWORD;
-  if (user && password) return { user, password, generated: false, file: null };
+  if (user && password) {
+    return {
+      user,
+      verify: verifierOf(hashPassword(password)),
+      generatedPassword: null,
+      file: null,
+    };
+  }
   const file = join(dataDir, "ftp-credentials.json");
   if (existsSync(file)) {
-    const stored = JSON.parse(readFileSync(file, "utf8")) as { user?: string; password?: string };
-    if (stored.user && stored.password) {
-      return { user: stored.user, password: stored.password, generated: false, file };
+    const stored = JSON.parse(readFileSync(file, "utf8")) as {
+      user?: string;
+      passwordHash?: string;
+    };
+    if (stored.user && stored.passwordHash) {
+      return {
+        user: stored.user,
+        verify: verifierOf(stored.passwordHash),
+        generatedPassword: null,
+        file,
+      };
     }
   }
   mkdirSync(dataDir, { recursive: true });
-  const fresh = { user: user || "remessa", password: randomBytes(18).toString("base64url") };
-  writeFileSync(file, `${JSON.stringify(fresh)}\n`, { mode: 0o600 });
-  return { ...fresh, generated: true, file };
+  const fresh = randomBytes(18).toString("base64url");
+  const passwordHash = hashPassword(fresh);
+  const stored = { user: user || "remessa", passwordHash };
+  writeFileSync(file, `${JSON.stringify(stored)}\n`, { mode: 0o600 });
+  return { user: stored.user, verify: verifierOf(passwordHash), generatedPassword: fresh, file };
 }
 
 export interface TlsFiles {
@@ -111,7 +146,7 @@ export interface DropBoxOptions {
   pasvMax: number;
   /** Address announced for passive connections (default: host, or 127.0.0.1 for 0.0.0.0). */
   pasvAddress?: string;
-  credentials: { user: string; password: string };
+  credentials: Pick<DropBoxCredentials, "user" | "verify">;
   tls: { key: string; cert: string };
   log: Logger;
   /** A file reached its final name and is complete (path relative to the root). */
@@ -338,10 +373,7 @@ export class DropBox {
         );
         return;
       }
-      if (
-        !sameSecret(username, o.credentials.user) ||
-        !sameSecret(password, o.credentials.password)
-      ) {
+      if (!sameSecret(username, o.credentials.user) || !o.credentials.verify(password)) {
         o.log.warn("drop box login refused", { user: username, ip: connection.ip });
         refuse(new Error("Usuário ou senha incorretos."));
         return;

@@ -1,0 +1,39 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { loadCredentials } from "../../src/ingest/dropbox.js";
+
+const dir = mkdtempSync(join(tmpdir(), "remessa-cred-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test("generated drop box credentials: shown once, kept only as a hash (0600)", () => {
+  const first = loadCredentials(dir, {});
+  assert.equal(first.user, "remessa");
+  assert.ok(first.generatedPassword && first.generatedPassword.length >= 20);
+  const file = join(dir, "ftp-credentials.json");
+  const stored = readFileSync(file, "utf8");
+  assert.ok(!stored.includes(first.generatedPassword), "the password is stored in clear");
+  assert.match(stored, /"passwordHash":"scrypt:/);
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  assert.equal(first.verify(first.generatedPassword), true);
+  assert.equal(first.verify(`${first.generatedPassword}x`), false);
+
+  const again = loadCredentials(dir, {});
+  assert.equal(again.generatedPassword, null, "printed only on the first start");
+  assert.equal(again.verify(first.generatedPassword), true);
+  assert.equal(again.verify(""), false);
+});
+
+test("credentials from the environment win and are not written", () => {
+  const envDir = mkdtempSync(join(dir, "env-"));
+  const creds = loadCredentials(envDir, {
+    REMESSA_FTP_USER: "operador",
+    REMESSA_FTP_PASSWORD: "Segredo-123",
+  });
+  assert.equal(creds.user, "operador");
+  assert.equal(creds.file, null);
+  assert.equal(creds.verify("Segredo-123"), true);
+  assert.equal(creds.verify("segredo-123"), false);
+});

@@ -268,21 +268,7 @@ export class RecordBuilder {
         this.reject(line, text, start, end, "RESTRITO", restrictedMessage(channel.kind));
         return;
       }
-      if (this.hasChannel(record, channel.value)) {
-        if (this.options.sanitize) {
-          this.reject(
-            line,
-            text,
-            start,
-            end,
-            "DUPLICADO",
-            `Contato ${channel.value} repetido para a mesma pessoa: a linha foi ignorada`,
-          );
-          return;
-        }
-      } else {
-        this.addChannel(record, { kind: channel.kind, value: channel.value, line });
-      }
+      if (!this.takeContact(record, channel, line, text, start, end)) return;
       this.mergeMessage(record, row);
       return;
     }
@@ -296,21 +282,7 @@ export class RecordBuilder {
       return;
     }
     const record = this.recordFor(row, channel.value, line);
-    if (this.hasChannel(record, channel.value)) {
-      if (this.options.sanitize) {
-        this.reject(
-          line,
-          text,
-          start,
-          end,
-          "DUPLICADO",
-          `Contato ${channel.value} repetido para a mesma pessoa: a linha foi ignorada`,
-        );
-        return;
-      }
-    } else {
-      this.addChannel(record, { kind: channel.kind, value: channel.value, line });
-    }
+    if (!this.takeContact(record, channel, line, text, start, end)) return;
     this.mergeFields(record, row);
     const from = this.personFrom;
     if (from >= 0 && record.keyKind !== "channel")
@@ -552,6 +524,34 @@ export class RecordBuilder {
     if (this.currentValues !== null) return this.currentValues.has(value);
     for (let i = 0; i < channels.length; i++)
       if ((channels[i] as ContactChannel).value === value) return true;
+    return false;
+  }
+
+  /**
+   * Adds a long-layout row's contact to its person. A contact the person already has is
+   * dropped; with `_h` the row is rejected as DUPLICADO. False when the row was rejected.
+   */
+  private takeContact(
+    record: PersonRecord,
+    channel: { kind: ContactChannel["kind"]; value: string },
+    line: number,
+    text: string,
+    start: number,
+    end: number,
+  ): boolean {
+    if (!this.hasChannel(record, channel.value)) {
+      this.addChannel(record, { kind: channel.kind, value: channel.value, line });
+      return true;
+    }
+    if (!this.options.sanitize) return true;
+    this.reject(
+      line,
+      text,
+      start,
+      end,
+      "DUPLICADO",
+      `Contato ${channel.value} repetido para a mesma pessoa: a linha foi ignorada`,
+    );
     return false;
   }
 

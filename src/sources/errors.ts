@@ -109,3 +109,11 @@ export function timeoutError(host: string, port: number, cause?: unknown): Sourc
     { cause },
   );
 }
+
+/** A file that is no longer where it was listed (removed or renamed by someone else). */
+export function fileVanished(path: string): SourceError {
+  return new SourceError(
+    "ARQUIVO_INEXISTENTE",
+    `O arquivo "${path}" não existe mais na origem (foi removido ou renomeado).`,
+  );
+}

@@ -3,6 +3,7 @@ import type { ConnectionOptions, TLSSocket } from "node:tls";
 import { Client, type FileInfo, FTPError } from "basic-ftp";
 import { SharedConnection, withTimeout } from "./connection.js";
 import {
+  fileVanished,
   networkError,
   SourceError,
   systemCode,
@@ -263,7 +264,7 @@ export class FtpSource implements Source {
     const client = lease.connection;
     try {
       const entry = await this.statWith(client, rel);
-      if (!entry || entry.isFolder) throw notFound(rel);
+      if (!entry || entry.isFolder) throw fileVanished(rel);
     } catch (error) {
       lease.release();
       throw this.operationError(error);
@@ -319,7 +320,7 @@ export class FtpSource implements Source {
     const folder = normalizeRelative(toFolder);
     return this.run(async (client) => {
       const entry = await this.statWith(client, source);
-      if (!entry || entry.isFolder) throw notFound(source);
+      if (!entry || entry.isFolder) throw fileVanished(source);
       await this.mkdirWith(client, folder);
       const taken = new Set((await this.listAbsolute(client, folder))?.map((e) => e.name) ?? []);
       const target = joinRelative(folder, firstFreeName(newName ?? baseName(source), taken));
@@ -327,7 +328,7 @@ export class FtpSource implements Source {
         await client.rename(this.abs(source), this.abs(target));
       } catch (error) {
         if (error instanceof FTPError && (await this.statWith(client, source)) === null) {
-          throw notFound(source);
+          throw fileVanished(source);
         }
         if (error instanceof FTPError) throw serverError(error, source);
         throw error;
@@ -388,13 +389,6 @@ function missingFolder(rel: string): SourceError {
         "A pasta raiz configurada não existe no servidor (ou o usuário não pode abri-la): corrija a pasta raiz ou crie a pasta no servidor.",
       )
     : new SourceError("ARQUIVO_INEXISTENTE", `A pasta "${rel}" não existe no servidor.`);
-}
-
-function notFound(rel: string): SourceError {
-  return new SourceError(
-    "ARQUIVO_INEXISTENTE",
-    `O arquivo "${rel}" não existe mais no servidor (foi removido ou renomeado).`,
-  );
 }
 
 function serverError(error: FTPError, rel: string): SourceError {

@@ -2,7 +2,7 @@ import { constants, type Dirent, type FSWatcher, watch as fsWatch } from "node:f
 import { copyFile, link, lstat, mkdir, open, readdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import { SourceError, systemCode } from "./errors.js";
+import { fileVanished, SourceError, systemCode } from "./errors.js";
 import {
   baseName,
   clashName,
@@ -80,7 +80,7 @@ export class LocalSource implements WatchableSource {
   async read(path: string): Promise<Readable> {
     const rel = normalizeRelative(path);
     const entry = await this.stat(rel);
-    if (!entry || entry.isFolder) throw notFound(rel);
+    if (!entry || entry.isFolder) throw fileVanished(rel);
     try {
       // O_NOFOLLOW: the stat above refused links, this closes the window after it.
       const handle = await open(this.abs(rel), constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -95,7 +95,7 @@ export class LocalSource implements WatchableSource {
     const folder = normalizeRelative(toFolder);
     const name = newName ?? baseName(source);
     const entry = await this.stat(source);
-    if (!entry || entry.isFolder) throw notFound(source);
+    if (!entry || entry.isFolder) throw fileVanished(source);
     await this.mkdir(folder);
     for (let attempt = 1; attempt <= MAX_CLASH_ATTEMPTS; attempt++) {
       const target = joinRelative(folder, clashName(name, attempt));
@@ -222,13 +222,6 @@ export class LocalSource implements WatchableSource {
   }
 
   async close(): Promise<void> {}
-}
-
-function notFound(path: string): SourceError {
-  return new SourceError(
-    "ARQUIVO_INEXISTENTE",
-    `O arquivo "${path}" não existe mais na origem (foi removido ou renomeado).`,
-  );
 }
 
 function localError(error: unknown, path: string): SourceError {

@@ -2,7 +2,13 @@ import { Readable } from "node:stream";
 import type { Stats } from "ssh2";
 import SftpClient from "ssh2-sftp-client";
 import { SharedConnection, withTimeout } from "./connection.js";
-import { networkError, SourceError, timeoutError, UntrustedServerError } from "./errors.js";
+import {
+  fileVanished,
+  networkError,
+  SourceError,
+  timeoutError,
+  UntrustedServerError,
+} from "./errors.js";
 import { fingerprintMatches, sha256, sshFingerprint } from "./fingerprint.js";
 import { DEFAULT_PORTS, rootEntry } from "./ftp.js";
 import { resolveHost } from "./host-guard.js";
@@ -219,7 +225,7 @@ export class SftpSource implements Source {
       const entry = await withTimeout(this.statWith(sftp, rel), this.timeoutMs, () =>
         timeoutError(this.config.host, this.port),
       );
-      if (!entry || entry.isFolder) throw notFound(rel);
+      if (!entry || entry.isFolder) throw fileVanished(rel);
       size = entry.size;
       handle = await withTimeout(
         call<Handle>((cb) => sftp.open(this.abs(rel), "r", cb)),
@@ -416,7 +422,7 @@ export class SftpSource implements Source {
     const name = newName ?? baseName(source);
     return this.run(async (sftp) => {
       const entry = await this.statWith(sftp, source);
-      if (!entry || entry.isFolder) throw notFound(source);
+      if (!entry || entry.isFolder) throw fileVanished(source);
       await this.mkdirWith(sftp, folder);
       for (let attempt = 1; attempt <= MAX_CLASH_ATTEMPTS; attempt++) {
         const target = joinRelative(folder, clashName(name, attempt));
@@ -425,7 +431,7 @@ export class SftpSource implements Source {
           return target;
         } catch (error) {
           if ((await this.statWith(sftp, target)) !== null) continue;
-          if ((await this.statWith(sftp, source)) === null) throw notFound(source);
+          if ((await this.statWith(sftp, source)) === null) throw fileVanished(source);
           throw sftpError(error, source);
         }
       }
@@ -517,13 +523,6 @@ function missingFolder(rel: string): SourceError {
     : new SourceError("ARQUIVO_INEXISTENTE", `A pasta "${rel}" não existe no servidor.`);
 }
 
-function notFound(rel: string): SourceError {
-  return new SourceError(
-    "ARQUIVO_INEXISTENTE",
-    `O arquivo "${rel}" não existe mais no servidor (foi removido ou renomeado).`,
-  );
-}
-
 function sftpError(error: unknown, rel: string): SourceError {
   const what = rel ? `"${rel}"` : "a pasta raiz";
   if (statusOf(error) === PERMISSION_DENIED) {
@@ -533,7 +532,7 @@ function sftpError(error: unknown, rel: string): SourceError {
       { cause: error },
     );
   }
-  if (statusOf(error) === NO_SUCH_FILE) return notFound(rel);
+  if (statusOf(error) === NO_SUCH_FILE) return fileVanished(rel);
   return new SourceError(
     "ERRO_SERVIDOR",
     `O servidor SFTP recusou a operação em ${what}: ${(error as Error)?.message ?? error}`,

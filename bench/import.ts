@@ -29,7 +29,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import type { Mailing } from "../src/filename/types.js";
+import { importOnlyMailing, type Mailing } from "../src/filename/index.js";
 import { CsvSplitter } from "../src/mailing/csv.js";
 import { readMailing } from "../src/mailing/reader.js";
 import { createChunkDecoder } from "../src/mailing/text.js";
@@ -52,24 +52,7 @@ interface Measure {
 }
 
 function mailing(sequence: number): Mailing {
-  return {
-    date: "2026-11-26",
-    sequence,
-    extension: "csv",
-    wallet: "BENCH",
-    walletFrom: "name",
-    description: "bench",
-    sanitize: false,
-    sms: null,
-    whatsapp: null,
-    email: null,
-    start: null,
-    split: null,
-    excludeRecentHours: null,
-    replaceTags: false,
-    removeOtherWallets: false,
-    deadline: null,
-  };
+  return importOnlyMailing({ date: "2026-11-26", sequence, wallet: "BENCH", description: "bench" });
 }
 
 /** A database of its own for one child: a temp SQLite file or a fresh PostgreSQL schema. */

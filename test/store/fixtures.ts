@@ -1,28 +1,16 @@
 /** Builders for import tests: parsed names and PersonRecord batches without the reader. */
-import type { Mailing } from "../../src/filename/types.js";
+import { importOnlyMailing, type Mailing } from "../../src/filename/index.js";
 import type { PersonRecord, RejectedRow } from "../../src/mailing/types.js";
 import type { ContentSummary, ImportChunk, ImportRequest } from "../../src/store/import.js";
 
 export function mailingName(overrides: Partial<Mailing> = {}): Mailing {
-  return {
+  return importOnlyMailing({
     date: "2026-11-26",
     sequence: 1,
-    extension: "csv",
     wallet: "BRAD",
-    walletFrom: "name",
     description: "teste",
-    sanitize: false,
-    sms: null,
-    whatsapp: null,
-    email: null,
-    start: null,
-    split: null,
-    excludeRecentHours: null,
-    replaceTags: false,
-    removeOtherWallets: false,
-    deadline: null,
     ...overrides,
-  };
+  });
 }
 
 export function person(key: string, overrides: Partial<PersonRecord> = {}): PersonRecord {

@@ -220,11 +220,11 @@ for (const database of DATABASES) {
       });
       let refusals = 1;
       const refusing: Source = Object.assign(Object.create(local) as Source, {
-        move: async (from: string, to: string) => {
+        move: async (from: string, to: string, newName?: string) => {
           if (refusals-- > 0) {
             throw new SourceError("SEM_PERMISSAO", "Sem permissão para mover (teste).");
           }
-          return local.move(from, to);
+          return local.move(from, to, newName);
         },
       });
       const ctx = {
@@ -252,6 +252,7 @@ for (const database of DATABASES) {
       assert.equal(again.id, id);
       assert.equal(await processFile(ctx, again, tenant, refusing), "finished");
       assert.equal(whereIs(drop, name), "LIDOS");
+      assert.ok(namesIn(join(drop, "LIDOS")).includes(`${name}.resultado.txt`));
       const memberships = await ts.store.db
         .selectFrom("mailing_persons")
         .select((eb) => eb.fn.countAll<number>().as("n"))
@@ -273,6 +274,57 @@ for (const database of DATABASES) {
         .executeTakeFirstOrThrow();
       assert.equal(done.state, "reported");
       assert.equal(done.last_error, null);
+    });
+
+    test("a file that vanishes before the download is recorded as vanished, not discarded", async () => {
+      // The service was stopped by the previous test: drive one claim by hand.
+      const name = `mailing_${today}_15_cBRAD.csv`;
+      const id = await insertSeen(ts.store.db, {
+        tenantId: 1,
+        sourceId,
+        folder: null,
+        path: name,
+        fileName: name,
+        size: 10,
+        modifiedAt: null,
+        seenDate: new Date().toISOString().slice(0, 10),
+        stable: true,
+        now: new Date().toISOString(),
+      });
+      const tenant = await getTenant(ts.store.db, 1);
+      assert.ok(tenant);
+      const local = new LocalSource({
+        protocol: "local",
+        host: "",
+        port: null,
+        user: "",
+        password: "",
+        root: drop,
+        allowPrivate: true,
+        tlsFingerprint: null,
+        tlsInsecure: false,
+      });
+      const ctx = {
+        store: ts.store,
+        blobs: new BlobStore(join(ts.dataDir, "files")),
+        owner: "test-owner",
+        leaseMs: 30_000,
+        log: silentLogger,
+        retryBaseMs: 1,
+      };
+      const claimed = await claimNextFile(ts.store, 1, "test-owner", 30_000);
+      assert.equal(claimed?.id, id);
+      await processFile(ctx, claimed, tenant, local);
+      const row = await ts.store.db
+        .selectFrom("mailings")
+        .selectAll()
+        .where("id", "=", id)
+        .executeTakeFirstOrThrow();
+      assert.equal(row.state, "vanished");
+      assert.equal(row.moved_to, null);
+      assert.equal(whereIs(drop, name), null);
+      assert.ok(!namesIn(join(drop, "DESCARTADOS")).some((n) => n.startsWith(name)));
+      assert.equal(await claimNextFile(ts.store, 1, "test-owner", 30_000), null);
     });
   });
 }

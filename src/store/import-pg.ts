@@ -283,9 +283,14 @@ function keyHash(key: string): number {
   return h | 0;
 }
 
-/** A buffer as views of 256 KiB (no copy), so the socket's backpressure applies. */
+/**
+ * A batch buffer handed to the socket whole (no copy): libuv keeps writing it
+ * at every turn of the event loop. In 256 KiB pieces each piece waited for a
+ * drain event, i.e. for the reader to yield, and the server sat idle between
+ * pieces (a third of its time in ClientRead).
+ */
 function* slices(buffer: Buffer): Generator<Buffer> {
-  for (let at = 0; at < buffer.length; at += 1 << 18) yield buffer.subarray(at, at + (1 << 18));
+  yield buffer;
 }
 
 /** COPY text of one batch, in a buffer of its own (reused, outside the JS heap). */
@@ -298,21 +303,27 @@ interface Batch {
   rejections: string[];
   /** Contacts in the batch (an upper bound of the rows it writes). */
   channels: number;
+  /** People in the batch. */
+  persons: number;
 }
 
 /**
  * Indexes that are not needed by the merge itself (no ON CONFLICT arbiter, no
- * lookup) and are written in random order: contact values. Maintained row by
- * row they cost about as much as the rest of the contact insert; once this
- * import has written at least as many contacts as the table held before (a
- * first load, a base that is still small) they are dropped inside the import
- * transaction and built again just before commit. Same all-or-nothing
- * semantics as the SQLite path: a rollback or a crash restores them. On
- * PostgreSQL a dropped index means an exclusive lock on the table until
- * commit, so it is only taken when nobody else holds any lock on it
+ * lookup during the import): contact values (written in random order) and the
+ * membership's person index. Maintained row by row they cost about as much as
+ * the rest of their table's insert; once this import has written at least as
+ * many rows into the table as it held before (a first load, a base that is
+ * still small) they are dropped inside the import transaction and built again
+ * just before commit (a sort, not half a million random inserts). Same
+ * all-or-nothing semantics as the SQLite path: a rollback or a crash restores
+ * them. On PostgreSQL a dropped index means an exclusive lock on the table
+ * until commit, so it is only taken when nobody else holds any lock on it
  * (NOWAIT: never waits, never deadlocks); otherwise the index is maintained.
  */
-const REBUILT_INDEXES = [{ table: "person_channels", index: "person_channels_tenant_value" }];
+const REBUILT_INDEXES = [
+  { table: "person_channels", index: "person_channels_tenant_value", rows: "channels" },
+  { table: "wallet_members", index: "wallet_members_person", rows: "persons" },
+] as const;
 let indexRebuildMinRows = 50_000;
 
 /** Tests lower the point at which the contact-value index is rebuilt instead of maintained. */
@@ -348,6 +359,8 @@ class PgWriter {
   /** Contacts in the batch being filled, and in the batches already handed over. */
   private batchChannels = 0;
   private channelsWritten = 0;
+  /** People in the batches already handed over (an upper bound of the memberships written). */
+  private personsWritten = 0;
   /** Whether the rebuild of `REBUILT_INDEXES` was decided (either way). */
   private indexDecided = false;
   /** Definitions of the indexes dropped, to create again before commit. */
@@ -430,15 +443,50 @@ class PgWriter {
   }
 
   async write(chunk: ImportChunk): Promise<void> {
+    if (this.freshKnown === null) this.freshKnown = await this.fresh;
     const batch = new PersonBatch();
     for (const r of chunk.persons) batch.add(r);
-    for (const r of batch.take()) await this.stage(r);
+    // Most people are staged without awaiting anything (no promise per person).
+    for (const r of batch.take()) if (!this.stageNow(r)) await this.stage(r);
     const { tenantId, mailingId } = this.t;
     for (const r of chunk.rejected) {
       this.rejections.push(line([tenantId, mailingId, r.line, r.code, r.message, r.raw]));
     }
     this.rejectedRows += chunk.rejected.length;
     if (this.rejectedRows >= batchRecords) await this.startBatch();
+  }
+
+  /**
+   * `stage` for the common case, synchronously: false (and nothing done) when
+   * the batch must be sealed first or ids drawn, which `stage` then does.
+   */
+  private stageNow(r: PersonRecord): boolean {
+    const key = recordKey(r);
+    if (this.freshKnown) {
+      const hash = keyHash(key);
+      if (!this.seen.has(hash) && !this.keys.has(key)) {
+        if (this.idAt >= this.ids.length || this.keys.size >= batchRecords) return false;
+        const texts = directLines(r, this.ids[this.idAt]!, this.t);
+        if (!this.directFits(texts)) return false;
+        this.idAt++;
+        this.keys.add(key);
+        this.seen.add(hash);
+        this.writeDirect(r, texts);
+        return true;
+      }
+    }
+    if (this.keys.has(key)) {
+      this.heldBack.push(r);
+      return true;
+    }
+    if (this.keys.size >= batchRecords) return false;
+    const text = stageLine(r);
+    if (!fitsIn(text, STAGE_BUFFER_BYTES - this.used)) return false;
+    this.keys.add(key);
+    if (this.freshKnown) this.seen.add(keyHash(key));
+    this.batchChannels += r.channels.length;
+    this.used += this.buffers[this.filling]!.write(text, this.used, "utf8");
+    return true;
   }
 
   private async stage(r: PersonRecord): Promise<void> {
@@ -497,6 +545,10 @@ class PgWriter {
     }
     this.keys.add(key);
     this.seen.add(hash);
+    this.writeDirect(r, texts);
+  }
+
+  private writeDirect(r: PersonRecord, texts: string[]): void {
     this.batchChannels += r.channels.length;
     const buffers = this.directBuffers[this.filling]!;
     for (let i = 0; i < texts.length; i++) {
@@ -534,6 +586,7 @@ class PgWriter {
       direct: this.directBuffers[this.filling]!.map((b, i) => b.subarray(0, this.directUsed[i])),
       rejections: this.rejections.take(),
       channels: this.batchChannels,
+      persons: this.keys.size,
     };
     if (this.freshKnown) this.reserveIds();
     this.directUsed = DIRECT_BUFFER_BYTES.map(() => 0);
@@ -564,6 +617,7 @@ class PgWriter {
     }
     const { tenantId, mailingId, walletId, now } = this.t;
     this.channelsWritten += batch.channels;
+    this.personsWritten += batch.persons;
     await this.maybeDropIndexes();
     for (let i = 0; i < DIRECT_COPIES.length; i++) {
       if (batch.direct[i]!.length > 0) await this.copy(DIRECT_COPIES[i]!, slices(batch.direct[i]!));
@@ -672,21 +726,27 @@ class PgWriter {
   private async maybeDropIndexes(): Promise<void> {
     if (this.indexDecided || this.channelsWritten < indexRebuildMinRows) return;
     const q = (text: string, values: unknown[] = []) => this.client.query(text, values);
-    // The table holds what was there before plus what earlier batches wrote;
+    const written = { channels: this.channelsWritten, persons: this.personsWritten };
+    // Each table holds what was there before plus what earlier batches wrote;
     // counted up to twice what this import writes with this batch: O(rows written).
-    const limit = 2 * this.channelsWritten;
-    const counted = await q(
-      "SELECT count(*)::int AS n FROM (SELECT 1 FROM person_channels LIMIT $1) x",
-      [limit + 1],
-    );
-    if (Number(counted.rows[0]?.n ?? 0) > limit) return; // look again after the next batch
+    const dominated: (typeof REBUILT_INDEXES)[number][] = [];
+    for (const entry of REBUILT_INDEXES) {
+      const limit = 2 * written[entry.rows];
+      const counted = await q(
+        `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${entry.table} LIMIT $1) x`,
+        [limit + 1],
+      );
+      if (Number(counted.rows[0]?.n ?? 0) <= limit) dominated.push(entry);
+    }
+    // Decided once the contacts dominate (look again after the next batch until then).
+    if (!dominated.some((entry) => entry.table === "person_channels")) return;
     this.indexDecided = true;
     await q("SAVEPOINT import_indexes");
     try {
-      const tables = [...new Set(REBUILT_INDEXES.map((i) => i.table))];
+      const tables = [...new Set(dominated.map((i) => i.table))];
       await q(`LOCK TABLE ${tables.join(", ")} IN ACCESS EXCLUSIVE MODE NOWAIT`);
       const defs: string[] = [];
-      for (const { index } of REBUILT_INDEXES) {
+      for (const { index } of dominated) {
         const def = await q("SELECT pg_get_indexdef(to_regclass($1)) AS def", [index]);
         const text = def.rows[0]?.def as string | null | undefined;
         if (!text) continue;
@@ -696,7 +756,7 @@ class PgWriter {
       await q("RELEASE SAVEPOINT import_indexes");
       this.droppedIndexes = defs;
     } catch {
-      // Someone else is using the table: keep maintaining the indexes.
+      // Someone else is using the tables: keep maintaining the indexes.
       await q("ROLLBACK TO SAVEPOINT import_indexes");
       await q("RELEASE SAVEPOINT import_indexes");
     }

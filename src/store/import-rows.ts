@@ -1,6 +1,27 @@
 /** Row shaping shared by both import sessions. */
 import type { PersonRecord } from "../mailing/types.js";
 
+/** Characters JSON.stringify would escape in a string (the rest is copied as is). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what JSON escapes
+const JSON_ESCAPED = /["\\\u0000-\u001f]|[\ud800-\udfff]/;
+
+/** A JSON string literal: quotes around plain text, JSON.stringify only when something needs escaping. */
+export function jsonString(value: string): string {
+  return JSON_ESCAPED.test(value) ? JSON.stringify(value) : `"${value}"`;
+}
+
+/** Column names repeat on every person of a file: their JSON literal is made once. */
+const quotedKeys = new Map<string, string>();
+
+function quotedKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (quotedKeys.size < 10_000) quotedKeys.set(key, quoted);
+  }
+  return quoted;
+}
+
 /** Non-empty fields only: an empty cell never erases what the base knows. */
 export function fieldsJson(fields: Record<string, string>): string {
   // Built as text (same output as JSON.stringify of the filtered object): this
@@ -10,7 +31,7 @@ export function fieldsJson(fields: Record<string, string>): string {
     if (!Object.hasOwn(fields, k)) continue;
     const v = fields[k];
     if (v === "" || v === undefined) continue;
-    out += `${out === "" ? "{" : ","}${JSON.stringify(k)}:${JSON.stringify(v)}`;
+    out += `${out === "" ? "{" : ","}${quotedKey(k)}:${jsonString(v)}`;
   }
   return out === "" ? "{}" : `${out}}`;
 }
@@ -26,7 +47,7 @@ export function channelsJson(record: PersonRecord): string {
   let out = "[";
   for (let i = 0; i < record.channels.length; i++) {
     const c = record.channels[i]!;
-    out += `${i > 0 ? "," : ""}{"kind":${JSON.stringify(c.kind)},"value":${JSON.stringify(c.value)},"line":${JSON.stringify(c.line)}}`;
+    out += `${i > 0 ? "," : ""}{"kind":${jsonString(c.kind)},"value":${jsonString(c.value)},"line":${c.line}}`;
   }
   return `${out}]`;
 }

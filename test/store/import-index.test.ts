@@ -56,7 +56,7 @@ test("SQLite: the contact-value index dropped for a large import is back after c
   }
 });
 
-test("PostgreSQL: the contact-value index dropped for a large import is back after commit and after rollback", {
+test("PostgreSQL: the contact-value and membership indexes dropped for a large import are back after commit and after rollback", {
   skip: needsFull("PostgreSQL em 127.0.0.1:5432"),
 }, async () => {
   const t = await openPgTestStore();
@@ -65,14 +65,29 @@ test("PostgreSQL: the contact-value index dropped for a large import is back aft
   try {
     await createWallet(t.store.db, 1, { code: "BRAD" });
     const pool = t.store.pgPool!;
-    const indexDef = async () =>
-      (await pool.query("SELECT pg_get_indexdef(to_regclass($1)) AS def", [INDEX])).rows[0]?.def;
+    const indexes = async () =>
+      (
+        await pool.query(
+          `SELECT pg_get_indexdef(to_regclass($1)) AS value_def, to_regclass($1)::oid::int AS value_oid,
+                  pg_get_indexdef(to_regclass($2)) AS member_def, to_regclass($2)::oid::int AS member_oid`,
+          [INDEX, "wallet_members_person"],
+        )
+      ).rows[0];
+    const indexDef = async () => {
+      const i = await indexes();
+      return `${i.value_def}|${i.member_def}`;
+    };
+    const first = await indexes();
+    assert.ok(first.value_def && first.member_def);
     const before = await indexDef();
-    assert.ok(before);
     const people = Array.from({ length: 30 }, (_, i) => person(String(i + 1)));
     const ok = await importMailing(t.store, request([{ persons: people, rejected: [] }]));
     assert.equal(ok.ok, true);
     assert.equal(await indexDef(), before);
+    // Built again (new objects), not maintained row by row.
+    const rebuilt = await indexes();
+    assert.notEqual(rebuilt.value_oid, first.value_oid);
+    assert.notEqual(rebuilt.member_oid, first.member_oid);
     const found = await pool.query(
       "SELECT count(*)::int AS n FROM person_channels WHERE tenant_id = 1 AND value = $1",
       ["11900000030"],
@@ -90,8 +105,15 @@ test("PostgreSQL: the contact-value index dropped for a large import is back aft
     );
     assert.equal(refused.ok, false);
     assert.equal(await indexDef(), before);
+    const after = await indexes();
+    assert.equal(after.value_oid, rebuilt.value_oid);
+    assert.equal(after.member_oid, rebuilt.member_oid);
     const n = await pool.query("SELECT count(*)::int AS n FROM person_channels");
     assert.equal(n.rows[0].n, 30);
+    const members = await pool.query(
+      "SELECT count(*)::int AS n FROM wallet_members WHERE person_id IN (SELECT id FROM persons)",
+    );
+    assert.equal(members.rows[0].n, 30);
   } finally {
     setPgIndexRebuildMinRows(50_000);
     setPgImportBatchSize(25_000);

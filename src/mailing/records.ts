@@ -296,7 +296,8 @@ export class RecordBuilder {
     const current = this.current as PersonRecord;
     if (current.channels.length >= MAX_CHANNELS_PER_RECORD) return false;
     const at = row.rawStarts[this.personFrom] as number;
-    return end - at === span.length && row.text.startsWith(span, at);
+    // A slice compared with `===` is a native compare; `startsWith(span, at)` walks char by char.
+    return end - at === span.length && row.text.slice(at, end) === span;
   }
 
   /** The first non-blank message stays (part of `mergeFields`). */

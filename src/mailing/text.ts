@@ -13,11 +13,37 @@ const CP1252_HIGH = [
   0x0152, 0x8d, 0x017d, 0x8f, 0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc,
   0x2122, 0x0161, 0x203a, 0x0153, 0x9d, 0x017e, 0x0178,
 ];
-const CP1252_RANGE = /[\x80-\x9f]/;
 const CP1252_RANGE_ALL = /[\x80-\x9f]/g;
 
 function cp1252Char(c: string): string {
   return String.fromCharCode(CP1252_HIGH[c.charCodeAt(0) - 0x80] ?? 0xfffd);
+}
+
+/** Whether byte `b` is in 0x80–0x9F. */
+const isC1 = (b: number): boolean => (b & 0xe0) === 0x80;
+
+/**
+ * Whether `buf` holds a byte in 0x80–0x9F. Reads four bytes at a time: a byte is in that range
+ * when its bit 7 is set and bits 6 and 5 are clear, and shifting the word left by 1 and by 2 brings
+ * each byte's bits 6 and 5 under its own bit 7 (never a neighbour's). About 4 times cheaper than a
+ * regular expression over the decoded text, which cost ~5% of a parse.
+ */
+export function hasC1Byte(buf: Uint8Array): boolean {
+  const n = buf.length;
+  const head = (4 - (buf.byteOffset & 3)) & 3; // bytes up to a 4-byte boundary
+  let i = 0;
+  if (n < head + 4) {
+    for (; i < n; i++) if (isC1(buf[i] as number)) return true;
+    return false;
+  }
+  for (; i < head; i++) if (isC1(buf[i] as number)) return true;
+  const words = new Int32Array(buf.buffer, buf.byteOffset + head, (n - head) >> 2);
+  for (let k = 0; k < words.length; k++) {
+    const w = words[k] as number;
+    if ((w & ~(w << 1) & ~(w << 2) & 0x80808080) !== 0) return true;
+  }
+  for (i += words.length * 4; i < n; i++) if (isC1(buf[i] as number)) return true;
+  return false;
 }
 
 /**
@@ -26,7 +52,7 @@ function cp1252Char(c: string): string {
  */
 export function decodeWindows1252(buf: Buffer): string {
   const text = buf.toString("latin1");
-  return CP1252_RANGE.test(text) ? text.replace(CP1252_RANGE_ALL, cp1252Char) : text;
+  return hasC1Byte(buf) ? text.replace(CP1252_RANGE_ALL, cp1252Char) : text;
 }
 
 export interface ChunkDecoder {

@@ -273,14 +273,61 @@ function fitsIn(text: string, free: number): boolean {
   return text.length * 3 <= free || Buffer.byteLength(text) <= free;
 }
 
-/** 32-bit FNV-1a of a key: the file's people, without keeping their keys. */
-function keyHash(key: string): number {
+/**
+ * 32-bit FNV-1a of a person's key (`recordKey`, hashed without building it):
+ * the file's people, without keeping their keys.
+ */
+function keyHash(r: PersonRecord): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+  const kind = r.keyKind;
+  for (let i = 0; i < kind.length; i++) h = Math.imul(h ^ kind.charCodeAt(i), 0x01000193);
+  h = Math.imul(h, 0x01000193); // the separator, code 0
+  const key = r.key;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   return h | 0;
+}
+
+/** Characters of text gathered before one write into a buffer (one native call, not one per row). */
+const PENDING_CHARS = 1 << 16;
+
+/**
+ * COPY text written into one fixed buffer (outside the JS heap, reused from
+ * batch to batch). Rows are gathered as text and written a few dozen
+ * kilobytes at a time: a buffer write per row cost more than building the row.
+ */
+class CopyBuffer {
+  private used = 0;
+  private pending = "";
+
+  constructor(private readonly buffer: Buffer) {}
+
+  /** Whether `text` can still be appended (the cheap bound, else exactly). */
+  fits(text: string): boolean {
+    const free = this.buffer.length - this.used;
+    if ((this.pending.length + text.length) * 3 <= free) return true;
+    this.flush();
+    return fitsIn(text, this.buffer.length - this.used);
+  }
+
+  /** Appends text that `fits`. */
+  append(text: string): void {
+    this.pending += text;
+    if (this.pending.length >= PENDING_CHARS) this.flush();
+  }
+
+  /** The text written so far (a view of the buffer), emptying it for the next batch. */
+  take(): Buffer {
+    this.flush();
+    const out = this.buffer.subarray(0, this.used);
+    this.used = 0;
+    return out;
+  }
+
+  private flush(): void {
+    if (this.pending === "") return;
+    this.used += this.buffer.write(this.pending, this.used, "utf8");
+    this.pending = "";
+  }
 }
 
 /**
@@ -341,18 +388,24 @@ export function setPgIndexRebuildMinRows(rows: number): void {
  * still win); only those few records are kept as objects.
  */
 class PgWriter {
-  private readonly buffers = [
-    Buffer.allocUnsafe(STAGE_BUFFER_BYTES),
-    Buffer.allocUnsafe(STAGE_BUFFER_BYTES),
-  ];
-  /** Per buffer set, the direct COPY buffers of new people (see `DIRECT_COPIES`). */
-  private readonly directBuffers = [0, 1].map(() =>
-    DIRECT_BUFFER_BYTES.map((n) => Buffer.allocUnsafe(n)),
-  );
-  private directUsed: number[] = DIRECT_BUFFER_BYTES.map(() => 0);
+  /**
+   * Two buffer sets: the batch being filled, the batch being merged. Each has
+   * the staging COPY and the direct COPYs of new people (see `DIRECT_COPIES`).
+   */
+  private readonly sets = [0, 1].map(() => ({
+    stage: new CopyBuffer(Buffer.allocUnsafe(STAGE_BUFFER_BYTES)),
+    direct: DIRECT_BUFFER_BYTES.map((n) => new CopyBuffer(Buffer.allocUnsafe(n))),
+  }));
   private filling = 0;
-  private used = 0;
+  /**
+   * Keys of the people staged in the batch being filled: a second record of
+   * one of them waits for the next batch (one merge statement cannot touch a
+   * row twice). People COPYed directly are not in it: their rows are written
+   * before the batch's merge, which then finds them like anyone in the base.
+   */
   private keys = new Set<string>();
+  /** People COPYed directly in the batch being filled. */
+  private directPersons = 0;
   private heldBack: PersonRecord[] = [];
   private rejections = new Pieces();
   private rejectedRows = 0;
@@ -461,39 +514,42 @@ class PgWriter {
    * the batch must be sealed first or ids drawn, which `stage` then does.
    */
   private stageNow(r: PersonRecord): boolean {
-    const key = recordKey(r);
-    if (this.freshKnown) {
-      const hash = keyHash(key);
-      if (!this.seen.has(hash) && !this.keys.has(key)) {
-        if (this.idAt >= this.ids.length || this.keys.size >= batchRecords) return false;
-        const texts = directLines(r, this.ids[this.idAt]!, this.t);
-        if (!this.directFits(texts)) return false;
-        this.idAt++;
-        this.keys.add(key);
-        this.seen.add(hash);
-        this.writeDirect(r, texts);
-        return true;
-      }
+    const hash = this.freshKnown ? keyHash(r) : 0;
+    if (this.freshKnown && !this.seen.has(hash)) {
+      // keys holds only people whose hash is in seen: no need to look.
+      if (this.idAt >= this.ids.length || this.batchPersons() >= batchRecords) return false;
+      const texts = directLines(r, this.ids[this.idAt]!, this.t);
+      if (!this.directFits(texts)) return false;
+      this.idAt++;
+      this.seen.add(hash);
+      this.writeDirect(r, texts);
+      return true;
     }
+    const key = recordKey(r);
     if (this.keys.has(key)) {
       this.heldBack.push(r);
       return true;
     }
-    if (this.keys.size >= batchRecords) return false;
+    if (this.batchPersons() >= batchRecords) return false;
     const text = stageLine(r);
-    if (!fitsIn(text, STAGE_BUFFER_BYTES - this.used)) return false;
+    const stage = this.sets[this.filling]!.stage;
+    if (!stage.fits(text)) return false;
     this.keys.add(key);
-    if (this.freshKnown) this.seen.add(keyHash(key));
+    if (this.freshKnown) this.seen.add(hash);
     this.batchChannels += r.channels.length;
-    this.used += this.buffers[this.filling]!.write(text, this.used, "utf8");
+    stage.append(text);
     return true;
+  }
+
+  private batchPersons(): number {
+    return this.keys.size + this.directPersons;
   }
 
   private async stage(r: PersonRecord): Promise<void> {
     const key = recordKey(r);
     if (this.freshKnown === null) this.freshKnown = await this.fresh;
-    const hash = this.freshKnown ? keyHash(key) : 0;
-    if (this.freshKnown && !this.seen.has(hash) && !this.keys.has(key)) {
+    const hash = this.freshKnown ? keyHash(r) : 0;
+    if (this.freshKnown && !this.seen.has(hash)) {
       await this.stageNew(r, key, hash);
       return;
     }
@@ -506,7 +562,7 @@ class PgWriter {
         this.heldBack.push(r);
         return;
       }
-      if (this.keys.size < batchRecords && fitsIn(text, STAGE_BUFFER_BYTES - this.used)) break;
+      if (this.batchPersons() < batchRecords && this.sets[this.filling]!.stage.fits(text)) break;
       await this.startBatch();
       // Held-back records are earlier in the file: they go first (and may hold this one back).
       await this.stageHeldBack();
@@ -514,7 +570,7 @@ class PgWriter {
     this.keys.add(key);
     if (this.freshKnown) this.seen.add(hash);
     this.batchChannels += r.channels.length;
-    this.used += this.buffers[this.filling]!.write(text, this.used, "utf8");
+    this.sets[this.filling]!.stage.append(text);
   }
 
   /** A person new to the base: rows written into the direct COPY buffers. */
@@ -533,7 +589,7 @@ class PgWriter {
         this.heldBack.push(r);
         return;
       }
-      if (this.keys.size < batchRecords && this.directFits(texts)) break;
+      if (this.batchPersons() < batchRecords && this.directFits(texts)) break;
       await this.startBatch();
       await this.stageHeldBack();
     }
@@ -543,30 +599,26 @@ class PgWriter {
       await this.stage(r);
       return;
     }
-    this.keys.add(key);
     this.seen.add(hash);
     this.writeDirect(r, texts);
   }
 
   private writeDirect(r: PersonRecord, texts: string[]): void {
+    this.directPersons++;
     this.batchChannels += r.channels.length;
-    const buffers = this.directBuffers[this.filling]!;
-    for (let i = 0; i < texts.length; i++) {
-      if (texts[i] === "") continue;
-      this.directUsed[i]! += buffers[i]!.write(texts[i]!, this.directUsed[i]!, "utf8");
-    }
+    const buffers = this.sets[this.filling]!.direct;
+    for (let i = 0; i < texts.length; i++) if (texts[i] !== "") buffers[i]!.append(texts[i]!);
   }
 
   private directFits(texts: string[]): boolean {
-    for (let i = 0; i < texts.length; i++) {
-      if (!fitsIn(texts[i]!, DIRECT_BUFFER_BYTES[i]! - this.directUsed[i]!)) return false;
-    }
+    const buffers = this.sets[this.filling]!.direct;
+    for (let i = 0; i < texts.length; i++) if (!buffers[i]!.fits(texts[i]!)) return false;
     return true;
   }
 
   /** Records held back from the sealed batch open the new one, in file order. */
   private async stageHeldBack(): Promise<void> {
-    while (this.heldBack.length > 0 && this.keys.size === 0) {
+    while (this.heldBack.length > 0 && this.batchPersons() === 0) {
       const held = this.heldBack;
       this.heldBack = [];
       for (const r of held) await this.stage(r);
@@ -581,19 +633,19 @@ class PgWriter {
    */
   private async startBatch(): Promise<void> {
     await this.inflight;
+    const set = this.sets[this.filling]!;
     const batch: Batch = {
-      stage: this.buffers[this.filling]!.subarray(0, this.used),
-      direct: this.directBuffers[this.filling]!.map((b, i) => b.subarray(0, this.directUsed[i])),
+      stage: set.stage.take(),
+      direct: set.direct.map((b) => b.take()),
       rejections: this.rejections.take(),
       channels: this.batchChannels,
-      persons: this.keys.size,
+      persons: this.batchPersons(),
     };
     if (this.freshKnown) this.reserveIds();
-    this.directUsed = DIRECT_BUFFER_BYTES.map(() => 0);
     this.batchChannels = 0;
     this.filling = 1 - this.filling;
-    this.used = 0;
     this.keys = new Set();
+    this.directPersons = 0;
     this.rejections = new Pieces();
     this.rejectedRows = 0;
     const work = this.mergeBatch(batch);
@@ -774,7 +826,7 @@ class PgWriter {
     do {
       await this.startBatch();
       await this.stageHeldBack();
-    } while (this.keys.size > 0 || this.rejectedRows > 0);
+    } while (this.batchPersons() > 0 || this.rejectedRows > 0);
     await this.inflight;
     await this.lock;
     await this.rebuildIndexes();

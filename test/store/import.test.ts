@@ -507,6 +507,13 @@ for (const database of DATABASES) {
             fc.integer({ min: 1, max: 5 }),
             async (rows, size) => {
               sequence++;
+              // Every other file goes to a tenant of its own: a base with nobody
+              // in it takes the direct path (new people COPYed straight in).
+              let tenantId = 1;
+              if (sequence % 2 === 1) {
+                tenantId = (await createTenant(t.store.db, { name: `P${sequence}` })).id;
+                await createWallet(t.store.db, tenantId, { code: "BRAD" });
+              }
               const records = rows.map((r, i) =>
                 person(`${sequence}-${r.key}`, {
                   name: r.name,
@@ -523,6 +530,7 @@ for (const database of DATABASES) {
               const result = await importMailing(
                 t.store,
                 request(list, {
+                  tenantId,
                   mailing: mailingName({
                     sequence: (sequence % 999) + 1,
                     date: `2026-${String(Math.floor(sequence / 999) + 1).padStart(2, "0")}-01`,
@@ -537,6 +545,7 @@ for (const database of DATABASES) {
                   phones: Set<string>;
                   tags: Set<string>;
                   coringa: string | undefined;
+                  firstLine: number;
                 }
               >();
               for (const r of records) {
@@ -545,6 +554,7 @@ for (const database of DATABASES) {
                   phones: new Set(),
                   tags: new Set(),
                   coringa: undefined,
+                  firstLine: r.firstLine,
                 };
                 if (r.name) e.name = r.name;
                 for (const c of r.channels) e.phones.add(c.value);
@@ -554,7 +564,9 @@ for (const database of DATABASES) {
               }
               assert.equal(result.persons, expected.size);
               assert.equal(result.inserted, expected.size);
-              const people = (await peopleOf(t)).filter((p) => p.key.startsWith(`${sequence}-`));
+              const people = (await peopleOf(t, tenantId)).filter((p) =>
+                p.key.startsWith(`${sequence}-`),
+              );
               assert.equal(people.length, expected.size);
               for (const p of people) {
                 const e = expected.get(p.key)!;
@@ -565,6 +577,22 @@ for (const database of DATABASES) {
                 );
                 assert.deepEqual(p.tags, [...e.tags].sort());
                 assert.equal(p.fields.CORINGA1, e.coringa);
+              }
+              // The file's person list: first line and contacts in file order, no repeats.
+              const listed = await t.store.db
+                .selectFrom("mailing_persons")
+                .innerJoin("persons", "persons.id", "mailing_persons.person_id")
+                .select(["persons.key", "first_line", "channels_json"])
+                .where("mailing_id", "=", result.mailingId!)
+                .execute();
+              assert.equal(listed.length, expected.size);
+              for (const m of listed) {
+                const e = expected.get(m.key)!;
+                assert.equal(Number(m.first_line), e.firstLine);
+                const values = (JSON.parse(m.channels_json) as { value: string }[]).map(
+                  (c) => c.value,
+                );
+                assert.deepEqual(values, [...e.phones]);
               }
             },
           ),

@@ -25,8 +25,8 @@ const isC1 = (b: number): boolean => (b & 0xe0) === 0x80;
 /**
  * Whether `buf` holds a byte in 0x80–0x9F. Reads four bytes at a time: a byte is in that range
  * when its bit 7 is set and bits 6 and 5 are clear, and shifting the word left by 1 and by 2 brings
- * each byte's bits 6 and 5 under its own bit 7 (never a neighbour's). About 4 times cheaper than a
- * regular expression over the decoded text, which cost ~5% of a parse.
+ * each byte's bits 6 and 5 under its own bit 7 (never a neighbour's). About half the cost of a
+ * regular expression over the decoded text (which cost ~5% of a parse).
  */
 export function hasC1Byte(buf: Uint8Array): boolean {
   const n = buf.length;
@@ -38,11 +38,14 @@ export function hasC1Byte(buf: Uint8Array): boolean {
   }
   for (; i < head; i++) if (isC1(buf[i] as number)) return true;
   const words = new Int32Array(buf.buffer, buf.byteOffset + head, (n - head) >> 2);
+  // No early exit: a branch-free loop is faster, and a hit means a costly fix-up anyway.
+  let found = 0;
   for (let k = 0; k < words.length; k++) {
     const w = words[k] as number;
-    if ((w & ~(w << 1) & ~(w << 2) & 0x80808080) !== 0) return true;
+    found |= w & ~(w << 1) & ~(w << 2);
   }
-  for (i += words.length * 4; i < n; i++) if (isC1(buf[i] as number)) return true;
+  if ((found & 0x80808080) !== 0) return true;
+  for (i = head + words.length * 4; i < n; i++) if (isC1(buf[i] as number)) return true;
   return false;
 }
 

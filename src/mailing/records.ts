@@ -141,6 +141,12 @@ export class RecordBuilder {
   private readonly recentPriorities: (string | null)[] = [];
   private lastDocRaw = "";
   private lastDoc: ReturnType<typeof normalizeDocument> | null = null;
+  /**
+   * The row's document and PRIORIDADE as `checkCommon` read them (null: empty document, invalid
+   * priority), for `recordFor` and `mergeFields`, which always follow it for the same row.
+   */
+  private rowDoc: ReturnType<typeof normalizeDocument> | null = null;
+  private rowPriority: string | null = null;
   private readonly idx: Partial<Record<KnownColumn, number>>;
   /**
    * Long layout: first column of the person's own fields (all but the type, value and message
@@ -410,10 +416,9 @@ export class RecordBuilder {
   /** Document, coringa lengths and priority: the row's non-channel checks. */
   private checkCommon(row: CsvRow): { code: RowRejectCode; message: string } | null {
     const idx = this.idx;
-    if (idx.document !== undefined) {
-      const doc = this.document(row, idx.document);
-      if (doc !== null && !doc.ok) return doc;
-    }
+    const doc = idx.document !== undefined ? this.document(row, idx.document) : null;
+    this.rowDoc = doc;
+    if (doc !== null && !doc.ok) return doc;
     for (let i = 0; i < 5; i++) {
       const at = this.coringaIdx[i];
       if (at === undefined) continue;
@@ -426,10 +431,12 @@ export class RecordBuilder {
         };
       }
     }
-    if (idx.priority !== undefined && this.priorityCell(row, idx.priority) === null) {
+    const priority = idx.priority !== undefined ? this.priorityCell(row, idx.priority) : "";
+    this.rowPriority = priority;
+    if (priority === null) {
       return {
         code: "PRIORIDADE_INVALIDA",
-        message: `PRIORIDADE "${clip(trim(row.get(idx.priority)))}" inválida: use ALTA, MEDIA ou BAIXA (ou 1, 2, 3)`,
+        message: `PRIORIDADE "${clip(trim(row.get(idx.priority as number)))}" inválida: use ALTA, MEDIA ou BAIXA (ou 1, 2, 3)`,
       };
     }
     return null;
@@ -461,8 +468,10 @@ export class RecordBuilder {
 
   /** Normalized document of a cell (cached: rows of one person repeat it), null when empty. */
   private document(row: CsvRow, at: number): ReturnType<typeof normalizeDocument> | null {
-    if (row.equals(at, this.lastDocRaw)) return this.lastDoc;
+    // Read, then compare: most rows that get here start a new person (a cache miss), and comparing
+    // in place first would slice the field twice.
     const raw = row.get(at);
+    if (raw === this.lastDocRaw) return this.lastDoc;
     this.lastDocRaw = raw;
     this.lastDoc = trim(raw) === "" ? null : normalizeDocument(raw, this.options.sanitize);
     return this.lastDoc;
@@ -474,14 +483,9 @@ export class RecordBuilder {
     let key: string;
     let keyKind: PersonRecord["keyKind"];
     const current = this.current;
-    let code = "";
-    if (idx.code !== undefined) {
-      // The rows of one person repeat the code: compare in place before making a string.
-      const known = current?.codCliente ?? null;
-      code =
-        known !== null && trimmedIs(row, idx.code, known) ? known : trimmedField(row, idx.code);
-    }
-    const doc = idx.document !== undefined ? this.document(row, idx.document) : null;
+    // Rows that reach here mostly start a new person: no use comparing the code in place first.
+    const code = idx.code !== undefined ? trimmedField(row, idx.code) : "";
+    const doc = this.rowDoc;
     const document = doc?.ok ? doc.value : null;
     if (code !== "") {
       key = code;
@@ -577,10 +581,8 @@ export class RecordBuilder {
         if (name !== "") record.name = name;
       }
     }
-    if (idx.document !== undefined) {
-      const doc = this.document(row, idx.document);
-      if (doc?.ok) record.document = doc.value;
-    }
+    const doc = this.rowDoc;
+    if (doc?.ok) record.document = doc.value;
     if (
       idx.tag !== undefined &&
       !isEmptyField(row, idx.tag) &&
@@ -600,10 +602,8 @@ export class RecordBuilder {
       const value = trimmedField(row, at);
       if (value !== "") fields[name] = value;
     }
-    if (idx.priority !== undefined) {
-      const priority = this.priorityCell(row, idx.priority);
-      if (priority !== null && priority !== "") fields.PRIORIDADE = priority;
-    }
+    const priority = this.rowPriority;
+    if (priority !== null && priority !== "") fields.PRIORIDADE = priority;
     for (const extra of this.map.extras) {
       if (isEmptyField(row, extra.index)) continue;
       const known = fields[extra.name];

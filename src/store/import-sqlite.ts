@@ -18,9 +18,9 @@ import {
   blankToNull,
   channelsJson,
   fieldsJson,
+  IntHashSet,
   mergeChannelLists,
   PersonBatch,
-  recordKey,
   type StoredChannel,
 } from "./import-rows.js";
 import type { Database } from "./schema.js";
@@ -72,9 +72,11 @@ export async function openSqliteImportSession(store: Store): Promise<ImportSessi
 const ROWS_PER_STATEMENT = 64;
 
 /**
- * A multi-row INSERT (`head VALUES (..),(..) tail`) prepared lazily for
+ * A multi-row statement (`head VALUES (..),(..) tail`) prepared lazily for
  * 64, 32, …, 1 rows, so any number of rows takes at most a handful of
- * statement shapes and few calls into SQLite.
+ * statement shapes and few calls into SQLite. `row` may depend on the row's
+ * position in the statement (0-based), e.g. to number the rows of a VALUES
+ * list that is joined.
  */
 class MultiRow {
   private readonly shapes = new Map<number, BetterSqlite3.Statement>();
@@ -83,18 +85,21 @@ class MultiRow {
   constructor(
     private readonly conn: BetterSqlite3.Database,
     private readonly head: string,
-    private readonly row: string,
+    private readonly row: string | ((position: number) => string),
     private readonly tail: string,
   ) {
-    this.width = row.split("?").length - 1;
+    this.width = (typeof row === "string" ? row : row(0)).split("?").length - 1;
   }
 
   private shape(rows: number): BetterSqlite3.Statement {
     let s = this.shapes.get(rows);
     if (!s) {
-      s = this.conn.prepare(
-        `${this.head} VALUES ${new Array(rows).fill(this.row).join(",")} ${this.tail}`,
-      );
+      const { row } = this;
+      const values =
+        typeof row === "string"
+          ? new Array(rows).fill(row)
+          : Array.from({ length: rows }, (_, i) => row(i));
+      s = this.conn.prepare(`${this.head} VALUES ${values.join(",")} ${this.tail}`);
       this.shapes.set(rows, s);
     }
     return s;
@@ -107,23 +112,27 @@ class MultiRow {
     });
   }
 
-  /** Runs a statement with RETURNING; all returned rows, as arrays of the returned columns. */
-  all(params: unknown[]): unknown[][] {
-    const out: unknown[][] = [];
-    this.each(params, (s, p) => {
-      for (const r of s.raw(true).all(p) as unknown[][]) out.push(r);
+  /**
+   * Runs a statement that returns rows; `f` gets each one (an array of its
+   * columns) and the position of the first row of the statement that returned it.
+   */
+  forEach(params: unknown[], f: (row: unknown[], firstRow: number) => void): void {
+    this.each(params, (s, p, first) => {
+      for (const r of s.raw(true).all(p) as unknown[][]) f(r, first);
     });
-    return out;
   }
 
-  private each(params: unknown[], f: (s: BetterSqlite3.Statement, p: unknown[]) => void): void {
+  private each(
+    params: unknown[],
+    f: (s: BetterSqlite3.Statement, p: unknown[], firstRow: number) => void,
+  ): void {
     const rows = params.length / this.width;
     let at = 0;
     let size = ROWS_PER_STATEMENT;
     while (at < rows) {
       while (size > rows - at) size >>= 1;
       const n = size * this.width;
-      f(this.shape(size), params.slice(at * this.width, at * this.width + n));
+      f(this.shape(size), params.slice(at * this.width, at * this.width + n), at);
       at += size;
     }
   }
@@ -138,11 +147,6 @@ function int(n: number): string {
 /** A string literal for inlining into SQL. */
 function text(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
-}
-
-interface UpsertedPerson {
-  id: number;
-  createdMailingId: number | null;
 }
 
 /**
@@ -163,7 +167,10 @@ export function setSqliteIndexRebuildMinRows(rows: number): void {
 }
 
 class SqliteWriter {
-  private readonly upsertPersons: MultiRow;
+  private readonly findPersons: MultiRow;
+  private readonly lastPersonId: BetterSqlite3.Statement;
+  private readonly insertPersons: MultiRow;
+  private readonly updatePersons: MultiRow;
   private readonly addMailingPersons: MultiRow;
   private readonly getMailingPerson: BetterSqlite3.Statement;
   private readonly setMailingPerson: BetterSqlite3.Statement;
@@ -180,6 +187,13 @@ class SqliteWriter {
   private nextIndexCheck = rebuildMinRows;
   /** The dropped index's CREATE statement, to run again before commit. */
   private droppedIndexSql: string | null = null;
+  /**
+   * People that have a row of this mailing in `mailing_persons` (the ones
+   * written by this import, and any that were there before). A hit may be
+   * false (ids are hashed to 32 bits), never a miss: a hit is checked against
+   * the table.
+   */
+  private readonly inMailing = new IntHashSet();
 
   constructor(
     private readonly conn: BetterSqlite3.Database,
@@ -189,7 +203,26 @@ class SqliteWriter {
     const tenant = int(t.tenantId);
     const mailing = int(t.mailingId);
     const now = text(t.now);
-    this.upsertPersons = new MultiRow(
+    // Who is already in the base, by position in the batch: only integers
+    // come back (a RETURNING of the upsert cost more than twice as much).
+    this.findPersons = new MultiRow(
+      conn,
+      "SELECT v.column1, p.id, p.created_mailing_id FROM (",
+      (i) => `(${i}, ?, ?)`,
+      `) AS v JOIN persons p
+         ON p.tenant_id = ${tenant} AND p.key_kind = v.column2 AND p.key = v.column3`,
+    );
+    this.lastPersonId = conn.prepare("SELECT max(id) FROM persons").pluck();
+    // New people get the ids SQLite would give them (max + 1, in file order):
+    // this import holds the write lock, so nobody else takes them meanwhile.
+    this.insertPersons = new MultiRow(
+      conn,
+      `INSERT INTO persons (id, tenant_id, key_kind, key, cod_cliente, document, name,
+                            fields_json, created_mailing_id, created_at, updated_at)`,
+      `(?, ${tenant}, ?, ?, ?, ?, ?, ?, ${mailing}, ${now}, ${now})`,
+      "",
+    );
+    this.updatePersons = new MultiRow(
       conn,
       `INSERT INTO persons (tenant_id, key_kind, key, cod_cliente, document, name, fields_json,
                             created_mailing_id, created_at, updated_at)`,
@@ -200,15 +233,13 @@ class SqliteWriter {
          name = coalesce(excluded.name, persons.name),
          fields_json = CASE WHEN excluded.fields_json = '{}' THEN persons.fields_json
                             ELSE json_patch(persons.fields_json, excluded.fields_json) END,
-         updated_at = excluded.updated_at
-       RETURNING id, key_kind, key, created_mailing_id`,
+         updated_at = excluded.updated_at`,
     );
-    // RETURNING gives only the rows inserted: the people met for the first time in this file.
     this.addMailingPersons = new MultiRow(
       conn,
       "INSERT INTO mailing_persons (tenant_id, mailing_id, person_id, first_line, message, channels_json)",
       `(${tenant}, ${mailing}, ?, ?, ?, ?)`,
-      "ON CONFLICT (mailing_id, person_id) DO NOTHING RETURNING person_id",
+      "",
     );
     this.getMailingPerson = conn.prepare(
       "SELECT message, channels_json FROM mailing_persons WHERE mailing_id = ? AND person_id = ?",
@@ -244,6 +275,12 @@ class SqliteWriter {
       `(${tenant}, ${mailing}, ?, ?, ?, ?)`,
       "",
     );
+    // Normally none: a mailing's people are written only by its import.
+    const already = conn
+      .prepare("SELECT person_id FROM mailing_persons WHERE mailing_id = ?")
+      .pluck()
+      .iterate(t.mailingId) as IterableIterator<number>;
+    for (const id of already) this.inMailing.add(id);
   }
 
   write(chunk: ImportChunk): void {
@@ -259,47 +296,70 @@ class SqliteWriter {
     const batch = new PersonBatch();
     for (const r of list) batch.add(r);
     const records = batch.take();
-
-    const personParams: unknown[] = [];
-    for (const r of records) {
-      personParams.push(
-        r.keyKind,
-        r.key,
-        blankToNull(r.codCliente),
-        blankToNull(r.document),
-        blankToNull(r.name),
-        fieldsJson(r.fields),
-      );
-    }
-    const upserted = new Map<string, UpsertedPerson>();
-    for (const row of this.upsertPersons.all(personParams)) {
-      upserted.set(`${row[1] as string}\u0000${row[2] as string}`, {
-        id: row[0] as number,
-        createdMailingId: row[3] as number | null,
-      });
-    }
-    const people: UpsertedPerson[] = records.map((r) => upserted.get(recordKey(r))!);
-
-    const mpParams: unknown[] = [];
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i]!;
-      mpParams.push(people[i]!.id, r.firstLine, blankToNull(r.message), channelsJson(r));
-    }
-    const fresh = new Set<number>();
-    for (const row of this.addMailingPersons.all(mpParams)) fresh.add(row[0] as number);
-
+    const n = records.length;
     const { mailingId } = this.t;
-    const members: number[] = [];
-    for (let i = 0; i < records.length; i++) {
-      const person = people[i]!;
-      if (fresh.has(person.id)) {
-        this.persons++;
-        if (person.createdMailingId === mailingId) this.inserted++;
-        members.push(person.id);
+
+    // ids[i] / created[i]: the person of records[i], if found[i] (already in the base).
+    const ids = new Float64Array(n);
+    const created = new Float64Array(n);
+    const found = new Uint8Array(n);
+    const keys: unknown[] = [];
+    for (const r of records) keys.push(r.keyKind, r.key);
+    this.findPersons.forEach(keys, (row, first) => {
+      const i = first + (row[0] as number);
+      ids[i] = row[1] as number;
+      created[i] = (row[2] as number | null) ?? Number.NaN;
+      found[i] = 1;
+    });
+
+    const insertParams: unknown[] = [];
+    const updateParams: unknown[] = [];
+    let next = ((this.lastPersonId.get() as number | null) ?? 0) + 1;
+    for (let i = 0; i < n; i++) {
+      const r = records[i]!;
+      const fields = fieldsJson(r.fields);
+      if (found[i] === 0) {
+        if (!Number.isSafeInteger(next)) throw new Error(`person id out of range: ${next}`);
+        ids[i] = next;
+        created[i] = mailingId;
+        insertParams.push(
+          next++,
+          r.keyKind,
+          r.key,
+          blankToNull(r.codCliente),
+          blankToNull(r.document),
+          blankToNull(r.name),
+          fields,
+        );
       } else {
-        this.mergeMailingPerson(person.id, records[i]!);
+        updateParams.push(
+          r.keyKind,
+          r.key,
+          blankToNull(r.codCliente),
+          blankToNull(r.document),
+          blankToNull(r.name),
+          fields,
+        );
       }
     }
+    if (insertParams.length > 0) this.insertPersons.run(insertParams);
+    if (updateParams.length > 0) this.updatePersons.run(updateParams);
+
+    // People met for the first time in this file get their row in
+    // mailing_persons and join the wallet; the others merge this file's view.
+    const mpParams: unknown[] = [];
+    const members: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const id = ids[i]!;
+      const r = records[i]!;
+      if (this.inMailing.has(id) && this.mergeMailingPerson(id, r)) continue;
+      this.inMailing.add(id);
+      mpParams.push(id, r.firstLine, blankToNull(r.message), channelsJson(r));
+      this.persons++;
+      if (created[i] === mailingId) this.inserted++;
+      members.push(id);
+    }
+    if (mpParams.length > 0) this.addMailingPersons.run(mpParams);
     if (members.length > 0) {
       this.addMembers.run(members);
       // `_limpartag`: the person's tags become exactly this file's, so the
@@ -311,7 +371,7 @@ class SqliteWriter {
     const tagParams: unknown[] = [];
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
-      const id = people[i]!.id;
+      const id = ids[i]!;
       for (const c of r.channels) channelParams.push(id, c.kind, c.value);
       for (const tag of r.tags) if (tag) tagParams.push(id, tag);
     }
@@ -323,13 +383,16 @@ class SqliteWriter {
     if (tagParams.length > 0) this.addTags.run(tagParams);
   }
 
-  /** The same person again, in a later batch of the file: merge this file's view. */
-  private mergeMailingPerson(personId: number, record: PersonRecord): void {
+  /**
+   * The same person again, in a later batch of the file: merges this file's
+   * view into the person's row; false if there is no row (a false hit of `inMailing`).
+   */
+  private mergeMailingPerson(personId: number, record: PersonRecord): boolean {
     const { mailingId } = this.t;
-    const prev = this.getMailingPerson.get(mailingId, personId) as {
-      message: string | null;
-      channels_json: string;
-    };
+    const prev = this.getMailingPerson.get(mailingId, personId) as
+      | { message: string | null; channels_json: string }
+      | undefined;
+    if (!prev) return false;
     const merged = mergeChannelLists(
       JSON.parse(prev.channels_json) as StoredChannel[],
       JSON.parse(channelsJson(record)) as StoredChannel[],
@@ -340,6 +403,7 @@ class SqliteWriter {
       mailingId,
       personId,
     );
+    return true;
   }
 
   private maybeDropValueIndex(): void {

@@ -121,7 +121,11 @@ export class CsvRowSplitter {
   private readonly row = new CsvRow();
   private skipToNewline = false;
   private readonly delimiter: string;
-  /** The delimiter's char code when it is one character (always, for a mailing), else -1. */
+  /**
+   * The delimiter's char code when it is one character (always, for a mailing), else -1. An empty
+   * field (a delimiter right where the field starts) is found by comparing it, without an indexOf
+   * call: mailings have many (";;;;"), and the call costs several times the comparison.
+   */
   private readonly delimiterCode: number;
 
   constructor(
@@ -175,14 +179,6 @@ export class CsvRowSplitter {
     this.skipToNewline = false;
   }
 
-  /**
-   * `s.indexOf(delimiter, from)`, without the call for an empty field (a delimiter right at
-   * `from`): mailings have many (";;;;"), and the call costs several times the comparison.
-   */
-  private delimiterFrom(s: string, from: number): number {
-    return s.charCodeAt(from) === this.delimiterCode ? from : s.indexOf(this.delimiter, from);
-  }
-
   /** Sets field `i` of the row (growing it when needed). */
   private put(i: number, rawStart: number, start: number, end: number, kind: number): void {
     const row = this.row;
@@ -199,6 +195,8 @@ export class CsvRowSplitter {
    */
   private scan(s: string, from: number, final: boolean, mayCut: boolean): number {
     const n = s.length;
+    const delim = this.delimiter;
+    const delimCode = this.delimiterCode;
     const row = this.row;
     row.text = s;
     let p = from;
@@ -217,7 +215,8 @@ export class CsvRowSplitter {
         let count = 0;
         let a = p;
         for (;;) {
-          if (nextDelim !== -1 && nextDelim < a) nextDelim = this.delimiterFrom(s, a);
+          if (nextDelim !== -1 && nextDelim < a)
+            nextDelim = s.charCodeAt(a) === delimCode ? a : s.indexOf(delim, a);
           if (nextDelim === -1 || nextDelim >= end) {
             this.put(count++, a, a, end, PLAIN);
             break;
@@ -262,6 +261,8 @@ export class CsvRowSplitter {
    */
   private quotedRow(s: string, p: number, nl: number, final: boolean): number {
     const n = s.length;
+    const delim = this.delimiter;
+    const delimCode = this.delimiterCode;
     const row = this.row;
     let count = 0;
     let i = p;
@@ -301,7 +302,8 @@ export class CsvRowSplitter {
           break;
         }
         // Text between the closing quote and the next delimiter / line break is kept.
-        if (nextDelim !== -1 && nextDelim < i) nextDelim = this.delimiterFrom(s, i);
+        if (nextDelim !== -1 && nextDelim < i)
+          nextDelim = s.charCodeAt(i) === delimCode ? i : s.indexOf(delim, i);
         t = nextDelim === -1 || nextDelim > lineEnd ? lineEnd : nextDelim;
         if (t >= n && !final) return NEED_MORE;
         let tailEnd = t;
@@ -315,7 +317,8 @@ export class CsvRowSplitter {
           this.put(count++, open - 1, open, close, escaped ? ESCAPED : PLAIN);
         }
       } else {
-        if (nextDelim !== -1 && nextDelim < i) nextDelim = this.delimiterFrom(s, i);
+        if (nextDelim !== -1 && nextDelim < i)
+          nextDelim = s.charCodeAt(i) === delimCode ? i : s.indexOf(delim, i);
         t = nextDelim === -1 || nextDelim > lineEnd ? lineEnd : nextDelim;
         if (t >= n && !final) return NEED_MORE;
         let vEnd = t;

@@ -20,7 +20,8 @@ import {
   fieldsJson,
   IntHashSet,
   mergeChannelLists,
-  PersonBatch,
+  mergeRecords,
+  recordKey,
   type StoredChannel,
 } from "./import-rows.js";
 import type { Database } from "./schema.js";
@@ -30,9 +31,11 @@ export async function openSqliteImportSession(store: Store): Promise<ImportSessi
   // An in-memory base exists only on its own connection: share it (tests only).
   const shared = store.sqlitePath === ":memory:";
   const conn = shared ? store.sqlite! : openSqliteConnection(store.sqlitePath);
-  // A larger page cache for the bulk work (negative = KiB), kept modest so a
-  // 1-million-row import stays under ~300 MB of RSS with the reader.
-  if (!shared) conn.pragma("cache_size = -32768");
+  // A larger page cache than the default 2 MB for the bulk work (negative =
+  // KiB). 16 MB: the tables grow at their end, so 32 MB was no faster (also
+  // with keys in random order) and cost ~35 MB more of peak RSS on a
+  // 1-million-row import.
+  if (!shared) conn.pragma("cache_size = -16384");
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: conn }) });
   conn.exec("BEGIN IMMEDIATE");
   let open = true;
@@ -77,22 +80,90 @@ const ROWS_PER_STATEMENT = 64;
  * statement shapes and few calls into SQLite. `row` may depend on the row's
  * position in the statement (0-based), e.g. to number the rows of a VALUES
  * list that is joined.
+ *
+ * Values are `put` one by one into a parameter array kept per shape (a
+ * statement runs as soon as 64 rows are in; `flush` runs the rest): no
+ * parameter array per batch or per statement to allocate, which kept each
+ * batch alive across garbage collections and grew the heap.
  */
 class MultiRow {
-  private readonly shapes = new Map<number, BetterSqlite3.Statement>();
+  private readonly shapes: (BetterSqlite3.Statement | undefined)[] = [];
+  private readonly params: unknown[][] = [];
   private readonly width: number;
+  /** The full shape's parameters, being filled. */
+  private readonly full: unknown[];
+  private filled = 0;
+  /** Rows run since the last flush. */
+  private done = 0;
 
+  /**
+   * `onRow`, for a statement that returns rows: called with each one (an
+   * array of its columns) and the number of rows run before its statement
+   * since the last flush.
+   */
   constructor(
     private readonly conn: BetterSqlite3.Database,
     private readonly head: string,
     private readonly row: string | ((position: number) => string),
     private readonly tail: string,
+    private readonly onRow: ((row: unknown[], firstRow: number) => void) | null = null,
   ) {
     this.width = (typeof row === "string" ? row : row(0)).split("?").length - 1;
+    this.full = this.paramsFor(ROWS_PER_STATEMENT);
+  }
+
+  /** Values put since the last flush that have not been run yet. */
+  get pending(): number {
+    return this.filled;
+  }
+
+  /** The next value of the current row; runs the statement once 64 rows are complete. */
+  put(value: unknown): void {
+    this.full[this.filled++] = value;
+    if (this.filled === this.full.length) {
+      this.exec(ROWS_PER_STATEMENT, this.full);
+      this.filled = 0;
+    }
+  }
+
+  /** Runs the rows put and not run yet; the next rows count from 0 again. */
+  flush(): void {
+    const { width, full } = this;
+    let at = 0;
+    let size = ROWS_PER_STATEMENT;
+    const rows = this.filled / width;
+    while (at < rows) {
+      while (size > rows - at) size >>= 1;
+      const p = this.paramsFor(size);
+      for (let i = 0; i < p.length; i++) p[i] = full[at * width + i];
+      this.exec(size, p);
+      at += size;
+    }
+    this.filled = 0;
+    this.done = 0;
+  }
+
+  private exec(rows: number, p: unknown[]): void {
+    const s = this.shape(rows);
+    if (this.onRow) {
+      for (const r of s.all(p) as unknown[][]) this.onRow(r, this.done);
+    } else {
+      s.run(p);
+    }
+    this.done += rows;
+  }
+
+  private paramsFor(rows: number): unknown[] {
+    let p = this.params[rows];
+    if (!p) {
+      p = new Array(rows * this.width).fill(null);
+      this.params[rows] = p;
+    }
+    return p;
   }
 
   private shape(rows: number): BetterSqlite3.Statement {
-    let s = this.shapes.get(rows);
+    let s = this.shapes[rows];
     if (!s) {
       const { row } = this;
       const values =
@@ -100,42 +171,43 @@ class MultiRow {
           ? new Array(rows).fill(row)
           : Array.from({ length: rows }, (_, i) => row(i));
       s = this.conn.prepare(`${this.head} VALUES ${values.join(",")} ${this.tail}`);
-      this.shapes.set(rows, s);
+      if (this.onRow) s.raw(true);
+      this.shapes[rows] = s;
     }
     return s;
   }
+}
 
-  /** Runs with `params` (rows × width values, row after row). */
-  run(params: unknown[]): void {
-    this.each(params, (s, p) => {
-      s.run(p);
-    });
-  }
-
-  /**
-   * Runs a statement that returns rows; `f` gets each one (an array of its
-   * columns) and the position of the first row of the statement that returned it.
-   */
-  forEach(params: unknown[], f: (row: unknown[], firstRow: number) => void): void {
-    this.each(params, (s, p, first) => {
-      for (const r of s.raw(true).all(p) as unknown[][]) f(r, first);
-    });
-  }
-
-  private each(
-    params: unknown[],
-    f: (s: BetterSqlite3.Statement, p: unknown[], firstRow: number) => void,
-  ): void {
-    const rows = params.length / this.width;
-    let at = 0;
-    let size = ROWS_PER_STATEMENT;
-    while (at < rows) {
-      while (size > rows - at) size >>= 1;
-      const n = size * this.width;
-      f(this.shape(size), params.slice(at * this.width, at * this.width + n), at);
-      at += size;
+/**
+ * The records of one batch, one per person (later records of a person merged
+ * into the first, as PersonBatch does), in order of first appearance. Keyed
+ * by the key alone: no key string to build per record; the rare key shared
+ * by two kinds of key goes through a second map.
+ */
+function mergeBatch(list: PersonRecord[]): PersonRecord[] {
+  const records: PersonRecord[] = [];
+  const byKey = new Map<string, number>();
+  let byKindAndKey: Map<string, number> | null = null;
+  for (const r of list) {
+    const i = byKey.get(r.key);
+    if (i === undefined) {
+      byKey.set(r.key, records.length);
+      records.push(r);
+    } else if (records[i]!.keyKind === r.keyKind) {
+      records[i] = mergeRecords(records[i]!, r);
+    } else {
+      byKindAndKey ??= new Map();
+      const k = recordKey(r);
+      const j = byKindAndKey.get(k);
+      if (j === undefined) {
+        byKindAndKey.set(k, records.length);
+        records.push(r);
+      } else {
+        records[j] = mergeRecords(records[j]!, r);
+      }
     }
   }
+  return records;
 }
 
 /** An integer for inlining into SQL (ids known to the writer, never user text). */
@@ -194,6 +266,10 @@ class SqliteWriter {
    * the table.
    */
   private readonly inMailing = new IntHashSet();
+  /** Per person of the batch being written: found[i] = 1 if already in the base, with its id and created_mailing_id. */
+  private found = new Uint8Array(4096);
+  private ids = new Float64Array(4096);
+  private created = new Float64Array(4096);
 
   constructor(
     private readonly conn: BetterSqlite3.Database,
@@ -211,6 +287,12 @@ class SqliteWriter {
       (i) => `(${i}, ?, ?)`,
       `) AS v JOIN persons p
          ON p.tenant_id = ${tenant} AND p.key_kind = v.column2 AND p.key = v.column3`,
+      (row, first) => {
+        const i = first + (row[0] as number);
+        this.found[i] = 1;
+        this.ids[i] = row[1] as number;
+        this.created[i] = (row[2] as number | null) ?? Number.NaN;
+      },
     );
     this.lastPersonId = conn.prepare("SELECT max(id) FROM persons").pluck();
     // New people get the ids SQLite would give them (max + 1, in file order):
@@ -286,101 +368,114 @@ class SqliteWriter {
   write(chunk: ImportChunk): void {
     if (chunk.persons.length > 0) this.writePersons(chunk.persons);
     if (chunk.rejected.length > 0) {
-      const params: unknown[] = [];
-      for (const r of chunk.rejected) params.push(r.line, r.code, r.message, r.raw);
-      this.addRejections.run(params);
+      const add = this.addRejections;
+      for (const r of chunk.rejected) {
+        add.put(r.line);
+        add.put(r.code);
+        add.put(r.message);
+        add.put(r.raw);
+      }
+      add.flush();
     }
   }
 
   private writePersons(list: PersonRecord[]): void {
-    const batch = new PersonBatch();
-    for (const r of list) batch.add(r);
-    const records = batch.take();
+    const records = mergeBatch(list);
     const n = records.length;
     const { mailingId } = this.t;
+    if (this.found.length < n) {
+      const size = 2 ** Math.ceil(Math.log2(n));
+      this.found = new Uint8Array(size);
+      this.ids = new Float64Array(size);
+      this.created = new Float64Array(size);
+    }
+    const { found, ids, created } = this;
+    found.fill(0, 0, n);
 
-    // ids[i] / created[i]: the person of records[i], if found[i] (already in the base).
-    const ids = new Float64Array(n);
-    const created = new Float64Array(n);
-    const found = new Uint8Array(n);
-    const keys: unknown[] = [];
-    for (const r of records) keys.push(r.keyKind, r.key);
-    this.findPersons.forEach(keys, (row, first) => {
-      const i = first + (row[0] as number);
-      ids[i] = row[1] as number;
-      created[i] = (row[2] as number | null) ?? Number.NaN;
-      found[i] = 1;
-    });
+    const find = this.findPersons;
+    for (const r of records) {
+      find.put(r.keyKind);
+      find.put(r.key);
+    }
+    find.flush();
 
-    const insertParams: unknown[] = [];
-    const updateParams: unknown[] = [];
+    const insert = this.insertPersons;
+    const update = this.updatePersons;
     let next = ((this.lastPersonId.get() as number | null) ?? 0) + 1;
     for (let i = 0; i < n; i++) {
       const r = records[i]!;
-      const fields = fieldsJson(r.fields);
       if (found[i] === 0) {
         if (!Number.isSafeInteger(next)) throw new Error(`person id out of range: ${next}`);
         ids[i] = next;
         created[i] = mailingId;
-        insertParams.push(
-          next++,
-          r.keyKind,
-          r.key,
-          blankToNull(r.codCliente),
-          blankToNull(r.document),
-          blankToNull(r.name),
-          fields,
-        );
+        insert.put(next++);
+        insert.put(r.keyKind);
+        insert.put(r.key);
+        insert.put(blankToNull(r.codCliente));
+        insert.put(blankToNull(r.document));
+        insert.put(blankToNull(r.name));
+        insert.put(fieldsJson(r.fields));
       } else {
-        updateParams.push(
-          r.keyKind,
-          r.key,
-          blankToNull(r.codCliente),
-          blankToNull(r.document),
-          blankToNull(r.name),
-          fields,
-        );
+        update.put(r.keyKind);
+        update.put(r.key);
+        update.put(blankToNull(r.codCliente));
+        update.put(blankToNull(r.document));
+        update.put(blankToNull(r.name));
+        update.put(fieldsJson(r.fields));
       }
     }
-    if (insertParams.length > 0) this.insertPersons.run(insertParams);
-    if (updateParams.length > 0) this.updatePersons.run(updateParams);
+    insert.flush();
+    update.flush();
 
     // People met for the first time in this file get their row in
     // mailing_persons and join the wallet; the others merge this file's view.
-    const mpParams: unknown[] = [];
-    const members: number[] = [];
+    const addMailing = this.addMailingPersons;
+    const addMember = this.addMembers;
+    const members: number[] | null = this.t.replaceTags ? [] : null;
+    let channelRows = 0;
     for (let i = 0; i < n; i++) {
       const id = ids[i]!;
       const r = records[i]!;
+      channelRows += r.channels.length;
       if (this.inMailing.has(id) && this.mergeMailingPerson(id, r)) continue;
       this.inMailing.add(id);
-      mpParams.push(id, r.firstLine, blankToNull(r.message), channelsJson(r));
+      addMailing.put(id);
+      addMailing.put(r.firstLine);
+      addMailing.put(blankToNull(r.message));
+      addMailing.put(channelsJson(r));
+      addMember.put(id);
+      members?.push(id);
       this.persons++;
       if (created[i] === mailingId) this.inserted++;
-      members.push(id);
     }
-    if (mpParams.length > 0) this.addMailingPersons.run(mpParams);
-    if (members.length > 0) {
-      this.addMembers.run(members);
-      // `_limpartag`: the person's tags become exactly this file's, so the
-      // old ones go once, on the person's first record in the file.
-      if (this.t.replaceTags) this.clearTags.run(JSON.stringify(members));
-    }
+    addMailing.flush();
+    addMember.flush();
+    // `_limpartag`: the person's tags become exactly this file's, so the
+    // old ones go once, on the person's first record in the file.
+    if (members && members.length > 0) this.clearTags.run(JSON.stringify(members));
 
-    const channelParams: unknown[] = [];
-    const tagParams: unknown[] = [];
-    for (let i = 0; i < records.length; i++) {
+    if (channelRows > 0) {
+      this.channelRows += channelRows;
+      this.maybeDropValueIndex();
+    }
+    const addChannel = this.addChannels;
+    const addTag = this.addTags;
+    for (let i = 0; i < n; i++) {
       const r = records[i]!;
       const id = ids[i]!;
-      for (const c of r.channels) channelParams.push(id, c.kind, c.value);
-      for (const tag of r.tags) if (tag) tagParams.push(id, tag);
+      for (const c of r.channels) {
+        addChannel.put(id);
+        addChannel.put(c.kind);
+        addChannel.put(c.value);
+      }
+      for (const tag of r.tags) {
+        if (!tag) continue;
+        addTag.put(id);
+        addTag.put(tag);
+      }
     }
-    if (channelParams.length > 0) {
-      this.channelRows += channelParams.length / 3;
-      this.maybeDropValueIndex();
-      this.addChannels.run(channelParams);
-    }
-    if (tagParams.length > 0) this.addTags.run(tagParams);
+    addChannel.flush();
+    addTag.flush();
   }
 
   /**

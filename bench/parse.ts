@@ -34,6 +34,8 @@ interface Measure {
   rows: number;
   seconds: number;
   floorSeconds: number;
+  /** Reference, not the floor: a JavaScript loop that only visits every byte of the file. */
+  byteLoopSeconds: number;
   peakRssMB: number;
   persons: number;
   rejectedRows: number;
@@ -85,12 +87,41 @@ async function floor(path: string): Promise<number> {
   return best;
 }
 
+/**
+ * Seconds of the fastest of two passes of a JavaScript loop that reads the file (1 MiB synchronous
+ * reads) and visits each byte once, counting line breaks and no more. Any reader written in
+ * JavaScript on one thread visits every byte at least once, so this is its ceiling: it shows how
+ * much of the floor's speed is left for a reader in this language at all.
+ */
+function byteLoop(path: string): number {
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  let best = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < 2; round++) {
+    const t0 = performance.now();
+    const fd = openSync(path, "r");
+    let lines = 0;
+    try {
+      for (;;) {
+        const n = readSync(fd, buffer, 0, buffer.length, null);
+        if (n === 0) break;
+        for (let i = 0; i < n; i++) if (buffer[i] === 10) lines++;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    if (lines === 0) throw new Error("no lines");
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  return best;
+}
+
 async function measure(path: string, floorOnly: boolean): Promise<Measure> {
   if (floorOnly) {
     return {
       rows: 0,
       seconds: 0,
       floorSeconds: await floor(path),
+      byteLoopSeconds: byteLoop(path),
       peakRssMB: 0,
       persons: 0,
       rejectedRows: 0,
@@ -112,6 +143,7 @@ async function measure(path: string, floorOnly: boolean): Promise<Measure> {
     rows: summary.rows,
     seconds,
     floorSeconds: 0,
+    byteLoopSeconds: 0,
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     persons: summary.persons,
     rejectedRows: summary.rejectedRows,
@@ -165,14 +197,18 @@ async function main(): Promise<void> {
     await zipCopy(csv, zip);
   }
   const bytes = statSync(csv).size;
-  const floorSeconds = runChild(csv, true).floorSeconds;
+  const { floorSeconds, byteLoopSeconds } = runChild(csv, true);
   const plain = runChild(csv, false);
   const zipped = runChild(zip, false);
   const rowsPerSecond = Math.round(plain.rows / plain.seconds);
   const floorRowsPerSecond = Math.round(plain.rows / floorSeconds);
   const zipRowsPerSecond = Math.round(zipped.rows / zipped.seconds);
+  const byteLoopRowsPerSecond = Math.round(plain.rows / byteLoopSeconds);
   console.log(
     `csv: ${plain.rows} linhas, ${(bytes / 1e6).toFixed(1)} MB em ${plain.seconds.toFixed(2)} s = ${rowsPerSecond} linhas/s; piso (ler+decodificar) ${floorRowsPerSecond} linhas/s; razão ${(rowsPerSecond / floorRowsPerSecond).toFixed(3)}; pico RSS ${plain.peakRssMB} MB`,
+  );
+  console.log(
+    `referência: um laço em JavaScript que só passa por cada byte faz ${byteLoopRowsPerSecond} linhas/s = ${(byteLoopRowsPerSecond / floorRowsPerSecond).toFixed(3)} do piso (o teto de qualquer leitor em JavaScript numa thread)`,
   );
   console.log(
     `zip: ${zipped.rows} linhas em ${zipped.seconds.toFixed(2)} s = ${zipRowsPerSecond} linhas/s; pico RSS ${zipped.peakRssMB} MB`,
@@ -190,6 +226,8 @@ async function main(): Promise<void> {
       rejectedRows: plain.rejectedRows,
       zipRowsPerSecond,
       zipPeakRssMB: zipped.peakRssMB,
+      byteLoopRowsPerSecond,
+      byteLoopRatio: Number((byteLoopRowsPerSecond / floorRowsPerSecond).toFixed(3)),
     }),
   );
 }

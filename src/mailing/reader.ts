@@ -46,7 +46,12 @@ export interface ReadMailingOptions {
   maxBytes?: number;
   /** Default 0.5 (REJEICAO_EXCESSIVA). */
   maxRejectRatio?: number;
-  /** Persons per yielded chunk, default 2000. */
+  /**
+   * Persons per yielded chunk, default 256. Small on purpose: people waiting for their chunk to
+   * fill outlive young-generation collections and are promoted, and the old generation then grows
+   * between full collections (2000: 1M-row import on PostgreSQL peaked at ~309 MB of RSS, 256:
+   * ~263 MB, with less time in GC; the reader alone ~160 -> ~142 MB, no slower).
+   */
   batchSize?: number;
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   /** Zip only: unpacked limit (default 4 GiB) and inflation ratio limit (default 200). */
@@ -118,7 +123,7 @@ export async function* readMailing(
   };
   const ctx: ReadContext = {
     options,
-    batchSize: Math.max(1, options.batchSize ?? 2000),
+    batchSize: Math.max(1, options.batchSize ?? 256),
     counters,
     summary,
     formatSet: false,

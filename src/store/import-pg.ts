@@ -37,13 +37,15 @@ export function setPgImportBatchSize(records: number): void {
  * are merged in memory first), contacts and tags as arrays: one COPY, no
  * second key join. `id` is drawn from the persons sequence as the row is
  * COPYed (file order): it becomes the person's id if the person is new.
+ * Keys, contacts and tags in byte order, as their columns (migration 0003).
  */
 function stagingTable(personSequence: string): string {
   return `
   CREATE TEMP TABLE import_stage (
     id bigint NOT NULL DEFAULT nextval(${quoteLiteral(personSequence)}::regclass),
-    key_kind text, key text, cod_cliente text, document text, name text, message text,
-    fields_json text, channels_json text, first_line bigint, kinds text[], vals text[], tags text[]
+    key_kind text COLLATE "C", key text COLLATE "C", cod_cliente text, document text, name text,
+    message text, fields_json text, channels_json text, first_line bigint, kinds text[],
+    vals text[] COLLATE "C", tags text[] COLLATE "C"
   ) ON COMMIT DROP`;
 }
 

@@ -57,6 +57,44 @@ for (const database of DATABASES) {
       }
     });
 
+    test("keys, contact values and tags sort byte by byte (the same order on both databases)", async () => {
+      const t = await database.open();
+      try {
+        const { db, dialect } = t.store;
+        const keys = ["é", "a", "Z", "B", "ab", "A"];
+        await db
+          .insertInto("persons")
+          .values(
+            keys.map((key) => ({
+              tenant_id: 1,
+              key_kind: "codcliente",
+              key,
+              fields_json: "{}",
+              created_at: "x",
+              updated_at: "x",
+            })),
+          )
+          .execute();
+        const sorted = await db.selectFrom("persons").select("key").orderBy("key").execute();
+        assert.deepEqual(
+          sorted.map((r) => r.key),
+          ["A", "B", "Z", "a", "ab", "é"],
+        );
+        if (dialect === "postgres") {
+          const { rows } = await t.store.pgPool!.query(
+            `SELECT table_name || '.' || column_name AS col FROM information_schema.columns
+             WHERE table_schema = current_schema() AND collation_name = 'C' ORDER BY 1`,
+          );
+          assert.deepEqual(
+            rows.map((r: { col: string }) => r.col),
+            ["person_channels.value", "person_tags.tag", "persons.key", "persons.key_kind"],
+          );
+        }
+      } finally {
+        await t.dispose();
+      }
+    });
+
     test("one accepted mailing per tenant, date and sequence; discarded ones don't count", async () => {
       const t = await database.open();
       try {

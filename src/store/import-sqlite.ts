@@ -416,25 +416,20 @@ class SqliteWriter {
     let next = ((this.lastPersonId.get() as number | null) ?? 0) + 1;
     for (let i = 0; i < n; i++) {
       const r = records[i]!;
+      // A new person's row is its id and then the same values as an update's.
+      const target = found[i] === 0 ? insert : update;
       if (found[i] === 0) {
         if (!Number.isSafeInteger(next)) throw new Error(`person id out of range: ${next}`);
         ids[i] = next;
         created[i] = mailingId;
         insert.put(next++);
-        insert.put(r.keyKind);
-        insert.put(r.key);
-        insert.put(blankToNull(r.codCliente));
-        insert.put(blankToNull(r.document));
-        insert.put(blankToNull(r.name));
-        insert.put(fieldsJson(r.fields));
-      } else {
-        update.put(r.keyKind);
-        update.put(r.key);
-        update.put(blankToNull(r.codCliente));
-        update.put(blankToNull(r.document));
-        update.put(blankToNull(r.name));
-        update.put(fieldsJson(r.fields));
       }
+      target.put(r.keyKind);
+      target.put(r.key);
+      target.put(blankToNull(r.codCliente));
+      target.put(blankToNull(r.document));
+      target.put(blankToNull(r.name));
+      target.put(fieldsJson(r.fields));
     }
     insert.flush();
     update.flush();

@@ -623,9 +623,26 @@ export async function migrateToLatest(
     provider,
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
-  return {
-    applied: (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName),
-    error: error ?? null,
-  };
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (attempt < 5 && isOtherSchemaDropped(error)) {
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+      continue;
+    }
+    return {
+      applied: (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName),
+      error: error ?? null,
+    };
+  }
+}
+
+/**
+ * Kysely's check for its migration table lists the tables of every schema and
+ * resolves each schema by name; when another schema of the same database is
+ * dropped meanwhile (tests drop theirs, several deployments may share a
+ * server), that lookup fails with "schema ... does not exist" (3F000) though
+ * nothing is wrong with ours. Nothing was applied then: trying again is safe.
+ */
+function isOtherSchemaDropped(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "3F000";
 }

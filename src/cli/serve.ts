@@ -11,14 +11,14 @@ import { createServer, type Server } from "node:http";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { sql } from "kysely";
-import { databaseUrl, dataDir as defaultDataDir } from "../config.js";
+import { dataDir as defaultDataDir } from "../config.js";
 import { DropBox, ensureCertificate, loadCredentials } from "../ingest/dropbox.js";
 import { IngestService } from "../ingest/service.js";
 import { createLogger } from "../log.js";
-import { openMigrated, type Store } from "../store/db.js";
-import { describeDbError } from "../store/errors.js";
+import type { Store } from "../store/db.js";
 import { createSource, listSources, updateSource } from "../store/sources.js";
 import { DEFAULT_TENANT_ID } from "../store/tenants.js";
+import { openStoreForCommand } from "./store.js";
 
 const HELP = `Uso: remessa serve [--data-dir PASTA] [--http-port N] [--ftp-port N] [--ftp-host H] [--ftp-pasv-ports MIN-MAX]
 
@@ -131,13 +131,8 @@ export async function run(argv: string[]): Promise<number> {
   process.env.REMESSA_DATA_DIR = dir;
   const log = createLogger({ service: "remessa" });
 
-  let store: Store;
-  try {
-    store = await openMigrated(databaseUrl());
-  } catch (error) {
-    console.error(describeDbError(error));
-    return 1;
-  }
+  const store = await openStoreForCommand();
+  if (store === null) return 1;
 
   const leaseSeconds = Number(process.env.REMESSA_LEASE_SECONDS ?? "60");
   const service = new IngestService({

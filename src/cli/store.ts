@@ -3,6 +3,16 @@ import { openMigrated, type Store } from "../store/db.js";
 import { describeDbError } from "../store/errors.js";
 import { getTenant, ValidationError } from "../store/tenants.js";
 
+/** The migrated store, or null after printing why it cannot be opened (pt-BR). */
+export async function openStoreForCommand(): Promise<Store | null> {
+  try {
+    return await openMigrated(databaseUrl());
+  } catch (error) {
+    console.error(describeDbError(error));
+    return null;
+  }
+}
+
 /**
  * Runs a command's work on the migrated store and closes it. With a tenant id,
  * the tenant must exist. A store that cannot be opened, a refused value
@@ -13,13 +23,8 @@ export async function withStore(
   tenantId: number | null,
   work: (store: Store) => Promise<number>,
 ): Promise<number> {
-  let store: Store;
-  try {
-    store = await openMigrated(databaseUrl());
-  } catch (error) {
-    console.error(describeDbError(error));
-    return 1;
-  }
+  const store = await openStoreForCommand();
+  if (store === null) return 1;
   try {
     if (tenantId !== null && !(await getTenant(store.db, tenantId))) {
       console.error(

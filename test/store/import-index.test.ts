@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { Store } from "../../src/store/db.js";
 import { importMailing } from "../../src/store/import.js";
 import { setPgImportBatchSize, setPgIndexRebuildMinRows } from "../../src/store/import-pg.js";
 import { setSqliteIndexRebuildMinRows } from "../../src/store/import-sqlite.js";
@@ -9,6 +10,20 @@ import { mailingName, okSummary, person, request } from "./fixtures.js";
 import { openPgTestStore, openSqliteTestStore } from "./harness.js";
 
 const INDEX = "person_channels_tenant_value";
+
+/** Imports 40 more people in a file refused only once read (too many rejected rows). */
+async function importRefusedAtTheEnd(store: Store): Promise<void> {
+  const more = Array.from({ length: 40 }, (_, i) => person(String(i + 100)));
+  const refused = await importMailing(
+    store,
+    request([{ persons: more, rejected: [] }], {
+      mailing: mailingName({ sequence: 2 }),
+      summary: () =>
+        okSummary({ ok: false, errors: [{ code: "REJEICAO_EXCESSIVA", message: "x" }] }),
+    }),
+  );
+  assert.equal(refused.ok, false);
+}
 
 test("SQLite: the contact-value index dropped for a large import is back after commit and after rollback", async () => {
   const t = await openSqliteTestStore();
@@ -38,16 +53,7 @@ test("SQLite: the contact-value index dropped for a large import is back after c
     assert.equal(found, 1);
 
     // A file refused at the end rolls the drop back with everything else.
-    const more = Array.from({ length: 40 }, (_, i) => person(String(i + 100)));
-    const refused = await importMailing(
-      t.store,
-      request([{ persons: more, rejected: [] }], {
-        mailing: mailingName({ sequence: 2 }),
-        summary: () =>
-          okSummary({ ok: false, errors: [{ code: "REJEICAO_EXCESSIVA", message: "x" }] }),
-      }),
-    );
-    assert.equal(refused.ok, false);
+    await importRefusedAtTheEnd(t.store);
     assert.equal(indexSql(), before);
     assert.equal(conn.prepare("SELECT count(*) FROM person_channels").pluck().get(), 30);
   } finally {
@@ -94,16 +100,7 @@ test("PostgreSQL: the contact-value and membership indexes dropped for a large i
     );
     assert.equal(found.rows[0].n, 1);
 
-    const more = Array.from({ length: 40 }, (_, i) => person(String(i + 100)));
-    const refused = await importMailing(
-      t.store,
-      request([{ persons: more, rejected: [] }], {
-        mailing: mailingName({ sequence: 2 }),
-        summary: () =>
-          okSummary({ ok: false, errors: [{ code: "REJEICAO_EXCESSIVA", message: "x" }] }),
-      }),
-    );
-    assert.equal(refused.ok, false);
+    await importRefusedAtTheEnd(t.store);
     assert.equal(await indexDef(), before);
     const after = await indexes();
     assert.equal(after.value_oid, rebuilt.value_oid);

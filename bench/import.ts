@@ -10,7 +10,9 @@
  * its peak RSS is its own.
  * The floor and the empty-base import run `--repeat` times each (default 2),
  * alternating, and the fastest run of each is compared: noise only slows runs.
- * Usage: npm run bench:import [-- --rows N] [--db sqlite|postgres] [--repeat N]
+ * Usage: npm run bench:import [-- --rows N] [--db sqlite|postgres] [--repeat N] [--keys sequential|random]
+ * `--keys random`: CODCLIENTE in no order (as files keyed by CPF arrive), so
+ * the person key index is written at random places instead of at its end.
  * The last line is JSON: {"db","rows","seconds","rowsPerSecond","floorRowsPerSecond","ratio","peakRssMB",...}
  */
 import { execFileSync } from "node:child_process";
@@ -243,6 +245,7 @@ async function main(): Promise<void> {
       file: { type: "string" },
       half: { type: "string" },
       repeat: { type: "string", default: "2" },
+      keys: { type: "string", default: "sequential" },
     },
   });
   const db = values.db as Db;
@@ -256,8 +259,10 @@ async function main(): Promise<void> {
   const rows = Number(values.rows);
   const dir = join(process.cwd(), ".bench");
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `import-${rows}.csv`);
-  const half = join(dir, `import-${rows}-half.csv`);
+  const keys = values.keys === "random" ? "random" : "sequential";
+  const name = keys === "random" ? `import-${rows}-random` : `import-${rows}`;
+  const file = join(dir, `${name}.csv`);
+  const half = join(dir, `${name}-half.csv`);
   if (!existsSync(file)) {
     console.error(`gerando ${file} (${rows} linhas)...`);
     await generateMailing({
@@ -266,6 +271,7 @@ async function main(): Promise<void> {
       encoding: "windows-1252",
       badRowRatio: 0.02,
       seed: 7,
+      keys,
     });
   }
   if (!existsSync(half)) await writeHalf(file, half, rows);
@@ -287,6 +293,7 @@ async function main(): Promise<void> {
   const rowsPerSecond = rate(empty);
   const floorRowsPerSecond = rate(floor);
   const all = (runs: Measure[]) => runs.map((m) => m.seconds.toFixed(2)).join(" / ");
+  console.log(`${db}: chaves ${keys === "random" ? "fora de ordem" : "em ordem"}`);
   console.log(`${db}: execuções (s): piso ${all(floors)}; base vazia ${all(empties)}`);
   console.log(
     `${db}: piso (inserção crua em uma tabela) ${floor.rows} linhas em ${floor.seconds.toFixed(2)} s = ${floorRowsPerSecond} linhas/s`,
@@ -300,6 +307,7 @@ async function main(): Promise<void> {
   console.log(
     JSON.stringify({
       db,
+      keys,
       rows: empty.rows,
       seconds: Number(empty.seconds.toFixed(3)),
       rowsPerSecond,

@@ -222,6 +222,16 @@ function mergeBatch(list: PersonRecord[]): PersonRecord[] {
  */
 const INSERT = "INSERT OR ROLLBACK INTO";
 
+/**
+ * Whether an upserted person's row changes: a non-empty value that differs,
+ * or fields that add or change a key (both sides in SQLite's JSON form).
+ */
+const PERSON_CHANGES = `(excluded.cod_cliente IS NOT NULL AND excluded.cod_cliente IS NOT persons.cod_cliente)
+      OR (excluded.document IS NOT NULL AND excluded.document IS NOT persons.document)
+      OR (excluded.name IS NOT NULL AND excluded.name IS NOT persons.name)
+      OR (excluded.fields_json <> '{}'
+          AND json_patch(persons.fields_json, excluded.fields_json) IS NOT json(persons.fields_json))`;
+
 /** An integer for inlining into SQL (ids known to the writer, never user text). */
 function int(n: number): string {
   if (!Number.isSafeInteger(n)) throw new Error(`not an id: ${n}`);
@@ -316,6 +326,8 @@ class SqliteWriter {
       `(?, ${tenant}, ?, ?, ?, ?, ?, ?, ${mailing}, ${now}, ${now})`,
       "",
     );
+    // A person whose values are all already there is not written again (no
+    // new row version, no index entries): `updated_at` is the last change.
     this.updatePersons = new MultiRow(
       conn,
       `${INSERT} persons (tenant_id, key_kind, key, cod_cliente, document, name, fields_json,
@@ -327,7 +339,8 @@ class SqliteWriter {
          name = coalesce(excluded.name, persons.name),
          fields_json = CASE WHEN excluded.fields_json = '{}' THEN persons.fields_json
                             ELSE json_patch(persons.fields_json, excluded.fields_json) END,
-         updated_at = excluded.updated_at`,
+         updated_at = excluded.updated_at
+       WHERE ${PERSON_CHANGES}`,
     );
     this.addMailingPersons = new MultiRow(
       conn,

@@ -46,6 +46,7 @@ export interface PersonTable {
   /** The mailing that created this person (tells inserted from updated). */
   created_mailing_id: number | null;
   created_at: string;
+  /** When an import last changed one of its values (a re-sent unchanged person keeps it). */
   updated_at: string;
 }
 

@@ -234,6 +234,74 @@ for (const database of DATABASES) {
       }
     });
 
+    test("a person re-sent with nothing new keeps its row; updated_at moves only with a change", async () => {
+      const t = await setup();
+      try {
+        const odd = { CORINGA1: 'São "x"\n\tfim', CORINGA2: "ç" };
+        const first = await importMailing(
+          t.store,
+          request([
+            {
+              persons: [
+                person("1", { name: "Ana", fields: odd }),
+                person("2", { name: "Bia" }),
+                person("3", { name: "Caio" }),
+                person("4", { fields: { CORINGA1: "a" } }),
+              ],
+              rejected: [],
+            },
+          ]),
+        );
+        assert.equal(first.ok, true);
+        await t.store.db.updateTable("persons").set({ updated_at: "antes" }).execute();
+        const second = await importMailing(
+          t.store,
+          request(
+            [
+              {
+                persons: [
+                  person("1", { name: "Ana", fields: { CORINGA2: "ç" } }),
+                  person("2", { name: null }),
+                  person("3", { name: "Caio Novo" }),
+                  person("4", { fields: { CORINGA2: "b" } }),
+                  person("5"),
+                ],
+                rejected: [],
+              },
+            ],
+            { mailing: mailingName({ sequence: 2 }) },
+          ),
+        );
+        assert.equal(second.ok, true);
+        assert.equal(second.inserted, 1);
+        const rows = await t.store.db
+          .selectFrom("persons")
+          .select(["key", "name", "fields_json", "updated_at"])
+          .orderBy("key")
+          .execute();
+        const changed = rows.map((r) => [r.key, r.updated_at !== "antes"]);
+        assert.deepEqual(changed, [
+          ["1", false],
+          ["2", false],
+          ["3", true],
+          ["4", true],
+          ["5", true],
+        ]);
+        assert.deepEqual(
+          rows.map((r) => [r.name, JSON.parse(r.fields_json)]),
+          [
+            ["Ana", odd],
+            ["Bia", {}],
+            ["Caio Novo", {}],
+            ["Pessoa 4", { CORINGA1: "a", CORINGA2: "b" }],
+            ["Pessoa 5", {}],
+          ],
+        );
+      } finally {
+        await t.dispose();
+      }
+    });
+
     test("the same tenant+date+sequence is refused the second time, naming the file", async () => {
       const t = await setup();
       try {

@@ -711,16 +711,24 @@ class PgWriter {
     // then written in runs instead of at random.
     // A person already there whose values are all there too is not written
     // again (no new row version, no index entries): `updated_at` is the last
-    // change. On a re-sent base this saved about a sixth of the import.
+    // change. Whether anything changed is decided in `s`, on the row its key
+    // lookup already read. A membership already there is kept as it is.
+    // On a re-sent base these saved about a third of the import.
     // A person met again in a later batch: this file's contact list grows
     // (file order kept, no repeated values) and the first message stays.
     const order = this.droppedIndexes.length > 0 ? "" : "ORDER BY c.value";
     await q(
       `WITH s AS MATERIALIZED (
-         SELECT st.*, p.id AS pid
+         SELECT st.*, p.id AS pid,
+           ((st.cod_cliente IS NOT NULL AND st.cod_cliente IS DISTINCT FROM p.cod_cliente)
+             OR (st.document IS NOT NULL AND st.document IS DISTINCT FROM p.document)
+             OR (st.name IS NOT NULL AND st.name IS DISTINCT FROM p.name)
+             OR (st.fields_json <> '{}'
+                 AND (p.fields_json::jsonb || st.fields_json::jsonb) <> p.fields_json::jsonb))
+             AS changed
          FROM import_stage st
          LEFT JOIN LATERAL (
-           SELECT p.id FROM persons p
+           SELECT p.id, p.cod_cliente, p.document, p.name, p.fields_json FROM persons p
            WHERE p.tenant_id = $1 AND p.key_kind = st.key_kind AND p.key = st.key
            LIMIT 1) p ON true),
        np AS (
@@ -753,12 +761,7 @@ class PgWriter {
            fields_json = CASE WHEN s.fields_json = '{}' THEN p.fields_json
                               ELSE (p.fields_json::jsonb || s.fields_json::jsonb)::text END,
            updated_at = $3::text
-         FROM s WHERE s.pid IS NOT NULL AND p.id = s.pid
-           AND ((s.cod_cliente IS NOT NULL AND s.cod_cliente IS DISTINCT FROM p.cod_cliente)
-             OR (s.document IS NOT NULL AND s.document IS DISTINCT FROM p.document)
-             OR (s.name IS NOT NULL AND s.name IS DISTINCT FROM p.name)
-             OR (s.fields_json <> '{}'
-                 AND (p.fields_json::jsonb || s.fields_json::jsonb) <> p.fields_json::jsonb))),
+         FROM s WHERE s.pid IS NOT NULL AND s.changed AND p.id = s.pid),
        omp AS (
          INSERT INTO mailing_persons (tenant_id, mailing_id, person_id, first_line, message, channels_json)
          SELECT $1::bigint, $2::bigint, pid, first_line, message, channels_json
@@ -775,7 +778,7 @@ class PgWriter {
        owm AS (
          INSERT INTO wallet_members (tenant_id, wallet_id, person_id, mailing_id, joined_at)
          SELECT $1::bigint, $4::bigint, pid, $2::bigint, $3::text FROM s WHERE pid IS NOT NULL
-         ON CONFLICT (wallet_id, person_id) DO UPDATE SET mailing_id = excluded.mailing_id),
+         ON CONFLICT (wallet_id, person_id) DO NOTHING),
        otg AS (
          INSERT INTO person_tags (tenant_id, person_id, tag, created_at)
          SELECT $1::bigint, s.pid, t.tag, $3::text

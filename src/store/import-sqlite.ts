@@ -364,7 +364,7 @@ class SqliteWriter {
       conn,
       `${INSERT} wallet_members (tenant_id, wallet_id, person_id, mailing_id, joined_at)`,
       `(${tenant}, ${int(t.walletId)}, ?, ${mailing}, ${now})`,
-      "ON CONFLICT (wallet_id, person_id) DO UPDATE SET mailing_id = excluded.mailing_id",
+      "ON CONFLICT (wallet_id, person_id) DO NOTHING",
     );
     this.clearTags = conn.prepare(
       `DELETE FROM person_tags WHERE tenant_id = ${tenant}

@@ -64,7 +64,7 @@ export interface WalletMemberTable {
   tenant_id: number;
   wallet_id: number;
   person_id: number;
-  /** Last mailing that put the person in this wallet. */
+  /** The mailing that put the person in this wallet (when: `joined_at`); later ones leave it. */
   mailing_id: number | null;
   joined_at: string;
 }

@@ -234,7 +234,7 @@ for (const database of DATABASES) {
       }
     });
 
-    test("a person re-sent with nothing new keeps its row; updated_at moves only with a change", async () => {
+    test("a person re-sent with nothing new keeps its row and membership; updated_at moves only with a change", async () => {
       const t = await setup();
       try {
         const odd = { CORINGA1: 'São "x"\n\tfim', CORINGA2: "ç" };
@@ -295,6 +295,23 @@ for (const database of DATABASES) {
             ["Caio Novo", {}],
             ["Pessoa 4", { CORINGA1: "a", CORINGA2: "b" }],
             ["Pessoa 5", {}],
+          ],
+        );
+        // A membership already there keeps the mailing (and time) it began with.
+        const members = await t.store.db
+          .selectFrom("wallet_members")
+          .innerJoin("persons", "persons.id", "wallet_members.person_id")
+          .select(["persons.key", "wallet_members.mailing_id"])
+          .orderBy("persons.key")
+          .execute();
+        assert.deepEqual(
+          members.map((m) => [m.key, m.mailing_id]),
+          [
+            ["1", first.mailingId],
+            ["2", first.mailingId],
+            ["3", first.mailingId],
+            ["4", first.mailingId],
+            ["5", second.mailingId],
           ],
         );
       } finally {

@@ -723,7 +723,7 @@ class PgWriter {
            ((st.cod_cliente IS NOT NULL AND st.cod_cliente IS DISTINCT FROM p.cod_cliente)
              OR (st.document IS NOT NULL AND st.document IS DISTINCT FROM p.document)
              OR (st.name IS NOT NULL AND st.name IS DISTINCT FROM p.name)
-             OR (st.fields_json <> '{}'
+             OR (st.fields_json <> '{}' AND st.fields_json <> p.fields_json
                  AND (p.fields_json::jsonb || st.fields_json::jsonb) <> p.fields_json::jsonb))
              AS changed
          FROM import_stage st

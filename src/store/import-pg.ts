@@ -174,6 +174,9 @@ export async function openPgImportSession(store: Store): Promise<ImportSession> 
     async rollback() {
       if (!open) return;
       try {
+        // The batch in flight sends its statements one after another: stopped
+        // first, or the ones after ROLLBACK would run (and commit) on their own.
+        await writer?.stop();
         await client.query("ROLLBACK");
         release();
       } catch (error) {
@@ -421,6 +424,8 @@ class PgWriter {
   /** Definitions of the indexes dropped, to create again before commit. */
   private droppedIndexes: string[] = [];
   private inflight: Promise<void> = Promise.resolve();
+  /** Set by `stop`: no statement is sent after it. */
+  private stopped = false;
   /**
    * Imports of one tenant run one after the other: a new person's rows are
    * plain inserts, which a concurrent import of the same people would turn
@@ -663,7 +668,26 @@ class PgWriter {
     this.inflight = work;
   }
 
+  /** Stops sending statements and waits for those already sent (see the session's rollback). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const settle = (p: Promise<unknown> | null) =>
+      p?.then(
+        () => {},
+        () => {},
+      );
+    await settle(this.inflight);
+    await settle(this.reserving);
+  }
+
+  /** A statement of the import; refused once the import is stopped. */
+  private async query(text: string, values: unknown[] = []): Promise<pg.QueryResult> {
+    if (this.stopped) throw new Error("importação interrompida");
+    return this.client.query(text, values);
+  }
+
   private async copy(statement: string, pieces: Iterable<string | Buffer>): Promise<void> {
+    if (this.stopped) throw new Error("importação interrompida");
     // pipeline waits for the socket to drain: nothing piles up in memory.
     await pipeline(Readable.from(pieces), this.client.query(copyFrom(statement)));
   }
@@ -689,7 +713,7 @@ class PgWriter {
                           channels_json, first_line, kinds, vals, tags) FROM STDIN`,
       slices(batch.stage),
     );
-    const q = (text: string, values: unknown[] = []) => this.client.query(text, values);
+    const q = (text: string, values: unknown[] = []) => this.query(text, values);
     if (this.t.replaceTags) {
       // `_limpartag`: old tags go once, for people not yet met earlier in this file.
       await q(
@@ -797,7 +821,7 @@ class PgWriter {
 
   private async maybeDropIndexes(): Promise<void> {
     if (this.indexDecided || this.channelsWritten < indexRebuildMinRows) return;
-    const q = (text: string, values: unknown[] = []) => this.client.query(text, values);
+    const q = (text: string, values: unknown[] = []) => this.query(text, values);
     const written = { channels: this.channelsWritten, persons: this.personsWritten };
     // Each table holds what was there before plus what earlier batches wrote;
     // counted up to twice what this import writes with this batch: O(rows written).
@@ -837,8 +861,8 @@ class PgWriter {
   private async rebuildIndexes(): Promise<void> {
     if (this.droppedIndexes.length === 0) return;
     // Sorted in server memory (this transaction only).
-    await this.client.query("SET LOCAL maintenance_work_mem = '256MB'");
-    for (const def of this.droppedIndexes) await this.client.query(def);
+    await this.query("SET LOCAL maintenance_work_mem = '256MB'");
+    for (const def of this.droppedIndexes) await this.query(def);
     this.droppedIndexes = [];
   }
 
@@ -850,9 +874,9 @@ class PgWriter {
     await this.inflight;
     await this.lock;
     await this.rebuildIndexes();
-    await this.client.query("RESET enable_hashjoin");
-    await this.client.query("RESET enable_mergejoin");
-    const q = (text: string, values: unknown[] = []) => this.client.query(text, values);
+    await this.query("RESET enable_hashjoin");
+    await this.query("RESET enable_mergejoin");
+    const q = (text: string, values: unknown[] = []) => this.query(text, values);
     const { tenantId, mailingId, walletId } = this.t;
     if (this.t.removeOtherWallets) {
       await q(

@@ -711,8 +711,83 @@ for (const database of DATABASES) {
           { numRuns: 25 },
         );
       } finally {
-        setPgImportBatchSize(20_000);
+        setPgImportBatchSize(25_000);
         await t.dispose();
+      }
+    });
+
+    // Keys with the characters COPY escapes, and beyond Latin-1.
+    const oddKeys = ["1", "a\tb", "c\\d", "e\nf", "g\rh", "ção", "😀", "\\N", "x\u000by"];
+    test("property: files into a base that already has some of their people", async () => {
+      setPgImportBatchSize(2);
+      let sequence = 0;
+      try {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(
+              fc.array(
+                fc.record({
+                  key: fc.constantFrom(...oddKeys),
+                  name: fc.option(fc.constantFrom("Ana", "Bia"), { nil: null }),
+                  phone: fc.constantFrom("11911111111", "11922222222", "11933333333"),
+                }),
+                { minLength: 1, maxLength: 6 },
+              ),
+              { minLength: 1, maxLength: 3 },
+            ),
+            async (files) => {
+              const t = await database.open();
+              try {
+                await createWallet(t.store.db, 1, { code: "BRAD" });
+                const expected = new Map<string, { name: string | null; phones: Set<string> }>();
+                for (const rows of files) {
+                  sequence++;
+                  const records = rows.map((r, i) =>
+                    person(r.key, {
+                      name: r.name,
+                      channels: [{ kind: "mobile", value: r.phone, line: i + 2 }],
+                      firstLine: i + 2,
+                    }),
+                  );
+                  const before = expected.size;
+                  const inFile = new Set<string>();
+                  for (const r of records) {
+                    const e = expected.get(r.key) ?? { name: null, phones: new Set<string>() };
+                    if (r.name) e.name = r.name;
+                    e.phones.add(r.channels[0]!.value);
+                    expected.set(r.key, e);
+                    inFile.add(r.key);
+                  }
+                  const result = await importMailing(
+                    t.store,
+                    request([{ persons: records, rejected: [] }], {
+                      mailing: mailingName({ sequence }),
+                    }),
+                  );
+                  assert.equal(result.ok, true, JSON.stringify(result.errors));
+                  assert.equal(result.persons, inFile.size);
+                  assert.equal(result.inserted, expected.size - before);
+                }
+                const people = await peopleOf(t);
+                assert.deepEqual(
+                  people.map((p) => [p.key, p.name, p.channels]),
+                  [...expected]
+                    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+                    .map(([key, e]) => [
+                      key,
+                      e.name,
+                      [...e.phones].sort().map((v) => `mobile:${v}`),
+                    ]),
+                );
+              } finally {
+                await t.dispose();
+              }
+            },
+          ),
+          { numRuns: 15 },
+        );
+      } finally {
+        setPgImportBatchSize(25_000);
       }
     });
   });

@@ -138,14 +138,23 @@ export async function processFile(
   });
   let row = initial;
   let leaseLost = false;
+  // One renewal at a time. On PostgreSQL a renewal waits for the import's
+  // transaction (it locks this file's row, so no other process can claim it
+  // meanwhile): without this each tick would hold another pooled connection.
+  let renewing = false;
   const heartbeat = setInterval(
     () => {
+      if (renewing) return;
+      renewing = true;
       const until = new Date(clock().getTime() + ctx.leaseMs).toISOString();
       renewFileLease(ctx.store.db, row.id, ctx.owner, until)
         .then((ok) => {
           if (!ok) leaseLost = true;
         })
-        .catch(() => {});
+        .catch(() => {})
+        .finally(() => {
+          renewing = false;
+        });
     },
     Math.max(250, Math.floor(ctx.leaseMs / 3)),
   );

@@ -276,6 +276,62 @@ for (const database of DATABASES) {
       assert.equal(done.last_error, null);
     });
 
+    test("a long import: lease renewals wait one at a time, not one more per tick", {
+      skip: database.name !== "postgres" && "the row lock of an import exists on PostgreSQL only",
+    }, async () => {
+      const name = `mailing_${today}_16_cBRAD.csv`;
+      writeFileSync(join(drop, name), mailingCsv(5));
+      const id = await insertSeen(ts.store.db, {
+        tenantId: 1,
+        sourceId,
+        folder: null,
+        path: name,
+        fileName: name,
+        size: 10,
+        modifiedAt: null,
+        // The name's date is today in the tenant's time zone (as `today`).
+        seenDate: `20${today.slice(4, 6)}-${today.slice(2, 4)}-${today.slice(0, 2)}`,
+        stable: true,
+        now: new Date().toISOString(),
+      });
+      const tenant = await getTenant(ts.store.db, 1);
+      assert.ok(tenant);
+      const local = new LocalSource({
+        protocol: "local",
+        host: "",
+        port: null,
+        user: "",
+        password: "",
+        root: drop,
+        allowPrivate: true,
+        tlsFingerprint: null,
+        tlsInsecure: false,
+      });
+      const pool = ts.store.pgPool!;
+      let mostCheckedOut = 0;
+      const ctx = {
+        store: ts.store,
+        blobs: new BlobStore(join(ts.dataDir, "files")),
+        owner: "test-owner",
+        // A renewal every 250 ms; the import below holds the file's row for 2 s.
+        leaseMs: 300,
+        log: silentLogger,
+        retryBaseMs: 1,
+        afterImport: async () => {
+          for (let i = 0; i < 20; i++) {
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            mostCheckedOut = Math.max(mostCheckedOut, pool.totalCount - pool.idleCount);
+          }
+        },
+      };
+      const claimed = await claimNextFile(ts.store, 1, "test-owner", 300);
+      assert.equal(claimed?.id, id);
+      assert.equal(await processFile(ctx, claimed, tenant, local), "finished");
+      assert.equal(whereIs(drop, name), "LIDOS");
+      // The import's own connection and one renewal waiting for its row.
+      assert.equal(mostCheckedOut, 2);
+    });
+
     test("a file that vanishes before the download is recorded as vanished, not discarded", async () => {
       // The service was stopped by the previous test: drive one claim by hand.
       const name = `mailing_${today}_15_cBRAD.csv`;

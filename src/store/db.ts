@@ -6,7 +6,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import { Kysely, type Dialect as KyselyDialect, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import { migrateToLatest } from "./migrations.js";
 import type { Database } from "./schema.js";
@@ -25,6 +25,36 @@ export interface Store {
   /** PostgreSQL schema the connection works in (from search_path), or null. */
   pgSchema: string | null;
   close(): Promise<void>;
+}
+
+/**
+ * A dialect for a connection already inside a transaction (an import's): its
+ * `db.transaction()` fails instead of nesting. On PostgreSQL a nested BEGIN
+ * only warns, and its COMMIT would commit the import halfway; on SQLite it
+ * fails. Both now fail the same way.
+ */
+export function insideTransaction(dialect: KyselyDialect): KyselyDialect {
+  return {
+    createAdapter: () => dialect.createAdapter(),
+    createQueryCompiler: () => dialect.createQueryCompiler(),
+    createIntrospector: (db) => dialect.createIntrospector(db),
+    createDriver: () => {
+      const driver = dialect.createDriver();
+      return new Proxy(driver, {
+        get(target, property) {
+          if (property === "beginTransaction") {
+            return async () => {
+              throw new Error(
+                "Já dentro da transação da importação: use ctx.db diretamente, sem abrir outra transação.",
+              );
+            };
+          }
+          const value = Reflect.get(target, property, target);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+    },
+  };
 }
 
 /** Thrown for a DATABASE_URL remessa cannot use; the message is for the operator. */

@@ -12,7 +12,7 @@ import { Kysely, PostgresDialect } from "kysely";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { PersonRecord } from "../mailing/types.js";
-import type { Store } from "./db.js";
+import { insideTransaction, type Store } from "./db.js";
 import type { ImportChunk, ImportSession, WriteTarget } from "./import.js";
 import {
   blankToNull,
@@ -106,6 +106,12 @@ class Pieces {
 export async function openPgImportSession(store: Store): Promise<ImportSession> {
   if (!store.pgPool) throw new Error("not a PostgreSQL store");
   const client = await store.pgPool.connect();
+  // A checked-out client has no 'error' listener (the pool's is for idle
+  // ones): the server ending the connection between two statements would be
+  // an unhandled 'error' event, and end the process. The import's next
+  // statement fails instead, and the import is rolled back.
+  const onConnectionError = () => {};
+  client.on("error", onConnectionError);
   // Kysely on this one client, so the mailing row and the campaign hook's
   // writes share the import transaction.
   const bound = {
@@ -116,12 +122,13 @@ export async function openPgImportSession(store: Store): Promise<ImportSession> 
     end: async () => {},
   };
   const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: bound as unknown as pg.Pool }),
+    dialect: insideTransaction(new PostgresDialect({ pool: bound as unknown as pg.Pool })),
   });
   let open = true;
   let personSequence = "";
   const release = (error?: Error) => {
     open = false;
+    client.off("error", onConnectionError);
     client.release(error);
   };
   try {
@@ -164,7 +171,14 @@ export async function openPgImportSession(store: Store): Promise<ImportSession> 
     async commit() {
       if (!open) return;
       try {
-        await client.query("COMMIT");
+        // After a failed statement (one the campaign hook caught, say)
+        // PostgreSQL answers COMMIT by rolling back, without an error.
+        const done = await client.query("COMMIT");
+        if (done.command !== "COMMIT") {
+          throw new Error(
+            "O PostgreSQL desfez a transação da importação no COMMIT (um comando dentro dela tinha falhado): nada foi gravado.",
+          );
+        }
         release();
       } catch (error) {
         release(error as Error);
@@ -520,7 +534,11 @@ class PgWriter {
       this.rejections.push(line([tenantId, mailingId, r.line, r.code, r.message, r.raw]));
     }
     this.rejectedRows += chunk.rejected.length;
-    if (this.rejectedRows >= batchRecords) await this.startBatch();
+    if (this.rejectedRows >= batchRecords) {
+      await this.startBatch();
+      // Held-back records are earlier in the file than anything still to come.
+      await this.stageHeldBack();
+    }
   }
 
   /**

@@ -12,7 +12,7 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
 import type { PersonRecord } from "../mailing/types.js";
-import { openSqliteConnection, type Store } from "./db.js";
+import { insideTransaction, openSqliteConnection, type Store } from "./db.js";
 import type { ImportChunk, ImportSession, WriteTarget } from "./import.js";
 import {
   blankToNull,
@@ -36,7 +36,9 @@ export async function openSqliteImportSession(store: Store): Promise<ImportSessi
   // 32 MB was no faster (also with keys in random order) and cost ~35 MB more
   // of peak RSS on a 1-million-row import.
   if (!shared) conn.pragma("cache_size = -16384");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: conn }) });
+  const db = new Kysely<Database>({
+    dialect: insideTransaction(new SqliteDialect({ database: conn })),
+  });
   conn.exec("BEGIN IMMEDIATE");
   let open = true;
   let writer: SqliteWriter | null = null;

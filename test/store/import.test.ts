@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
+import { sql } from "kysely";
+import pg from "pg";
 import { type ImportChunk, importMailing } from "../../src/store/import.js";
 import { setPgImportBatchSize } from "../../src/store/import-pg.js";
 import { createTenant } from "../../src/store/tenants.js";
 import { createWallet } from "../../src/store/wallets.js";
+import { POSTGRES_URL } from "../helpers/env.js";
 import { mailingName, okSummary, person, rejection, request } from "./fixtures.js";
 import { DATABASES, type TestStore } from "./harness.js";
 
@@ -437,6 +440,114 @@ for (const database of DATABASES) {
         assert.equal(await count(t, "mailings"), 0);
         assert.equal(await count(t, "mailing_rejections"), 0);
       } finally {
+        await t.dispose();
+      }
+    });
+
+    test("a batch sealed by rejected rows keeps a person's later records after the earlier ones", async () => {
+      const t = await setup();
+      setPgImportBatchSize(3);
+      try {
+        const result = await importMailing(
+          t.store,
+          request([
+            { persons: [person("1", { name: "primeiro" })], rejected: [] },
+            { persons: [person("1", { name: "segundo" })], rejected: [] },
+            { persons: [person("1", { name: "terceiro" })], rejected: [] },
+            { persons: [], rejected: [rejection(10), rejection(11), rejection(12)] },
+            { persons: [person("1", { name: "último" })], rejected: [] },
+          ]),
+        );
+        assert.equal(result.ok, true);
+        assert.deepEqual(
+          (await peopleOf(t)).map((p) => p.name),
+          ["último"],
+        );
+      } finally {
+        setPgImportBatchSize(25_000);
+        await t.dispose();
+      }
+    });
+
+    test("a hook that opens its own transaction fails the import, and nothing is kept", async () => {
+      const t = await setup();
+      try {
+        await assert.rejects(
+          importMailing(t.store, {
+            ...request([{ persons: [person("1")], rejected: [] }]),
+            afterImport: async (ctx) => {
+              await ctx.db.transaction().execute(async (trx) => {
+                await trx.selectFrom("persons").select("id").execute();
+              });
+            },
+          }),
+          /transação da importação/,
+        );
+        assert.equal(await count(t, "persons"), 0);
+        assert.equal(await count(t, "mailings"), 0);
+      } finally {
+        await t.dispose();
+      }
+    });
+
+    test("a statement that failed inside the transaction is never reported as imported", async () => {
+      const t = await setup();
+      try {
+        const attempt = importMailing(t.store, {
+          ...request([{ persons: [person("1")], rejected: [] }]),
+          afterImport: async (ctx) => {
+            // A hook that swallows a failed statement: PostgreSQL then rolls
+            // back at COMMIT; SQLite has nothing to roll back and commits.
+            try {
+              await sql`select 1 from no_such_table`.execute(ctx.db);
+            } catch {}
+          },
+        });
+        if (database.name === "postgres") {
+          await assert.rejects(attempt, /desfez a transação/);
+          assert.equal(await count(t, "persons"), 0);
+        } else {
+          assert.equal((await attempt).ok, true);
+          assert.equal(await count(t, "persons"), 1);
+        }
+      } finally {
+        await t.dispose();
+      }
+    });
+
+    test("the server ending the import's connection fails the import, not the process", {
+      skip: database.name !== "postgres" && "a PostgreSQL connection",
+    }, async () => {
+      const t = await setup();
+      const admin = new pg.Client({ connectionString: POSTGRES_URL });
+      await admin.connect();
+      try {
+        const schema = t.store.pgSchema!;
+        async function* content(): AsyncGenerator<ImportChunk> {
+          yield { persons: [person("1")], rejected: [] };
+          // The import's backend: the one writing this schema's mailings.
+          const { rows } = await admin.query(
+            `SELECT DISTINCT l.pid FROM pg_locks l
+             JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = $1 AND c.relname = 'mailings' AND l.mode = 'RowExclusiveLock'`,
+            [schema],
+          );
+          assert.equal(rows.length, 1);
+          await admin.query("SELECT pg_terminate_backend($1)", [rows[0].pid]);
+          // Between two statements: the client only hears of it as an 'error' event.
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          yield { persons: [person("2")], rejected: [] };
+        }
+        await assert.rejects(importMailing(t.store, { ...request([]), content: content() }));
+        assert.equal(await count(t, "persons"), 0);
+        assert.equal(await count(t, "mailings"), 0);
+        const again = await importMailing(
+          t.store,
+          request([{ persons: [person("1")], rejected: [] }]),
+        );
+        assert.equal(again.ok, true);
+      } finally {
+        await admin.end();
         await t.dispose();
       }
     });

@@ -39,7 +39,13 @@ export async function openSqliteImportSession(store: Store): Promise<ImportSessi
   const db = new Kysely<Database>({
     dialect: insideTransaction(new SqliteDialect({ database: conn })),
   });
-  conn.exec("BEGIN IMMEDIATE");
+  try {
+    conn.exec("BEGIN IMMEDIATE");
+  } catch (error) {
+    // Busy past the timeout: this session's own connection is not left open.
+    if (!shared) await db.destroy();
+    throw error;
+  }
   let open = true;
   let writer: SqliteWriter | null = null;
   const close = async () => {

@@ -313,19 +313,27 @@ const PENDING_CHARS = 1 << 16;
  * COPY text written into one fixed buffer (outside the JS heap, reused from
  * batch to batch). Rows are gathered as text and written a few dozen
  * kilobytes at a time: a buffer write per row cost more than building the row.
+ * A person too big for the empty buffer (tens of thousands of contacts under
+ * one key, say) gets a buffer of its own, for its batch only.
  */
 class CopyBuffer {
   private used = 0;
   private pending = "";
+  private buffer: Buffer;
 
-  constructor(private readonly buffer: Buffer) {}
+  constructor(private readonly standard: Buffer) {
+    this.buffer = standard;
+  }
 
   /** Whether `text` can still be appended (the cheap bound, else exactly). */
   fits(text: string): boolean {
     const free = this.buffer.length - this.used;
     if ((this.pending.length + text.length) * 3 <= free) return true;
     this.flush();
-    return fitsIn(text, this.buffer.length - this.used);
+    if (fitsIn(text, this.buffer.length - this.used)) return true;
+    if (this.used > 0) return false;
+    this.buffer = Buffer.allocUnsafe(Buffer.byteLength(text));
+    return true;
   }
 
   /** Appends text that `fits`. */
@@ -339,6 +347,7 @@ class CopyBuffer {
     this.flush();
     const out = this.buffer.subarray(0, this.used);
     this.used = 0;
+    this.buffer = this.standard;
     return out;
   }
 
@@ -586,9 +595,6 @@ class PgWriter {
       return;
     }
     const text = stageLine(r);
-    if (!fitsIn(text, STAGE_BUFFER_BYTES)) {
-      throw new Error(`registro grande demais para a importação (linha ${r.firstLine})`);
-    }
     for (;;) {
       if (this.keys.has(key)) {
         this.heldBack.push(r);
@@ -609,11 +615,6 @@ class PgWriter {
   private async stageNew(r: PersonRecord, key: string, hash: number): Promise<void> {
     const id = await this.nextId();
     const texts = directLines(r, id, this.t);
-    for (let i = 0; i < texts.length; i++) {
-      if (!fitsIn(texts[i]!, DIRECT_BUFFER_BYTES[i]!)) {
-        throw new Error(`registro grande demais para a importação (linha ${r.firstLine})`);
-      }
-    }
     for (;;) {
       if (this.keys.has(key)) {
         // Met in the held-back records that opened this batch: merged after

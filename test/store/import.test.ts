@@ -552,6 +552,42 @@ for (const database of DATABASES) {
       }
     });
 
+    test("a person bigger than a whole batch buffer is imported, into an empty base and again", async () => {
+      const t = await setup();
+      try {
+        const message = "ç".repeat(9 << 20); // 18 MiB of UTF-8
+        for (const sequence of [1, 2]) {
+          const result = await importMailing(
+            t.store,
+            request(
+              [{ persons: [person("1"), person("2", { message }), person("3")], rejected: [] }],
+              { mailing: mailingName({ sequence }) },
+            ),
+          );
+          assert.equal(result.ok, true, JSON.stringify(result.errors));
+          assert.equal(result.persons, 3);
+          const stored = await t.store.db
+            .selectFrom("mailing_persons")
+            .innerJoin("persons", "persons.id", "mailing_persons.person_id")
+            .select(["persons.key", "mailing_persons.message"])
+            .where("mailing_persons.mailing_id", "=", result.mailingId!)
+            .orderBy("persons.key")
+            .execute();
+          assert.deepEqual(
+            stored.map((m) => [m.key, m.message?.length ?? 0]),
+            [
+              ["1", 0],
+              ["2", message.length],
+              ["3", 0],
+            ],
+          );
+          assert.equal(stored[1]!.message, message);
+        }
+      } finally {
+        await t.dispose();
+      }
+    });
+
     test("unknown wallet is refused with CARTEIRA_INEXISTENTE", async () => {
       const t = await setup();
       try {

@@ -45,6 +45,10 @@ export const fileErrors = {
       found.length > 0 ? found.slice(0, 20).join(", ") : "nenhuma"
     }. A primeira linha deve ser o cabeçalho, por exemplo TIPO_DE_REGISTRO;VALOR_DO_REGISTRO;NOME_CLIENTE;CPFCNPJ — ou, com uma linha por pessoa, colunas TELEFONE, CELULAR ou EMAIL.`,
   }),
+  nulByte: (offset: number, entry?: string): FileError => ({
+    code: "ARQUIVO_ILEGIVEL",
+    message: `O arquivo${entry ? ` "${entry}"` : ""} tem um byte nulo (0x00) na posição ${offset.toLocaleString("pt-BR")}: texto não tem esse byte, então o arquivo está corrompido ou não é um CSV. Gere o arquivo de novo (salvo como texto CSV) e envie outra vez.`,
+  }),
   headerTooLong: (): FileError => ({
     code: "ARQUIVO_ILEGIVEL",
     message:

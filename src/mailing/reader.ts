@@ -354,12 +354,22 @@ async function* readDocument(
       }
     };
 
+    let offset = detected.bom ? 3 : 0;
     for await (const raw of open()) {
       let chunk = raw;
       if (bomToSkip) {
         bomToSkip = false;
         chunk = chunk.subarray(3);
       }
+      // Text never holds NUL (the first 64 KiB were sniffed for it; this is
+      // the rest). Checked natively per chunk; the databases could not store
+      // it either (PostgreSQL refuses it in text).
+      const nul = chunk.indexOf(0);
+      if (nul >= 0) {
+        summary.errors.push(fileErrors.nulByte(offset + nul, entry));
+        return;
+      }
+      offset += chunk.length;
       const text = decoder.write(chunk);
       if (doc.splitter === null) {
         pending += text;

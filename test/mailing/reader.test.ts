@@ -461,6 +461,25 @@ describe("readMailing: file-level errors", () => {
     }
   });
 
+  test("a NUL byte far into the file (past the sniffed head): ARQUIVO_ILEGIVEL naming its position", async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) =>
+      longRow({ value: `119${String(87654321 + i).padStart(8, "0")}`, name: "José" }),
+    );
+    const text = `${LONG_HEADER}\n${rows.join("\n")}\n`;
+    const at = text.length - 100;
+    for (const bytes of [Buffer.from(text, "utf8"), cp1252(text)]) {
+      const broken = Buffer.concat([bytes.subarray(0, at), Buffer.from([0]), bytes.subarray(at)]);
+      const { summary } = await readText(broken);
+      assert.equal(summary.ok, false);
+      assert.equal(summary.errors[0]?.code, "ARQUIVO_ILEGIVEL");
+      assert.match(summary.errors[0]?.message ?? "", /byte nulo/);
+      assert.match(
+        summary.errors[0]?.message ?? "",
+        new RegExp(at.toLocaleString("pt-BR").replace(".", "\\.")),
+      );
+    }
+  });
+
   test("a missing file ends with ARQUIVO_ILEGIVEL, it does not throw", async () => {
     const { summary } = await readAll("/nonexistent/mailing.csv");
     assert.equal(summary.errors[0]?.code, "ARQUIVO_ILEGIVEL");

@@ -276,9 +276,7 @@ for (const database of DATABASES) {
       assert.equal(done.last_error, null);
     });
 
-    test("a long import: lease renewals wait one at a time, not one more per tick", {
-      skip: database.name !== "postgres" && "the row lock of an import exists on PostgreSQL only",
-    }, async () => {
+    test("a long import: lease renewals wait one at a time, not one more per tick", async () => {
       const name = `mailing_${today}_16_cBRAD.csv`;
       writeFileSync(join(drop, name), mailingCsv(5));
       const id = await insertSeen(ts.store.db, {
@@ -307,7 +305,9 @@ for (const database of DATABASES) {
         tlsFingerprint: null,
         tlsInsecure: false,
       });
-      const pool = ts.store.pgPool!;
+      // PostgreSQL: renewals wait for the row the import holds. SQLite: they
+      // retry (asynchronously) until the import's write lock is gone.
+      const pool = ts.store.pgPool;
       let mostCheckedOut = 0;
       const ctx = {
         store: ts.store,
@@ -320,7 +320,7 @@ for (const database of DATABASES) {
         afterImport: async () => {
           for (let i = 0; i < 20; i++) {
             await new Promise((resolve) => setTimeout(resolve, 100));
-            mostCheckedOut = Math.max(mostCheckedOut, pool.totalCount - pool.idleCount);
+            if (pool) mostCheckedOut = Math.max(mostCheckedOut, pool.totalCount - pool.idleCount);
           }
         },
       };
@@ -328,8 +328,10 @@ for (const database of DATABASES) {
       assert.equal(claimed?.id, id);
       assert.equal(await processFile(ctx, claimed, tenant, local), "finished");
       assert.equal(whereIs(drop, name), "LIDOS");
-      // The import's own connection and one renewal waiting for its row.
-      assert.equal(mostCheckedOut, 2);
+      if (database.name === "postgres") {
+        // The import's own connection and one renewal waiting for its row.
+        assert.equal(mostCheckedOut, 2);
+      }
     });
 
     test("a file that vanishes before the download is recorded as vanished, not discarded", async () => {

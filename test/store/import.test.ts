@@ -7,9 +7,9 @@ import { type ImportChunk, importMailing } from "../../src/store/import.js";
 import { setPgImportBatchSize } from "../../src/store/import-pg.js";
 import { createTenant } from "../../src/store/tenants.js";
 import { createWallet } from "../../src/store/wallets.js";
-import { POSTGRES_URL } from "../helpers/env.js";
+import { needsFull, POSTGRES_URL } from "../helpers/env.js";
 import { mailingName, okSummary, person, rejection, request } from "./fixtures.js";
-import { DATABASES, type TestStore } from "./harness.js";
+import { DATABASES, openPgTestStore, type TestStore } from "./harness.js";
 
 async function peopleOf(t: TestStore, tenantId = 1) {
   const { db } = t.store;
@@ -515,43 +515,6 @@ for (const database of DATABASES) {
       }
     });
 
-    test("the server ending the import's connection fails the import, not the process", {
-      skip: database.name !== "postgres" && "a PostgreSQL connection",
-    }, async () => {
-      const t = await setup();
-      const admin = new pg.Client({ connectionString: POSTGRES_URL });
-      await admin.connect();
-      try {
-        const schema = t.store.pgSchema!;
-        async function* content(): AsyncGenerator<ImportChunk> {
-          yield { persons: [person("1")], rejected: [] };
-          // The import's backend: the one writing this schema's mailings.
-          const { rows } = await admin.query(
-            `SELECT DISTINCT l.pid FROM pg_locks l
-             JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE n.nspname = $1 AND c.relname = 'mailings' AND l.mode = 'RowExclusiveLock'`,
-            [schema],
-          );
-          assert.equal(rows.length, 1);
-          await admin.query("SELECT pg_terminate_backend($1)", [rows[0].pid]);
-          // Between two statements: the client only hears of it as an 'error' event.
-          await new Promise((resolve) => setTimeout(resolve, 300));
-          yield { persons: [person("2")], rejected: [] };
-        }
-        await assert.rejects(importMailing(t.store, { ...request([]), content: content() }));
-        assert.equal(await count(t, "persons"), 0);
-        assert.equal(await count(t, "mailings"), 0);
-        const again = await importMailing(
-          t.store,
-          request([{ persons: [person("1")], rejected: [] }]),
-        );
-        assert.equal(again.ok, true);
-      } finally {
-        await admin.end();
-        await t.dispose();
-      }
-    });
-
     test("a person bigger than a whole batch buffer is imported, into an empty base and again", async () => {
       const t = await setup();
       try {
@@ -939,3 +902,38 @@ for (const database of DATABASES) {
     });
   });
 }
+
+test("PostgreSQL: the server ending the import's connection fails the import, not the process", {
+  skip: needsFull("PostgreSQL em 127.0.0.1:5432"),
+}, async () => {
+  const t = await openPgTestStore();
+  await createWallet(t.store.db, 1, { code: "BRAD" });
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  try {
+    const schema = t.store.pgSchema!;
+    async function* content(): AsyncGenerator<ImportChunk> {
+      yield { persons: [person("1")], rejected: [] };
+      // The import's backend: the one writing this schema's mailings.
+      const { rows } = await admin.query(
+        `SELECT DISTINCT l.pid FROM pg_locks l
+           JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = $1 AND c.relname = 'mailings' AND l.mode = 'RowExclusiveLock'`,
+        [schema],
+      );
+      assert.equal(rows.length, 1);
+      await admin.query("SELECT pg_terminate_backend($1)", [rows[0].pid]);
+      // Between two statements: the client only hears of it as an 'error' event.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      yield { persons: [person("2")], rejected: [] };
+    }
+    await assert.rejects(importMailing(t.store, { ...request([]), content: content() }));
+    assert.equal(await count(t, "persons"), 0);
+    assert.equal(await count(t, "mailings"), 0);
+    const again = await importMailing(t.store, request([{ persons: [person("1")], rejected: [] }]));
+    assert.equal(again.ok, true);
+  } finally {
+    await admin.end();
+    await t.dispose();
+  }
+});

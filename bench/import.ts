@@ -72,6 +72,10 @@ async function scratch(db: Db): Promise<{ url: string; dispose: () => Promise<vo
   const admin = new pg.Client({ connectionString: PG_URL });
   await admin.connect();
   await admin.query(`create schema ${schema}`);
+  // Each run starts with no dirty pages left by the one before (its writes,
+  // the schema it dropped): otherwise the checkpoint they trigger lands in
+  // whichever run comes next, floor or import.
+  await admin.query("checkpoint");
   await admin.end();
   const u = new URL(PG_URL);
   u.searchParams.set("options", `-c search_path=${schema}`);

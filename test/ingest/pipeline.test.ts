@@ -9,12 +9,13 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { BlobStore } from "../../src/ingest/blobs.js";
 import { claimNextFile, insertSeen } from "../../src/ingest/ledger.js";
-import { processFile } from "../../src/ingest/pipeline.js";
+import { type PipelineContext, processFile, tenantDate } from "../../src/ingest/pipeline.js";
 import { IngestService } from "../../src/ingest/service.js";
 import { silentLogger } from "../../src/log.js";
 import { SourceError } from "../../src/sources/errors.js";
 import { LocalSource } from "../../src/sources/local.js";
 import type { Source } from "../../src/sources/types.js";
+import type { Tenant } from "../../src/store/schema.js";
 import { createSource } from "../../src/store/sources.js";
 import { getTenant } from "../../src/store/tenants.js";
 import { createWallet } from "../../src/store/wallets.js";
@@ -76,6 +77,54 @@ for (const database of DATABASES) {
     });
 
     const today = ddmmyy();
+
+    /** A file recorded as seen and stable, for a claim driven by hand (the service stopped). */
+    async function seenByHand(name: string): Promise<{ id: number; tenant: Tenant }> {
+      const tenant = await getTenant(ts.store.db, 1);
+      assert.ok(tenant);
+      const id = await insertSeen(ts.store.db, {
+        tenantId: 1,
+        sourceId,
+        folder: null,
+        path: name,
+        fileName: name,
+        size: 10,
+        modifiedAt: null,
+        // The name check compares the name's date with the tenant's today.
+        seenDate: tenantDate(tenant.time_zone, new Date()),
+        stable: true,
+        now: new Date().toISOString(),
+      });
+      return { id, tenant };
+    }
+
+    /** The drop folder as a source. */
+    function dropSource(): LocalSource {
+      return new LocalSource({
+        protocol: "local",
+        host: "",
+        port: null,
+        user: "",
+        password: "",
+        root: drop,
+        allowPrivate: true,
+        tlsFingerprint: null,
+        tlsInsecure: false,
+      });
+    }
+
+    /** A pipeline context for processing a file by hand. */
+    function byHand(overrides: Partial<PipelineContext> = {}): PipelineContext {
+      return {
+        store: ts.store,
+        blobs: new BlobStore(join(ts.dataDir, "files")),
+        owner: "test-owner",
+        leaseMs: 30_000,
+        log: silentLogger,
+        retryBaseMs: 1,
+        ...overrides,
+      };
+    }
 
     async function dropAndWait(folder: string, name: string, content: string) {
       const dir = join(drop, folder);
@@ -186,38 +235,8 @@ for (const database of DATABASES) {
       await service.stop();
       const name = `mailing_${today}_14_cBRAD.csv`;
       writeFileSync(join(drop, name), mailingCsv(3, 0, 14));
-      const tenant = await getTenant(ts.store.db, 1);
-      assert.ok(tenant);
-      const id = await insertSeen(ts.store.db, {
-        tenantId: 1,
-        sourceId,
-        folder: null,
-        path: name,
-        fileName: name,
-        size: 0,
-        modifiedAt: null,
-        seenDate: new Date().toISOString().slice(0, 10),
-        stable: true,
-        now: new Date().toISOString(),
-      });
-      // seen_date must be the tenant's today for the name check.
-      const { tenantDate } = await import("../../src/ingest/pipeline.js");
-      await ts.store.db
-        .updateTable("mailings")
-        .set({ seen_date: tenantDate(tenant.time_zone, new Date()) })
-        .where("id", "=", id)
-        .execute();
-      const local = new LocalSource({
-        protocol: "local",
-        host: "",
-        port: null,
-        user: "",
-        password: "",
-        root: drop,
-        allowPrivate: true,
-        tlsFingerprint: null,
-        tlsInsecure: false,
-      });
+      const { id, tenant } = await seenByHand(name);
+      const local = dropSource();
       let refusals = 1;
       const refusing: Source = Object.assign(Object.create(local) as Source, {
         move: async (from: string, to: string, newName?: string) => {
@@ -227,14 +246,7 @@ for (const database of DATABASES) {
           return local.move(from, to, newName);
         },
       });
-      const ctx = {
-        store: ts.store,
-        blobs: new BlobStore(join(ts.dataDir, "files")),
-        owner: "test-owner",
-        leaseMs: 30_000,
-        log: silentLogger,
-        retryBaseMs: 1,
-      };
+      const ctx = byHand();
       const first = await claimNextFile(ts.store, 1, "test-owner", 30_000);
       assert.equal(first?.id, id);
       assert.equal(await processFile(ctx, first, tenant, refusing), "retry-later");
@@ -279,51 +291,22 @@ for (const database of DATABASES) {
     test("a long import: lease renewals wait one at a time, not one more per tick", async () => {
       const name = `mailing_${today}_16_cBRAD.csv`;
       writeFileSync(join(drop, name), mailingCsv(5));
-      const id = await insertSeen(ts.store.db, {
-        tenantId: 1,
-        sourceId,
-        folder: null,
-        path: name,
-        fileName: name,
-        size: 10,
-        modifiedAt: null,
-        // The name's date is today in the tenant's time zone (as `today`).
-        seenDate: `20${today.slice(4, 6)}-${today.slice(2, 4)}-${today.slice(0, 2)}`,
-        stable: true,
-        now: new Date().toISOString(),
-      });
-      const tenant = await getTenant(ts.store.db, 1);
-      assert.ok(tenant);
-      const local = new LocalSource({
-        protocol: "local",
-        host: "",
-        port: null,
-        user: "",
-        password: "",
-        root: drop,
-        allowPrivate: true,
-        tlsFingerprint: null,
-        tlsInsecure: false,
-      });
+      const { id, tenant } = await seenByHand(name);
+      const local = dropSource();
       // PostgreSQL: renewals wait for the row the import holds. SQLite: they
       // retry (asynchronously) until the import's write lock is gone.
       const pool = ts.store.pgPool;
       let mostCheckedOut = 0;
-      const ctx = {
-        store: ts.store,
-        blobs: new BlobStore(join(ts.dataDir, "files")),
-        owner: "test-owner",
+      const ctx = byHand({
         // A renewal every 250 ms; the import below holds the file's row for 2 s.
         leaseMs: 300,
-        log: silentLogger,
-        retryBaseMs: 1,
         afterImport: async () => {
           for (let i = 0; i < 20; i++) {
             await new Promise((resolve) => setTimeout(resolve, 100));
             if (pool) mostCheckedOut = Math.max(mostCheckedOut, pool.totalCount - pool.idleCount);
           }
         },
-      };
+      });
       const claimed = await claimNextFile(ts.store, 1, "test-owner", 300);
       assert.equal(claimed?.id, id);
       assert.equal(await processFile(ctx, claimed, tenant, local), "finished");
@@ -337,39 +320,9 @@ for (const database of DATABASES) {
     test("a file that vanishes before the download is recorded as vanished, not discarded", async () => {
       // The service was stopped by the previous test: drive one claim by hand.
       const name = `mailing_${today}_15_cBRAD.csv`;
-      const id = await insertSeen(ts.store.db, {
-        tenantId: 1,
-        sourceId,
-        folder: null,
-        path: name,
-        fileName: name,
-        size: 10,
-        modifiedAt: null,
-        seenDate: new Date().toISOString().slice(0, 10),
-        stable: true,
-        now: new Date().toISOString(),
-      });
-      const tenant = await getTenant(ts.store.db, 1);
-      assert.ok(tenant);
-      const local = new LocalSource({
-        protocol: "local",
-        host: "",
-        port: null,
-        user: "",
-        password: "",
-        root: drop,
-        allowPrivate: true,
-        tlsFingerprint: null,
-        tlsInsecure: false,
-      });
-      const ctx = {
-        store: ts.store,
-        blobs: new BlobStore(join(ts.dataDir, "files")),
-        owner: "test-owner",
-        leaseMs: 30_000,
-        log: silentLogger,
-        retryBaseMs: 1,
-      };
+      const { id, tenant } = await seenByHand(name);
+      const local = dropSource();
+      const ctx = byHand();
       const claimed = await claimNextFile(ts.store, 1, "test-owner", 30_000);
       assert.equal(claimed?.id, id);
       await processFile(ctx, claimed, tenant, local);

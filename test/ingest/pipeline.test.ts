@@ -37,6 +37,21 @@ for (const database of DATABASES) {
     let service: IngestService;
     let sourceId: number;
 
+    /** The drop folder's connection settings (a local folder). */
+    function dropConfig() {
+      return {
+        protocol: "local" as const,
+        host: "",
+        port: null,
+        user: "",
+        password: "",
+        root: drop,
+        allowPrivate: true,
+        tlsFingerprint: null,
+        tlsInsecure: false,
+      };
+    }
+
     before(async () => {
       ts = await database.open();
       drop = join(ts.dataDir, "drop");
@@ -46,19 +61,7 @@ for (const database of DATABASES) {
       const source = await createSource(
         ts.store.db,
         1,
-        {
-          protocol: "local",
-          host: "",
-          port: null,
-          user: "",
-          password: "",
-          root: drop,
-          allowPrivate: true,
-          tlsFingerprint: null,
-          tlsInsecure: false,
-          intervalSeconds: 5,
-          stabilitySeconds: 0,
-        },
+        { ...dropConfig(), intervalSeconds: 5, stabilitySeconds: 0 },
         Buffer.alloc(32, 1),
       );
       sourceId = source.id;
@@ -100,17 +103,7 @@ for (const database of DATABASES) {
 
     /** The drop folder as a source. */
     function dropSource(): LocalSource {
-      return new LocalSource({
-        protocol: "local",
-        host: "",
-        port: null,
-        user: "",
-        password: "",
-        root: drop,
-        allowPrivate: true,
-        tlsFingerprint: null,
-        tlsInsecure: false,
-      });
+      return new LocalSource(dropConfig());
     }
 
     /** A pipeline context for processing a file by hand. */

@@ -82,14 +82,15 @@ export interface MailingSummary {
 }
 
 const GiB = 1024 ** 3;
+/** Read size: few reads (each a trip through libuv's thread pool) and few hash-worker messages. */
+export const READ_CHUNK = 1 << 18;
 /**
- * Read buffer size: small enough to stay in cache, large enough to amortize the per-chunk work.
- * Each chunk becomes one string. At 256 KiB those were allocated in V8's large-object space,
- * which only a full collection frees (70-80 MB of it at an import's peak). At 64 KiB peak RSS
- * fell by ~12 MB for a parse, 15-30 MB for a PostgreSQL import and 30-55 MB for a SQLite one;
- * the PostgreSQL import was ~3% slower.
+ * Each read is decoded in pieces of this size, each one string. Whole 256 KiB reads made strings
+ * that V8 allocates in its large-object space, which only a full collection frees (70-80 MB of
+ * it at an import's peak): in 64 KiB pieces peak RSS fell by ~12 MB for a parse, 15-30 MB for a
+ * PostgreSQL import and 30-55 MB for a SQLite one.
  */
-export const READ_CHUNK = 1 << 16;
+const DECODE_PIECE = 1 << 16;
 const SNIFF_BYTES = 64 * 1024;
 const MAX_HEADER_CHARS = 1 << 20;
 
@@ -197,7 +198,10 @@ async function* fileChunks(
     const hashed = hasher?.update(buf);
     if (hashed !== undefined) await hashed;
     onRead?.(read);
-    yield buf;
+    if (buf.length <= DECODE_PIECE) yield buf;
+    else
+      for (let at = 0; at < buf.length; at += DECODE_PIECE)
+        yield buf.subarray(at, at + DECODE_PIECE);
   }
 }
 

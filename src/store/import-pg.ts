@@ -520,6 +520,10 @@ class PgWriter {
   private async nextId(): Promise<number> {
     for (;;) {
       if (this.idAt < this.ids.length) return this.ids[this.idAt++]!;
+      // Not in the middle of the batch being merged: a statement slipped in
+      // there could land while its savepoint is failed (see maybeDropIndexes)
+      // and fail the import. Ids run out mid-batch only after gaps (rare).
+      await this.inflight.catch(() => {});
       this.reserveIds();
       await this.reserving;
     }

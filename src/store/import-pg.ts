@@ -520,10 +520,11 @@ class PgWriter {
   private async nextId(): Promise<number> {
     for (;;) {
       if (this.idAt < this.ids.length) return this.ids[this.idAt++]!;
-      // Not in the middle of the batch being merged: a statement slipped in
-      // there could land while its savepoint is failed (see maybeDropIndexes)
-      // and fail the import. Ids run out mid-batch only after gaps (rare).
-      await this.inflight.catch(() => {});
+      // A batch's ids are drawn as it opens, ahead of the merge before it:
+      // wait for those. A draw of its own (after gaps, rare) waits for that
+      // merge, so it cannot land inside its savepoint after a failed LOCK
+      // NOWAIT (see maybeDropIndexes) and fail the import.
+      if (this.reserving === null) await this.inflight.catch(() => {});
       this.reserveIds();
       await this.reserving;
     }

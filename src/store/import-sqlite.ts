@@ -40,9 +40,10 @@ export async function openSqliteImportSession(store: Store): Promise<ImportSessi
     dialect: insideTransaction(new SqliteDialect({ database: conn })),
   });
   try {
-    conn.exec("BEGIN IMMEDIATE");
+    if (shared) conn.exec("BEGIN IMMEDIATE");
+    else await beginImmediate(conn);
   } catch (error) {
-    // Busy past the timeout: this session's own connection is not left open.
+    // This session's own connection is not left open.
     if (!shared) await db.destroy();
     throw error;
   }
@@ -77,6 +78,34 @@ export async function openSqliteImportSession(store: Store): Promise<ImportSessi
       }
     },
   };
+}
+
+/** How long an import waits for another import (the write lock) before failing. */
+const WRITE_LOCK_WAIT_MS = 30 * 60_000;
+
+/**
+ * Takes the write lock, waiting for another writer (another import, in this
+ * process or another) without blocking the event loop. better-sqlite3's busy
+ * timeout waits synchronously: with an import of this process holding the
+ * lock, that import could not go on, and the process (lease renewals, the FTP
+ * drop box) stood still for the whole timeout before failing.
+ */
+async function beginImmediate(conn: BetterSqlite3.Database): Promise<void> {
+  conn.pragma("busy_timeout = 0");
+  const deadline = Date.now() + WRITE_LOCK_WAIT_MS;
+  let wait = 5;
+  for (;;) {
+    try {
+      conn.exec("BEGIN IMMEDIATE");
+      return;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      const busy = typeof code === "string" && code.startsWith("SQLITE_BUSY");
+      if (!busy || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      wait = Math.min(wait * 2, 200);
+    }
+  }
 }
 
 /** Rows per multi-row statement: a power of two (see MultiRow). */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { RejectedRow } from "../../src/mailing/types.js";
 import { importMailing } from "../../src/store/import.js";
+import { createTenant } from "../../src/store/tenants.js";
 import { createWallet } from "../../src/store/wallets.js";
 import { person, rejection, request } from "./fixtures.js";
 import { openSqliteTestStore } from "./harness.js";
@@ -46,6 +47,40 @@ test("SQLite: an insert that fails mid-import keeps nothing, and the file import
     assert.equal(ok.inserted, 100);
     assert.equal(count("persons"), 100);
     assert.equal(count("mailing_persons"), 100);
+  } finally {
+    await t.dispose();
+  }
+});
+
+test("SQLite: a second import waits for the first without stopping the process", async () => {
+  const t = await openSqliteTestStore();
+  try {
+    await createWallet(t.store.db, 1, { code: "BRAD" });
+    const tenant2 = await createTenant(t.store.db, { name: "outra" });
+    await createWallet(t.store.db, tenant2.id, { code: "BRAD" });
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 20);
+    let holding = false;
+    const first = importMailing(t.store, {
+      ...request([{ persons: [person("1")], rejected: [] }]),
+      // Holds the write lock for a second, inside the transaction.
+      afterImport: async () => {
+        holding = true;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      },
+    });
+    while (!holding) await new Promise((resolve) => setTimeout(resolve, 5));
+    const ticksBefore = ticks;
+    const second = importMailing(t.store, {
+      ...request([{ persons: [person("2")], rejected: [] }]),
+      tenantId: tenant2.id,
+    });
+    const [a, b] = await Promise.all([first, second]);
+    clearInterval(ticker);
+    assert.equal(a.ok, true);
+    assert.equal(b.ok, true);
+    // The timer kept running while the second import waited for the lock.
+    assert.ok(ticks - ticksBefore >= 10, `${ticks - ticksBefore} ticks`);
   } finally {
     await t.dispose();
   }

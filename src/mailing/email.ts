@@ -70,6 +70,10 @@ export function normalizeEmail(raw: string, sanitize: boolean): EmailResult {
   if (text.indexOf("@", at + 1) >= 0) return MANY_AT;
   if (at === 0) return NO_LOCAL;
   if (at === text.length - 1) return NO_DOMAIN;
+  // Without `sanitize` too (which checks it among the rest of the syntax): no
+  // address is longer (RFC 5321), and a value this long could not be indexed
+  // by the databases (PostgreSQL refuses index entries over 2.7 kB).
+  if (!sanitize && text.length > 254) return TOO_LONG;
 
   if (sanitize) {
     const error = checkSyntax(text, at);

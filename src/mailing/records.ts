@@ -27,6 +27,12 @@ export const MAX_CHANNELS_PER_RECORD = 1000;
 /** Longest original row kept in a rejection (the report must stay readable and memory bounded). */
 export const MAX_RAW_CHARS = 4000;
 const CORINGA_LIMITS = [300, 300, 300, 300, 3000] as const;
+/**
+ * CODCLIENTE is a person's key, indexed by the databases (PostgreSQL refuses
+ * index entries over 2.7 kB; a file with one would fail every import there).
+ */
+const CODE_LIMIT = 100;
+const NAME_LIMIT = 300;
 const CACHE_LIMIT = 256;
 /** Entries of the small caches looked up by comparing a field in place (no string made). */
 const RECENT_LIMIT = 8;
@@ -418,6 +424,24 @@ export class RecordBuilder {
     const doc = idx.document !== undefined ? this.document(row, idx.document) : null;
     this.rowDoc = doc;
     if (doc !== null && !doc.ok) return doc;
+    if (idx.code !== undefined && row.length(idx.code) > CODE_LIMIT) {
+      const length = trim(row.get(idx.code)).length;
+      if (length > CODE_LIMIT) {
+        return {
+          code: "CAMPO_LONGO",
+          message: `CODCLIENTE tem ${length} caracteres e o limite é ${CODE_LIMIT}: confira a coluna do código do cliente`,
+        };
+      }
+    }
+    if (idx.name !== undefined && row.length(idx.name) > NAME_LIMIT) {
+      const length = trim(row.get(idx.name)).length;
+      if (length > NAME_LIMIT) {
+        return {
+          code: "CAMPO_LONGO",
+          message: `NOME_CLIENTE tem ${length} caracteres e o limite é ${NAME_LIMIT}: encurte o nome`,
+        };
+      }
+    }
     for (let i = 0; i < 5; i++) {
       const at = this.coringaIdx[i];
       if (at === undefined) continue;

@@ -244,6 +244,32 @@ describe("readMailing: rows and validation", () => {
     assert.equal(persons[1]?.fields.CORINGA5?.length, 3000);
   });
 
+  test("CODCLIENTE up to 100 characters, NOME_CLIENTE up to 300, an e-mail up to 254 even without _h", async () => {
+    const text = [
+      LONG_HEADER,
+      longRow({ value: "11987654321", code: "c".repeat(100), name: "n".repeat(300) }),
+      longRow({ value: "11987654322", code: "c".repeat(101) }),
+      longRow({ value: "11987654323", code: "3", name: "n".repeat(301) }),
+      longRow({ type: "EMAIL", value: `${"a".repeat(60)}@${"d".repeat(189)}.com`, code: "4" }),
+      longRow({ type: "EMAIL", value: `${"a".repeat(60)}@${"d".repeat(190)}.com`, code: "5" }),
+    ].join("\n");
+    const { rejected, persons } = await readText(text);
+    assert.deepEqual(
+      rejected.map((r) => [r.line, r.code]),
+      [
+        [3, "CAMPO_LONGO"],
+        [4, "CAMPO_LONGO"],
+        [6, "EMAIL_INVALIDO"],
+      ],
+    );
+    assert.match(rejected[0]?.message ?? "", /CODCLIENTE tem 101 caracteres e o limite é 100/);
+    assert.match(rejected[1]?.message ?? "", /NOME_CLIENTE tem 301 caracteres/);
+    assert.deepEqual(
+      persons.map((p) => p.key.length),
+      [100, 1],
+    );
+  });
+
   test("PRIORIDADE: ALTA/MEDIA/BAIXA in any case and accents, or 1/2/3; anything else rejected", async () => {
     const values = ["alta", "Média", "BAIXA", "1", "2", "3", "", "URGENTE", "4"];
     const text = [

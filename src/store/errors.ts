@@ -31,3 +31,16 @@ export function isUniqueViolation(error: unknown): boolean {
     e?.code === "SQLITE_CONSTRAINT_PRIMARYKEY"
   );
 }
+
+/**
+ * The database refused a value of the file itself: data exceptions (SQLSTATE
+ * class 22: bad encoding, a value out of range...) and program limits (class
+ * 54: an index entry over PostgreSQL's 2.7 kB...), or SQLite's too-big. The
+ * same file would fail the same way every time, so it is a refusal of the
+ * file, not a failure to retry.
+ */
+export function isDataRejection(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code !== "string") return false;
+  return /^(22|54)[0-9A-Z]{3}$/.test(code) || code === "SQLITE_TOOBIG";
+}

@@ -24,7 +24,7 @@ import type { Kysely } from "kysely";
 import type { Mailing } from "../filename/types.js";
 import type { FileError, PersonRecord, RejectedRow, RowRejectCode } from "../mailing/types.js";
 import type { Dialect, Store } from "./db.js";
-import { isUniqueViolation } from "./errors.js";
+import { isDataRejection, isUniqueViolation } from "./errors.js";
 import { openPgImportSession } from "./import-pg.js";
 import { openSqliteImportSession } from "./import-sqlite.js";
 import { type Database, nowIso } from "./schema.js";
@@ -371,6 +371,20 @@ export async function importMailing(store: Store, request: ImportRequest): Promi
     committed = true;
     result.seconds = (performance.now() - started) / 1000;
     return result;
+  } catch (error) {
+    if (!isDataRejection(error)) throw error;
+    await session.rollback();
+    committed = true;
+    return refusal(
+      [
+        {
+          code: "DADOS_RECUSADOS",
+          param: null,
+          message: `O banco de dados recusou um valor deste arquivo (${(error as Error).message}). Confira o arquivo (um valor longo demais ou com caracteres inválidos) e envie-o de novo.`,
+        },
+      ],
+      started,
+    );
   } finally {
     if (!committed) await session.rollback().catch(() => {});
   }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import { sql } from "kysely";
@@ -545,6 +546,32 @@ for (const database of DATABASES) {
             ],
           );
           assert.equal(stored[1]!.message, message);
+        }
+      } finally {
+        await t.dispose();
+      }
+    });
+
+    test("a value the database refuses ends in a refusal naming it, not an error to retry", async () => {
+      const t = await setup();
+      try {
+        // A key too long for an index entry on PostgreSQL (the reader caps
+        // CODCLIENTE; this comes straight to the writer). SQLite has no such limit.
+        const key = randomBytes(3000).toString("base64"); // incompressible
+
+        const result = await importMailing(
+          t.store,
+          request([{ persons: [person("1"), person(key)], rejected: [] }]),
+        );
+        if (database.name === "postgres") {
+          assert.equal(result.ok, false);
+          assert.equal(result.errors[0]?.code, "DADOS_RECUSADOS");
+          assert.match(result.errors[0]?.message ?? "", /recusou um valor deste arquivo/);
+          assert.equal(await count(t, "persons"), 0);
+          assert.equal(await count(t, "mailings"), 0);
+        } else {
+          assert.equal(result.ok, true);
+          assert.equal(await count(t, "persons"), 2);
         }
       } finally {
         await t.dispose();

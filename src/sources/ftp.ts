@@ -15,6 +15,7 @@ import { resolveHost } from "./host-guard.js";
 import {
   baseName,
   firstFreeName,
+  isPlainName,
   joinRelative,
   normalizeRelative,
   parentOf,
@@ -364,7 +365,7 @@ export class FtpSource implements Source {
 }
 
 function toEntry(info: FileInfo, folder: string): SourceEntry[] {
-  if (info.name === "." || info.name === ".." || info.name === "") return [];
+  if (!isPlainName(info.name)) return [];
   // Symbolic links are left out, as on local sources: they may point anywhere.
   if (!info.isDirectory && !info.isFile) return [];
   return [

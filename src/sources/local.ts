@@ -6,6 +6,7 @@ import { fileVanished, SourceError, systemCode } from "./errors.js";
 import {
   baseName,
   clashName,
+  isPlainName,
   joinRelative,
   MAX_CLASH_ATTEMPTS,
   normalizeRelative,
@@ -53,6 +54,7 @@ export class LocalSource implements WatchableSource {
     const entries: SourceEntry[] = [];
     for (const dirent of dirents) {
       if (!dirent.isFile() && !dirent.isDirectory()) continue;
+      if (!isPlainName(dirent.name)) continue;
       const entry = await this.stat(joinRelative(base, dirent.name));
       if (entry) entries.push(entry);
     }

@@ -23,6 +23,24 @@ export function normalizeRelative(path: string): string {
   return parts.join("/");
 }
 
+/**
+ * Whether a name from a server's listing is one plain path segment. Others
+ * (a backslash, which remessa reads as a separator, as in "..\x.csv"; a
+ * slash; NUL; "." or "..") cannot be addressed safely: listings leave them
+ * out, as they leave out symbolic links, instead of failing for the whole
+ * folder.
+ */
+export function isPlainName(name: string): boolean {
+  return (
+    name !== "" &&
+    name !== "." &&
+    name !== ".." &&
+    !name.includes("/") &&
+    !name.includes("\\") &&
+    !name.includes("\0")
+  );
+}
+
 export function joinRelative(folder: string, name: string): string {
   const base = normalizeRelative(folder);
   return base === "" ? normalizeRelative(name) : `${base}/${normalizeRelative(name)}`;

@@ -15,6 +15,7 @@ import { resolveHost } from "./host-guard.js";
 import {
   baseName,
   clashName,
+  isPlainName,
   joinRelative,
   MAX_CLASH_ATTEMPTS,
   normalizeRelative,
@@ -192,7 +193,7 @@ export class SftpSource implements Source {
         throw sftpError(error, rel);
       }
       return items
-        .filter((item) => item.filename !== "." && item.filename !== "..")
+        .filter((item) => isPlainName(item.filename))
         .flatMap((item) => toEntry(joinRelative(rel, item.filename), item.attrs))
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     });

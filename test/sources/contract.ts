@@ -182,6 +182,16 @@ export function sourceContract(
       await assert.rejects(source.read("a/../../etc/passwd"), rejectsWith("CAMINHO_INVALIDO"));
     });
 
+    test("names that are not one plain segment are left out of listings, not fatal to them", async () => {
+      // Legal names on a Linux server; remessa reads a backslash as a separator.
+      await source.write("estranhos/bom.csv", "x\n");
+      const { writeFile } = await import("node:fs/promises");
+      await writeFile(join(target.diskRoot, "estranhos", "..\\fora.csv"), "x\n");
+      await writeFile(join(target.diskRoot, "estranhos", "a\\b.csv"), "x\n");
+      const names = (await source.list("estranhos")).map((e) => e.name);
+      assert.deepEqual(names, ["bom.csv"]);
+    });
+
     test("a binary file reads back byte for byte", async () => {
       const bytes = Buffer.alloc(300_000);
       for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7 + (i >> 8)) & 255;

@@ -471,7 +471,19 @@ async function moveFile(
   );
   const present = await source.stat(row.path);
   let movedTo: string | null;
-  if (present && !present.isFolder) {
+  if (present && !present.isFolder && row.bytes !== null && present.size !== row.bytes) {
+    // Another file under this name since the download (the customer sent a
+    // corrected one): not the file this record imported or discarded. It
+    // stays, for the scanner to take as a new file once this record ends.
+    // (A replacement of the very same size goes unnoticed.)
+    ctx.log.warn("file replaced since its download; left in place as a new file", {
+      mailingId: row.id,
+      file: row.path,
+      downloadedBytes: row.bytes,
+      presentBytes: present.size,
+    });
+    movedTo = null;
+  } else if (present && !present.isFolder) {
     try {
       movedTo = await source.move(row.path, folder);
     } catch (error) {
@@ -508,8 +520,12 @@ async function findEarlierMove(
   let entries: Awaited<ReturnType<Source["list"]>>;
   try {
     entries = await source.list(folder);
-  } catch {
-    return null;
+  } catch (error) {
+    // No such folder: nothing was moved there. Any other failure (a timeout,
+    // say) says nothing either way: try again later rather than record the
+    // file as moved nowhere (its report would be lost).
+    if (error instanceof SourceError && error.code === "ARQUIVO_INEXISTENTE") return null;
+    throw error;
   }
   const name = baseName(row.path);
   const byName = new Map(entries.filter((e) => !e.isFolder).map((e) => [e.name, e]));
@@ -527,7 +543,8 @@ async function findEarlierMove(
     for await (const chunk of await source.read(path)) hash.update(chunk as Buffer);
     if (hash.digest("hex") === row.sha256) return path;
   }
-  return candidates[0] ?? null;
+  // Several files of this size and none with its bytes: none is this file.
+  return null;
 }
 
 async function writeReports(

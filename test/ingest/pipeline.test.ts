@@ -10,6 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { BlobStore } from "../../src/ingest/blobs.js";
 import { claimNextFile, insertSeen } from "../../src/ingest/ledger.js";
 import { type PipelineContext, processFile, tenantDate } from "../../src/ingest/pipeline.js";
+import { scanSource } from "../../src/ingest/scanner.js";
 import { IngestService } from "../../src/ingest/service.js";
 import { silentLogger } from "../../src/log.js";
 import { SourceError } from "../../src/sources/errors.js";
@@ -308,6 +309,83 @@ for (const database of DATABASES) {
         // The import's own connection and one renewal waiting for its row.
         assert.equal(mostCheckedOut, 2);
       }
+    });
+
+    test("a file replaced under the same name while processed stays, and is taken as a new file", async () => {
+      const name = `mailing_${today}_17_cBRAD.csv`;
+      const first = mailingCsv(2, 0, 17);
+      const corrected = mailingCsv(7, 0, 18);
+      writeFileSync(join(drop, name), first);
+      const { id, tenant } = await seenByHand(name);
+      // The customer sends the corrected file while the first is being imported.
+      const ctx = byHand({
+        afterImport: async () => writeFileSync(join(drop, name), corrected),
+      });
+      const claimed = await claimNextFile(ts.store, 1, "test-owner", 30_000);
+      assert.equal(claimed?.id, id);
+      assert.equal(await processFile(ctx, claimed, tenant, dropSource()), "finished");
+      assert.equal(readFileSync(join(drop, name), "utf8"), corrected);
+      assert.ok(!namesIn(join(drop, "LIDOS")).includes(name));
+      const old = await ts.store.db
+        .selectFrom("mailings")
+        .select(["state", "moved_to", "persons"])
+        .where("id", "=", id)
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(old, { state: "reported", moved_to: null, persons: 2 });
+      const scan = await scanSource(
+        ts.store,
+        dropSource(),
+        { sourceId, tenantId: 1, timeZone: tenant.time_zone, stabilitySeconds: 0 },
+        (at) => tenantDate(tenant.time_zone, at),
+        null,
+      );
+      assert.equal(scan.added, 1);
+      const records = await ts.store.db
+        .selectFrom("mailings")
+        .select("id")
+        .where("path", "=", name)
+        .execute();
+      assert.equal(records.length, 2);
+    });
+
+    test("a move whose reply was lost, then a listing that times out: found later, report kept", async () => {
+      const name = `mailing_${today}_18_cBRAD.csv`;
+      writeFileSync(join(drop, name), mailingCsv(3, 0, 19));
+      const { id, tenant } = await seenByHand(name);
+      const local = dropSource();
+      let lostReplies = 1;
+      let listFailures = 1;
+      const flaky: Source = Object.assign(Object.create(local) as Source, {
+        // The rename went through; its reply did not come back.
+        move: async (from: string, to: string, newName?: string) => {
+          const moved = await local.move(from, to, newName);
+          if (lostReplies-- > 0)
+            throw new SourceError("CONEXAO_PERDIDA", "Conexão perdida (teste).");
+          return moved;
+        },
+        list: async (folder: string) => {
+          if (listFailures-- > 0)
+            throw new SourceError("TEMPO_ESGOTADO", "Tempo esgotado (teste).");
+          return local.list(folder);
+        },
+      });
+      const outcomes: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const claimed = await waitFor("the file to be claimable", () =>
+          claimNextFile(ts.store, 1, "test-owner", 30_000),
+        );
+        assert.equal(claimed.id, id);
+        outcomes.push(await processFile(byHand(), claimed, tenant, flaky));
+        if (outcomes.at(-1) === "finished") break;
+      }
+      assert.deepEqual(outcomes, ["retry-later", "retry-later", "finished"]);
+      const row = await ts.store.db
+        .selectFrom("mailings")
+        .select(["state", "moved_to"])
+        .where("id", "=", id)
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(row, { state: "reported", moved_to: `LIDOS/${name}` });
+      assert.ok(namesIn(join(drop, "LIDOS")).includes(`${name}.resultado.txt`));
     });
 
     test("a file that vanishes before the download is recorded as vanished, not discarded", async () => {

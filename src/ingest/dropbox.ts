@@ -11,7 +11,7 @@
  * credentials in a 0600 file.
  */
 import { execFile } from "node:child_process";
-import { randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
+import { randomBytes, scrypt, scryptSync, timingSafeEqual } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { chmod, rename } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -24,8 +24,12 @@ import type { Logger } from "../log.js";
 
 export interface DropBoxCredentials {
   user: string;
-  /** Checks a password against the one configured (stored only as a scrypt hash). */
-  verify(password: string): boolean;
+  /**
+   * Checks a password against the one configured (stored only as a scrypt
+   * hash). Asynchronous: scrypt runs on libuv's thread pool, so a client
+   * trying passwords does not stall the process (tens of ms each, in sync).
+   */
+  verify(password: string): Promise<boolean>;
   /** The password when generated now (first start), for the caller to print once; else null. */
   generatedPassword: string | null;
   /** Where generated credentials are kept; null when they come from the environment. */
@@ -41,12 +45,19 @@ function hashPassword(password: string): string {
   return `scrypt:${salt.toString("base64url")}:${hash.toString("base64url")}`;
 }
 
-function verifierOf(stored: string): (password: string) => boolean {
+const scryptAsync = promisify(scrypt) as (
+  password: string,
+  salt: Buffer,
+  length: number,
+) => Promise<Buffer>;
+
+function verifierOf(stored: string): (password: string) => Promise<boolean> {
   const [scheme, salt, hash] = stored.split(":");
-  if (scheme !== "scrypt" || !salt || !hash) return () => false;
+  if (scheme !== "scrypt" || !salt || !hash) return async () => false;
   const expected = Buffer.from(hash, "base64url");
   const saltBytes = Buffer.from(salt, "base64url");
-  return (password) => timingSafeEqual(scryptSync(password, saltBytes, expected.length), expected);
+  return async (password) =>
+    timingSafeEqual(await scryptAsync(password, saltBytes, expected.length), expected);
 }
 
 /** Credentials from the environment, else the data dir's file, else new ones (stored 0600, hashed). */
@@ -373,27 +384,35 @@ export class DropBox {
         );
         return;
       }
-      if (!sameSecret(username, o.credentials.user) || !o.credentials.verify(password)) {
-        o.log.warn("drop box login refused", { user: username, ip: connection.ip });
-        refuse(new Error("Usuário ou senha incorretos."));
-        return;
-      }
-      const fs = new DropFileSystem(connection, root, this.uploads);
-      connection.on("STOR", (error: unknown, serverPath: string) => {
-        if (error) return;
-        const rel = insideRoot(root, resolve(serverPath));
-        if (rel) o.onComplete(rel);
-      });
-      connection.on("RNTO", (error: unknown, to: string) => {
-        if (error) return;
-        try {
-          const rel = insideRoot(root, fs._resolvePath(to).fsPath);
-          if (rel) o.onComplete(rel);
-        } catch {
-          // A path outside the root was already refused by the rename itself.
-        }
-      });
-      accept({ fs, root, cwd: "/" });
+      // Both checks always run: the answer takes as long for a wrong user.
+      const userOk = sameSecret(username, o.credentials.user);
+      o.credentials
+        .verify(password)
+        .catch(() => false)
+        .then((passwordOk) => {
+          if (!userOk || !passwordOk) {
+            o.log.warn("drop box login refused", { user: username, ip: connection.ip });
+            refuse(new Error("Usuário ou senha incorretos."));
+            return;
+          }
+          const fs = new DropFileSystem(connection, root, this.uploads);
+          connection.on("STOR", (error: unknown, serverPath: string) => {
+            if (error) return;
+            const rel = insideRoot(root, resolve(serverPath));
+            if (rel) o.onComplete(rel);
+          });
+          connection.on("RNTO", (error: unknown, to: string) => {
+            if (error) return;
+            try {
+              const rel = insideRoot(root, fs._resolvePath(to).fsPath);
+              if (rel) o.onComplete(rel);
+            } catch {
+              // A path outside the root was already refused by the rename itself.
+            }
+          });
+          accept({ fs, root, cwd: "/" });
+        })
+        .catch((error: Error) => refuse(error));
     });
     server.on("client-error", ({ error }) => {
       o.log.debug("drop box client error", { error });

@@ -8,7 +8,7 @@ import { loadCredentials } from "../../src/ingest/dropbox.js";
 const dir = mkdtempSync(join(tmpdir(), "remessa-cred-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test("generated drop box credentials: shown once, kept only as a hash (0600)", () => {
+test("generated drop box credentials: shown once, kept only as a hash (0600)", async () => {
   const first = loadCredentials(dir, {});
   assert.equal(first.user, "remessa");
   assert.ok(first.generatedPassword && first.generatedPassword.length >= 20);
@@ -17,16 +17,16 @@ test("generated drop box credentials: shown once, kept only as a hash (0600)", (
   assert.ok(!stored.includes(first.generatedPassword), "the password is stored in clear");
   assert.match(stored, /"passwordHash":"scrypt:/);
   assert.equal(statSync(file).mode & 0o777, 0o600);
-  assert.equal(first.verify(first.generatedPassword), true);
-  assert.equal(first.verify(`${first.generatedPassword}x`), false);
+  assert.equal(await first.verify(first.generatedPassword), true);
+  assert.equal(await first.verify(`${first.generatedPassword}x`), false);
 
   const again = loadCredentials(dir, {});
   assert.equal(again.generatedPassword, null, "printed only on the first start");
-  assert.equal(again.verify(first.generatedPassword), true);
-  assert.equal(again.verify(""), false);
+  assert.equal(await again.verify(first.generatedPassword), true);
+  assert.equal(await again.verify(""), false);
 });
 
-test("credentials from the environment win and are not written", () => {
+test("credentials from the environment win and are not written", async () => {
   const envDir = mkdtempSync(join(dir, "env-"));
   const creds = loadCredentials(envDir, {
     REMESSA_FTP_USER: "operador",
@@ -34,6 +34,6 @@ test("credentials from the environment win and are not written", () => {
   });
   assert.equal(creds.user, "operador");
   assert.equal(creds.file, null);
-  assert.equal(creds.verify("Segredo-123"), true);
-  assert.equal(creds.verify("segredo-123"), false);
+  assert.equal(await creds.verify("Segredo-123"), true);
+  assert.equal(await creds.verify("segredo-123"), false);
 });

@@ -14,6 +14,8 @@ import { createWallet } from "../../src/store/wallets.js";
 import { ddmmyy, mailingCsv, namesIn, waitFor, whereDone, whereIs } from "./helpers.js";
 import {
   curlUpload,
+  FTP_PASSWORD,
+  FTP_USER,
   lftp,
   openServeStore,
   type ServeProcess,
@@ -195,6 +197,28 @@ describe("remessa serve with the FTPS drop box", () => {
       );
     });
     assert.notEqual(code, 0);
+  });
+
+  test("a wrong password or user over FTPS is refused with curl's login error (67)", async () => {
+    const { execFile } = await import("node:child_process");
+    const login = (user: string) =>
+      new Promise<number>((ok) => {
+        execFile(
+          "curl",
+          [
+            "--silent",
+            "--ssl-reqd",
+            "--insecure",
+            "--user",
+            user,
+            `ftp://127.0.0.1:${serve.ftpPort}/`,
+          ],
+          (error) => ok(error ? Number((error as { code?: number }).code ?? 1) : 0),
+        );
+      });
+    assert.equal(await login(`${FTP_USER}:${FTP_PASSWORD}x`), 67);
+    assert.equal(await login(`outro:${FTP_PASSWORD}`), 67);
+    assert.equal(await login(`${FTP_USER}:${FTP_PASSWORD}`), 0);
   });
 
   test("paths outside the drop folder are refused", async () => {

@@ -12,6 +12,7 @@
  * does not hold up the tenant's other files.
  */
 import { type Kysely, sql } from "kysely";
+import { busyRetry } from "../store/busy.js";
 import type { Store } from "../store/db.js";
 import type { Database, MailingRow, MailingState, MailingUpdate } from "../store/schema.js";
 
@@ -31,30 +32,9 @@ const CLAIMABLE_STATES: readonly MailingState[] = ["stable", ...IN_FLIGHT_STATES
 
 type Db = Kysely<Database>;
 
-/**
- * On SQLite an import holds the write lock for its whole transaction (on its
- * own connection). The ingest code's connection therefore uses no busy
- * timeout — better-sqlite3 would wait for the lock synchronously, freezing the
- * event loop (and with it the embedded FTP server and the import itself) —
- * and retries its writes here, asynchronously, instead.
- */
-export async function busyRetry<T>(run: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let wait = 5;
-  for (;;) {
-    try {
-      return await run();
-    } catch (error) {
-      const code = (error as { code?: unknown })?.code;
-      const busy = typeof code === "string" && code.startsWith("SQLITE_BUSY");
-      if (!busy || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, wait));
-      wait = Math.min(wait * 2, 200);
-    }
-  }
-}
+export { busyRetry };
 
-/** See `busyRetry`: makes the store's own SQLite connection fail fast instead of blocking. */
+/** See `busyRetry` (store/busy.ts): makes the store's own SQLite connection fail fast instead of blocking. */
 export function useAsyncBusyHandling(store: Store): void {
   store.sqlite?.pragma("busy_timeout = 0");
 }

@@ -12,6 +12,7 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
 import type { PersonRecord } from "../mailing/types.js";
+import { busyRetry } from "./busy.js";
 import { insideTransaction, openSqliteConnection, type Store } from "./db.js";
 import type { ImportChunk, ImportSession, WriteTarget } from "./import.js";
 import {
@@ -92,20 +93,7 @@ const WRITE_LOCK_WAIT_MS = 30 * 60_000;
  */
 async function beginImmediate(conn: BetterSqlite3.Database): Promise<void> {
   conn.pragma("busy_timeout = 0");
-  const deadline = Date.now() + WRITE_LOCK_WAIT_MS;
-  let wait = 5;
-  for (;;) {
-    try {
-      conn.exec("BEGIN IMMEDIATE");
-      return;
-    } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      const busy = typeof code === "string" && code.startsWith("SQLITE_BUSY");
-      if (!busy || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, wait));
-      wait = Math.min(wait * 2, 200);
-    }
-  }
+  await busyRetry(() => conn.exec("BEGIN IMMEDIATE"), WRITE_LOCK_WAIT_MS);
 }
 
 /** Rows per multi-row statement: a power of two (see MultiRow). */

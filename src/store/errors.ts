@@ -44,3 +44,15 @@ export function isDataRejection(error: unknown): boolean {
   if (typeof code !== "string") return false;
   return /^(22|54)[0-9A-Z]{3}$/.test(code) || code === "SQLITE_TOOBIG";
 }
+
+/** What the database refused in a file, for the operator (`isDataRejection` errors). */
+export function describeDataRejection(error: unknown): string {
+  const e = error as { code?: string; message?: string };
+  const what =
+    e.code?.startsWith("54") || e.code === "22001" || e.code === "SQLITE_TOOBIG"
+      ? "um valor longo demais para ser gravado (um código de cliente, documento ou contato com milhares de caracteres, por exemplo)"
+      : e.code === "22021" || e.code === "22P05"
+        ? "um texto com caracteres que o banco não aceita"
+        : "um valor que o banco não aceita";
+  return `O banco de dados recusou ${what}. Corrija o arquivo e envie-o de novo. Detalhe técnico: ${e.message ?? String(error)}`;
+}

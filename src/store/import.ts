@@ -24,7 +24,7 @@ import type { Kysely } from "kysely";
 import type { Mailing } from "../filename/types.js";
 import type { FileError, PersonRecord, RejectedRow, RowRejectCode } from "../mailing/types.js";
 import type { Dialect, Store } from "./db.js";
-import { isDataRejection, isUniqueViolation } from "./errors.js";
+import { describeDataRejection, isDataRejection, isUniqueViolation } from "./errors.js";
 import { openPgImportSession } from "./import-pg.js";
 import { openSqliteImportSession } from "./import-sqlite.js";
 import { type Database, nowIso } from "./schema.js";
@@ -380,7 +380,7 @@ export async function importMailing(store: Store, request: ImportRequest): Promi
         {
           code: "DADOS_RECUSADOS",
           param: null,
-          message: `O banco de dados recusou um valor deste arquivo (${(error as Error).message}). Confira o arquivo (um valor longo demais ou com caracteres inválidos) e envie-o de novo.`,
+          message: describeDataRejection(error),
         },
       ],
       started,

@@ -566,7 +566,7 @@ for (const database of DATABASES) {
         if (database.name === "postgres") {
           assert.equal(result.ok, false);
           assert.equal(result.errors[0]?.code, "DADOS_RECUSADOS");
-          assert.match(result.errors[0]?.message ?? "", /recusou um valor deste arquivo/);
+          assert.match(result.errors[0]?.message ?? "", /recusou um valor longo demais/);
           assert.equal(await count(t, "persons"), 0);
           assert.equal(await count(t, "mailings"), 0);
         } else {

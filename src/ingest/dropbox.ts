@@ -13,14 +13,22 @@
 import { execFile } from "node:child_process";
 import { randomBytes, scrypt, scryptSync, timingSafeEqual } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { chmod, rename } from "node:fs/promises";
+import { chmod, mkdir, readdir, rename, stat, unlink } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { createSecureContext, TLSSocket } from "node:tls";
 import { promisify } from "node:util";
 import { FileSystem, type FtpConnection, FtpSrv } from "ftp-srv";
 import type { Logger } from "../log.js";
+import {
+  changePlacement,
+  folderPlacement,
+  nameProblem,
+  UPLOAD_TEMP_PREFIX,
+  uploadPlacement,
+} from "./dropbox-rules.js";
+import { EofWatch, failureReply, receiveUpload, type WatchedSocket } from "./dropbox-upload.js";
 
 export interface DropBoxCredentials {
   user: string;
@@ -162,7 +170,15 @@ export interface DropBoxOptions {
   log: Logger;
   /** A file reached its final name and is complete (path relative to the root). */
   onComplete: (path: string) => void;
+  /** Uploads past this size are refused while they arrive (default: DEFAULT_MAX_UPLOAD_BYTES). */
+  maxUploadBytes?: number;
+  /** An upload with no byte for this long is dropped (default 2 minutes). */
+  uploadIdleMs?: number;
 }
+
+/** The reader's own limit (ARQUIVO_GRANDE): a larger upload could never be imported. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
+const DEFAULT_UPLOAD_IDLE_MS = 2 * 60 * 1000;
 
 function sameSecret(a: string, b: string): boolean {
   const left = Buffer.from(a);
@@ -180,12 +196,38 @@ function insideRoot(root: string, absolute: string): string | null {
 
 type ResolvedPath = { clientPath: string; fsPath: string };
 
-/** ftp-srv's file system, confined to the root and reporting uploads in progress. */
+/** A file system error as the FTP user may see it: pt-BR, with the path as the client wrote it. */
+function clientError(error: unknown, clientPath: string): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  const text: Record<string, string> = {
+    ENOENT: `${clientPath}: arquivo ou pasta não encontrado.`,
+    EEXIST: `${clientPath}: já existe.`,
+    ENOTDIR: `${clientPath}: não é uma pasta.`,
+    EISDIR: `${clientPath}: é uma pasta.`,
+    ENOTEMPTY: `${clientPath}: a pasta não está vazia.`,
+    EACCES: `${clientPath}: sem permissão.`,
+    EPERM: `${clientPath}: sem permissão.`,
+    ENAMETOOLONG: `${clientPath}: nome longo demais.`,
+  };
+  // Never the library's or the system's own text: it carries the absolute path on the server.
+  return new Error(
+    (code && text[code]) ??
+      `${clientPath}: operação não concluída no servidor (${code ?? "erro"}).`,
+  );
+}
+
+/**
+ * ftp-srv's file system, confined to the root. Uploads do not come through
+ * here (the STOR handler below receives them under a hidden name); what does
+ * answers errors without server paths, creates folders 0700, and never changes
+ * permissions.
+ */
 class DropFileSystem extends FileSystem {
   constructor(
     connection: FtpConnection,
-    private readonly dropRoot: string,
-    private readonly uploads: Map<string, number>,
+    readonly dropRoot: string,
+    /** Paths being received right now (count of open uploads), shared with the DropBox. */
+    readonly uploads: Map<string, number>,
   ) {
     super(connection, { root: dropRoot, cwd: "/" });
   }
@@ -201,20 +243,65 @@ class DropFileSystem extends FileSystem {
     return resolved;
   }
 
-  override write(fileName: string, options?: { append?: boolean; start?: unknown }) {
-    const result = super.write(fileName, options) as {
-      stream: NodeJS.WritableStream & { path?: string };
-    };
-    const rel = insideRoot(this.dropRoot, resolve(String(result.stream.path ?? "")));
-    if (rel !== null) {
-      this.uploads.set(rel, (this.uploads.get(rel) ?? 0) + 1);
-      result.stream.once("close", () => {
-        const left = (this.uploads.get(rel) ?? 1) - 1;
-        if (left <= 0) this.uploads.delete(rel);
-        else this.uploads.set(rel, left);
-      });
+  /** The path relative to the root (POSIX), for the placement rules. */
+  relativePath(path: string): string {
+    return insideRoot(this.dropRoot, this._resolvePath(path).fsPath) ?? "";
+  }
+
+  private async guarded<T>(path: string | undefined, action: () => Promise<T>): Promise<T> {
+    const clientPath = this._resolvePath(path ?? ".").clientPath;
+    try {
+      return await action();
+    } catch (error) {
+      throw clientError(error, clientPath);
     }
-    return result;
+  }
+
+  override get(fileName: string) {
+    return this.guarded(fileName, async () => super.get(fileName));
+  }
+
+  override list(path = ".") {
+    return this.guarded(path, async () => {
+      const entries = (await super.list(path)) as Array<{ name: string }>;
+      // Uploads in progress are not files yet.
+      return entries.filter((entry) => !entry.name.startsWith(UPLOAD_TEMP_PREFIX));
+    });
+  }
+
+  override chdir(path = ".") {
+    return this.guarded(path, async () => super.chdir(path));
+  }
+
+  override read(fileName: string, options?: { start?: unknown }) {
+    if (fileName.split(/[/\\]/).at(-1)?.startsWith(UPLOAD_TEMP_PREFIX)) {
+      return Promise.reject(clientError({ code: "ENOENT" }, fileName));
+    }
+    return this.guarded(fileName, async () => super.read(fileName, options));
+  }
+
+  override delete(path: string) {
+    return this.guarded(path, async () => super.delete(path));
+  }
+
+  override mkdir(path: string) {
+    const { fsPath, clientPath } = this._resolvePath(path);
+    return this.guarded(path, async () => {
+      await mkdir(fsPath, { mode: 0o700 });
+      return clientPath;
+    });
+  }
+
+  override rename(from: string, to: string) {
+    return this.guarded(to, async () => super.rename(from, to));
+  }
+
+  override write(): never {
+    throw new Error("Envios passam pelo comando STOR.");
+  }
+
+  override chmod(): Promise<never> {
+    return Promise.reject(new Error("Alterar permissões não é permitido nesta caixa."));
   }
 }
 
@@ -307,9 +394,14 @@ async function secureDataServer(connector: PassiveConnector): Promise<NetServer>
       raw.destroy();
       return;
     }
-    const secure = new TLSSocket(raw, { isServer: true, secureContext }) as TLSSocket & {
-      connected?: boolean;
-    };
+    // TLS runs over an EofWatch so an upload can tell close_notify from a bare FIN.
+    const watch = new EofWatch(raw);
+    const secure = new TLSSocket(watch as unknown as Socket, {
+      isServer: true,
+      secureContext,
+    }) as TLSSocket & { connected?: boolean; eofWatch?: EofWatch };
+    watch.upper = secure;
+    secure.eofWatch = watch;
     secure.on("error", () => secure.destroy());
     secure.once("close", () => connector.closeServer());
     // Decrypted data stays paused until ftp-srv starts the transfer (it resumes).
@@ -340,6 +432,49 @@ interface AuthConnection {
   reply(code: number): Promise<unknown>;
 }
 
+interface FtpCommand {
+  directive: string;
+  arg: string | null;
+  raw: string;
+}
+
+/** What the command gate needs of an ftp-srv connection. */
+interface GateConnection {
+  secure: boolean;
+  authenticated?: boolean;
+  restByteCount: number | undefined;
+  fs?: FileSystem;
+  ip?: string;
+  commandSocket: Socket;
+  connector: { waitForConnection(): PromiseLike<WatchedSocket>; end(): void };
+  commands: {
+    parse(message: string): FtpCommand;
+    handle(command: string | FtpCommand): unknown;
+  };
+  reply(code: number, message?: string): Promise<unknown>;
+  emit(event: string, ...args: unknown[]): boolean;
+}
+
+const ACTIVE_MODE_REFUSED =
+  "Modo ativo (PORT/EPRT) desativado: use o modo passivo (PASV/EPSV), o padrão do FileZilla, do curl e do lftp.";
+
+/** Commands the drop box never runs, with the reason given to the client. */
+const REFUSED_COMMANDS: Record<string, string> = {
+  SITE: "O comando SITE está desativado nesta caixa: permissões e ajustes do servidor não podem ser alterados.",
+  PORT: ACTIVE_MODE_REFUSED,
+  EPRT: ACTIVE_MODE_REFUSED,
+  APPE: "APPE não é aceito: envie o arquivo inteiro com STOR.",
+  STOU: "STOU não é aceito: envie o arquivo com o nome final, com STOR.",
+};
+
+const LOGIN_NEEDS_TLS =
+  "Faça AUTH TLS antes do login: esta caixa só aceita FTPS explícito e não recebe usuário nem senha sem criptografia.";
+
+/** The argument exactly as the client sent it (ftp-srv's parsed one has its quotes removed). */
+function rawArgument(command: FtpCommand): string {
+  return command.raw.replace(/^\s*\S+ ?/, "");
+}
+
 export class DropBox {
   private server: FtpSrv | null = null;
   /** Paths being received right now (count of open writers). */
@@ -354,8 +489,9 @@ export class DropBox {
   async start(): Promise<void> {
     const o = this.options;
     patchAuthTls();
-    mkdirSync(o.root, { recursive: true });
+    mkdirSync(o.root, { recursive: true, mode: 0o700 });
     const root = resolve(o.root);
+    await this.removeStaleUploads(root);
     const quiet = quietFtpLogger(o.log);
     const signalListeners = new Map(
       (["SIGTERM", "SIGINT", "SIGQUIT"] as const).map((s) => [s, process.listeners(s)]),
@@ -377,6 +513,26 @@ export class DropBox {
         if (!before.includes(listener)) process.removeListener(signal, listener);
       }
     }
+    // Every command passes the drop box's own rules first (SITE off, login only
+    // over TLS, nothing changed in LIDOS/DESCARTADOS, uploads via a hidden name).
+    // (ftp-srv's typings omit its "connect" event.)
+    const events = server as unknown as {
+      on(event: "connect", listener: (data: { connection: unknown }) => void): void;
+    };
+    events.on("connect", ({ connection }) => {
+      const gated = connection as GateConnection;
+      const commands = gated.commands;
+      const handle = commands.handle.bind(commands);
+      commands.handle = (input) => {
+        const command = typeof input === "string" ? commands.parse(input) : input;
+        return this.gate(gated, command)
+          .catch((error: Error) => {
+            o.log.warn("drop box command failed", { directive: command.directive, error });
+            return gated.reply(451, "Erro no servidor ao executar o comando; tente de novo.");
+          })
+          .then((answered) => (answered === null ? handle(command) : answered));
+      };
+    });
     server.on("login", ({ connection, username, password }, accept, refuse) => {
       if (!connection.secure) {
         refuse(
@@ -419,6 +575,165 @@ export class DropBox {
     });
     await server.listen();
     this.server = server;
+  }
+
+  /**
+   * Runs before ftp-srv's own handling of every command of a connection: the
+   * drop box's rules (what may be done where, login only over TLS) and its own
+   * upload handler. Returns the reply, or null to let ftp-srv handle it.
+   */
+  private async gate(connection: GateConnection, command: FtpCommand): Promise<unknown> {
+    const directive = command.directive;
+    const refused = REFUSED_COMMANDS[directive];
+    if (refused) return connection.reply(502, refused);
+    if ((directive === "USER" || directive === "PASS") && !connection.secure) {
+      return connection.reply(530, LOGIN_NEEDS_TLS);
+    }
+    const fs = connection.fs;
+    if (!connection.authenticated || !(fs instanceof DropFileSystem)) return null;
+    const arg = command.arg ?? "";
+    let rel: string;
+    try {
+      rel = fs.relativePath(arg);
+    } catch (error) {
+      return connection.reply(550, (error as Error).message);
+    }
+    switch (directive) {
+      case "STOR":
+        return this.store(connection, fs, command, rel);
+      case "RNFR": {
+        const place = changePlacement(rel);
+        if (!place.ok) return connection.reply(550, place.reason);
+        const isFolder = await stat(fs._resolvePath(arg).fsPath).then(
+          (info) => info.isDirectory(),
+          () => false,
+        );
+        if (isFolder) {
+          return connection.reply(
+            550,
+            "Renomear pastas não é permitido: crie a pasta nova (MKD) e envie os arquivos para ela.",
+          );
+        }
+        return null;
+      }
+      case "RNTO": {
+        const problem = nameProblem(rawArgument(command));
+        if (problem) return connection.reply(553, problem);
+        const place = uploadPlacement(rel);
+        return place.ok ? null : connection.reply(553, place.reason);
+      }
+      case "DELE": {
+        const place = changePlacement(rel);
+        return place.ok ? null : connection.reply(550, place.reason);
+      }
+      case "RMD":
+      case "XRMD": {
+        const place = folderPlacement(rel);
+        return place.ok ? null : connection.reply(550, place.reason);
+      }
+      case "MKD":
+      case "XMKD": {
+        const problem = nameProblem(rawArgument(command));
+        if (problem) return connection.reply(553, problem);
+        const place = folderPlacement(rel);
+        return place.ok ? null : connection.reply(550, place.reason);
+      }
+      default:
+        return null;
+    }
+  }
+
+  /** STOR: received under a hidden name and named only when complete (see dropbox-upload.ts). */
+  private async store(
+    connection: GateConnection,
+    fs: DropFileSystem,
+    command: FtpCommand,
+    rel: string,
+  ): Promise<unknown> {
+    const o = this.options;
+    const problem = nameProblem(rawArgument(command));
+    if (problem) return connection.reply(553, problem);
+    if (connection.restByteCount) {
+      connection.restByteCount = 0;
+      return connection.reply(
+        554,
+        "Retomar um envio pela metade (REST) não é aceito: envie o arquivo inteiro de novo.",
+      );
+    }
+    const place = uploadPlacement(rel);
+    if (!place.ok) return connection.reply(553, place.reason);
+    const { fsPath, clientPath } = fs._resolvePath(command.arg ?? "");
+    const folder = rel.includes("/") ? rel.slice(0, rel.indexOf("/")) : null;
+    const target = await stat(fsPath).catch(() => null);
+    if (target?.isDirectory()) return connection.reply(553, `${clientPath} é uma pasta.`);
+    if (folder !== null && !(await stat(dirname(fsPath)).catch(() => null))?.isDirectory()) {
+      return connection.reply(
+        553,
+        `A pasta /${folder} não existe: crie-a antes (MKD ${folder}; no curl, --ftp-create-dirs) ou envie para a raiz.`,
+      );
+    }
+    let socket: WatchedSocket;
+    try {
+      socket = await connection.connector.waitForConnection();
+    } catch {
+      return connection.reply(
+        425,
+        "Sem conexão de dados: abra o modo passivo (PASV/EPSV) antes do STOR.",
+      );
+    }
+    const maxBytes = o.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+    connection.commandSocket.pause();
+    fs.uploads.set(rel, (fs.uploads.get(rel) ?? 0) + 1);
+    try {
+      const outcome = await receiveUpload(
+        socket,
+        {
+          finalPath: fsPath,
+          maxBytes,
+          idleMs: o.uploadIdleMs ?? DEFAULT_UPLOAD_IDLE_MS,
+          requireCloseNotify: connection.secure,
+        },
+        () => connection.reply(150, `Recebendo ${clientPath}.`),
+      ).catch((error: Error) => ({ kind: "write-failed" as const, bytes: 0, error }));
+      // The client has ended its side (or is gone): no graceful TLS goodbye is owed.
+      socket.destroy();
+      if (outcome.kind === "complete") {
+        connection.emit("STOR", null, fsPath);
+        return await connection.reply(226, `${clientPath} recebido (${outcome.bytes} bytes).`);
+      }
+      o.log.warn("drop box upload refused", {
+        path: rel,
+        outcome: outcome.kind,
+        bytes: outcome.bytes,
+        ip: connection.ip,
+      });
+      const answer = failureReply(outcome, clientPath, maxBytes);
+      return await connection.reply(answer.code, answer.message);
+    } finally {
+      const left = (fs.uploads.get(rel) ?? 1) - 1;
+      if (left <= 0) fs.uploads.delete(rel);
+      else fs.uploads.set(rel, left);
+      connection.connector.end();
+      connection.commandSocket.resume();
+    }
+  }
+
+  /** Hidden upload files left by a crash mid-upload: never complete, never to be read. */
+  private async removeStaleUploads(root: string): Promise<void> {
+    const folders = [root];
+    for (const entry of await readdir(root, { withFileTypes: true }).catch(() => [])) {
+      if (entry.isDirectory()) folders.push(join(root, entry.name));
+    }
+    for (const folder of folders) {
+      for (const name of await readdir(folder).catch(() => [] as string[])) {
+        if (name.startsWith(UPLOAD_TEMP_PREFIX)) {
+          await unlink(join(folder, name)).catch(() => {});
+          this.options.log.warn("removed an interrupted drop box upload", {
+            path: insideRoot(root, join(folder, name)),
+          });
+        }
+      }
+    }
   }
 
   async stop(): Promise<void> {

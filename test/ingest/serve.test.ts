@@ -148,16 +148,17 @@ describe("remessa serve with the FTPS drop box", () => {
     void upload.finally(() => {
       finished = true;
     });
+    // The bytes arrive under a hidden name; the real name appears only complete.
     let partialSeen = 0;
+    const { existsSync, readdirSync } = await import("node:fs");
     while (!finished) {
       assert.equal(whereIs(serve.drop, name), null, "moved before the upload ended");
-      const { existsSync, statSync } = await import("node:fs");
-      const path = join(serve.drop, name);
-      if (existsSync(path) && statSync(path).size < Buffer.byteLength(content)) partialSeen++;
+      assert.equal(existsSync(join(serve.drop, name)), false, "named before the upload ended");
+      if (readdirSync(serve.drop).some((n) => n.startsWith(".remessa-envio-"))) partialSeen++;
       await delay(100);
     }
     await upload;
-    assert.ok(partialSeen > 0, "the file was never seen incomplete on the server");
+    assert.ok(partialSeen > 0, "the upload was never seen in progress on the server");
     assert.equal(await done("", name), "LIDOS");
     const row = await store.db
       .selectFrom("mailings")

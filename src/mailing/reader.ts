@@ -15,7 +15,13 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { CsvRowSplitter, detectDelimiter } from "./csv.js";
+import {
+  CsvRowSplitter,
+  detectDelimiter,
+  LineTooLongError,
+  MAX_COLUMNS,
+  TOO_MANY_COLUMNS,
+} from "./csv.js";
 import { type ChunkHasher, createChunkHasher, HASH_WORKER_MIN_BYTES } from "./hash.js";
 import { mapHeader } from "./header.js";
 import { fileErrors } from "./messages.js";
@@ -282,6 +288,8 @@ async function* readDocument(
   entry: string | undefined,
 ): AsyncGenerator<MailingChunk, void, void> {
   const { summary } = ctx;
+  /** Blank lines before the header: the splitter counts lines from the header on. */
+  let skippedLines = 0;
   try {
     const detected = await detectEncoding(openForDetection(), entry);
     if (detected === null) {
@@ -315,11 +323,16 @@ async function* readDocument(
       const nl = body.indexOf("\n");
       const headerLine = body.slice(0, nl).replace(/\r$/, "");
       const delimiter = detectDelimiter(headerLine);
-      const skippedLines = countLines(text, p);
+      skippedLines = countLines(text, p);
       let headerSeen = false;
       doc.splitter = new CsvRowSplitter(delimiter, (row, start, end, line) => {
         if (!headerSeen) {
           headerSeen = true;
+          if (row.count === TOO_MANY_COLUMNS) {
+            headerError = true;
+            summary.errors.push(fileErrors.tooManyColumns(MAX_COLUMNS, entry));
+            return;
+          }
           const header: string[] = [];
           for (let i = 0; i < row.count; i++) header.push(row.get(i).trim());
           const mapped = mapHeader(header);
@@ -418,6 +431,8 @@ async function* readDocument(
     yield* drain(true);
   } catch (e) {
     if (e instanceof ZipGuardError) summary.errors.push(e.fileError);
+    else if (e instanceof LineTooLongError)
+      summary.errors.push(fileErrors.lineTooLong(e.line + skippedLines, e.limit, entry));
     else throw e;
   }
 }

@@ -20,6 +20,7 @@ const REASON: Record<RowRejectCode, string> = {
   CAMPO_LONGO: "campo longo demais",
   PRIORIDADE_INVALIDA: "prioridade inválida",
   COLUNAS_INCONSISTENTES: "número de colunas diferente do cabeçalho",
+  COLUNAS_DEMAIS: "colunas demais na linha",
   DUPLICADO: "contato repetido (higienização)",
   RESTRITO: "na lista de restrição (higienização)",
 };

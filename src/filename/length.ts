@@ -50,3 +50,17 @@ export function fitName(name: string, room = 0): string {
   }
   return `${stem}${tag}${ext}`;
 }
+
+/**
+ * The name a file is moved to LIDOS/DESCARTADOS under (before any clash suffix): the name itself
+ * for every name the grammar accepts. Only a name refused as NOME_INVALIDO or NOME_LONGO changes:
+ * each control character becomes `-` (a line break in a name would also split the folder's FTP
+ * listing), and a name over MAX_NAME_BYTES is shortened by `fitName`, so that the moved name with
+ * its clash suffix and `<moved name>.erro.txt` (any report) fit in 255 bytes.
+ */
+export function movedBaseName(name: string): string {
+  return fitName(
+    name.replace(/\p{Cc}/gu, "-"),
+    Buffer.byteLength(LONGEST_CLASH_SUFFIX) + Buffer.byteLength(LONGEST_REPORT_SUFFIX),
+  );
+}

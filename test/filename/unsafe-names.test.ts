@@ -11,6 +11,7 @@ import {
   FILE_NAME_MAX_BYTES,
   fitName,
   MAX_NAME_BYTES,
+  movedBaseName,
   type ParseContext,
   parse,
 } from "../../src/filename/index.js";
@@ -144,5 +145,26 @@ describe("check-name shows the new codes", () => {
     const r = checkName(nameOfBytes(300));
     assert.equal(r.status, 1);
     assert.match(r.stdout, /\[NOME_LONGO\] O nome tem 300 bytes e o limite é 234/);
+  });
+});
+
+describe("movedBaseName: what the pipeline moves a refused name to", () => {
+  test("unchanged for every name the grammar accepts (at the limit too)", () => {
+    for (const name of ["mailing_261126_1.csv", nameOfBytes(MAX_NAME_BYTES, "ç")])
+      assert.equal(movedBaseName(name), name);
+  });
+
+  test("a NOME_LONGO or NOME_INVALIDO name: no control character, and reports fit with any clash", () => {
+    for (const name of [
+      nameOfBytes(255),
+      nameOfBytes(250, "é"),
+      "mailing_261126_1_dA\nB\u0085.csv",
+    ]) {
+      const moved = movedBaseName(name);
+      assert.doesNotMatch(moved, /\p{Cc}/u);
+      assert.ok(bytes(`${clashName(moved, MAX_CLASH_ATTEMPTS)}.rejeitados.csv`) <= 255, name);
+      assert.equal(movedBaseName(moved), moved);
+    }
+    assert.equal(movedBaseName("mailing_261126_1_dA\nB.csv"), "mailing_261126_1_dA-B.csv");
   });
 });

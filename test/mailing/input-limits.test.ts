@@ -16,7 +16,7 @@ import {
   MAX_RECORD_CHARS,
   TOO_MANY_COLUMNS,
 } from "../../src/mailing/csv.js";
-import { LONG_HEADER, longRow, readText, tempFile } from "./helpers.js";
+import { LONG_HEADER, longRow, readAll, readText, tempFile } from "./helpers.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const MiB = 1 << 20;
@@ -145,6 +145,21 @@ function bigFile(piece: string, pieces: number, tail: string): string {
   return path;
 }
 
+/** `rows` rows of one person each, with a MENSAGEM of `chars` characters. */
+function longMessages(rows: number, chars: number): string {
+  const path = tempFile("");
+  const fd = openSync(path, "w");
+  try {
+    writeSync(fd, "TIPO_DE_REGISTRO;VALOR_DO_REGISTRO;MENSAGEM;CODCLIENTE\n");
+    const message = "m".repeat(chars);
+    for (let i = 0; i < rows; i++)
+      writeSync(fd, `TELEFONE;119${String(10_000_000 + i)};${message};C${i}\n`);
+  } finally {
+    closeSync(fd);
+  }
+  return path;
+}
+
 /** Reads `path` in a child process; its error codes, peak RSS (MB) and wall time (s). */
 function readInChild(path: string): { codes: string[]; rssMb: number; seconds: number } {
   const script = `
@@ -170,7 +185,23 @@ function readInChild(path: string): { codes: string[]; rssMb: number; seconds: n
   return { ...JSON.parse(child.stdout), seconds: (Date.now() - started) / 1000 };
 }
 
+describe("readMailing: batches of long rows", () => {
+  test("a chunk is yielded once its rows reach 4 Mi characters, not only at 256 people", async () => {
+    const { summary, chunks } = await readAll(longMessages(40, 1_000_000));
+    assert.equal(summary.persons, 40);
+    assert.ok(chunks >= 8, `${chunks} chunks`);
+  });
+});
+
 describe("readMailing memory on hostile lines (child process, peak RSS)", () => {
+  test("256 rows of 1 MB each (a long MENSAGEM): peak RSS under 300 MB", () => {
+    // Before chunks were cut by size: the 256 people of a batch held 256 MB, ~440 MB of RSS.
+    const result = readInChild(longMessages(256, 1_000_000));
+    assert.deepEqual(result.codes, []);
+    assert.ok(result.rssMb < 300, `peak RSS ${result.rssMb.toFixed(0)} MB`);
+    assert.ok(result.seconds < 10, `${result.seconds} s`);
+  });
+
   test("64 MB without a line break: LINHA_LONGA, peak RSS under 300 MB", () => {
     // Before the limit: ~20 s and ~900 MB of RSS for 64 MB (2.9 GB for 500 MB).
     const result = readInChild(bigFile("a", 64, ""));

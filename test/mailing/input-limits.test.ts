@@ -16,7 +16,7 @@ import {
   MAX_RECORD_CHARS,
   TOO_MANY_COLUMNS,
 } from "../../src/mailing/csv.js";
-import { LONG_HEADER, longRow, readAll, readText, tempFile } from "./helpers.js";
+import { buildZip, LONG_HEADER, longRow, readAll, readText, tempFile } from "./helpers.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const MiB = 1 << 20;
@@ -97,6 +97,23 @@ describe("readMailing limits", () => {
         /^A linha 5 tem mais de 1\.048\.576 caracteres/,
       );
     }
+  });
+
+  test("in a zip, LINHA_LONGA names the entry", async () => {
+    const zip = await buildZip([
+      { name: "a.csv", data: `${LONG_HEADER}\n${longRow({ value: "21987654321" })}\n` },
+      {
+        name: "b.csv",
+        data: `${LONG_HEADER}\n${"b".repeat(MAX_RECORD_CHARS + 1)}`,
+        compress: false,
+      },
+    ]);
+    const { summary } = await readAll(tempFile(zip, "zip"));
+    assert.deepEqual(
+      summary.errors.map((e) => e.code),
+      ["LINHA_LONGA"],
+    );
+    assert.match(summary.errors[0]?.message ?? "", /^No arquivo "b\.csv", a linha 2 tem mais de/);
   });
 
   test("a row with more than 16,384 columns is rejected (COLUNAS_DEMAIS) with its line", async () => {

@@ -1,6 +1,6 @@
 import { basename } from "node:path";
 import { describeMailing } from "../filename/describe.js";
-import { parse } from "../filename/index.js";
+import { escapeControls, parse } from "../filename/index.js";
 import { parseCommandLine } from "./args.js";
 import { localClock, UsageError } from "./clock.js";
 
@@ -35,20 +35,22 @@ export async function run(argv: string[]): Promise<number> {
   // Accept a path too: only the base name is the mailing's name.
   const fileName = basename(positionals[0]!);
   const result = parse(fileName, { folder: values.folder ?? null, ...clock });
+  // A name with a line break (refused as NOME_INVALIDO) is printed on one line, as the reports do.
+  const shown = escapeControls(fileName);
 
   if (values.json) {
     console.log(JSON.stringify(result));
     return result.ok ? 0 : 1;
   }
   if (result.ok && result.mailing) {
-    console.log(`Nome válido: ${fileName}\n\nO que vai acontecer:`);
+    console.log(`Nome válido: ${shown}\n\nO que vai acontecer:`);
     for (const line of describeMailing(result.mailing)) console.log(`  - ${line}`);
     console.log(
       "\nSe o conteúdo também estiver correto, o arquivo será importado e irá para LIDOS.",
     );
     return 0;
   }
-  console.log(`Nome inválido: ${fileName}\n`);
+  console.log(`Nome inválido: ${shown}\n`);
   console.log(
     `O arquivo iria para DESCARTADOS ${result.errors.length === 1 ? "pelo motivo" : "pelos motivos"} abaixo:`,
   );

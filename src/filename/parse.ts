@@ -1,3 +1,4 @@
+import { firstControl, showControl } from "./control.js";
 import {
   displayDate,
   displayDateTime,
@@ -15,6 +16,7 @@ import {
   VALUE_FORMAT,
   type ValueKey,
 } from "./grammar.js";
+import { MAX_NAME_BYTES } from "./length.js";
 import type {
   Extension,
   Mailing,
@@ -31,6 +33,8 @@ const PREFIX = "mailing";
 
 /** Error codes after which the name cannot be represented as a `Mailing`. */
 const LEXICAL: ReadonlySet<NameErrorCode> = new Set<NameErrorCode>([
+  "NOME_INVALIDO",
+  "NOME_LONGO",
   "PREFIXO",
   "DATA_INVALIDA",
   "SEQUENCIA_INVALIDA",
@@ -166,6 +170,35 @@ function checkValue(key: ValueKey, value: string): string | null {
   }
 }
 
+/** NOME_INVALIDO (a control character) and NOME_LONGO (over MAX_NAME_BYTES). */
+function unsafeNameErrors(fileName: string): NameError[] {
+  const errors: NameError[] = [];
+  const control = firstControl(fileName);
+  if (control !== null) {
+    const others = [...fileName].filter((c) => firstControl(c) !== null).length - 1;
+    errors.push(
+      err(
+        "NOME_INVALIDO",
+        null,
+        `O nome tem um caractere de controle (${showControl(control.char)}) na posição ${control.position}${
+          others > 0 ? ` e mais ${others} ${others === 1 ? "outro" : "outros"}` : ""
+        }, como uma quebra de linha, que não pode fazer parte do nome de um arquivo. Renomeie o arquivo só com letras, números, espaços e sinais comuns e envie de novo.`,
+      ),
+    );
+  }
+  const bytes = Buffer.byteLength(fileName);
+  if (bytes > MAX_NAME_BYTES) {
+    errors.push(
+      err(
+        "NOME_LONGO",
+        null,
+        `O nome tem ${bytes} bytes e o limite é ${MAX_NAME_BYTES} (letras com acento ocupam 2 bytes). Encurte o nome, por exemplo a descrição (_d) ou o assunto (_te), e envie de novo.`,
+      ),
+    );
+  }
+  return errors;
+}
+
 const SMS: Partial<Record<ParamKey, SmsRoute>> = { smslong: "long", smsshort: "short" };
 const WHATSAPP: Partial<Record<ParamKey, WhatsappMode>> = {
   whatsappexclusivo: "exclusivo",
@@ -178,6 +211,10 @@ const WHATSAPP: Partial<Record<ParamKey, WhatsappMode>> = {
  * collected as a `NameError` with a pt-BR message saying how to fix it.
  */
 export function parse(fileName: string, context: ParseContext): ParseResult {
+  // Checked before anything else, on the name as given (its bytes on disk): a name that cannot be
+  // kept or reported safely is discarded with only these reasons, whatever else it holds.
+  const unsafe = unsafeNameErrors(fileName);
+  if (unsafe.length > 0) return { ok: false, errors: unsafe, mailing: null };
   const name = fileName.normalize("NFC");
   const errors: NameError[] = [];
 

@@ -50,6 +50,8 @@ export interface Mailing {
 
 /** Stable error codes of the name grammar and its tenant-free semantic rules. */
 export type NameErrorCode =
+  | "NOME_INVALIDO"
+  | "NOME_LONGO"
   | "PREFIXO"
   | "DATA_INVALIDA"
   | "DATA_NAO_E_HOJE"

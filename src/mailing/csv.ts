@@ -14,12 +14,50 @@
  * after a closing quote is appended to the field. A quote that is never closed would otherwise
  * swallow the rest of the file; once a row passes `maxRowChars` it is cut at its first line break
  * and reported as broken, so memory stays bounded.
+ *
+ * Memory is bounded whatever the input: a physical line longer than `maxRowChars` throws
+ * `LineTooLongError` as soon as that many characters of it are buffered (never more), and a row
+ * with more than `maxColumns` fields is handed over with `count === TOO_MANY_COLUMNS` after its
+ * field offsets stopped growing at the cap.
  */
+
+/**
+ * Longest physical line (and longest unclosed quoted record) the reader buffers, in characters of
+ * decoded text (each at least one byte of the file, at most two bytes of memory). The longest
+ * legitimate row is a few kilobytes (CORINGA5 holds 3000 characters, a MENSAGEM with an HTML
+ * e-mail body some tens of kilobytes); 1 Mi characters leaves a wide margin while a row, its
+ * field offsets and its copy in a rejection stay within a few MB. A longer line is a corrupt
+ * export or an attack (one 500 MB line without a line break took the process to 2.9 GB).
+ */
+export const MAX_RECORD_CHARS = 1 << 20;
+
+/**
+ * Most fields in one row: Excel's own column limit (XFD = 16,384), so no spreadsheet export,
+ * even one with thousands of trailing empty columns, reaches it; the field offsets of a row then
+ * take at most 16,384 × 13 bytes (213 kB). A 20 MB line of 10M empty fields grew them to
+ * hundreds of MB.
+ */
+export const MAX_COLUMNS = 16_384;
+
+/** `CsvRow.count` of a row that has more than `maxColumns` fields (its fields are not kept). */
+export const TOO_MANY_COLUMNS = -1;
+
+/** Thrown by `push`/`end` when a physical line passes `maxRowChars`: the reader stops there. */
+export class LineTooLongError extends Error {
+  constructor(
+    /** 1-based physical line where the long line starts. */
+    readonly line: number,
+    readonly limit: number,
+  ) {
+    super(`line ${line} is longer than ${limit} characters`);
+  }
+}
 
 /**
  * One row. `fields[0..count)` are valid only during the call. `text.slice(start, end)` is the row
  * as read, without its line break. `line` is the 1-based physical line where the row starts.
- * `count` is 0 for a broken row (unterminated quote or a row longer than the limit).
+ * `count` is 0 for a broken row (unterminated quote or a row longer than the limit), and
+ * `TOO_MANY_COLUMNS` for a row with more fields than the limit.
  */
 export type RowSink = (
   fields: string[],
@@ -95,19 +133,25 @@ export class CsvRow {
     return end - start === value.length && this.text.slice(start, end) === value;
   }
 
-  /** Makes room for `count` fields. */
-  grow(count: number): void {
+  /** Makes room for `count` fields, doubling, but never past `limit` (when it is at least `count`). */
+  grow(count: number, limit = Number.POSITIVE_INFINITY): void {
     if (count <= this.starts.length) return;
     let size = this.starts.length;
     while (size < count) size *= 2;
+    this.resize(Math.min(size, Math.max(count, limit)));
+  }
+
+  /** Sets room for exactly `size` fields, keeping the first ones. */
+  resize(size: number): void {
+    const keep = Math.min(size, this.starts.length);
     const starts = new Int32Array(size);
-    starts.set(this.starts);
+    starts.set(this.starts.subarray(0, keep));
     const ends = new Int32Array(size);
-    ends.set(this.ends);
+    ends.set(this.ends.subarray(0, keep));
     const rawStarts = new Int32Array(size);
-    rawStarts.set(this.rawStarts);
+    rawStarts.set(this.rawStarts.subarray(0, keep));
     const kinds = new Uint8Array(size);
-    kinds.set(this.kinds);
+    kinds.set(this.kinds.subarray(0, keep));
     this.starts = starts;
     this.ends = ends;
     this.rawStarts = rawStarts;
@@ -127,14 +171,19 @@ export class CsvRowSplitter {
    * call: mailings have many (";;;;"), and the call costs several times the comparison.
    */
   private readonly delimiterCode: number;
+  /** Set when the row being split has more than `maxColumns` fields. */
+  private overflow = false;
 
   constructor(
     delimiter: string,
     private readonly onRow: RowViewSink,
-    private readonly maxRowChars = 1 << 20,
+    private readonly maxRowChars = MAX_RECORD_CHARS,
+    private readonly maxColumns = MAX_COLUMNS,
   ) {
     this.delimiter = delimiter;
     this.delimiterCode = delimiter.length === 1 ? delimiter.charCodeAt(0) : -1;
+    // `put` checks the limit only when the row's arrays are full: they never outgrow it.
+    if (maxColumns < this.row.starts.length) this.row.resize(Math.max(1, maxColumns));
   }
 
   /** The 1-based line number where the next row will start. */
@@ -170,6 +219,11 @@ export class CsvRowSplitter {
     }
     const p = this.scan(s, from, false, true);
     this.rest = p < s.length ? s.slice(p) : "";
+    // What is left is one unfinished row. Without a line break in it, it is one physical line
+    // still going: past the limit, stop before buffering more of it. (With a line break, it is a
+    // quoted field spanning lines, which `scan` cuts once it passes the limit.)
+    if (this.rest.length > this.maxRowChars && this.rest.indexOf("\n") < 0)
+      throw new LineTooLongError(this.line, this.maxRowChars);
   }
 
   end(): void {
@@ -179,14 +233,27 @@ export class CsvRowSplitter {
     this.skipToNewline = false;
   }
 
-  /** Sets field `i` of the row (growing it when needed). */
+  /** Sets field `i` of the row (growing it when needed, up to `maxColumns`). */
   private put(i: number, rawStart: number, start: number, end: number, kind: number): void {
     const row = this.row;
-    if (i >= row.starts.length) row.grow(i + 1);
+    if (i >= row.starts.length) {
+      if (i >= this.maxColumns) {
+        this.overflow = true;
+        return;
+      }
+      row.grow(i + 1, this.maxColumns);
+    }
     row.rawStarts[i] = rawStart;
     row.starts[i] = start;
     row.ends[i] = end;
     row.kinds[i] = kind;
+  }
+
+  /** The `count` to hand over for a row of `count` fields (and the overflow flag reset). */
+  private countOf(count: number): number {
+    if (!this.overflow) return count;
+    this.overflow = false;
+    return TOO_MANY_COLUMNS;
   }
 
   /**
@@ -224,7 +291,8 @@ export class CsvRowSplitter {
           this.put(count++, a, a, nextDelim, PLAIN);
           a = nextDelim + 1;
         }
-        row.count = count;
+        if (end - p > this.maxRowChars) throw new LineTooLongError(this.line, this.maxRowChars);
+        row.count = this.countOf(count);
         this.onRow(row, p, end, this.line);
         this.line++;
         p = nl + 1;
@@ -235,6 +303,7 @@ export class CsvRowSplitter {
         if (!mayCut || n - p <= this.maxRowChars) break;
         // An unterminated quote (or a giant row): cut at the first line break and move on.
         const end = Math.min(nl, n);
+        this.overflow = false;
         row.count = 0;
         this.onRow(row, p, end > p && s.charCodeAt(end - 1) === CR ? end - 1 : end, this.line);
         if (nl < n) {
@@ -311,7 +380,8 @@ export class CsvRowSplitter {
         if (tailEnd > i) {
           const inner = s.slice(open, close);
           this.put(count, open - 1, open, close, HELD);
-          row.values[count] = (escaped ? inner.replace(/""/g, '"') : inner) + s.slice(i, tailEnd);
+          if (count < this.maxColumns)
+            row.values[count] = (escaped ? inner.replace(/""/g, '"') : inner) + s.slice(i, tailEnd);
           count++;
         } else {
           this.put(count++, open - 1, open, close, escaped ? ESCAPED : PLAIN);
@@ -332,7 +402,9 @@ export class CsvRowSplitter {
       // Line break or end of text: the row is complete.
       let end = t;
       if (end > p && s.charCodeAt(end - 1) === CR) end--;
-      row.count = count;
+      if (newlines === 0 && end - p > this.maxRowChars)
+        throw new LineTooLongError(this.line, this.maxRowChars);
+      row.count = this.countOf(count);
       this.onRow(row, p, end, this.line);
       this.line += 1 + newlines;
       if (row.values.length > 0) row.values.length = 0; // held values are not kept alive
@@ -346,7 +418,7 @@ export class CsvSplitter {
   private readonly inner: CsvRowSplitter;
   private readonly fields: string[] = [];
 
-  constructor(delimiter: string, onRow: RowSink, maxRowChars = 1 << 20) {
+  constructor(delimiter: string, onRow: RowSink, maxRowChars = MAX_RECORD_CHARS) {
     const fields = this.fields;
     this.inner = new CsvRowSplitter(
       delimiter,

@@ -54,6 +54,14 @@ export const fileErrors = {
     message:
       "Não foi encontrado um cabeçalho legível (a primeira linha é longa demais ou não termina). Confira se o arquivo é um CSV com uma linha por registro.",
   }),
+  lineTooLong: (line: number, limit: number, entry?: string): FileError => ({
+    code: "LINHA_LONGA",
+    message: `${entry ? `No arquivo "${entry}", a` : "A"} linha ${line.toLocaleString("pt-BR")} tem mais de ${limit.toLocaleString("pt-BR")} caracteres, o limite por linha, e o arquivo não foi lido além dela. Um mailing tem uma linha por registro, de poucos milhares de caracteres: confira se o arquivo é mesmo um CSV com uma quebra de linha no fim de cada registro (ou se as aspas de um campo não ficaram abertas) e gere-o de novo.`,
+  }),
+  tooManyColumns: (limit: number, entry?: string): FileError => ({
+    code: "COLUNAS_DEMAIS",
+    message: `${entry ? `No arquivo "${entry}", o` : "O"} cabeçalho tem mais de ${limit.toLocaleString("pt-BR")} colunas, o limite. Deixe no arquivo só as colunas do mailing (apague as colunas vazias ou sobrando no fim da planilha) e envie de novo.`,
+  }),
   noValidRows: (rows: number): FileError => ({
     code: "SEM_LINHAS_VALIDAS",
     message: `Nenhuma das ${rows} linhas do arquivo pôde ser importada. Veja os motivos no relatório de rejeitados, corrija as linhas e envie de novo.`,

@@ -15,7 +15,13 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { CsvRowSplitter, detectDelimiter } from "./csv.js";
+import {
+  CsvRowSplitter,
+  detectDelimiter,
+  LineTooLongError,
+  MAX_COLUMNS,
+  TOO_MANY_COLUMNS,
+} from "./csv.js";
 import { type ChunkHasher, createChunkHasher, HASH_WORKER_MIN_BYTES } from "./hash.js";
 import { mapHeader } from "./header.js";
 import { fileErrors } from "./messages.js";
@@ -92,6 +98,13 @@ export const READ_CHUNK = 1 << 18;
  */
 const DECODE_PIECE = 1 << 16;
 const SNIFF_BYTES = 64 * 1024;
+/**
+ * A chunk is also yielded once the rows read since the last one reach this many characters: the
+ * people waiting in a batch hold their fields, and 256 people of 1 MB rows (a MENSAGEM or an extra
+ * column has no length limit under MAX_RECORD_CHARS) took the reader to 463 MB of RSS. Ordinary
+ * batches hold a few hundred kilobytes and never reach it.
+ */
+const BATCH_CHARS = 1 << 22;
 const MAX_HEADER_CHARS = 1 << 20;
 
 interface ReadContext {
@@ -282,6 +295,8 @@ async function* readDocument(
   entry: string | undefined,
 ): AsyncGenerator<MailingChunk, void, void> {
   const { summary } = ctx;
+  /** Blank lines before the header: the splitter counts lines from the header on. */
+  let skippedLines = 0;
   try {
     const detected = await detectEncoding(openForDetection(), entry);
     if (detected === null) {
@@ -294,9 +309,15 @@ async function* readDocument(
     }
     const decoder = createChunkDecoder(detected.encoding);
     // Held in an object: the header callback sets them, which flow analysis cannot follow.
-    const doc: { splitter: CsvRowSplitter | null; builder: RecordBuilder | null } = {
+    const doc: {
+      splitter: CsvRowSplitter | null;
+      builder: RecordBuilder | null;
+      /** Characters of the rows read since the last chunk was yielded (see BATCH_CHARS). */
+      heldChars: number;
+    } = {
       splitter: null,
       builder: null,
+      heldChars: 0,
     };
     let headerError = false;
     let pending = "";
@@ -315,11 +336,16 @@ async function* readDocument(
       const nl = body.indexOf("\n");
       const headerLine = body.slice(0, nl).replace(/\r$/, "");
       const delimiter = detectDelimiter(headerLine);
-      const skippedLines = countLines(text, p);
+      skippedLines = countLines(text, p);
       let headerSeen = false;
       doc.splitter = new CsvRowSplitter(delimiter, (row, start, end, line) => {
         if (!headerSeen) {
           headerSeen = true;
+          if (row.count === TOO_MANY_COLUMNS) {
+            headerError = true;
+            summary.errors.push(fileErrors.tooManyColumns(MAX_COLUMNS, entry));
+            return;
+          }
           const header: string[] = [];
           for (let i = 0; i < row.count; i++) header.push(row.get(i).trim());
           const mapped = mapHeader(header);
@@ -345,7 +371,10 @@ async function* readDocument(
           doc.builder = new RecordBuilder(mapped.map, recordOptions, ctx.counters);
           return;
         }
-        if (doc.builder !== null) doc.builder.row(row, start, end, line + skippedLines);
+        if (doc.builder !== null) {
+          doc.heldChars += end - start;
+          doc.builder.row(row, start, end, line + skippedLines);
+        }
       });
       return body;
     };
@@ -353,7 +382,13 @@ async function* readDocument(
     const drain = function* (final: boolean): Generator<MailingChunk, void, void> {
       const b = doc.builder;
       if (b === null) return;
-      while (b.persons.length >= ctx.batchSize || b.rejected.length >= ctx.batchSize || final) {
+      while (
+        b.persons.length >= ctx.batchSize ||
+        b.rejected.length >= ctx.batchSize ||
+        (doc.heldChars >= BATCH_CHARS && b.persons.length > 0) ||
+        final
+      ) {
+        doc.heldChars = 0;
         const persons =
           b.persons.length > ctx.batchSize ? b.persons.splice(0, ctx.batchSize) : b.persons;
         if (persons === b.persons) b.persons = [];
@@ -418,6 +453,8 @@ async function* readDocument(
     yield* drain(true);
   } catch (e) {
     if (e instanceof ZipGuardError) summary.errors.push(e.fileError);
+    else if (e instanceof LineTooLongError)
+      summary.errors.push(fileErrors.lineTooLong(e.line + skippedLines, e.limit, entry));
     else throw e;
   }
 }

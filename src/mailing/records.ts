@@ -16,7 +16,7 @@
  * Rows rejected as DUPLICADO or RESTRITO are sanitization removals, not broken rows: they are
  * reported but do not count towards the REJEICAO_EXCESSIVA ratio.
  */
-import { type CsvRow, FIELD_PLAIN } from "./csv.js";
+import { type CsvRow, FIELD_PLAIN, MAX_COLUMNS, TOO_MANY_COLUMNS } from "./csv.js";
 import { normalizeDocument } from "./document.js";
 import { normalizeEmail } from "./email.js";
 import { type ColumnMap, type KnownColumn, normalizeColumnName } from "./header.js";
@@ -187,6 +187,18 @@ export class RecordBuilder {
   readonly row = (row: CsvRow, start: number, end: number, line: number): void => {
     const count = row.count;
     const text = row.text;
+    if (count === TOO_MANY_COLUMNS) {
+      this.counters.rows++;
+      this.reject(
+        line,
+        text,
+        start,
+        end,
+        "COLUNAS_DEMAIS",
+        `A linha tem mais de ${MAX_COLUMNS.toLocaleString("pt-BR")} colunas (o cabeçalho tem ${this.map.width}): confira se algum campo contém o separador sem estar entre aspas, ou apague as colunas sobrando`,
+      );
+      return;
+    }
     if (count === 0) {
       this.counters.rows++;
       this.reject(

@@ -5,7 +5,12 @@
  * - `<name>.rejeitados.csv`: one line per rejected row, `;`-separated, with a BOM so Excel opens
  *   it with the right accents.
  * Pure functions: the caller writes the text.
+ *
+ * Names and fields come from the customer. No control character from them reaches a report as is:
+ * the text reports show each as a visible escape (`\n`, `U+0007`), so a name cannot forge a line
+ * (`Situação: DESCARTADO`); CSV cells are quoted and neutralised against formulas (`csvCell`).
  */
+import { escapeControls } from "../filename/control.js";
 import { formatPercent } from "./messages.js";
 import type { MailingSummary } from "./reader.js";
 import type { FileError, RejectedRow, RowRejectCode } from "./types.js";
@@ -20,6 +25,7 @@ const REASON: Record<RowRejectCode, string> = {
   CAMPO_LONGO: "campo longo demais",
   PRIORIDADE_INVALIDA: "prioridade inválida",
   COLUNAS_INCONSISTENTES: "número de colunas diferente do cabeçalho",
+  COLUNAS_DEMAIS: "colunas demais na linha",
   DUPLICADO: "contato repetido (higienização)",
   RESTRITO: "na lista de restrição (higienização)",
 };
@@ -51,7 +57,7 @@ export function errorReport(input: {
   lines.push(
     "Corrija os itens acima e envie o arquivo de novo. Um arquivo descartado não usa a sequência do nome: pode reenviá-lo com o mesmo nome.",
   );
-  return `${lines.join("\n")}\n`;
+  return textReport(lines);
 }
 
 /** One campaign created from an accepted file, as the result report shows it. */
@@ -163,11 +169,34 @@ export function resultReport(input: ResultReportInput): string {
       }
     }
   }
-  return `${lines.join("\n")}\n`;
+  return textReport(lines);
 }
 
-function csvField(value: string): string {
-  return /[;"\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+/** The lines of a text report, each on one line whatever the customer's text holds. */
+function textReport(lines: string[]): string {
+  return `${lines.map(escapeControls).join("\n")}\n`;
+}
+
+/**
+ * A cell that a spreadsheet would run as a formula (or as DDE, `=cmd|' /C calc'!A0`) when the
+ * report is opened: OWASP's list of leading characters, `=` `+` `-` `@` TAB CR.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One cell of every CSV remessa writes: quoted when it holds the separator, a quote or a line
+ * break (RFC 4180), and, as OWASP advises against CSV injection, prefixed with `'` inside quotes
+ * when it starts like a formula. A phone `+5511…` or a number `-12` is prefixed too (Excel shows
+ * the `'`), the price of never running a customer's formula.
+ */
+export function csvCell(value: string, separator = ";"): string {
+  if (FORMULA_START.test(value)) return `"'${value.replace(/"/g, '""')}"`;
+  const quote =
+    value.includes(separator) ||
+    value.includes('"') ||
+    value.includes("\n") ||
+    value.includes("\r");
+  return quote ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
 /** First line of `.rejeitados.csv`, starting with the UTF-8 BOM. */
@@ -177,5 +206,5 @@ export function rejectedCsvHeader(): string {
 
 /** One line of `.rejeitados.csv` (`arquivo` is the entry inside a zip, empty otherwise). */
 export function rejectedCsvLine(r: RejectedRow): string {
-  return `${r.line};${csvField(r.entry ?? "")};${r.code};${csvField(r.message)};${csvField(r.raw)}\r\n`;
+  return `${r.line};${csvCell(r.entry ?? "")};${csvCell(r.code)};${csvCell(r.message)};${csvCell(r.raw)}\r\n`;
 }

@@ -49,6 +49,7 @@ export type RowRejectCode =
   | "CAMPO_LONGO"
   | "PRIORIDADE_INVALIDA"
   | "COLUNAS_INCONSISTENTES"
+  | "COLUNAS_DEMAIS"
   | "DUPLICADO"
   | "RESTRITO";
 
@@ -72,7 +73,9 @@ export type FileErrorCode =
   | "ARQUIVO_GRANDE"
   | "ZIP_INVALIDO"
   | "ZIP_PERIGOSO"
-  | "ZIP_SEM_MAILING";
+  | "ZIP_SEM_MAILING"
+  | "LINHA_LONGA"
+  | "COLUNAS_DEMAIS";
 
 export interface FileError {
   code: FileErrorCode;

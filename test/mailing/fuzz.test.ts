@@ -13,6 +13,8 @@ const FILE_CODES = new Set([
   "ZIP_INVALIDO",
   "ZIP_PERIGOSO",
   "ZIP_SEM_MAILING",
+  "LINHA_LONGA",
+  "COLUNAS_DEMAIS",
 ]);
 
 /** Every outcome is either accepted rows or a known file-level error; counts are consistent. */

@@ -51,14 +51,19 @@ describe("chunk hasher", () => {
   });
 
   test("reader: a file past the worker threshold gets the SHA-256 of its bytes", async () => {
-    // Header, a few rows, then one long row: big, yet quick to parse.
-    const head = Buffer.from("TIPO_DE_REGISTRO;VALOR_DO_REGISTRO\r\nTELEFONE;11987654321\r\n");
-    const long = Buffer.alloc(HASH_WORKER_MIN_BYTES + 1000, "a");
-    const data = Buffer.concat([head, long, Buffer.from("\r\nTELEFONE;11987654322\r\n")]);
+    // Header, then rows with a long MENSAGEM (each under the line limit): big, yet quick to parse.
+    const head = Buffer.from("TIPO_DE_REGISTRO;VALOR_DO_REGISTRO;MENSAGEM\r\n");
+    const message = "a".repeat(1_000_000);
+    const rows: Buffer[] = [head];
+    const count = Math.ceil(HASH_WORKER_MIN_BYTES / message.length) + 1;
+    for (let i = 0; i < count; i++)
+      rows.push(Buffer.from(`TELEFONE;119${10_000_000 + i};${message}\r\n`));
+    const data = Buffer.concat(rows);
+    assert.ok(data.length > HASH_WORKER_MIN_BYTES);
     const path = tempFile("");
     writeFileSync(path, data);
     const { summary } = await readAll(path);
     assert.equal(summary.sha256, sha256(data));
-    assert.equal(summary.rows, 3);
+    assert.equal(summary.rows, count);
   });
 });

@@ -2,11 +2,13 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { CsvSplitter } from "../../src/mailing/csv.js";
 import {
+  csvCell,
   errorReport,
   rejectedCsvHeader,
   rejectedCsvLine,
   resultReport,
 } from "../../src/mailing/reports.js";
+import type { RejectedRow } from "../../src/mailing/types.js";
 import { LONG_HEADER, longRow, readText } from "./helpers.js";
 
 describe("reports", () => {
@@ -83,5 +85,68 @@ describe("reports", () => {
       'TIPO_DE_REGISTRO "FAX" desconhecido',
       "FAX;119;;Ana",
     ]);
+  });
+
+  test("CSV cells starting like a formula get a ' inside quotes (OWASP); read back, only the ' is added", () => {
+    const dangerous = [
+      "=1+1",
+      '=HYPERLINK("http://evil.example/","clique")',
+      "=cmd|' /C calc'!A0",
+      "+5511987654321",
+      "-12",
+      "@SUM(A1)",
+      "\t=1+1",
+      "\r=1+1",
+    ];
+    const safe = ["abc", "1+1", "a=b", "", "11 98765-4321", 'diz "oi"', "a;b", "a\nb"];
+    const rows: string[][] = [];
+    const splitter = new CsvSplitter(";", (f, n) => rows.push(f.slice(0, n)));
+    splitter.push(`${[...dangerous, ...safe].map((v) => csvCell(v)).join(";")}\r\n`);
+    splitter.end();
+    assert.deepEqual(rows, [[...dangerous.map((v) => `'${v}`), ...safe]]);
+    for (const v of dangerous) assert.ok(csvCell(v).startsWith(`"'`), v);
+    assert.equal(csvCell("abc"), "abc");
+  });
+
+  test("a rejected row is written neutralised in every cell, from the reader to the CSV line", async () => {
+    const evil = '=HYPERLINK("http://evil.example/","clique")';
+    const { rejected } = await readText(
+      [LONG_HEADER, longRow({ value: "11987654321" }), `${evil};1`].join("\n"),
+    );
+    const line = rejectedCsvLine({ ...(rejected[0] as RejectedRow), entry: "@x.csv" });
+    const rows: string[][] = [];
+    const splitter = new CsvSplitter(";", (f, n) => rows.push(f.slice(0, n)));
+    splitter.push(line);
+    splitter.end();
+    assert.equal(rows[0]?.[1], "'@x.csv");
+    assert.equal(rows[0]?.[4], `'${evil};1`);
+    for (const cell of rows[0] ?? []) assert.doesNotMatch(cell, /^[=+\-@\t\r]/);
+  });
+
+  test("a line break or other control character from a name or field never starts a report line", () => {
+    const fileName = "mailing_261126_1_dLinha1\nSituação: DESCARTADO\u0007.csv";
+    const error = errorReport({
+      fileName,
+      nameErrors: [{ code: "NOME_INVALIDO", message: "caractere\r\nde controle" }],
+      fileErrors: [{ code: "ARQUIVO_ILEGIVEL", message: "campo\u0085x" }],
+    });
+    const result = resultReport({
+      fileName,
+      status: "IMPORTADO (movido para LIDOS)",
+      wallet: "B\nR",
+      description: "Linha1\nSituação: DESCARTADO",
+      rows: 1,
+      persons: 1,
+      rejectedRows: 0,
+      rejected: {},
+    });
+    for (const text of [error, result]) {
+      assert.doesNotMatch(text.slice(0, -1).replace(/\n/g, ""), /\p{Cc}/u);
+      assert.equal(text.match(/^Situação:/gm)?.length, 1);
+    }
+    assert.match(error, /^Arquivo: mailing_261126_1_dLinha1\\nSituação: DESCARTADOU\+0007\.csv$/m);
+    assert.match(error, /caractere\\r\\nde controle/);
+    assert.match(error, /campoU\+0085x/);
+    assert.match(result, /^Descrição: Linha1\\nSituação: DESCARTADO$/m);
   });
 });

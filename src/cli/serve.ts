@@ -16,6 +16,7 @@ import { DropBox, ensureCertificate, loadCredentials } from "../ingest/dropbox.j
 import { IngestService } from "../ingest/service.js";
 import { createLogger } from "../log.js";
 import type { Store } from "../store/db.js";
+import { ownerOnlyUmask, secureDataDir } from "../store/permissions.js";
 import { createSource, listSources, updateSource } from "../store/sources.js";
 import { DEFAULT_TENANT_ID } from "../store/tenants.js";
 import { openStoreForCommand } from "./store.js";
@@ -130,6 +131,11 @@ export async function run(argv: string[]): Promise<number> {
   // Everything else (database default, secret key file) reads the data dir from here.
   process.env.REMESSA_DATA_DIR = dir;
   const log = createLogger({ service: "remessa" });
+  // Personal data: everything created from here on is owner-only, and what an
+  // older version left readable by every local user is fixed before starting.
+  ownerOnlyUmask();
+  const secured = await secureDataDir(dir);
+  if (secured > 0) log.info("data dir made owner-only", { dataDir: dir, changed: secured });
 
   const store = await openStoreForCommand();
   if (store === null) return 1;

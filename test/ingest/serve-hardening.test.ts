@@ -1,0 +1,96 @@
+/**
+ * End to end against `remessa serve` children (issue 17): the data dir is
+ * owner-only, /ready tells about a wedged file, and two drop boxes on one
+ * PostgreSQL each keep their own source.
+ */
+import assert from "node:assert/strict";
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { openMigrated } from "../../src/store/db.js";
+import { createWallet } from "../../src/store/wallets.js";
+import { ddmmyy, mailingCsv, waitFor, whereDone } from "./helpers.js";
+import { curlUpload, newDataDir, openServeStore, startServe } from "./serve-harness.js";
+
+const work = mkdtempSync(join(tmpdir(), "remessa-hardening-"));
+
+function local(name: string, content: string): string {
+  const path = join(work, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+function modeOf(path: string): number {
+  return statSync(path).mode & 0o777;
+}
+
+describe("serve: the data dir is owner-only", () => {
+  test("an old 0755/0644 layout is fixed at start; new files, copies and reports are 0600/0700", async () => {
+    const dataDir = newDataDir();
+    chmodSync(dataDir, 0o755);
+    // A layout as an older version left it: database, a stored copy, the drop folder and a report.
+    const old = await openMigrated(`sqlite:${join(dataDir, "remessa.db")}`);
+    await old.close();
+    chmodSync(join(dataDir, "remessa.db"), 0o644);
+    mkdirSync(join(dataDir, "files", "ab"), { recursive: true, mode: 0o755 });
+    writeFileSync(join(dataDir, "files", "ab", "ab00.bin"), "old copy", { mode: 0o644 });
+    mkdirSync(join(dataDir, "drop", "LIDOS"), { recursive: true, mode: 0o755 });
+    writeFileSync(join(dataDir, "drop", "LIDOS", "velho.csv.resultado.txt"), "old", {
+      mode: 0o644,
+    });
+    for (const p of ["files", "files/ab", "drop", "drop/LIDOS"]) chmodSync(join(dataDir, p), 0o755);
+    // A link in the drop folder to a file elsewhere: neither followed nor changed.
+    const outside = join(work, "outside.txt");
+    writeFileSync(outside, "not remessa's", { mode: 0o644 });
+    chmodSync(outside, 0o644);
+    symlinkSync(outside, join(dataDir, "drop", "link.txt"));
+
+    const serve = await startServe({ dataDir });
+    const store = await openServeStore(dataDir);
+    try {
+      for (const p of ["", "files", "files/ab", "drop", "drop/LIDOS"]) {
+        assert.equal(modeOf(join(dataDir, p)), 0o700, `${p || "data dir"} is 0700`);
+      }
+      for (const p of ["remessa.db", "files/ab/ab00.bin", "drop/LIDOS/velho.csv.resultado.txt"]) {
+        assert.equal(modeOf(join(dataDir, p)), 0o600, `${p} is 0600`);
+      }
+      assert.equal(modeOf(outside), 0o644, "a symlink's target is left alone");
+
+      await createWallet(store.db, 1, { code: "BRAD" });
+      const name = `mailing_${ddmmyy()}_1_cBRAD.csv`;
+      await curlUpload(serve.ftpPort, local(name, mailingCsv(3, 1, 1)), name);
+      assert.equal(
+        await waitFor("the upload to be processed", () => whereDone(serve.drop, name)),
+        "LIDOS",
+      );
+      const owned = (folder: string) =>
+        readdirSync(join(dataDir, folder)).map((n) => join(folder, n));
+      const db = owned("").filter((p) => p.startsWith("remessa.db"));
+      assert.ok(db.includes("remessa.db-wal"), `WAL file present: ${db.join(", ")}`);
+      const copies = readdirSync(join(dataDir, "files"))
+        .filter((n) => n !== "tmp")
+        .flatMap((n) => owned(join("files", n)));
+      assert.ok(copies.length >= 2, "the upload's copy is kept");
+      const reports = owned("drop/LIDOS").filter((p) => statSync(join(dataDir, p)).isFile());
+      assert.ok(reports.some((p) => p.endsWith(".resultado.txt")));
+      for (const p of [...db, ...copies, ...reports]) {
+        assert.equal(modeOf(join(dataDir, p)), 0o600, `${p} is 0600`);
+      }
+      for (const p of ["", "drop", "drop/LIDOS", "files"]) {
+        assert.equal(modeOf(join(dataDir, p)), 0o700, `${p || "data dir"} is 0700`);
+      }
+    } finally {
+      await serve.stop();
+      await store.close();
+    }
+  });
+});

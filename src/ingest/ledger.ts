@@ -26,7 +26,7 @@ export const IN_FLIGHT_STATES: readonly MailingState[] = [
   "imported",
   "moved",
 ];
-export const TERMINAL_STATES: readonly MailingState[] = ["reported", "vanished"];
+export const TERMINAL_STATES: readonly MailingState[] = ["reported", "vanished", "failed"];
 /** A processor may take a file in these states (in-flight ones are resumed). */
 const CLAIMABLE_STATES: readonly MailingState[] = ["stable", ...IN_FLIGHT_STATES];
 
@@ -59,6 +59,26 @@ export async function openFilesOfSource(
     .where("source_id", "=", sourceId)
     .where("state", "not in", TERMINAL_STATES)
     .execute();
+}
+
+/**
+ * Files of a source whose record ended "failed" while still at their path
+ * (never moved), by path: the scanner leaves such a file alone as long as it
+ * is unchanged, instead of recording it again and failing it again forever.
+ */
+export async function failedInPlace(
+  db: Db,
+  sourceId: number,
+): Promise<Map<string, { size: number | null; modifiedAt: string | null }>> {
+  const rows = await db
+    .selectFrom("mailings")
+    .select(["path", "size_seen", "modified_at_seen"])
+    .where("source_id", "=", sourceId)
+    .where("state", "=", "failed")
+    .where("moved_to", "is", null)
+    .orderBy("id")
+    .execute();
+  return new Map(rows.map((r) => [r.path, { size: r.size_seen, modifiedAt: r.modified_at_seen }]));
 }
 
 export interface SeenFile {
@@ -188,7 +208,9 @@ export async function claimNextFile(
              lease_expires_at = ${until},
              state = case when state = 'stable' then 'claimed' else state end,
              attempts = attempts + 1,
-             updated_at = ${nowIso}
+             -- Only a state change moves updated_at: a file resumed again and
+             -- again in one state keeps its age there (readiness reports it).
+             updated_at = case when state = 'stable' then ${nowIso} else updated_at end
        where id = (
                select id from mailings
                 where tenant_id = ${tenantId}

@@ -57,7 +57,7 @@ import {
 } from "../mailing/reports.js";
 import type { FileError, RowRejectCode } from "../mailing/types.js";
 import { DISCARDED_FOLDER, READ_FOLDER } from "../sources/candidates.js";
-import { SourceError } from "../sources/errors.js";
+import { SourceError, systemCode } from "../sources/errors.js";
 import { baseName, clashName, joinRelative, parentOf } from "../sources/paths.js";
 import type { Source, WriteContent } from "../sources/types.js";
 import type { Store } from "../store/db.js";
@@ -80,10 +80,15 @@ export interface PipelineContext {
   afterImport?: AfterImportHook;
   /** First back-off after a failed step; doubles per attempt, capped at 15 min. */
   retryBaseMs?: number;
+  /**
+   * Attempts (claims) after which a file whose step keeps failing is ended as
+   * "failed" with the last error. Default 30: about 6 hours of retries.
+   */
+  maxAttempts?: number;
   now?: () => Date;
 }
 
-export type ProcessOutcome = "finished" | "retry-later" | "lease-lost";
+export type ProcessOutcome = "finished" | "retry-later" | "lease-lost" | "failed";
 
 /**
  * Folder (beside LIDOS/DESCARTADOS' files) where reports are written before being moved in.
@@ -92,6 +97,28 @@ export type ProcessOutcome = "finished" | "retry-later" | "lease-lost";
 const REPORT_STAGING = ".remessa-relatorios";
 
 const MAX_RETRY_MS = 15 * 60 * 1000;
+const DEFAULT_MAX_ATTEMPTS = 30;
+
+/** System errors about the name or the kind of a path: the same call fails the same way every time. */
+const PERMANENT_CODES = new Set(["ENAMETOOLONG", "EINVAL", "EISDIR", "ENOTDIR", "ELOOP"]);
+
+/**
+ * An error no retry can fix: a permanent system code anywhere in its cause
+ * chain, an invalid path, or a server's "name too long" reply (FTP/SFTP
+ * servers say it in words, not codes).
+ */
+export function isPermanentError(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current; depth++) {
+    if (current instanceof SourceError && current.code === "CAMINHO_INVALIDO") return true;
+    const code = systemCode(current);
+    if (code !== undefined && PERMANENT_CODES.has(code)) return true;
+    const message = current instanceof Error ? current.message : String(current);
+    if (/name too long|nome muito longo|filename too long/i.test(message)) return true;
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return false;
+}
 
 /** A step could not finish (server or database trouble); the file is retried later. */
 class RetryableStepError extends Error {}
@@ -209,14 +236,28 @@ export async function processFile(
       log.warn("lease lost; another process took the file over");
       return "lease-lost";
     }
-    const wait = Math.min(
-      MAX_RETRY_MS,
-      (ctx.retryBaseMs ?? 5000) * 2 ** Math.max(0, row.attempts - 1),
-    );
     const message =
       error instanceof SourceError || error instanceof RetryableStepError
         ? error.message
         : `Erro interno ao processar o arquivo: ${(error as Error)?.message ?? String(error)}`;
+    const permanent = isPermanentError(error);
+    const maxAttempts = ctx.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    if (permanent || row.attempts >= maxAttempts) {
+      // Retrying cannot help (or has not, many times over): end the record
+      // with the reason, instead of a retry every 15 minutes forever.
+      const reason = permanent
+        ? `Erro permanente na etapa "${row.state}", o remessa não tentará de novo: ${message}`
+        : `O remessa desistiu após ${row.attempts} tentativas na etapa "${row.state}": ${message}`;
+      log.error("file failed; not retried", { state: row.state, attempts: row.attempts, error });
+      await failFile(ctx, row, source, reason, log).catch((failError) =>
+        log.error("could not record the failure", { error: failError }),
+      );
+      return "failed";
+    }
+    const wait = Math.min(
+      MAX_RETRY_MS,
+      (ctx.retryBaseMs ?? 5000) * 2 ** Math.max(0, row.attempts - 1),
+    );
     log.warn("step failed; will retry", { state: row.state, error, retryInMs: wait });
     await releaseFile(ctx.store.db, row.id, ctx.owner, {
       retryAt: new Date(clock().getTime() + wait).toISOString(),
@@ -492,6 +533,7 @@ async function moveFile(
       } else if (error instanceof SourceError) {
         throw new RetryableStepError(
           `Não foi possível mover o arquivo para ${folder}: ${error.message} O remessa tentará de novo; o arquivo não será importado outra vez.`,
+          { cause: error },
         );
       } else {
         throw error;
@@ -545,6 +587,84 @@ async function findEarlierMove(
   }
   // Several files of this size and none with its bytes: none is this file.
   return null;
+}
+
+/** Longest file-name prefix (bytes) kept in a failure report's name: far below any server's limit. */
+const FAILURE_NAME_BYTES = 120;
+
+/** `name` cut to at most `bytes` UTF-8 bytes, never inside a character. */
+function cutUtf8(name: string, bytes: number): string {
+  let out = "";
+  let used = 0;
+  for (const ch of name) {
+    used += Buffer.byteLength(ch);
+    if (used > bytes) break;
+    out += ch;
+  }
+  return out;
+}
+
+/**
+ * Ends the record as "failed" with `reason`. First, when it can, a short
+ * report beside where the file is (or would have gone) tells the customer:
+ * named after the file but short enough for any server, with the record id
+ * so it never takes another file's report name. A report that cannot be
+ * written either is only logged: the record and the log keep the reason.
+ */
+async function failFile(
+  ctx: PipelineContext,
+  row: MailingRow,
+  source: Source,
+  reason: string,
+  log: Logger,
+): Promise<void> {
+  const written: string[] = [];
+  const folder =
+    row.moved_to !== null
+      ? parentOf(row.moved_to)
+      : joinRelative(
+          parentOf(row.path),
+          row.outcome === "accepted" ? READ_FOLDER : DISCARDED_FOLDER,
+        );
+  const name = `${cutUtf8(row.file_name, FAILURE_NAME_BYTES)}-falha-${row.id}.erro.txt`;
+  // The customer reads the report: a name too long is said plainly, not with the system's text.
+  const shown = /ENAMETOOLONG|name too long/i.test(reason)
+    ? "o nome do arquivo é longo demais: o servidor não consegue guardar o arquivo ou o relatório com esse nome."
+    : reason;
+  try {
+    const imported = row.outcome === "accepted";
+    const text = [
+      `Arquivo: ${row.file_name}`,
+      "Situação: FALHA NO PROCESSAMENTO",
+      imported
+        ? `O arquivo foi importado${row.moved_to ? ` e movido para ${row.moved_to}` : ""}, mas o processamento não pôde terminar.`
+        : "O arquivo não foi importado.",
+      `Motivo: ${shown}`,
+      "Corrija o problema (por exemplo, use um nome de arquivo mais curto) e envie o arquivo de novo com outro nome; se o erro continuar, fale com o suporte informando este relatório.",
+      "",
+    ].join("\n");
+    const staged = await source.write(
+      `${joinRelative(folder, REPORT_STAGING)}/${randomUUID()}.tmp`,
+      text,
+    );
+    written.push(await source.move(staged, folder, name));
+  } catch (error) {
+    log.warn("could not write the failure report", { error });
+  }
+  const ok = await advance(
+    ctx.store.db,
+    row.id,
+    ctx.owner,
+    {
+      state: "failed",
+      last_error: reason,
+      reports_json: JSON.stringify(written),
+      lease_owner: null,
+      lease_expires_at: null,
+    },
+    new Date().toISOString(),
+  );
+  if (!ok) log.warn("lease lost before the failure could be recorded");
 }
 
 async function writeReports(

@@ -1,0 +1,198 @@
+/**
+ * The pipeline driven by hand over a real local folder (issue 17): a
+ * permanent error ends the record instead of a retry forever, a file replaced
+ * while processed keeps its report, an over-limit file is never copied.
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { BlobStore } from "../../src/ingest/blobs.js";
+import { claimNextFile } from "../../src/ingest/ledger.js";
+import { type PipelineContext, processFile, tenantDate } from "../../src/ingest/pipeline.js";
+import { scanSource } from "../../src/ingest/scanner.js";
+import { silentLogger } from "../../src/log.js";
+import { SourceError } from "../../src/sources/errors.js";
+import { LocalSource } from "../../src/sources/local.js";
+import type { Source } from "../../src/sources/types.js";
+import type { MailingRow, Tenant } from "../../src/store/schema.js";
+import { createSource } from "../../src/store/sources.js";
+import { getTenant } from "../../src/store/tenants.js";
+import { createWallet } from "../../src/store/wallets.js";
+import { DATABASES, type TestStore } from "../store/harness.js";
+import { ddmmyy, mailingCsv, namesIn, waitFor } from "./helpers.js";
+
+for (const database of DATABASES) {
+  describe(`pipeline hardening on ${database.name}`, { skip: database.skip }, () => {
+    let ts: TestStore;
+    let drop: string;
+    let sourceId: number;
+    let tenant: Tenant;
+    const today = ddmmyy();
+
+    function dropSource(): LocalSource {
+      return new LocalSource({
+        protocol: "local",
+        host: "",
+        port: null,
+        user: "",
+        password: "",
+        root: drop,
+        allowPrivate: true,
+        tlsFingerprint: null,
+        tlsInsecure: false,
+      });
+    }
+
+    before(async () => {
+      ts = await database.open();
+      drop = join(ts.dataDir, "drop");
+      mkdirSync(drop, { recursive: true });
+      await createWallet(ts.store.db, 1, { code: "BRAD" });
+      const source = await createSource(
+        ts.store.db,
+        1,
+        {
+          protocol: "local",
+          host: "",
+          port: null,
+          user: "",
+          password: "",
+          root: drop,
+          allowPrivate: true,
+          tlsFingerprint: null,
+          tlsInsecure: false,
+          intervalSeconds: 5,
+          stabilitySeconds: 0,
+        },
+        Buffer.alloc(32, 1),
+      );
+      sourceId = source.id;
+      const t = await getTenant(ts.store.db, 1);
+      assert.ok(t);
+      tenant = t;
+    });
+
+    after(async () => {
+      await ts.dispose();
+    });
+
+    function ctx(overrides: Partial<PipelineContext> = {}): PipelineContext {
+      return {
+        store: ts.store,
+        blobs: new BlobStore(join(ts.dataDir, "files")),
+        owner: "test-owner",
+        leaseMs: 30_000,
+        log: silentLogger,
+        retryBaseMs: 1,
+        ...overrides,
+      };
+    }
+
+    /** Two listings of the drop folder: the files in it are recorded with their real size and time, then stable. */
+    async function scan() {
+      const target = { sourceId, tenantId: 1, timeZone: tenant.time_zone, stabilitySeconds: 0 };
+      const seenDate = (at: Date) => tenantDate(tenant.time_zone, at);
+      const first = await scanSource(ts.store, dropSource(), target, seenDate, null);
+      await scanSource(ts.store, dropSource(), target, seenDate, null);
+      return first;
+    }
+
+    /** Claims and processes the next file until it ends or `limit` runs are done. */
+    async function run(source: Source, limit = 1, overrides: Partial<PipelineContext> = {}) {
+      const outcomes: string[] = [];
+      let id = 0;
+      for (let i = 0; i < limit; i++) {
+        const claimed = await waitFor("a claimable file", () =>
+          claimNextFile(ts.store, 1, "test-owner", 30_000),
+        );
+        id = claimed.id;
+        const outcome = await processFile(ctx(overrides), claimed, tenant, source);
+        outcomes.push(outcome);
+        if (outcome !== "retry-later") break;
+      }
+      return { outcomes, id };
+    }
+
+    async function record(id: number): Promise<MailingRow> {
+      return ts.store.db
+        .selectFrom("mailings")
+        .selectAll()
+        .where("id", "=", id)
+        .executeTakeFirstOrThrow();
+    }
+
+    test("a name whose report passes 255 bytes ends the record as failed at once, with a short report", async () => {
+      const name = `mailing_${today}_41_cBRAD_d${"a".repeat(220)}.csv`;
+      assert.ok(Buffer.byteLength(name) <= 255 && Buffer.byteLength(`${name}.erro.txt`) > 255);
+      writeFileSync(join(drop, name), mailingCsv(2, 0, 41));
+      await scan();
+      const { outcomes, id } = await run(dropSource(), 3);
+      assert.deepEqual(outcomes, ["failed"]);
+      const row = await record(id);
+      assert.equal(row.state, "failed");
+      assert.equal(row.attempts, 1);
+      assert.match(row.last_error ?? "", /Erro permanente/);
+      assert.match(row.last_error ?? "", /name too long|ENAMETOOLONG/);
+      const reports = JSON.parse(row.reports_json ?? "[]") as string[];
+      assert.equal(reports.length, 1);
+      const report = readFileSync(join(drop, reports[0] ?? ""), "utf8");
+      assert.match(report, /FALHA NO PROCESSAMENTO/);
+      assert.match(report, /nome do arquivo é longo demais/);
+      assert.ok(report.includes(name));
+      assert.equal(await claimNextFile(ts.store, 1, "test-owner", 30_000), null);
+    });
+
+    test("an injected permanent error (EINVAL) ends the record; the file is left alone until it changes", async () => {
+      const name = `mailing_${today}_42_cBRAD.csv`;
+      writeFileSync(join(drop, name), mailingCsv(3, 0, 42));
+      await scan();
+      const local = dropSource();
+      const broken: Source = Object.assign(Object.create(local) as Source, {
+        move: async (from: string, to: string, newName?: string) => {
+          if (from === name) {
+            const cause = Object.assign(new Error("invalid argument, rename"), { code: "EINVAL" });
+            throw new SourceError("ERRO_SERVIDOR", "Erro ao mover (teste).", { cause });
+          }
+          return local.move(from, to, newName);
+        },
+      });
+      const { outcomes, id } = await run(broken, 3);
+      assert.deepEqual(outcomes, ["failed"]);
+      const row = await record(id);
+      assert.equal(row.state, "failed");
+      assert.equal(row.outcome, "accepted", "imported before the move failed");
+      assert.match(row.last_error ?? "", /Erro permanente na etapa "imported"/);
+      assert.ok(existsSync(join(drop, name)), "the file stays where it is");
+      const reports = JSON.parse(row.reports_json ?? "[]") as string[];
+      assert.match(reports[0] ?? "", /^LIDOS\/mailing_.*-falha-\d+\.erro\.txt$/);
+      assert.match(readFileSync(join(drop, reports[0] ?? ""), "utf8"), /foi importado/);
+      // Listed again, unchanged: not recorded a second time (it would fail again, forever).
+      assert.equal((await scan()).added, 0);
+      // A new file sent under its name is a new file.
+      writeFileSync(join(drop, name), mailingCsv(4, 0, 43));
+      assert.equal((await scan()).added, 1);
+    });
+
+    test("a step failing again and again ends as failed after maxAttempts, with the last error", async () => {
+      // The previous test's replacement is still there: take it out of the way first.
+      await run(dropSource(), 1);
+      const name = `mailing_${today}_44_cBRAD.csv`;
+      writeFileSync(join(drop, name), mailingCsv(2, 0, 44));
+      await scan();
+      const local = dropSource();
+      const flaky: Source = Object.assign(Object.create(local) as Source, {
+        move: async (from: string, to: string, newName?: string) => {
+          if (from === name) throw new SourceError("TEMPO_ESGOTADO", "Tempo esgotado (teste).");
+          return local.move(from, to, newName);
+        },
+      });
+      const { outcomes, id } = await run(flaky, 5, { maxAttempts: 3 });
+      assert.deepEqual(outcomes, ["retry-later", "retry-later", "failed"]);
+      const row = await record(id);
+      assert.equal(row.state, "failed");
+      assert.match(row.last_error ?? "", /desistiu após 3 tentativas.*Tempo esgotado/);
+      assert.ok(namesIn(join(drop, "LIDOS")).some((n) => n.endsWith(`-falha-${id}.erro.txt`)));
+    });
+  });
+}

@@ -61,6 +61,12 @@ function parseRange(text: string | undefined): [number, number] {
   return [min, max];
 }
 
+/** `{ [key]: n }` when the environment variable holds a positive integer, else `{}` (the default applies). */
+function positiveEnv<K extends string>(name: string, key: K): Partial<Record<K, number>> {
+  const n = Number(process.env[name]);
+  return Number.isInteger(n) && n > 0 ? ({ [key]: n } as Record<K, number>) : {};
+}
+
 /** The default tenant's drop folder as a `local` source (created or pointed at this data dir). */
 async function ensureDropSource(store: Store, root: string): Promise<number> {
   const existing = (await listSources(store.db, DEFAULT_TENANT_ID)).find(
@@ -147,6 +153,7 @@ export async function run(argv: string[]): Promise<number> {
     log,
     leaseMs: (Number.isFinite(leaseSeconds) && leaseSeconds > 0 ? leaseSeconds : 60) * 1000,
     crashAt: process.env.REMESSA_TEST_CRASH_AT || null,
+    ...positiveEnv("REMESSA_MAX_FILE_BYTES", "maxFileBytes"),
   });
 
   let dropBox: DropBox | null = null;

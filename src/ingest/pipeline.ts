@@ -41,12 +41,14 @@
  * lease is ours); a processor that lost its lease stops without side effects.
  */
 import { createHash, randomUUID } from "node:crypto";
+import { rm } from "node:fs/promises";
 import { setTimeout as delay } from "node:timers/promises";
 import { sql } from "kysely";
 import { DateTime } from "luxon";
 import { parse } from "../filename/index.js";
 import type { Mailing, NameError } from "../filename/types.js";
 import type { Logger } from "../log.js";
+import { fileErrors } from "../mailing/messages.js";
 import { readMailing } from "../mailing/reader.js";
 import {
   type CampaignLine,
@@ -64,7 +66,14 @@ import type { Store } from "../store/db.js";
 import { type AfterImportHook, importMailing, splitReader } from "../store/import.js";
 import type { MailingRow, MailingState, MailingUpdate, Tenant } from "../store/schema.js";
 import type { BlobStore } from "./blobs.js";
-import { advance, destinationTaken, markVanished, releaseFile, renewFileLease } from "./ledger.js";
+import {
+  advance,
+  destinationTaken,
+  markVanished,
+  releaseFile,
+  renewFileLease,
+  TERMINAL_STATES,
+} from "./ledger.js";
 import { checkFolder, checkTenantData, databaseDirectory } from "./tenant-checks.js";
 
 export interface PipelineContext {
@@ -85,6 +94,11 @@ export interface PipelineContext {
    * "failed" with the last error. Default 30: about 6 hours of retries.
    */
   maxAttempts?: number;
+  /**
+   * Largest file taken (bytes, default 1 GiB): a bigger one is discarded as
+   * ARQUIVO_GRANDE from its size on the server, never downloaded.
+   */
+  maxFileBytes?: number;
   now?: () => Date;
 }
 
@@ -98,6 +112,7 @@ const REPORT_STAGING = ".remessa-relatorios";
 
 const MAX_RETRY_MS = 15 * 60 * 1000;
 const DEFAULT_MAX_ATTEMPTS = 30;
+const DEFAULT_MAX_FILE_BYTES = 1024 ** 3;
 
 /** System errors about the name or the kind of a path: the same call fails the same way every time. */
 const PERMANENT_CODES = new Set(["ENAMETOOLONG", "EINVAL", "EISDIR", "ENOTDIR", "ELOOP"]);
@@ -286,8 +301,18 @@ async function download(
   log: Logger,
 ): Promise<void> {
   const started = performance.now();
+  const limit = ctx.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   let stored: Awaited<ReturnType<BlobStore["put"]>>;
   try {
+    // The size on the server first: an over-limit file is refused from it,
+    // without copying gigabytes into the data dir only to refuse them.
+    const listed = await source.stat(row.path);
+    if (listed && !listed.isFolder && listed.size > limit) {
+      log.info("file over the size limit; not downloaded", { bytes: listed.size, limit });
+      await step({ state: "downloaded", stored_path: null, sha256: null, bytes: listed.size });
+      return;
+    }
+    if (!listed || listed.isFolder) throw new SourceError("ARQUIVO_INEXISTENTE", row.path);
     stored = await ctx.blobs.put(await source.read(row.path));
   } catch (error) {
     if (error instanceof SourceError && error.code === "ARQUIVO_INEXISTENTE") {
@@ -336,10 +361,17 @@ async function checkName(
     sequence: mailing?.sequence ?? null,
     description: mailing?.description ?? null,
   };
-  if (errors.length > 0 || !mailing) {
+  const limit = ctx.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  // Not downloaded for its size (see download): that is its content problem.
+  const oversize =
+    row.stored_path === null && row.bytes !== null && row.bytes > limit
+      ? [problemOf(fileErrors.tooLarge(row.bytes, limit), "content")]
+      : [];
+  if (errors.length > 0 || !mailing || oversize.length > 0) {
     const problems = [
       ...errors.map((e) => problemOf(e, "name")),
-      ...(await contentProblems(row, tenant)),
+      ...oversize,
+      ...(await contentProblems(row, tenant, limit)),
     ];
     await step({
       ...base,
@@ -380,7 +412,11 @@ function problemOf(
  * in one go (SPEC §2.2): the stored copy is read (never imported) when the
  * extension says it is a mailing.
  */
-async function contentProblems(row: MailingRow, tenant: Tenant): Promise<Problem[]> {
+async function contentProblems(
+  row: MailingRow,
+  tenant: Tenant,
+  maxBytes: number,
+): Promise<Problem[]> {
   const dot = row.file_name.lastIndexOf(".");
   const extension = dot < 0 ? "" : row.file_name.slice(dot + 1).toLowerCase();
   if (!row.stored_path || (extension !== "csv" && extension !== "txt" && extension !== "zip")) {
@@ -390,6 +426,7 @@ async function contentProblems(row: MailingRow, tenant: Tenant): Promise<Problem
     extension,
     sanitize: false,
     maxRejectRatio: tenant.reject_ratio,
+    maxBytes,
   });
   for (;;) {
     const step = await reader.next();
@@ -416,6 +453,7 @@ async function importFile(
       extension: mailing.extension,
       sanitize: mailing.sanitize,
       maxRejectRatio: tenant.reject_ratio,
+      maxBytes: ctx.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
       ...(isRestricted ? { isRestricted } : {}),
     }),
   );
@@ -724,7 +762,40 @@ async function writeReports(
       });
     }
   }
-  await step({ state: "reported", reports_json: JSON.stringify(written), lease_expires_at: null });
+  // A refused file's copy is not kept past its report (an imported one's is).
+  const dropCopy = row.outcome === "discarded" && row.stored_path !== null;
+  if (dropCopy) await dropStoredCopy(ctx, row);
+  await step({
+    state: "reported",
+    reports_json: JSON.stringify(written),
+    lease_expires_at: null,
+    ...(dropCopy ? { stored_path: null } : {}),
+  });
+}
+
+/**
+ * Deletes a discarded file's stored copy, unless the same bytes (one blob per
+ * content) are another record's: an imported file's copy, or one still being
+ * processed. A crash after the deletion redoes it (nothing to delete) and the
+ * step that forgets the path.
+ */
+async function dropStoredCopy(ctx: PipelineContext, row: MailingRow): Promise<void> {
+  if (row.stored_path === null) return;
+  const shared = await ctx.store.db
+    .selectFrom("mailings")
+    .select("id")
+    .where("stored_path", "=", row.stored_path)
+    .where("id", "!=", row.id)
+    .where((eb) =>
+      eb.or([
+        eb("outcome", "is", null),
+        eb("outcome", "=", "accepted"),
+        eb("state", "not in", TERMINAL_STATES),
+      ]),
+    )
+    .executeTakeFirst();
+  if (shared) return;
+  await rm(row.stored_path, { force: true });
 }
 
 /** Builds the rejected-rows CSV from the stored rejections, in line order. */

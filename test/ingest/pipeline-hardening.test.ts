@@ -4,7 +4,7 @@
  * while processed keeps its report, an over-limit file is never copied.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { BlobStore } from "../../src/ingest/blobs.js";
@@ -193,6 +193,76 @@ for (const database of DATABASES) {
       assert.equal(row.state, "failed");
       assert.match(row.last_error ?? "", /desistiu após 3 tentativas.*Tempo esgotado/);
       assert.ok(namesIn(join(drop, "LIDOS")).some((n) => n.endsWith(`-falha-${id}.erro.txt`)));
+    });
+
+    /** The stored copies under files/ (not the temporary folder). */
+    function copies(): string[] {
+      const root = join(ts.dataDir, "files");
+      return namesIn(root)
+        .filter((n) => n !== "tmp")
+        .flatMap((n) => namesIn(join(root, n)).map((f) => join(root, n, f)));
+    }
+
+    test("a 2 GiB (sparse) file is refused as ARQUIVO_GRANDE from its size, never copied", async () => {
+      const name = `mailing_${today}_45_cBRAD.csv`;
+      writeFileSync(join(drop, name), "");
+      truncateSync(join(drop, name), 2 * 1024 ** 3);
+      await scan();
+      const before = copies();
+      const started = Date.now();
+      const { outcomes, id } = await run(dropSource());
+      assert.deepEqual(outcomes, ["finished"]);
+      assert.ok(Date.now() - started < 10_000, "not read through");
+      assert.deepEqual(copies(), before, "nothing copied into files/");
+      assert.deepEqual(namesIn(join(ts.dataDir, "files", "tmp")), []);
+      const row = await record(id);
+      assert.equal(row.outcome, "discarded");
+      assert.equal(row.stored_path, null);
+      assert.equal(row.moved_to, `DESCARTADOS/${name}`);
+      const report = readFileSync(join(drop, "DESCARTADOS", `${name}.erro.txt`), "utf8");
+      assert.match(report, /ARQUIVO_GRANDE/);
+    });
+
+    test("the limit is configurable; a refused file's copy is deleted after its report, an imported one's kept", async () => {
+      // Over a 1 KiB limit: refused from its size.
+      const big = `mailing_${today}_46_cBRAD.csv`;
+      writeFileSync(join(drop, big), mailingCsv(100, 0, 46));
+      await scan();
+      const limited = await run(dropSource(), 1, { maxFileBytes: 1024 });
+      assert.match((await record(limited.id)).errors_json ?? "", /ARQUIVO_GRANDE/);
+
+      const good = `mailing_${today}_47_cBRAD.csv`;
+      const content = mailingCsv(3, 0, 47);
+      writeFileSync(join(drop, good), content);
+      await scan();
+      const imported = await record((await run(dropSource())).id);
+      assert.equal(imported.outcome, "accepted");
+      assert.ok(imported.stored_path && existsSync(imported.stored_path), "imported copy kept");
+
+      // The same bytes again under a taken sequence: refused, but the copy is the imported one's.
+      const again = `mailing_${today}_47_cBRAD_dde novo.csv`;
+      writeFileSync(join(drop, again), content);
+      await scan();
+      const repeated = await record((await run(dropSource())).id);
+      assert.equal(repeated.outcome, "discarded");
+      assert.match(repeated.errors_json ?? "", /SEQUENCIA_REPETIDA/);
+      assert.ok(existsSync(imported.stored_path), "a shared copy stays");
+
+      // Refused for its content, bytes of its own: the copy goes once the report is written.
+      const bad = `mailing_${today}_48_cBRAD.csv`;
+      writeFileSync(join(drop, bad), "isto não é um mailing\n");
+      await scan();
+      const refusedId = (await run(dropSource())).id;
+      const refused = await record(refusedId);
+      assert.equal(refused.outcome, "discarded");
+      assert.equal(refused.state, "reported");
+      assert.equal(refused.stored_path, null);
+      assert.ok(refused.sha256);
+      assert.ok(
+        !copies().some((p) => p.endsWith(`${refused.sha256}.bin`)),
+        "the refused file's copy is gone",
+      );
+      assert.ok(namesIn(join(drop, "DESCARTADOS")).includes(`${bad}.erro.txt`));
     });
   });
 }

@@ -41,6 +41,7 @@
  * lease is ours); a processor that lost its lease stops without side effects.
  */
 import { createHash, randomUUID } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { rm } from "node:fs/promises";
 import { setTimeout as delay } from "node:timers/promises";
 import { sql } from "kysely";
@@ -554,14 +555,26 @@ async function moveFile(
     // Another file under this name since the download (the customer sent a
     // corrected one): not the file this record imported or discarded. It
     // stays, for the scanner to take as a new file once this record ends.
+    // This one goes where it would have gone, from its stored copy, so its
+    // report has its usual place and name (and says the other one arrived).
     // (A replacement of the very same size goes unnoticed.)
-    ctx.log.warn("file replaced since its download; left in place as a new file", {
+    ctx.log.warn("file replaced since its download; the processed one restored from its copy", {
       mailingId: row.id,
       file: row.path,
       downloadedBytes: row.bytes,
       presentBytes: present.size,
     });
-    movedTo = null;
+    // Restored by an earlier attempt that crashed before recording it?
+    movedTo = await findEarlierMove(ctx, row, source, folder);
+    if (movedTo === null && row.stored_path && (await ctx.blobs.has(row.stored_path))) {
+      // Written aside and moved in (never overwriting), like the reports: a
+      // crash leaves at most a stray file in the staging folder.
+      const staged = await source.write(
+        `${joinRelative(folder, REPORT_STAGING)}/${randomUUID()}.tmp`,
+        createReadStream(row.stored_path),
+      );
+      movedTo = await source.move(staged, folder, baseName(row.path));
+    }
   } else if (present && !present.isFolder) {
     try {
       movedTo = await source.move(row.path, folder);
@@ -727,38 +740,49 @@ async function writeReports(
       }
       written.push(path);
     };
+    // Anything under the file's name now is another file (this one was moved
+    // or restored from its copy): sent while this one was processed.
+    const arrived = await source.stat(row.path);
+    const note =
+      arrived && !arrived.isFolder && row.path !== target
+        ? `\nAtenção: enquanto este arquivo era processado, chegou outro arquivo, diferente, com o mesmo nome (${row.file_name}). Ele não substituiu este: será processado separadamente e terá o seu próprio relatório.\n`
+        : "";
     const seenAt = displayInstant(tenant, row.first_seen_at);
     const folder = parentOf(target) || "/";
     if (row.outcome === "accepted") {
       const rejectedReport = (row.rejected ?? 0) > 0 ? `${baseName(target)}.rejeitados.csv` : null;
       if (rejectedReport) await put(".rejeitados.csv", () => rejectedCsv(ctx, row));
       const campaigns = await campaignLines(ctx, row, tenant);
-      await put(".resultado.txt", async () =>
-        resultReport({
-          fileName: row.file_name,
-          status: `IMPORTADO (movido para ${folder})`,
-          seenAt,
-          wallet: (JSON.parse(row.parsed_json ?? "null") as Mailing | null)?.wallet ?? null,
-          description: row.description,
-          rows: row.rows ?? 0,
-          persons: row.persons ?? 0,
-          imported: { inserted: row.inserted ?? 0, updated: row.updated ?? 0 },
-          rejectedRows: row.rejected ?? 0,
-          rejected: JSON.parse(row.rejected_json ?? "{}") as Record<string, number>,
-          campaigns,
-          rejectedReport,
-        }),
+      await put(
+        ".resultado.txt",
+        async () =>
+          resultReport({
+            fileName: row.file_name,
+            status: `IMPORTADO (movido para ${folder})`,
+            seenAt,
+            wallet: (JSON.parse(row.parsed_json ?? "null") as Mailing | null)?.wallet ?? null,
+            description: row.description,
+            rows: row.rows ?? 0,
+            persons: row.persons ?? 0,
+            imported: { inserted: row.inserted ?? 0, updated: row.updated ?? 0 },
+            rejectedRows: row.rejected ?? 0,
+            rejected: JSON.parse(row.rejected_json ?? "{}") as Record<string, number>,
+            campaigns,
+            rejectedReport,
+          }) + note,
       );
     } else {
       await put(".erro.txt", async () => {
         const problems = JSON.parse(row.errors_json ?? "[]") as Problem[];
-        return errorReport({
-          fileName: row.file_name,
-          nameErrors: problems.filter((p) => p.scope !== "content"),
-          fileErrors: problems
-            .filter((p) => p.scope === "content")
-            .map((p) => ({ code: p.code as FileError["code"], message: p.message })),
-        });
+        return (
+          errorReport({
+            fileName: row.file_name,
+            nameErrors: problems.filter((p) => p.scope !== "content"),
+            fileErrors: problems
+              .filter((p) => p.scope === "content")
+              .map((p) => ({ code: p.code as FileError["code"], message: p.message })),
+          }) + note
+        );
       });
     }
   }

@@ -264,5 +264,55 @@ for (const database of DATABASES) {
       );
       assert.ok(namesIn(join(drop, "DESCARTADOS")).includes(`${bad}.erro.txt`));
     });
+
+    test("a file replaced mid-import: its report in LIDOS under the clash name, naming the replacement; no duplicate on retry", async () => {
+      const name = `mailing_${today}_49_cBRAD.csv`;
+      const first = mailingCsv(2, 0, 49);
+      const corrected = mailingCsv(6, 0, 50);
+      // LIDOS already has a file of that name: the restored one takes the clash name.
+      mkdirSync(join(drop, "LIDOS"), { recursive: true });
+      writeFileSync(join(drop, "LIDOS", name), "um arquivo antigo\n");
+      writeFileSync(join(drop, name), first);
+      await scan();
+      const local = dropSource();
+      let lostReplies = 1;
+      // The restore's move goes through, its reply is lost: the retry must find it, not restore twice.
+      const flaky: Source = Object.assign(Object.create(local) as Source, {
+        move: async (from: string, to: string, newName?: string) => {
+          const moved = await local.move(from, to, newName);
+          if (from.includes(".remessa-relatorios") && !newName?.includes(".resultado")) {
+            if (lostReplies-- > 0) {
+              throw new SourceError("CONEXAO_PERDIDA", "Conexão perdida (teste).");
+            }
+          }
+          return moved;
+        },
+      });
+      const { outcomes, id } = await run(flaky, 3, {
+        afterImport: async () => writeFileSync(join(drop, name), corrected),
+      });
+      assert.deepEqual(outcomes, ["retry-later", "finished"]);
+      const clash = name.replace(".csv", "-2.csv");
+      const row = await record(id);
+      assert.equal(row.state, "reported");
+      assert.equal(row.outcome, "accepted");
+      assert.equal(row.moved_to, `LIDOS/${clash}`);
+      assert.equal(readFileSync(join(drop, "LIDOS", clash), "utf8"), first);
+      assert.ok(!namesIn(join(drop, "LIDOS")).includes(name.replace(".csv", "-3.csv")));
+      assert.equal(readFileSync(join(drop, name), "utf8"), corrected, "the replacement stays");
+      const report = readFileSync(join(drop, "LIDOS", `${clash}.resultado.txt`), "utf8");
+      assert.match(report, /Pessoas importadas: 2/);
+      assert.match(report, /chegou outro arquivo, diferente, com o mesmo nome/);
+      assert.match(report, /será processado separadamente/);
+      assert.deepEqual(JSON.parse(row.reports_json ?? "[]"), [`LIDOS/${clash}.resultado.txt`]);
+
+      // The replacement is then a file of its own, with its own report (its sequence is taken).
+      assert.equal((await scan()).added, 1);
+      const next = await record((await run(dropSource())).id);
+      assert.equal(next.outcome, "discarded");
+      assert.match(next.errors_json ?? "", /SEQUENCIA_REPETIDA/);
+      assert.equal(next.moved_to, `DESCARTADOS/${name}`);
+      assert.ok(namesIn(join(drop, "DESCARTADOS")).includes(`${name}.erro.txt`));
+    });
   });
 }

@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import { sql } from "kysely";
 import { dataDir as defaultDataDir } from "../config.js";
 import { DropBox, ensureCertificate, loadCredentials } from "../ingest/dropbox.js";
+import { stuckFiles } from "../ingest/ledger.js";
 import { IngestService } from "../ingest/service.js";
 import { createLogger } from "../log.js";
 import type { Store } from "../store/db.js";
@@ -38,6 +39,8 @@ FTPS: REMESSA_FTP_USER e REMESSA_FTP_PASSWORD; sem elas, são gerados na primeir
 execução, guardados em PASTA/ftp-credentials.json (a senha só como hash) e mostrados uma vez.`;
 
 const DROP_SOURCE_NAME = "caixa-ftp";
+/** /ready answers 503 when a file has been this long in one step (REMESSA_READY_STUCK_SECONDS). */
+const DEFAULT_STUCK_SECONDS = 30 * 60;
 
 function parsePort(text: string | undefined, fallback: number, what: string): number {
   if (text === undefined) return fallback;
@@ -207,6 +210,8 @@ export async function run(argv: string[]): Promise<number> {
 
   let http: Server | null = null;
   let stopping = false;
+  const stuckSeconds =
+    positiveEnv("REMESSA_READY_STUCK_SECONDS", "seconds").seconds ?? DEFAULT_STUCK_SECONDS;
   if (httpPort !== 0) {
     http = createServer((req, res) => {
       const send = (status: number, body: object) => {
@@ -218,8 +223,27 @@ export async function run(argv: string[]): Promise<number> {
         if (stopping) return send(503, { status: "stopping" });
         sql`select 1`
           .execute(store.db)
-          .then(() => send(200, { status: "ready" }))
-          .catch(() => send(503, { status: "database unavailable" }));
+          .then(
+            async () => {
+              // A file stuck in one step this long: the pipeline is wedged on it.
+              const before = new Date(Date.now() - stuckSeconds * 1000).toISOString();
+              const stuck = await stuckFiles(store.db, before).catch(() => []);
+              if (stuck.length === 0) return send(200, { status: "ready" });
+              send(503, {
+                status: "stuck",
+                thresholdSeconds: stuckSeconds,
+                files: stuck.map((f) => ({
+                  id: f.id,
+                  file: f.path,
+                  state: f.state,
+                  since: f.since,
+                  lastError: f.last_error,
+                })),
+              });
+            },
+            () => send(503, { status: "database unavailable" }),
+          )
+          .catch(() => send(503, { status: "error" }));
         return;
       }
       send(404, { error: "not found" });

@@ -402,6 +402,39 @@ export async function releaseAll(db: Db, owner: string): Promise<void> {
   );
 }
 
+export interface StuckFile {
+  id: number;
+  path: string;
+  state: MailingState;
+  /** When it entered that state (its last step). */
+  since: string;
+  last_error: string | null;
+}
+
+/**
+ * Files in the middle of processing whose last step is older than `before`:
+ * a file this long in one state means the pipeline is wedged on it (or keeps
+ * failing it). Waiting files ("seen"/"stable") are a queue, not a wedge, and
+ * are not counted. Oldest first, at most `limit`.
+ */
+export async function stuckFiles(db: Db, before: string, limit = 10): Promise<StuckFile[]> {
+  const rows = await db
+    .selectFrom("mailings")
+    .select(["id", "path", "state", "updated_at", "last_error"])
+    .where("state", "in", IN_FLIGHT_STATES)
+    .where("updated_at", "<", before)
+    .orderBy("updated_at")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    path: r.path,
+    state: r.state,
+    since: r.updated_at,
+    last_error: r.last_error,
+  }));
+}
+
 /** Another record (any state) already holds this destination path: it is not ours. */
 export async function destinationTaken(
   db: Db,

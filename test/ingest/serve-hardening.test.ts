@@ -16,6 +16,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { insertSeen } from "../../src/ingest/ledger.js";
 import { openMigrated } from "../../src/store/db.js";
 import { createWallet } from "../../src/store/wallets.js";
 import { ddmmyy, mailingCsv, waitFor, whereDone } from "./helpers.js";
@@ -88,6 +89,66 @@ describe("serve: the data dir is owner-only", () => {
       for (const p of ["", "drop", "drop/LIDOS", "files"]) {
         assert.equal(modeOf(join(dataDir, p)), 0o700, `${p || "data dir"} is 0700`);
       }
+    } finally {
+      await serve.stop();
+      await store.close();
+    }
+  });
+});
+
+describe("serve: /ready", () => {
+  test("answers 503 naming a file stuck in one step past the threshold, 200 otherwise", async () => {
+    const serve = await startServe({ http: true, env: { REMESSA_READY_STUCK_SECONDS: "120" } });
+    const store = await openServeStore(serve.dataDir);
+    const ready = async () => {
+      const res = await fetch(`http://127.0.0.1:${serve.httpPort}/ready`);
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    try {
+      assert.deepEqual(await ready(), { status: 200, body: { status: "ready" } });
+      const source = await store.db
+        .selectFrom("file_sources")
+        .select("id")
+        .executeTakeFirstOrThrow();
+      const name = `mailing_${ddmmyy()}_9_cBRAD.csv`;
+      const id = await insertSeen(store.db, {
+        tenantId: 1,
+        sourceId: source.id,
+        folder: null,
+        path: name,
+        fileName: name,
+        size: 10,
+        modifiedAt: null,
+        seenDate: "2026-01-01",
+        stable: true,
+        now: new Date().toISOString(),
+      });
+      // Wedged in "checked" for 5 minutes under another worker's live lease (nobody takes it over).
+      const since = new Date(Date.now() - 5 * 60_000).toISOString();
+      await store.db
+        .updateTable("mailings")
+        .set({
+          state: "checked",
+          lease_owner: "wedged-worker",
+          lease_expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+          updated_at: since,
+        })
+        .where("id", "=", id)
+        .execute();
+      const answer = await ready();
+      assert.equal(answer.status, 503);
+      assert.equal(answer.body.status, "stuck");
+      assert.equal(answer.body.thresholdSeconds, 120);
+      assert.deepEqual(answer.body.files, [
+        { id, file: name, state: "checked", since, lastError: null },
+      ]);
+      // Moving on (a new step) clears it.
+      await store.db
+        .updateTable("mailings")
+        .set({ state: "moved", updated_at: new Date().toISOString() })
+        .where("id", "=", id)
+        .execute();
+      assert.equal((await ready()).status, 200);
     } finally {
       await serve.stop();
       await store.close();

@@ -6,9 +6,9 @@
  * finishes (or its lease is released after a grace period).
  */
 import { X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { sql } from "kysely";
 import { dataDir as defaultDataDir } from "../config.js";
@@ -19,7 +19,7 @@ import { createLogger } from "../log.js";
 import type { Store } from "../store/db.js";
 import { ownerOnlyUmask, secureDataDir } from "../store/permissions.js";
 import { createSource, listSources, updateSource } from "../store/sources.js";
-import { DEFAULT_TENANT_ID } from "../store/tenants.js";
+import { DEFAULT_TENANT_ID, ValidationError } from "../store/tenants.js";
 import { openStoreForCommand } from "./store.js";
 
 const HELP = `Uso: remessa serve [--data-dir PASTA] [--http-port N] [--ftp-port N] [--ftp-host H] [--ftp-pasv-ports MIN-MAX]
@@ -70,36 +70,97 @@ function positiveEnv<K extends string>(name: string, key: K): Partial<Record<K, 
   return Number.isInteger(n) && n > 0 ? ({ [key]: n } as Record<K, number>) : {};
 }
 
-/** The default tenant's drop folder as a `local` source (created or pointed at this data dir). */
-async function ensureDropSource(store: Store, root: string): Promise<number> {
-  const existing = (await listSources(store.db, DEFAULT_TENANT_ID)).find(
-    (s) => s.name === DROP_SOURCE_NAME,
-  );
-  if (existing) {
-    if (existing.root !== root || existing.protocol !== "local" || !existing.enabled) {
-      await updateSource(store.db, DEFAULT_TENANT_ID, existing.id, {
-        protocol: "local",
-        root,
-        enabled: true,
-      });
-    }
-    return existing.id;
+/**
+ * Which source is this data dir's drop box: its name, kept in the data dir.
+ * Two `serve` on one database with different data dirs then never share (and
+ * rewrite) one source; two sharing a data dir (workers over NFS) share its.
+ */
+const DROP_IDENTITY_FILE = "drop-source-name";
+
+function isDropSourceName(name: string): boolean {
+  return name === DROP_SOURCE_NAME || /^caixa-ftp-\d+$/.test(name);
+}
+
+function readDropIdentity(file: string): string | null {
+  try {
+    const name = readFileSync(file, "utf8").trim();
+    return isDropSourceName(name) ? name : null;
+  } catch {
+    return null;
   }
-  const created = await createSource(store.db, DEFAULT_TENANT_ID, {
-    name: DROP_SOURCE_NAME,
-    protocol: "local",
-    host: "",
-    port: null,
-    user: "",
-    password: "",
-    root,
-    allowPrivate: true,
-    tlsFingerprint: null,
-    tlsInsecure: false,
-    intervalSeconds: 5,
-    stabilitySeconds: 10,
-  });
-  return created.id;
+}
+
+function writeDropIdentity(file: string, name: string): void {
+  // Written aside and renamed: a crash never leaves half a name.
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${name}\n`, { mode: 0o600 });
+  renameSync(tmp, file);
+}
+
+/**
+ * The default tenant's drop folder `root` (DATA_DIR/drop) as a `local`
+ * source, created or pointed at it. The first drop box on a database is
+ * `caixa-ftp` (as before: an existing install keeps its source and records);
+ * another data dir's gets `caixa-ftp-2`, `caixa-ftp-3`… The name is kept in
+ * DATA_DIR/drop-source-name. Without that file yet (first start, or an
+ * upgrade), the source is the drop-box source whose folder is this one, else
+ * `caixa-ftp` when its folder no longer exists (the data dir was moved), else
+ * a new one.
+ */
+async function ensureDropSource(store: Store, root: string): Promise<number> {
+  const identityFile = join(dirname(root), DROP_IDENTITY_FILE);
+  const saved = readDropIdentity(identityFile);
+  for (let attempt = 1; ; attempt++) {
+    const sources = await listSources(store.db, DEFAULT_TENANT_ID);
+    let existing = saved ? sources.find((s) => s.name === saved) : undefined;
+    if (!saved) {
+      const main = sources.find((s) => s.name === DROP_SOURCE_NAME);
+      existing =
+        sources.find(
+          (s) => s.protocol === "local" && s.root === root && isDropSourceName(s.name),
+        ) ?? (main && !existsSync(main.root) ? main : undefined);
+    }
+    let name = saved ?? existing?.name ?? DROP_SOURCE_NAME;
+    for (let n = 2; !existing && sources.some((s) => s.name === name); n++) {
+      name = `${DROP_SOURCE_NAME}-${n}`;
+    }
+    try {
+      let id: number;
+      if (existing) {
+        if (existing.root !== root || existing.protocol !== "local" || !existing.enabled) {
+          await updateSource(store.db, DEFAULT_TENANT_ID, existing.id, {
+            protocol: "local",
+            root,
+            enabled: true,
+          });
+        }
+        id = existing.id;
+      } else {
+        id = (
+          await createSource(store.db, DEFAULT_TENANT_ID, {
+            name,
+            protocol: "local",
+            host: "",
+            port: null,
+            user: "",
+            password: "",
+            root,
+            allowPrivate: true,
+            tlsFingerprint: null,
+            tlsInsecure: false,
+            intervalSeconds: 5,
+            stabilitySeconds: 10,
+          })
+        ).id;
+      }
+      if (saved !== name) writeDropIdentity(identityFile, name);
+      return id;
+    } catch (error) {
+      // Another serve created that name meanwhile: look again.
+      if (error instanceof ValidationError && attempt < 5) continue;
+      throw error;
+    }
+  }
 }
 
 export async function run(argv: string[]): Promise<number> {

@@ -9,6 +9,8 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -17,8 +19,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { insertSeen } from "../../src/ingest/ledger.js";
-import { openMigrated } from "../../src/store/db.js";
+import { openMigrated, type Store } from "../../src/store/db.js";
 import { createWallet } from "../../src/store/wallets.js";
+import { needsFull } from "../helpers/env.js";
+import { openPgTestStore } from "../store/harness.js";
 import { ddmmyy, mailingCsv, waitFor, whereDone } from "./helpers.js";
 import { curlUpload, newDataDir, openServeStore, startServe } from "./serve-harness.js";
 
@@ -151,6 +155,77 @@ describe("serve: /ready", () => {
       assert.equal((await ready()).status, 200);
     } finally {
       await serve.stop();
+      await store.close();
+    }
+  });
+});
+
+describe("serve: each data dir's drop box is its own source", () => {
+  const sourcesOf = async (store: Store) =>
+    store.db.selectFrom("file_sources").select(["id", "name", "root"]).orderBy("id").execute();
+
+  test("two serve on one PostgreSQL with two drop boxes: an upload to each is processed", {
+    skip: needsFull("PostgreSQL em 127.0.0.1:5432"),
+  }, async () => {
+    const ts = await openPgTestStore();
+    const env = { DATABASE_URL: ts.url };
+    await createWallet(ts.store.db, 1, { code: "BRAD" });
+    const a = await startServe({ env });
+    const b = await startServe({ env });
+    let shared: Awaited<ReturnType<typeof startServe>> | null = null;
+    try {
+      assert.deepEqual(
+        (await sourcesOf(ts.store)).map((s) => [s.name, s.root]),
+        [
+          ["caixa-ftp", a.drop],
+          ["caixa-ftp-2", b.drop],
+        ],
+      );
+      const toA = `mailing_${ddmmyy()}_61_cBRAD.csv`;
+      const toB = `mailing_${ddmmyy()}_62_cBRAD.csv`;
+      await curlUpload(a.ftpPort, local(toA, mailingCsv(3, 0, 61)), toA);
+      await curlUpload(b.ftpPort, local(toB, mailingCsv(4, 0, 62)), toB);
+      assert.equal(await waitFor(`${toA} in A`, () => whereDone(a.drop, toA)), "LIDOS");
+      assert.equal(await waitFor(`${toB} in B`, () => whereDone(b.drop, toB)), "LIDOS");
+
+      // A second worker on A's data dir shares A's source; B's stays B's.
+      shared = await startServe({ dataDir: a.dataDir, env });
+      const after = await sourcesOf(ts.store);
+      assert.deepEqual(
+        after.map((s) => [s.name, s.root]),
+        [
+          ["caixa-ftp", a.drop],
+          ["caixa-ftp-2", b.drop],
+        ],
+      );
+      const toShared = `mailing_${ddmmyy()}_63_cBRAD.csv`;
+      await curlUpload(shared.ftpPort, local(toShared, mailingCsv(2, 0, 63)), toShared);
+      assert.equal(await waitFor(`${toShared} in A`, () => whereDone(a.drop, toShared)), "LIDOS");
+    } finally {
+      await Promise.all([a.stop(), b.stop(), shared?.stop()]);
+      await ts.dispose();
+    }
+  });
+
+  test("an install from before (caixa-ftp, no identity file) keeps its source and records", async () => {
+    const serve = await startServe();
+    const store = await openServeStore(serve.dataDir);
+    try {
+      await serve.stop();
+      const before = await sourcesOf(store);
+      assert.deepEqual(
+        before.map((s) => s.name),
+        ["caixa-ftp"],
+      );
+      const identity = join(serve.dataDir, "drop-source-name");
+      assert.equal(readFileSync(identity, "utf8"), "caixa-ftp\n");
+      // As an older version left it: no identity file.
+      rmSync(identity);
+      const again = await startServe({ dataDir: serve.dataDir });
+      await again.stop();
+      assert.deepEqual(await sourcesOf(store), before);
+      assert.equal(readFileSync(identity, "utf8"), "caixa-ftp\n");
+    } finally {
       await store.close();
     }
   });

@@ -43,6 +43,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { rm } from "node:fs/promises";
+import { Readable } from "node:stream";
 import { setTimeout as delay } from "node:timers/promises";
 import { sql } from "kysely";
 import { DateTime } from "luxon";
@@ -314,8 +315,14 @@ async function download(
       return;
     }
     if (!listed || listed.isFolder) throw new SourceError("ARQUIVO_INEXISTENTE", row.path);
-    stored = await ctx.blobs.put(await source.read(row.path));
+    stored = await ctx.blobs.put(upTo(await source.read(row.path), limit));
   } catch (error) {
+    if (error instanceof OversizeError) {
+      // It grew past the limit after the stat: refused all the same, its partial copy deleted by put.
+      log.info("file over the size limit while downloaded", { bytes: error.bytes, limit });
+      await step({ state: "downloaded", stored_path: null, sha256: null, bytes: error.bytes });
+      return;
+    }
     if (error instanceof SourceError && error.code === "ARQUIVO_INEXISTENTE") {
       await markVanished(
         ctx.store.db,
@@ -336,6 +343,30 @@ async function download(
     bytes: stored.bytes,
     timings_json: JSON.stringify({ download: round3((performance.now() - started) / 1000) }),
   });
+}
+
+class OversizeError extends Error {
+  constructor(readonly bytes: number) {
+    super(`more than ${bytes} bytes`);
+  }
+}
+
+/** `input` as long as it stays within `limit` bytes; past it, the stream fails with OversizeError. */
+function upTo(input: Readable, limit: number): Readable {
+  return Readable.from(
+    (async function* () {
+      let bytes = 0;
+      for await (const chunk of input as AsyncIterable<Buffer>) {
+        bytes += chunk.length;
+        if (bytes > limit) {
+          input.destroy();
+          throw new OversizeError(bytes);
+        }
+        yield chunk;
+      }
+    })(),
+    { objectMode: false },
+  );
 }
 
 async function checkName(
@@ -551,7 +582,17 @@ async function moveFile(
   );
   const present = await source.stat(row.path);
   let movedTo: string | null;
-  if (present && !present.isFolder && row.bytes !== null && present.size !== row.bytes) {
+  const limit = ctx.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  // A file refused for its size (no copy) that is still over the limit is the
+  // same one, grown further: not a replacement.
+  const grownOversize = row.stored_path === null && present !== null && present.size > limit;
+  if (
+    present &&
+    !present.isFolder &&
+    row.bytes !== null &&
+    present.size !== row.bytes &&
+    !grownOversize
+  ) {
     // Another file under this name since the download (the customer sent a
     // corrected one): not the file this record imported or discarded. It
     // stays, for the scanner to take as a new file once this record ends.

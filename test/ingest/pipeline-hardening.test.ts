@@ -224,6 +224,27 @@ for (const database of DATABASES) {
     });
 
     test("the limit is configurable; a refused file's copy is deleted after its report, an imported one's kept", async () => {
+      // Listed small, grown past the limit by the download: refused all the same, no copy left.
+      const growing = `mailing_${today}_50_cBRAD.csv`;
+      writeFileSync(join(drop, growing), mailingCsv(100, 0, 50));
+      await scan();
+      const local = dropSource();
+      let staleStats = 1;
+      const stale: Source = Object.assign(Object.create(local) as Source, {
+        // The stat before the download still sees it small; later ones see its real size.
+        stat: async (path: string) => {
+          const real = await local.stat(path);
+          return real && path === growing && staleStats-- > 0 ? { ...real, size: 100 } : real;
+        },
+      });
+      const copiesBefore = copies();
+      const grown = await record((await run(stale, 1, { maxFileBytes: 1024 })).id);
+      assert.equal(grown.outcome, "discarded");
+      assert.equal(grown.moved_to, `DESCARTADOS/${growing}`);
+      assert.match(grown.errors_json ?? "", /ARQUIVO_GRANDE/);
+      assert.deepEqual(copies(), copiesBefore);
+      assert.deepEqual(namesIn(join(ts.dataDir, "files", "tmp")), []);
+
       // Over a 1 KiB limit: refused from its size.
       const big = `mailing_${today}_46_cBRAD.csv`;
       writeFileSync(join(drop, big), mailingCsv(100, 0, 46));

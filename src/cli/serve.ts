@@ -6,7 +6,7 @@
  * finishes (or its lease is released after a grace period).
  */
 import { X509Certificate } from "node:crypto";
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -92,9 +92,19 @@ function readDropIdentity(file: string): string | null {
 
 function writeDropIdentity(file: string, name: string): void {
   // Written aside and renamed: a crash never leaves half a name.
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, `${name}\n`, { mode: 0o600 });
   renameSync(tmp, file);
+}
+
+/**
+ * The folder of a drop-box source from before identity files is gone, and
+ * its data dir has no identity file: that data dir was moved (here, likely).
+ * A live one elsewhere has its identity file from before its source existed.
+ */
+function movedAway(root: string): boolean {
+  return !existsSync(root) && !existsSync(join(dirname(root), DROP_IDENTITY_FILE));
 }
 
 /**
@@ -118,7 +128,7 @@ async function ensureDropSource(store: Store, root: string): Promise<number> {
       existing =
         sources.find(
           (s) => s.protocol === "local" && s.root === root && isDropSourceName(s.name),
-        ) ?? (main && !existsSync(main.root) ? main : undefined);
+        ) ?? (main && movedAway(main.root) ? main : undefined);
     }
     let name = saved ?? existing?.name ?? DROP_SOURCE_NAME;
     for (let n = 2; !existing && sources.some((s) => s.name === name); n++) {
@@ -136,6 +146,9 @@ async function ensureDropSource(store: Store, root: string): Promise<number> {
         }
         id = existing.id;
       } else {
+        // The name is claimed in the data dir before the source exists, so a
+        // serve starting meanwhile elsewhere never takes this one for moved away.
+        if (saved !== name) writeDropIdentity(identityFile, name);
         id = (
           await createSource(store.db, DEFAULT_TENANT_ID, {
             name,

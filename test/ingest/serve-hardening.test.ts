@@ -10,6 +10,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -225,6 +226,25 @@ describe("serve: each data dir's drop box is its own source", () => {
       await again.stop();
       assert.deepEqual(await sourcesOf(store), before);
       assert.equal(readFileSync(identity, "utf8"), "caixa-ftp\n");
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("an install from before whose data dir was moved keeps its caixa-ftp source, pointed at the new place", async () => {
+    const serve = await startServe();
+    await serve.stop();
+    rmSync(join(serve.dataDir, "drop-source-name"));
+    const moved = `${serve.dataDir}-movida`;
+    renameSync(serve.dataDir, moved);
+    const again = await startServe({ dataDir: moved });
+    await again.stop();
+    const store = await openServeStore(moved);
+    try {
+      assert.deepEqual(
+        (await sourcesOf(store)).map((s) => [s.name, s.root]),
+        [["caixa-ftp", join(moved, "drop")]],
+      );
     } finally {
       await store.close();
     }

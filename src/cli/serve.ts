@@ -6,18 +6,20 @@
  * finishes (or its lease is released after a grace period).
  */
 import { X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { sql } from "kysely";
 import { dataDir as defaultDataDir } from "../config.js";
 import { DropBox, ensureCertificate, loadCredentials } from "../ingest/dropbox.js";
+import { stuckFiles } from "../ingest/ledger.js";
 import { IngestService } from "../ingest/service.js";
 import { createLogger } from "../log.js";
 import type { Store } from "../store/db.js";
+import { ownerOnlyUmask, secureDataDir } from "../store/permissions.js";
 import { createSource, listSources, updateSource } from "../store/sources.js";
-import { DEFAULT_TENANT_ID } from "../store/tenants.js";
+import { DEFAULT_TENANT_ID, ValidationError } from "../store/tenants.js";
 import { openStoreForCommand } from "./store.js";
 
 const HELP = `Uso: remessa serve [--data-dir PASTA] [--http-port N] [--ftp-port N] [--ftp-host H] [--ftp-pasv-ports MIN-MAX]
@@ -37,6 +39,8 @@ FTPS: REMESSA_FTP_USER e REMESSA_FTP_PASSWORD; sem elas, são gerados na primeir
 execução, guardados em PASTA/ftp-credentials.json (a senha só como hash) e mostrados uma vez.`;
 
 const DROP_SOURCE_NAME = "caixa-ftp";
+/** /ready answers 503 when a file has been this long in one step (REMESSA_READY_STUCK_SECONDS). */
+const DEFAULT_STUCK_SECONDS = 30 * 60;
 
 function parsePort(text: string | undefined, fallback: number, what: string): number {
   if (text === undefined) return fallback;
@@ -60,36 +64,116 @@ function parseRange(text: string | undefined): [number, number] {
   return [min, max];
 }
 
-/** The default tenant's drop folder as a `local` source (created or pointed at this data dir). */
-async function ensureDropSource(store: Store, root: string): Promise<number> {
-  const existing = (await listSources(store.db, DEFAULT_TENANT_ID)).find(
-    (s) => s.name === DROP_SOURCE_NAME,
-  );
-  if (existing) {
-    if (existing.root !== root || existing.protocol !== "local" || !existing.enabled) {
-      await updateSource(store.db, DEFAULT_TENANT_ID, existing.id, {
-        protocol: "local",
-        root,
-        enabled: true,
-      });
-    }
-    return existing.id;
+/** `{ [key]: n }` when the environment variable holds a positive integer, else `{}` (the default applies). */
+function positiveEnv<K extends string>(name: string, key: K): Partial<Record<K, number>> {
+  const n = Number(process.env[name]);
+  return Number.isInteger(n) && n > 0 ? ({ [key]: n } as Record<K, number>) : {};
+}
+
+/**
+ * Which source is this data dir's drop box: its name, kept in the data dir.
+ * Two `serve` on one database with different data dirs then never share (and
+ * rewrite) one source; two sharing a data dir (workers over NFS) share its.
+ */
+const DROP_IDENTITY_FILE = "drop-source-name";
+
+function isDropSourceName(name: string): boolean {
+  return name === DROP_SOURCE_NAME || /^caixa-ftp-\d+$/.test(name);
+}
+
+function readDropIdentity(file: string): string | null {
+  try {
+    const name = readFileSync(file, "utf8").trim();
+    return isDropSourceName(name) ? name : null;
+  } catch {
+    return null;
   }
-  const created = await createSource(store.db, DEFAULT_TENANT_ID, {
-    name: DROP_SOURCE_NAME,
-    protocol: "local",
-    host: "",
-    port: null,
-    user: "",
-    password: "",
-    root,
-    allowPrivate: true,
-    tlsFingerprint: null,
-    tlsInsecure: false,
-    intervalSeconds: 5,
-    stabilitySeconds: 10,
-  });
-  return created.id;
+}
+
+function writeDropIdentity(file: string, name: string): void {
+  // Written aside and renamed: a crash never leaves half a name.
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${name}\n`, { mode: 0o600 });
+  renameSync(tmp, file);
+}
+
+/**
+ * The folder of a drop-box source from before identity files is gone, and
+ * its data dir has no identity file: that data dir was moved (here, likely).
+ * A live one elsewhere has its identity file from before its source existed.
+ */
+function movedAway(root: string): boolean {
+  return !existsSync(root) && !existsSync(join(dirname(root), DROP_IDENTITY_FILE));
+}
+
+/**
+ * The default tenant's drop folder `root` (DATA_DIR/drop) as a `local`
+ * source, created or pointed at it. The first drop box on a database is
+ * `caixa-ftp` (as before: an existing install keeps its source and records);
+ * another data dir's gets `caixa-ftp-2`, `caixa-ftp-3`… The name is kept in
+ * DATA_DIR/drop-source-name. Without that file yet (first start, or an
+ * upgrade), the source is the drop-box source whose folder is this one, else
+ * `caixa-ftp` when its folder no longer exists (the data dir was moved), else
+ * a new one.
+ */
+async function ensureDropSource(store: Store, root: string): Promise<number> {
+  const identityFile = join(dirname(root), DROP_IDENTITY_FILE);
+  const saved = readDropIdentity(identityFile);
+  for (let attempt = 1; ; attempt++) {
+    const sources = await listSources(store.db, DEFAULT_TENANT_ID);
+    let existing = saved ? sources.find((s) => s.name === saved) : undefined;
+    if (!saved) {
+      const main = sources.find((s) => s.name === DROP_SOURCE_NAME);
+      existing =
+        sources.find(
+          (s) => s.protocol === "local" && s.root === root && isDropSourceName(s.name),
+        ) ?? (main && movedAway(main.root) ? main : undefined);
+    }
+    let name = saved ?? existing?.name ?? DROP_SOURCE_NAME;
+    for (let n = 2; !existing && sources.some((s) => s.name === name); n++) {
+      name = `${DROP_SOURCE_NAME}-${n}`;
+    }
+    try {
+      let id: number;
+      if (existing) {
+        if (existing.root !== root || existing.protocol !== "local" || !existing.enabled) {
+          await updateSource(store.db, DEFAULT_TENANT_ID, existing.id, {
+            protocol: "local",
+            root,
+            enabled: true,
+          });
+        }
+        id = existing.id;
+      } else {
+        // The name is claimed in the data dir before the source exists, so a
+        // serve starting meanwhile elsewhere never takes this one for moved away.
+        if (saved !== name) writeDropIdentity(identityFile, name);
+        id = (
+          await createSource(store.db, DEFAULT_TENANT_ID, {
+            name,
+            protocol: "local",
+            host: "",
+            port: null,
+            user: "",
+            password: "",
+            root,
+            allowPrivate: true,
+            tlsFingerprint: null,
+            tlsInsecure: false,
+            intervalSeconds: 5,
+            stabilitySeconds: 10,
+          })
+        ).id;
+      }
+      if (saved !== name) writeDropIdentity(identityFile, name);
+      return id;
+    } catch (error) {
+      // Another serve created that name meanwhile: look again.
+      if (error instanceof ValidationError && attempt < 5) continue;
+      throw error;
+    }
+  }
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -130,6 +214,11 @@ export async function run(argv: string[]): Promise<number> {
   // Everything else (database default, secret key file) reads the data dir from here.
   process.env.REMESSA_DATA_DIR = dir;
   const log = createLogger({ service: "remessa" });
+  // Personal data: everything created from here on is owner-only, and what an
+  // older version left readable by every local user is fixed before starting.
+  ownerOnlyUmask();
+  const secured = await secureDataDir(dir);
+  if (secured > 0) log.info("data dir made owner-only", { dataDir: dir, changed: secured });
 
   const store = await openStoreForCommand();
   if (store === null) return 1;
@@ -141,6 +230,7 @@ export async function run(argv: string[]): Promise<number> {
     log,
     leaseMs: (Number.isFinite(leaseSeconds) && leaseSeconds > 0 ? leaseSeconds : 60) * 1000,
     crashAt: process.env.REMESSA_TEST_CRASH_AT || null,
+    ...positiveEnv("REMESSA_MAX_FILE_BYTES", "maxFileBytes"),
   });
 
   let dropBox: DropBox | null = null;
@@ -194,6 +284,8 @@ export async function run(argv: string[]): Promise<number> {
 
   let http: Server | null = null;
   let stopping = false;
+  const stuckSeconds =
+    positiveEnv("REMESSA_READY_STUCK_SECONDS", "seconds").seconds ?? DEFAULT_STUCK_SECONDS;
   if (httpPort !== 0) {
     http = createServer((req, res) => {
       const send = (status: number, body: object) => {
@@ -205,8 +297,27 @@ export async function run(argv: string[]): Promise<number> {
         if (stopping) return send(503, { status: "stopping" });
         sql`select 1`
           .execute(store.db)
-          .then(() => send(200, { status: "ready" }))
-          .catch(() => send(503, { status: "database unavailable" }));
+          .then(
+            async () => {
+              // A file stuck in one step this long: the pipeline is wedged on it.
+              const before = new Date(Date.now() - stuckSeconds * 1000).toISOString();
+              const stuck = await stuckFiles(store.db, before).catch(() => []);
+              if (stuck.length === 0) return send(200, { status: "ready" });
+              send(503, {
+                status: "stuck",
+                thresholdSeconds: stuckSeconds,
+                files: stuck.map((f) => ({
+                  id: f.id,
+                  file: f.path,
+                  state: f.state,
+                  since: f.since,
+                  lastError: f.last_error,
+                })),
+              });
+            },
+            () => send(503, { status: "database unavailable" }),
+          )
+          .catch(() => send(503, { status: "error" }));
         return;
       }
       send(404, { error: "not found" });

@@ -26,7 +26,7 @@ export const IN_FLIGHT_STATES: readonly MailingState[] = [
   "imported",
   "moved",
 ];
-export const TERMINAL_STATES: readonly MailingState[] = ["reported", "vanished"];
+export const TERMINAL_STATES: readonly MailingState[] = ["reported", "vanished", "failed"];
 /** A processor may take a file in these states (in-flight ones are resumed). */
 const CLAIMABLE_STATES: readonly MailingState[] = ["stable", ...IN_FLIGHT_STATES];
 
@@ -59,6 +59,26 @@ export async function openFilesOfSource(
     .where("source_id", "=", sourceId)
     .where("state", "not in", TERMINAL_STATES)
     .execute();
+}
+
+/**
+ * Files of a source whose record ended "failed" while still at their path
+ * (never moved), by path: the scanner leaves such a file alone as long as it
+ * is unchanged, instead of recording it again and failing it again forever.
+ */
+export async function failedInPlace(
+  db: Db,
+  sourceId: number,
+): Promise<Map<string, { size: number | null; modifiedAt: string | null }>> {
+  const rows = await db
+    .selectFrom("mailings")
+    .select(["path", "size_seen", "modified_at_seen"])
+    .where("source_id", "=", sourceId)
+    .where("state", "=", "failed")
+    .where("moved_to", "is", null)
+    .orderBy("id")
+    .execute();
+  return new Map(rows.map((r) => [r.path, { size: r.size_seen, modifiedAt: r.modified_at_seen }]));
 }
 
 export interface SeenFile {
@@ -188,7 +208,9 @@ export async function claimNextFile(
              lease_expires_at = ${until},
              state = case when state = 'stable' then 'claimed' else state end,
              attempts = attempts + 1,
-             updated_at = ${nowIso}
+             -- Only a state change moves updated_at: a file resumed again and
+             -- again in one state keeps its age there (readiness reports it).
+             updated_at = case when state = 'stable' then ${nowIso} else updated_at end
        where id = (
                select id from mailings
                 where tenant_id = ${tenantId}
@@ -378,6 +400,39 @@ export async function releaseAll(db: Db, owner: string): Promise<void> {
       .where("lease_owner", "=", owner)
       .execute(),
   );
+}
+
+export interface StuckFile {
+  id: number;
+  path: string;
+  state: MailingState;
+  /** When it entered that state (its last step). */
+  since: string;
+  last_error: string | null;
+}
+
+/**
+ * Files in the middle of processing whose last step is older than `before`:
+ * a file this long in one state means the pipeline is wedged on it (or keeps
+ * failing it). Waiting files ("seen"/"stable") are a queue, not a wedge, and
+ * are not counted. Oldest first, at most `limit`.
+ */
+export async function stuckFiles(db: Db, before: string, limit = 10): Promise<StuckFile[]> {
+  const rows = await db
+    .selectFrom("mailings")
+    .select(["id", "path", "state", "updated_at", "last_error"])
+    .where("state", "in", IN_FLIGHT_STATES)
+    .where("updated_at", "<", before)
+    .orderBy("updated_at")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    path: r.path,
+    state: r.state,
+    since: r.updated_at,
+    last_error: r.last_error,
+  }));
 }
 
 /** Another record (any state) already holds this destination path: it is not ours. */

@@ -41,12 +41,16 @@
  * lease is ours); a processor that lost its lease stops without side effects.
  */
 import { createHash, randomUUID } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { rm } from "node:fs/promises";
+import { Readable } from "node:stream";
 import { setTimeout as delay } from "node:timers/promises";
 import { sql } from "kysely";
 import { DateTime } from "luxon";
 import { parse } from "../filename/index.js";
 import type { Mailing, NameError } from "../filename/types.js";
 import type { Logger } from "../log.js";
+import { fileErrors } from "../mailing/messages.js";
 import { readMailing } from "../mailing/reader.js";
 import {
   type CampaignLine,
@@ -57,14 +61,21 @@ import {
 } from "../mailing/reports.js";
 import type { FileError, RowRejectCode } from "../mailing/types.js";
 import { DISCARDED_FOLDER, READ_FOLDER } from "../sources/candidates.js";
-import { SourceError } from "../sources/errors.js";
+import { SourceError, systemCode } from "../sources/errors.js";
 import { baseName, clashName, joinRelative, parentOf } from "../sources/paths.js";
 import type { Source, WriteContent } from "../sources/types.js";
 import type { Store } from "../store/db.js";
 import { type AfterImportHook, importMailing, splitReader } from "../store/import.js";
 import type { MailingRow, MailingState, MailingUpdate, Tenant } from "../store/schema.js";
 import type { BlobStore } from "./blobs.js";
-import { advance, destinationTaken, markVanished, releaseFile, renewFileLease } from "./ledger.js";
+import {
+  advance,
+  destinationTaken,
+  markVanished,
+  releaseFile,
+  renewFileLease,
+  TERMINAL_STATES,
+} from "./ledger.js";
 import { checkFolder, checkTenantData, databaseDirectory } from "./tenant-checks.js";
 
 export interface PipelineContext {
@@ -80,10 +91,20 @@ export interface PipelineContext {
   afterImport?: AfterImportHook;
   /** First back-off after a failed step; doubles per attempt, capped at 15 min. */
   retryBaseMs?: number;
+  /**
+   * Attempts (claims) after which a file whose step keeps failing is ended as
+   * "failed" with the last error. Default 30: about 6 hours of retries.
+   */
+  maxAttempts?: number;
+  /**
+   * Largest file taken (bytes, default 1 GiB): a bigger one is discarded as
+   * ARQUIVO_GRANDE from its size on the server, never downloaded.
+   */
+  maxFileBytes?: number;
   now?: () => Date;
 }
 
-export type ProcessOutcome = "finished" | "retry-later" | "lease-lost";
+export type ProcessOutcome = "finished" | "retry-later" | "lease-lost" | "failed";
 
 /**
  * Folder (beside LIDOS/DESCARTADOS' files) where reports are written before being moved in.
@@ -92,6 +113,29 @@ export type ProcessOutcome = "finished" | "retry-later" | "lease-lost";
 const REPORT_STAGING = ".remessa-relatorios";
 
 const MAX_RETRY_MS = 15 * 60 * 1000;
+const DEFAULT_MAX_ATTEMPTS = 30;
+const DEFAULT_MAX_FILE_BYTES = 1024 ** 3;
+
+/** System errors about the name or the kind of a path: the same call fails the same way every time. */
+const PERMANENT_CODES = new Set(["ENAMETOOLONG", "EINVAL", "EISDIR", "ENOTDIR", "ELOOP"]);
+
+/**
+ * An error no retry can fix: a permanent system code anywhere in its cause
+ * chain, an invalid path, or a server's "name too long" reply (FTP/SFTP
+ * servers say it in words, not codes).
+ */
+export function isPermanentError(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current; depth++) {
+    if (current instanceof SourceError && current.code === "CAMINHO_INVALIDO") return true;
+    const code = systemCode(current);
+    if (code !== undefined && PERMANENT_CODES.has(code)) return true;
+    const message = current instanceof Error ? current.message : String(current);
+    if (/name too long|nome muito longo|filename too long/i.test(message)) return true;
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return false;
+}
 
 /** A step could not finish (server or database trouble); the file is retried later. */
 class RetryableStepError extends Error {}
@@ -209,14 +253,28 @@ export async function processFile(
       log.warn("lease lost; another process took the file over");
       return "lease-lost";
     }
-    const wait = Math.min(
-      MAX_RETRY_MS,
-      (ctx.retryBaseMs ?? 5000) * 2 ** Math.max(0, row.attempts - 1),
-    );
     const message =
       error instanceof SourceError || error instanceof RetryableStepError
         ? error.message
         : `Erro interno ao processar o arquivo: ${(error as Error)?.message ?? String(error)}`;
+    const permanent = isPermanentError(error);
+    const maxAttempts = ctx.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    if (permanent || row.attempts >= maxAttempts) {
+      // Retrying cannot help (or has not, many times over): end the record
+      // with the reason, instead of a retry every 15 minutes forever.
+      const reason = permanent
+        ? `Erro permanente na etapa "${row.state}", o remessa não tentará de novo: ${message}`
+        : `O remessa desistiu após ${row.attempts} tentativas na etapa "${row.state}": ${message}`;
+      log.error("file failed; not retried", { state: row.state, attempts: row.attempts, error });
+      await failFile(ctx, row, source, reason, log).catch((failError) =>
+        log.error("could not record the failure", { error: failError }),
+      );
+      return "failed";
+    }
+    const wait = Math.min(
+      MAX_RETRY_MS,
+      (ctx.retryBaseMs ?? 5000) * 2 ** Math.max(0, row.attempts - 1),
+    );
     log.warn("step failed; will retry", { state: row.state, error, retryInMs: wait });
     await releaseFile(ctx.store.db, row.id, ctx.owner, {
       retryAt: new Date(clock().getTime() + wait).toISOString(),
@@ -245,10 +303,26 @@ async function download(
   log: Logger,
 ): Promise<void> {
   const started = performance.now();
+  const limit = ctx.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   let stored: Awaited<ReturnType<BlobStore["put"]>>;
   try {
-    stored = await ctx.blobs.put(await source.read(row.path));
+    // The size on the server first: an over-limit file is refused from it,
+    // without copying gigabytes into the data dir only to refuse them.
+    const listed = await source.stat(row.path);
+    if (listed && !listed.isFolder && listed.size > limit) {
+      log.info("file over the size limit; not downloaded", { bytes: listed.size, limit });
+      await step({ state: "downloaded", stored_path: null, sha256: null, bytes: listed.size });
+      return;
+    }
+    if (!listed || listed.isFolder) throw new SourceError("ARQUIVO_INEXISTENTE", row.path);
+    stored = await ctx.blobs.put(upTo(await source.read(row.path), limit));
   } catch (error) {
+    if (error instanceof OversizeError) {
+      // It grew past the limit after the stat: refused all the same, its partial copy deleted by put.
+      log.info("file over the size limit while downloaded", { bytes: error.bytes, limit });
+      await step({ state: "downloaded", stored_path: null, sha256: null, bytes: error.bytes });
+      return;
+    }
     if (error instanceof SourceError && error.code === "ARQUIVO_INEXISTENTE") {
       await markVanished(
         ctx.store.db,
@@ -269,6 +343,30 @@ async function download(
     bytes: stored.bytes,
     timings_json: JSON.stringify({ download: round3((performance.now() - started) / 1000) }),
   });
+}
+
+class OversizeError extends Error {
+  constructor(readonly bytes: number) {
+    super(`more than ${bytes} bytes`);
+  }
+}
+
+/** `input` as long as it stays within `limit` bytes; past it, the stream fails with OversizeError. */
+function upTo(input: Readable, limit: number): Readable {
+  return Readable.from(
+    (async function* () {
+      let bytes = 0;
+      for await (const chunk of input as AsyncIterable<Buffer>) {
+        bytes += chunk.length;
+        if (bytes > limit) {
+          input.destroy();
+          throw new OversizeError(bytes);
+        }
+        yield chunk;
+      }
+    })(),
+    { objectMode: false },
+  );
 }
 
 async function checkName(
@@ -295,10 +393,17 @@ async function checkName(
     sequence: mailing?.sequence ?? null,
     description: mailing?.description ?? null,
   };
-  if (errors.length > 0 || !mailing) {
+  const limit = ctx.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  // Not downloaded for its size (see download): that is its content problem.
+  const oversize =
+    row.stored_path === null && row.bytes !== null && row.bytes > limit
+      ? [problemOf(fileErrors.tooLarge(row.bytes, limit), "content")]
+      : [];
+  if (errors.length > 0 || !mailing || oversize.length > 0) {
     const problems = [
       ...errors.map((e) => problemOf(e, "name")),
-      ...(await contentProblems(row, tenant)),
+      ...oversize,
+      ...(await contentProblems(row, tenant, limit)),
     ];
     await step({
       ...base,
@@ -339,7 +444,11 @@ function problemOf(
  * in one go (SPEC §2.2): the stored copy is read (never imported) when the
  * extension says it is a mailing.
  */
-async function contentProblems(row: MailingRow, tenant: Tenant): Promise<Problem[]> {
+async function contentProblems(
+  row: MailingRow,
+  tenant: Tenant,
+  maxBytes: number,
+): Promise<Problem[]> {
   const dot = row.file_name.lastIndexOf(".");
   const extension = dot < 0 ? "" : row.file_name.slice(dot + 1).toLowerCase();
   if (!row.stored_path || (extension !== "csv" && extension !== "txt" && extension !== "zip")) {
@@ -349,6 +458,7 @@ async function contentProblems(row: MailingRow, tenant: Tenant): Promise<Problem
     extension,
     sanitize: false,
     maxRejectRatio: tenant.reject_ratio,
+    maxBytes,
   });
   for (;;) {
     const step = await reader.next();
@@ -375,6 +485,7 @@ async function importFile(
       extension: mailing.extension,
       sanitize: mailing.sanitize,
       maxRejectRatio: tenant.reject_ratio,
+      maxBytes: ctx.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
       ...(isRestricted ? { isRestricted } : {}),
     }),
   );
@@ -471,18 +582,40 @@ async function moveFile(
   );
   const present = await source.stat(row.path);
   let movedTo: string | null;
-  if (present && !present.isFolder && row.bytes !== null && present.size !== row.bytes) {
+  const limit = ctx.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  // A file refused for its size (no copy) that is still over the limit is the
+  // same one, grown further: not a replacement.
+  const grownOversize = row.stored_path === null && present !== null && present.size > limit;
+  if (
+    present &&
+    !present.isFolder &&
+    row.bytes !== null &&
+    present.size !== row.bytes &&
+    !grownOversize
+  ) {
     // Another file under this name since the download (the customer sent a
     // corrected one): not the file this record imported or discarded. It
     // stays, for the scanner to take as a new file once this record ends.
+    // This one goes where it would have gone, from its stored copy, so its
+    // report has its usual place and name (and says the other one arrived).
     // (A replacement of the very same size goes unnoticed.)
-    ctx.log.warn("file replaced since its download; left in place as a new file", {
+    ctx.log.warn("file replaced since its download; the processed one restored from its copy", {
       mailingId: row.id,
       file: row.path,
       downloadedBytes: row.bytes,
       presentBytes: present.size,
     });
-    movedTo = null;
+    // Restored by an earlier attempt that crashed before recording it?
+    movedTo = await findEarlierMove(ctx, row, source, folder);
+    if (movedTo === null && row.stored_path && (await ctx.blobs.has(row.stored_path))) {
+      // Written aside and moved in (never overwriting), like the reports: a
+      // crash leaves at most a stray file in the staging folder.
+      const staged = await source.write(
+        `${joinRelative(folder, REPORT_STAGING)}/${randomUUID()}.tmp`,
+        createReadStream(row.stored_path),
+      );
+      movedTo = await source.move(staged, folder, baseName(row.path));
+    }
   } else if (present && !present.isFolder) {
     try {
       movedTo = await source.move(row.path, folder);
@@ -492,6 +625,7 @@ async function moveFile(
       } else if (error instanceof SourceError) {
         throw new RetryableStepError(
           `Não foi possível mover o arquivo para ${folder}: ${error.message} O remessa tentará de novo; o arquivo não será importado outra vez.`,
+          { cause: error },
         );
       } else {
         throw error;
@@ -547,6 +681,84 @@ async function findEarlierMove(
   return null;
 }
 
+/** Longest file-name prefix (bytes) kept in a failure report's name: far below any server's limit. */
+const FAILURE_NAME_BYTES = 120;
+
+/** `name` cut to at most `bytes` UTF-8 bytes, never inside a character. */
+function cutUtf8(name: string, bytes: number): string {
+  let out = "";
+  let used = 0;
+  for (const ch of name) {
+    used += Buffer.byteLength(ch);
+    if (used > bytes) break;
+    out += ch;
+  }
+  return out;
+}
+
+/**
+ * Ends the record as "failed" with `reason`. First, when it can, a short
+ * report beside where the file is (or would have gone) tells the customer:
+ * named after the file but short enough for any server, with the record id
+ * so it never takes another file's report name. A report that cannot be
+ * written either is only logged: the record and the log keep the reason.
+ */
+async function failFile(
+  ctx: PipelineContext,
+  row: MailingRow,
+  source: Source,
+  reason: string,
+  log: Logger,
+): Promise<void> {
+  const written: string[] = [];
+  const folder =
+    row.moved_to !== null
+      ? parentOf(row.moved_to)
+      : joinRelative(
+          parentOf(row.path),
+          row.outcome === "accepted" ? READ_FOLDER : DISCARDED_FOLDER,
+        );
+  const name = `${cutUtf8(row.file_name, FAILURE_NAME_BYTES)}-falha-${row.id}.erro.txt`;
+  // The customer reads the report: a name too long is said plainly, not with the system's text.
+  const shown = /ENAMETOOLONG|name too long/i.test(reason)
+    ? "o nome do arquivo é longo demais: o servidor não consegue guardar o arquivo ou o relatório com esse nome."
+    : reason;
+  try {
+    const imported = row.outcome === "accepted";
+    const text = [
+      `Arquivo: ${row.file_name}`,
+      "Situação: FALHA NO PROCESSAMENTO",
+      imported
+        ? `O arquivo foi importado${row.moved_to ? ` e movido para ${row.moved_to}` : ""}, mas o processamento não pôde terminar.`
+        : "O arquivo não foi importado.",
+      `Motivo: ${shown}`,
+      "Corrija o problema (por exemplo, use um nome de arquivo mais curto) e envie o arquivo de novo com outro nome; se o erro continuar, fale com o suporte informando este relatório.",
+      "",
+    ].join("\n");
+    const staged = await source.write(
+      `${joinRelative(folder, REPORT_STAGING)}/${randomUUID()}.tmp`,
+      text,
+    );
+    written.push(await source.move(staged, folder, name));
+  } catch (error) {
+    log.warn("could not write the failure report", { error });
+  }
+  const ok = await advance(
+    ctx.store.db,
+    row.id,
+    ctx.owner,
+    {
+      state: "failed",
+      last_error: reason,
+      reports_json: JSON.stringify(written),
+      lease_owner: null,
+      lease_expires_at: null,
+    },
+    new Date().toISOString(),
+  );
+  if (!ok) log.warn("lease lost before the failure could be recorded");
+}
+
 async function writeReports(
   ctx: PipelineContext,
   row: MailingRow,
@@ -569,42 +781,86 @@ async function writeReports(
       }
       written.push(path);
     };
+    // Anything under the file's name now is another file (this one was moved
+    // or restored from its copy): sent while this one was processed.
+    const arrived = await source.stat(row.path);
+    const note =
+      arrived && !arrived.isFolder && row.path !== target
+        ? `\nAtenção: enquanto este arquivo era processado, chegou outro arquivo, diferente, com o mesmo nome (${row.file_name}). Ele não substituiu este: será processado separadamente e terá o seu próprio relatório.\n`
+        : "";
     const seenAt = displayInstant(tenant, row.first_seen_at);
     const folder = parentOf(target) || "/";
     if (row.outcome === "accepted") {
       const rejectedReport = (row.rejected ?? 0) > 0 ? `${baseName(target)}.rejeitados.csv` : null;
       if (rejectedReport) await put(".rejeitados.csv", () => rejectedCsv(ctx, row));
       const campaigns = await campaignLines(ctx, row, tenant);
-      await put(".resultado.txt", async () =>
-        resultReport({
-          fileName: row.file_name,
-          status: `IMPORTADO (movido para ${folder})`,
-          seenAt,
-          wallet: (JSON.parse(row.parsed_json ?? "null") as Mailing | null)?.wallet ?? null,
-          description: row.description,
-          rows: row.rows ?? 0,
-          persons: row.persons ?? 0,
-          imported: { inserted: row.inserted ?? 0, updated: row.updated ?? 0 },
-          rejectedRows: row.rejected ?? 0,
-          rejected: JSON.parse(row.rejected_json ?? "{}") as Record<string, number>,
-          campaigns,
-          rejectedReport,
-        }),
+      await put(
+        ".resultado.txt",
+        async () =>
+          resultReport({
+            fileName: row.file_name,
+            status: `IMPORTADO (movido para ${folder})`,
+            seenAt,
+            wallet: (JSON.parse(row.parsed_json ?? "null") as Mailing | null)?.wallet ?? null,
+            description: row.description,
+            rows: row.rows ?? 0,
+            persons: row.persons ?? 0,
+            imported: { inserted: row.inserted ?? 0, updated: row.updated ?? 0 },
+            rejectedRows: row.rejected ?? 0,
+            rejected: JSON.parse(row.rejected_json ?? "{}") as Record<string, number>,
+            campaigns,
+            rejectedReport,
+          }) + note,
       );
     } else {
       await put(".erro.txt", async () => {
         const problems = JSON.parse(row.errors_json ?? "[]") as Problem[];
-        return errorReport({
-          fileName: row.file_name,
-          nameErrors: problems.filter((p) => p.scope !== "content"),
-          fileErrors: problems
-            .filter((p) => p.scope === "content")
-            .map((p) => ({ code: p.code as FileError["code"], message: p.message })),
-        });
+        return (
+          errorReport({
+            fileName: row.file_name,
+            nameErrors: problems.filter((p) => p.scope !== "content"),
+            fileErrors: problems
+              .filter((p) => p.scope === "content")
+              .map((p) => ({ code: p.code as FileError["code"], message: p.message })),
+          }) + note
+        );
       });
     }
   }
-  await step({ state: "reported", reports_json: JSON.stringify(written), lease_expires_at: null });
+  // A refused file's copy is not kept past its report (an imported one's is).
+  const dropCopy = row.outcome === "discarded" && row.stored_path !== null;
+  if (dropCopy) await dropStoredCopy(ctx, row);
+  await step({
+    state: "reported",
+    reports_json: JSON.stringify(written),
+    lease_expires_at: null,
+    ...(dropCopy ? { stored_path: null } : {}),
+  });
+}
+
+/**
+ * Deletes a discarded file's stored copy, unless the same bytes (one blob per
+ * content) are another record's: an imported file's copy, or one still being
+ * processed. A crash after the deletion redoes it (nothing to delete) and the
+ * step that forgets the path.
+ */
+async function dropStoredCopy(ctx: PipelineContext, row: MailingRow): Promise<void> {
+  if (row.stored_path === null) return;
+  const shared = await ctx.store.db
+    .selectFrom("mailings")
+    .select("id")
+    .where("stored_path", "=", row.stored_path)
+    .where("id", "!=", row.id)
+    .where((eb) =>
+      eb.or([
+        eb("outcome", "is", null),
+        eb("outcome", "=", "accepted"),
+        eb("state", "not in", TERMINAL_STATES),
+      ]),
+    )
+    .executeTakeFirst();
+  if (shared) return;
+  await rm(row.stored_path, { force: true });
 }
 
 /** Builds the rejected-rows CSV from the stored rejections, in line order. */

@@ -11,6 +11,7 @@ import { type CandidateFile, listCandidates } from "../sources/candidates.js";
 import type { Source } from "../sources/types.js";
 import type { Store } from "../store/db.js";
 import {
+  failedInPlace,
   insertSeen,
   markStable,
   markVanished,
@@ -54,6 +55,7 @@ export async function scanSource(
   const open = new Map(
     (await openFilesOfSource(store.db, target.sourceId)).map((r) => [r.path, r]),
   );
+  const failed = await failedInPlace(store.db, target.sourceId);
   const candidates = await listCandidates(source);
   const now = at.toISOString();
   const result: ScanResult = { listed: candidates.length, added: 0, stable: 0, vanished: 0 };
@@ -66,6 +68,12 @@ export async function scanSource(
     const completed = signals?.completed.delete(file.path) ?? false;
     const modifiedAt = file.modifiedAt ? file.modifiedAt.toISOString() : null;
     const record = open.get(file.path);
+    const failure = failed.get(file.path);
+    if (!record && failure && failure.size === file.size && failure.modifiedAt === modifiedAt) {
+      // The same file that ended in a permanent failure: left where it is (the
+      // operator sees the error); a new file sent under its name is taken.
+      continue;
+    }
     if (!record) {
       await insertSeen(store.db, {
         tenantId: target.tenantId,

@@ -57,6 +57,10 @@ export interface IngestOptions {
   retryBaseMs?: number;
   /** Also poll sources (false: only process files, e.g. a processing-only worker). Default true. */
   poll?: boolean;
+  /** Largest file taken, in bytes (see PipelineContext.maxFileBytes). Default 1 GiB. */
+  maxFileBytes?: number;
+  /** Attempts before a file that keeps failing ends as "failed". Default 30. */
+  maxAttempts?: number;
 }
 
 interface OpenedSource {
@@ -93,6 +97,8 @@ export class IngestService {
       crashAt: options.crashAt ?? null,
       ...(options.afterImport ? { afterImport: options.afterImport } : {}),
       retryBaseMs: options.retryBaseMs ?? 5000,
+      ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
+      ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
     };
   }
 

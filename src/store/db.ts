@@ -3,7 +3,7 @@
  * default) or over pg (`postgres://…`). Both speak the same schema
  * (schema.ts) and migrations (migrations.ts).
  */
-import { mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, type Dialect as KyselyDialect, PostgresDialect, SqliteDialect, sql } from "kysely";
@@ -73,13 +73,27 @@ export function sqlitePathFromUrl(url: string): string | null {
 
 /** Opens a raw better-sqlite3 connection with remessa's settings (WAL, foreign keys, busy timeout). */
 export function openSqliteConnection(path: string): BetterSqlite3.Database {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const conn = new BetterSqlite3(path, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+  // The database holds personal data: owner-only, whatever the umask. SQLite
+  // creates -wal and -shm with the main file's mode, so this covers them from
+  // now on; ones left by an older version are fixed here too.
+  if (path !== ":memory:") ownerOnlyFiles([path, `${path}-wal`, `${path}-shm`]);
   conn.pragma("journal_mode = WAL");
   conn.pragma("synchronous = NORMAL");
   conn.pragma("foreign_keys = ON");
   conn.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   return conn;
+}
+
+function ownerOnlyFiles(paths: string[]): void {
+  for (const path of paths) {
+    try {
+      chmodSync(path, 0o600);
+    } catch {
+      // Not there (yet), or not ours to change: SQLite reports a real problem on open.
+    }
+  }
 }
 
 /** int8 (ids, counts) as JS numbers: every value we store is far below 2^53. */

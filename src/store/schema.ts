@@ -127,7 +127,9 @@ export type MailingState =
   | "imported"
   | "moved"
   | "reported"
-  | "vanished";
+  | "vanished"
+  /** Ended by a permanent error (or too many attempts); `last_error` says why. */
+  | "failed";
 
 /** Accepted files consume their date+sequence (unique index); discarded ones don't. */
 export type MailingOutcome = "accepted" | "discarded";

@@ -311,7 +311,7 @@ for (const database of DATABASES) {
       }
     });
 
-    test("a file replaced under the same name while processed stays, and is taken as a new file", async () => {
+    test("a file replaced under the same name while processed stays, and is taken as a new file; the processed one is restored to LIDOS", async () => {
       const name = `mailing_${today}_17_cBRAD.csv`;
       const first = mailingCsv(2, 0, 17);
       const corrected = mailingCsv(7, 0, 18);
@@ -325,13 +325,15 @@ for (const database of DATABASES) {
       assert.equal(claimed?.id, id);
       assert.equal(await processFile(ctx, claimed, tenant, dropSource()), "finished");
       assert.equal(readFileSync(join(drop, name), "utf8"), corrected);
-      assert.ok(!namesIn(join(drop, "LIDOS")).includes(name));
+      // The imported one is where it would have gone (restored from its copy), with its report.
+      assert.equal(readFileSync(join(drop, "LIDOS", name), "utf8"), first);
+      assert.ok(namesIn(join(drop, "LIDOS")).includes(`${name}.resultado.txt`));
       const old = await ts.store.db
         .selectFrom("mailings")
         .select(["state", "moved_to", "persons"])
         .where("id", "=", id)
         .executeTakeFirstOrThrow();
-      assert.deepEqual(old, { state: "reported", moved_to: null, persons: 2 });
+      assert.deepEqual(old, { state: "reported", moved_to: `LIDOS/${name}`, persons: 2 });
       const scan = await scanSource(
         ts.store,
         dropSource(),

@@ -37,6 +37,8 @@ export interface ServeProcess {
   child: ChildProcess;
   dataDir: string;
   ftpPort: number;
+  /** 0 unless started with `http: true`. */
+  httpPort: number;
   drop: string;
   output(): string;
   /** Resolves with the exit code or signal. */
@@ -50,10 +52,18 @@ export function newDataDir(): string {
 }
 
 export async function startServe(
-  options: { dataDir?: string; env?: Record<string, string>; ftp?: boolean; ready?: boolean } = {},
+  options: {
+    dataDir?: string;
+    env?: Record<string, string>;
+    ftp?: boolean;
+    ready?: boolean;
+    /** Serve /health and /ready on a free port (see `httpPort` of the result). */
+    http?: boolean;
+  } = {},
 ): Promise<ServeProcess> {
   const dataDir = options.dataDir ?? newDataDir();
   const ftpPort = options.ftp === false ? 0 : await freePort();
+  const httpPort = options.http ? await freePort() : 0;
   const child = spawn(
     process.execPath,
     [
@@ -62,7 +72,7 @@ export async function startServe(
       "--data-dir",
       dataDir,
       "--http-port",
-      "0",
+      String(httpPort),
       "--ftp-port",
       String(ftpPort),
       "--ftp-pasv-ports",
@@ -108,6 +118,7 @@ export async function startServe(
     child,
     dataDir,
     ftpPort,
+    httpPort,
     drop: join(dataDir, "drop"),
     output: () => out,
     exited,

@@ -250,6 +250,8 @@ export async function run(argv: string[]): Promise<number> {
         tls,
         log,
         onComplete: (path) => service.notifyUploadComplete(sourceId, path),
+        // The pipeline's own size limit: a larger upload is refused while it arrives.
+        ...positiveEnv("REMESSA_MAX_FILE_BYTES", "maxUploadBytes"),
       });
       const box = dropBox;
       service.attachSignals(sourceId, {

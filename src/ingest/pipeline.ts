@@ -47,7 +47,7 @@ import { Readable } from "node:stream";
 import { setTimeout as delay } from "node:timers/promises";
 import { sql } from "kysely";
 import { DateTime } from "luxon";
-import { parse } from "../filename/index.js";
+import { movedBaseName, parse } from "../filename/index.js";
 import type { Mailing, NameError } from "../filename/types.js";
 import type { Logger } from "../log.js";
 import { fileErrors } from "../mailing/messages.js";
@@ -614,11 +614,12 @@ async function moveFile(
         `${joinRelative(folder, REPORT_STAGING)}/${randomUUID()}.tmp`,
         createReadStream(row.stored_path),
       );
-      movedTo = await source.move(staged, folder, baseName(row.path));
+      movedTo = await source.move(staged, folder, movedBaseName(baseName(row.path)));
     }
   } else if (present && !present.isFolder) {
     try {
-      movedTo = await source.move(row.path, folder);
+      // A name too long or unsafe for its reports is moved under a fitted one.
+      movedTo = await source.move(row.path, folder, movedBaseName(baseName(row.path)));
     } catch (error) {
       if (error instanceof SourceError && error.code === "ARQUIVO_INEXISTENTE") {
         movedTo = await findEarlierMove(ctx, row, source, folder);
@@ -661,7 +662,7 @@ async function findEarlierMove(
     if (error instanceof SourceError && error.code === "ARQUIVO_INEXISTENTE") return null;
     throw error;
   }
-  const name = baseName(row.path);
+  const name = movedBaseName(baseName(row.path));
   const byName = new Map(entries.filter((e) => !e.isFolder).map((e) => [e.name, e]));
   const candidates: string[] = [];
   for (let attempt = 1; attempt <= byName.size + 1; attempt++) {

@@ -8,7 +8,14 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, readlinkSync, statSync, writeFileSync } from "node:fs";
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -234,6 +241,29 @@ describe("drop box hardening (serve child)", () => {
     // The connection is still usable after each refusal.
     assert.equal((await ftp.send("NOOP")).code, 200);
     ftp.close();
+  });
+
+  test("a 250-byte name is discarded with NOME_LONGO under a name its report fits beside", async () => {
+    const name = `mailing_${today}_8_cBRAD_d${"x".repeat(250 - 28)}.csv`;
+    assert.equal(Buffer.byteLength(name), 250);
+    const ftp = await client();
+    const stored = await ftp.store(name, Buffer.from(mailingCsv(3, 0, 8)));
+    ftp.close();
+    assert.equal(stored.end?.code, 226, stored.end?.text);
+    const discarded = join(serve.drop, "DESCARTADOS");
+    const report = await waitFor("the NOME_LONGO report", () =>
+      namesIn(discarded).find(
+        (n) =>
+          n.endsWith(".erro.txt") &&
+          readFileSync(join(discarded, n), "utf8").includes("NOME_LONGO"),
+      ),
+    );
+    assert.ok(Buffer.byteLength(report) <= 255);
+    assert.ok(
+      namesIn(discarded).includes(report.slice(0, -".erro.txt".length)),
+      "the file is beside its report",
+    );
+    assert.equal(namesIn(serve.drop).includes(name), false);
   });
 
   test("error replies name paths as the client sees them, never the server's", async () => {

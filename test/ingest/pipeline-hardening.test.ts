@@ -122,24 +122,21 @@ for (const database of DATABASES) {
         .executeTakeFirstOrThrow();
     }
 
-    test("a name whose report passes 255 bytes ends the record as failed at once, with a short report", async () => {
+    test("a name whose report would pass 255 bytes is discarded (NOME_LONGO) at once, under a name its report fits beside", async () => {
       const name = `mailing_${today}_41_cBRAD_d${"a".repeat(220)}.csv`;
       assert.ok(Buffer.byteLength(name) <= 255 && Buffer.byteLength(`${name}.erro.txt`) > 255);
       writeFileSync(join(drop, name), mailingCsv(2, 0, 41));
       await scan();
-      const { outcomes, id } = await run(dropSource(), 3);
-      assert.deepEqual(outcomes, ["failed"]);
+      const { id } = await run(dropSource(), 3);
       const row = await record(id);
-      assert.equal(row.state, "failed");
+      assert.equal(row.state, "reported");
       assert.equal(row.attempts, 1);
-      assert.match(row.last_error ?? "", /Erro permanente/);
-      assert.match(row.last_error ?? "", /name too long|ENAMETOOLONG/);
+      assert.ok(row.moved_to?.startsWith("DESCARTADOS/"), String(row.moved_to));
       const reports = JSON.parse(row.reports_json ?? "[]") as string[];
-      assert.equal(reports.length, 1);
-      const report = readFileSync(join(drop, reports[0] ?? ""), "utf8");
-      assert.match(report, /FALHA NO PROCESSAMENTO/);
-      assert.match(report, /nome do arquivo é longo demais/);
-      assert.ok(report.includes(name));
+      assert.deepEqual(reports, [`${row.moved_to}.erro.txt`]);
+      assert.ok(Buffer.byteLength(reports[0]?.split("/").at(-1) ?? "") <= 255);
+      assert.match(readFileSync(join(drop, reports[0] ?? ""), "utf8"), /NOME_LONGO/);
+      assert.equal(existsSync(join(drop, name)), false);
       assert.equal(await claimNextFile(ts.store, 1, "test-owner", 30_000), null);
     });
 

@@ -21,6 +21,7 @@ import { createSecureContext, TLSSocket } from "node:tls";
 import { promisify } from "node:util";
 import { FileSystem, type FtpConnection, FtpSrv } from "ftp-srv";
 import type { Logger } from "../log.js";
+import { DISCARDED_FOLDER, READ_FOLDER, REPORT_STAGING } from "../sources/candidates.js";
 import {
   changePlacement,
   folderPlacement,
@@ -179,6 +180,7 @@ export interface DropBoxOptions {
 /** The reader's own limit (ARQUIVO_GRANDE): a larger upload could never be imported. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
 const DEFAULT_UPLOAD_IDLE_MS = 2 * 60 * 1000;
+const STAGED_REPORT_MAX_AGE_MS = 60 * 60 * 1000;
 
 function sameSecret(a: string, b: string): boolean {
   const left = Buffer.from(a);
@@ -264,8 +266,10 @@ class DropFileSystem extends FileSystem {
   override list(path = ".") {
     return this.guarded(path, async () => {
       const entries = (await super.list(path)) as Array<{ name: string }>;
-      // Uploads in progress are not files yet.
-      return entries.filter((entry) => !entry.name.startsWith(UPLOAD_TEMP_PREFIX));
+      // Uploads in progress are not files yet; staged reports are not reports yet.
+      return entries.filter(
+        (entry) => !entry.name.startsWith(UPLOAD_TEMP_PREFIX) && entry.name !== REPORT_STAGING,
+      );
     });
   }
 
@@ -491,7 +495,7 @@ export class DropBox {
     patchAuthTls();
     mkdirSync(o.root, { recursive: true, mode: 0o700 });
     const root = resolve(o.root);
-    await this.removeStaleUploads(root);
+    await this.removeStrayFiles(root);
     const quiet = quietFtpLogger(o.log);
     const signalListeners = new Map(
       (["SIGTERM", "SIGINT", "SIGQUIT"] as const).map((s) => [s, process.listeners(s)]),
@@ -718,21 +722,36 @@ export class DropBox {
     }
   }
 
-  /** Hidden upload files left by a crash mid-upload: never complete, never to be read. */
-  private async removeStaleUploads(root: string): Promise<void> {
+  /**
+   * What a crash leaves in the drop folder: hidden upload files (never
+   * complete, never to be read) and reports staged but never moved in. A
+   * staged report is taken only once it is an hour old: another worker on the
+   * same folder may be writing one right now.
+   */
+  private async removeStrayFiles(root: string): Promise<void> {
     const folders = [root];
     for (const entry of await readdir(root, { withFileTypes: true }).catch(() => [])) {
       if (entry.isDirectory()) folders.push(join(root, entry.name));
     }
+    const stray: string[] = [];
+    const staleBefore = Date.now() - STAGED_REPORT_MAX_AGE_MS;
     for (const folder of folders) {
       for (const name of await readdir(folder).catch(() => [] as string[])) {
-        if (name.startsWith(UPLOAD_TEMP_PREFIX)) {
-          await unlink(join(folder, name)).catch(() => {});
-          this.options.log.warn("removed an interrupted drop box upload", {
-            path: insideRoot(root, join(folder, name)),
-          });
+        if (name.startsWith(UPLOAD_TEMP_PREFIX)) stray.push(join(folder, name));
+      }
+      for (const processed of [READ_FOLDER, DISCARDED_FOLDER]) {
+        const staging = join(folder, processed, REPORT_STAGING);
+        for (const name of await readdir(staging).catch(() => [] as string[])) {
+          const info = await stat(join(staging, name)).catch(() => null);
+          if (info?.isFile() && info.mtimeMs < staleBefore) stray.push(join(staging, name));
         }
       }
+    }
+    for (const path of stray) {
+      await unlink(path).catch(() => {});
+      this.options.log.warn("removed a file left by an interrupted upload or report", {
+        path: insideRoot(root, path),
+      });
     }
   }
 

@@ -60,7 +60,7 @@ import {
   resultReport,
 } from "../mailing/reports.js";
 import type { FileError, RowRejectCode } from "../mailing/types.js";
-import { DISCARDED_FOLDER, READ_FOLDER } from "../sources/candidates.js";
+import { DISCARDED_FOLDER, READ_FOLDER, REPORT_STAGING } from "../sources/candidates.js";
 import { SourceError, systemCode } from "../sources/errors.js";
 import { baseName, clashName, joinRelative, parentOf } from "../sources/paths.js";
 import type { Source, WriteContent } from "../sources/types.js";
@@ -105,12 +105,6 @@ export interface PipelineContext {
 }
 
 export type ProcessOutcome = "finished" | "retry-later" | "lease-lost" | "failed";
-
-/**
- * Folder (beside LIDOS/DESCARTADOS' files) where reports are written before being moved in.
- * Its name starts with "." so it is never scanned; a crash may leave a stray file in it.
- */
-const REPORT_STAGING = ".remessa-relatorios";
 
 const MAX_RETRY_MS = 15 * 60 * 1000;
 const DEFAULT_MAX_ATTEMPTS = 30;

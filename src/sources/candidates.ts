@@ -13,6 +13,11 @@ export const TEMPORARY_UPLOAD_SUFFIXES = [".filepart", ".part", ".tmp", ".partia
 /** The folders processed files are moved to; never scanned, in any case. */
 export const READ_FOLDER = "LIDOS";
 export const DISCARDED_FOLDER = "DESCARTADOS";
+/**
+ * Folder (beside LIDOS/DESCARTADOS' files) where reports are written before being moved in.
+ * Its name starts with "." so it is never scanned; a crash may leave a stray file in it.
+ */
+export const REPORT_STAGING = ".remessa-relatorios";
 
 export function isOutcomeFolder(name: string): boolean {
   const upper = name.toUpperCase();

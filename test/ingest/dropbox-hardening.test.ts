@@ -9,11 +9,13 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import {
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   readlinkSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -207,6 +209,19 @@ describe("drop box hardening (serve child)", () => {
       `ftp://127.0.0.1:${serve.ftpPort}/LIDOS/${name}.resultado.txt`,
     ]);
     assert.match(stdout, /IMPORTADO|importad/i);
+    // The internal staging folder of reports exists, but is not shown.
+    assert.ok(namesIn(join(serve.drop, "LIDOS")).includes(".remessa-relatorios"));
+    const listing = await run("curl", [
+      "--silent",
+      "--show-error",
+      "--ssl-reqd",
+      "--insecure",
+      "--user",
+      `${FTP_USER}:${FTP_PASSWORD}`,
+      `ftp://127.0.0.1:${serve.ftpPort}/LIDOS/`,
+    ]);
+    assert.ok(listing.stdout.includes(`${name}.resultado.txt`), listing.stdout);
+    assert.ok(!listing.stdout.includes(".remessa-relatorios"), listing.stdout);
   });
 
   test("uploads the pipeline never reads are refused, saying where files go", async () => {
@@ -315,9 +330,18 @@ describe("drop box: serve killed mid-upload", () => {
     assert.ok((await upload) instanceof Error, "curl saw the upload fail");
     assert.equal(namesIn(first.drop).includes(name), false, "the partial upload took its name");
 
+    // A report staged by a crashed step long ago, and one being staged right now.
+    const staging = join(first.drop, "LIDOS", ".remessa-relatorios");
+    mkdirSync(staging, { recursive: true });
+    writeFileSync(join(staging, "antigo.tmp"), "x");
+    const hoursAgo = new Date(Date.now() - 2 * 3600_000);
+    utimesSync(join(staging, "antigo.tmp"), hoursAgo, hoursAgo);
+    writeFileSync(join(staging, "recente.tmp"), "x");
+
     const second = await startServe({ dataDir: first.dataDir });
     try {
       assert.deepEqual(tempFiles(second.drop), [], "the partial upload was left behind");
+      assert.deepEqual(namesIn(staging), ["recente.tmp"]);
       await delay(1500);
       assert.equal(whereDone(second.drop, name), null);
       const rows = await store.db.selectFrom("mailings").select("file_name").execute();

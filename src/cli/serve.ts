@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import { sql } from "kysely";
 import { dataDir as defaultDataDir } from "../config.js";
 import { DropBox, ensureCertificate, loadCredentials } from "../ingest/dropbox.js";
+import { guardLimitsFromEnv } from "../ingest/ftp-guard.js";
 import { IngestService } from "../ingest/service.js";
 import { createLogger } from "../log.js";
 import type { Store } from "../store/db.js";
@@ -159,6 +160,7 @@ export async function run(argv: string[]): Promise<number> {
         credentials,
         tls,
         log,
+        guard: guardLimitsFromEnv(),
         onComplete: (path) => service.notifyUploadComplete(sourceId, path),
       });
       const box = dropBox;
@@ -167,6 +169,8 @@ export async function run(argv: string[]): Promise<number> {
         isUploading: (path) => box.isUploading(path),
       });
       await dropBox.start();
+      // Only now that the box listens: a failed start leaves no unseen password behind.
+      credentials.persist();
       const fingerprint = new X509Certificate(readFileSync(tls.cert)).fingerprint256;
       console.log(
         `Caixa FTPS em ftp://${ftpHost}:${ftpPort} (TLS explícito obrigatório), pasta ${dropRoot}`,
@@ -185,6 +189,7 @@ export async function run(argv: string[]): Promise<number> {
           ? `A porta ${ftpPort} da caixa FTPS já está em uso. Escolha outra com --ftp-port ou desative com --ftp-port 0.`
           : `Não foi possível iniciar a caixa FTPS: ${e.message}`,
       );
+      await dropBox?.stop();
       await store.close();
       return 1;
     }

@@ -50,10 +50,16 @@ export function newDataDir(): string {
 }
 
 export async function startServe(
-  options: { dataDir?: string; env?: Record<string, string>; ftp?: boolean; ready?: boolean } = {},
+  options: {
+    dataDir?: string;
+    env?: Record<string, string>;
+    ftp?: boolean;
+    ready?: boolean;
+    ftpPort?: number;
+  } = {},
 ): Promise<ServeProcess> {
   const dataDir = options.dataDir ?? newDataDir();
-  const ftpPort = options.ftp === false ? 0 : await freePort();
+  const ftpPort = options.ftp === false ? 0 : (options.ftpPort ?? (await freePort()));
   const child = spawn(
     process.execPath,
     [

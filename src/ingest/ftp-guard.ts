@@ -37,6 +37,12 @@ export interface GuardLimits {
   failureDelayMs: number;
   /** Password checks waiting for the scrypt worker before new ones are refused as busy. */
   verifyQueue: number;
+  /**
+   * Password checks one address may have running or waiting at once: one
+   * address guessing on many connections must not fill the queue and lock
+   * everyone else out with "servidor ocupado".
+   */
+  verifyPerAddress: number;
 }
 
 /** Every threshold in one place; `serve` overrides some from the environment (tests). */
@@ -50,6 +56,7 @@ export const DEFAULT_GUARD_LIMITS: GuardLimits = {
   lockoutMs: 15 * 60_000,
   failureDelayMs: 300,
   verifyQueue: 16,
+  verifyPerAddress: 2,
 };
 
 const MAX_DELAY_FACTOR = 16;
@@ -291,6 +298,8 @@ export class FtpGuard {
   private readonly addresses = new Map<string, AddressState>();
   private readonly connections = new Map<GuardedConnection, ConnectionState>();
   private readonly perAddress = new Map<string, number>();
+  /** Password checks handed to the worker, and logins waiting for their turn, per address. */
+  private readonly checksFrom = new Map<string, { running: number; waiting: (() => void)[] }>();
   private lastCapWarning = 0;
 
   constructor(
@@ -412,7 +421,10 @@ export class FtpGuard {
         );
       }
       let ok: boolean;
+      const release = await this.checkTurn(address);
       try {
+        // Gone while waiting for its turn: no scrypt for nobody.
+        if (!connection.commandSocket.writable) return "refused";
         ok = await check();
       } catch (error) {
         if (error instanceof ServerBusyError) {
@@ -421,6 +433,8 @@ export class FtpGuard {
           return "refused";
         }
         ok = false;
+      } finally {
+        release();
       }
       if (ok) {
         this.addresses.delete(address);
@@ -435,6 +449,33 @@ export class FtpGuard {
     } finally {
       state.checking = false;
     }
+  }
+
+  /**
+   * Waits until the address has fewer than `verifyPerAddress` checks in the
+   * worker's queue. Waiting costs nothing (at most one login per connection,
+   * connections per address are capped) and slows a guesser down, where a
+   * refusal would let it spin.
+   */
+  private async checkTurn(address: string): Promise<() => void> {
+    let slot = this.checksFrom.get(address);
+    if (!slot) {
+      slot = { running: 0, waiting: [] };
+      this.checksFrom.set(address, slot);
+    }
+    const turn = slot;
+    if (turn.running >= this.limits.verifyPerAddress) {
+      await new Promise<void>((ok) => turn.waiting.push(ok));
+    } else {
+      turn.running++;
+    }
+    return () => {
+      const next = turn.waiting.shift();
+      // The slot passes to the next waiter as is (running unchanged).
+      if (next) return next();
+      turn.running--;
+      if (turn.running === 0) this.checksFrom.delete(address);
+    };
   }
 
   private async refused(

@@ -362,6 +362,9 @@ export class FtpGuard {
         421,
         `Tempo esgotado: faça o login em até ${duration(this.limits.loginTimeoutMs)} após conectar. Conexão encerrada.`,
       );
+      // ftp-srv destroys the socket only once the reply is written, which never
+      // happens on a TLS socket whose handshake the client left unfinished.
+      setTimeout(() => connection.commandSocket.destroy(), 2000).unref();
     }, this.limits.loginTimeoutMs);
     timer.unref();
     this.connections.set(connection, { address, failures: 0, checking: false, timer });

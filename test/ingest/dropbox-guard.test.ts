@@ -20,6 +20,19 @@ const LIMITS = {
   REMESSA_FTP_MAX_CONNECTIONS: "10",
 };
 
+/** `closed` within `ms`, else a clear failure (not a hung test). */
+async function closedWithin(probe: FtpProbe, ms: number, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, fail) => {
+    timer = setTimeout(() => fail(new Error(`${what} still open after ${ms} ms`)), ms);
+  });
+  try {
+    await Promise.race([probe.closed, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 describe("drop box guard (serve child, raw sockets)", () => {
   let serve: ServeProcess;
   const open: FtpProbe[] = [];
@@ -99,7 +112,7 @@ describe("drop box guard (serve child, raw sockets)", () => {
       assert.match(greeting ?? "", /^220 /);
       kept.push(probe);
     }
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
       const { probe, greeting } = await connect("127.0.0.4");
       assert.match(greeting ?? "", /^421 Conexões demais a partir do endereço 127\.0\.0\.4/);
       await probe.closed;
@@ -130,19 +143,23 @@ describe("drop box guard (serve child, raw sockets)", () => {
     await Promise.all(kept.map((p) => p.closed));
   });
 
-  test("a connection that does not log in is closed after the login timeout; a logged-in one stays", async () => {
+  test("a connection that does not log in (silent, after AUTH TLS, mid-handshake) is closed after the login timeout; a logged-in one stays", async () => {
     await new Promise((ok) => setTimeout(ok, 200));
     const { probe: silent } = await connect("127.0.0.11");
     const idle = await secured("127.0.0.11");
+    // AUTH TLS answered, then no handshake at all.
+    const { probe: stalled } = await connect("127.0.0.11");
+    assert.match((await stalled.send("AUTH TLS")) ?? "", /^234/);
     const user = await secured("127.0.0.11");
     assert.match((await user.login(FTP_USER, FTP_PASSWORD)) ?? "", /^230/);
     const started = performance.now();
     assert.match((await silent.reply(10_000)) ?? "", /^421 Tempo esgotado/);
-    await silent.closed;
+    await closedWithin(silent, 5000, "the silent connection");
     assert.match((await idle.reply(10_000)) ?? "", /^421 Tempo esgotado/);
-    await idle.closed;
+    await closedWithin(idle, 5000, "the connection idle after AUTH TLS");
+    await closedWithin(stalled, 5000, "the connection that never did its TLS handshake");
     const waited = performance.now() - started;
-    assert.ok(waited < 5000, `closed after ${waited} ms`);
+    assert.ok(waited < 6000, `closed after ${waited} ms`);
     assert.match((await user.send("NOOP")) ?? "", /^200/);
     user.destroy();
   });

@@ -16,7 +16,10 @@
  * (upload end → LIDOS), the attack's tries and answers, serve's CPU during the
  * attacked upload and its peak RSS; last line JSON.
  *
- * Usage: npm run bench:dropbox [-- --rows 280000 --attackers 16 --attack-seconds 120 --no-lockout]
+ * --impatient MS makes the attackers drop a connection whose answer takes
+ * longer than MS (the growing delay) and reconnect at once.
+ *
+ * Usage: npm run bench:dropbox [-- --rows 280000 --attackers 16 --attack-seconds 120 --no-lockout --impatient 200]
  */
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -42,6 +45,7 @@ const { values } = parseArgs({
     "attack-seconds": { type: "string", default: "120" },
     "max-tries": { type: "string", default: "100000" },
     "no-lockout": { type: "boolean", default: false },
+    impatient: { type: "string", default: "0" },
   },
 });
 const rows = Number(values.rows);
@@ -49,6 +53,8 @@ const attackers = Number(values.attackers);
 const attackSeconds = Number(values["attack-seconds"]);
 const maxTries = Number(values["max-tries"]);
 const ATTACKER_ADDRESS = "127.0.0.2";
+/** --impatient MS: an attacker that drops a connection whose answer takes longer and reconnects. */
+const impatientMs = Number(values.impatient);
 /**
  * --no-lockout: no delays and no lockout, so every guess reaches scrypt; shows
  * what the single scrypt worker alone does for the upload.
@@ -104,9 +110,11 @@ function attack(
         probe = await FtpProbe.open(port, ATTACKER_ADDRESS);
         stats.connections++;
         const greeting = await probe.reply();
+        if (impatientMs > 0) probe.replyTimeoutMs = impatientMs;
         if (!greeting?.startsWith("220")) {
           count(greeting);
-          await delay(100);
+          // A patient attacker backs off a little; an impatient one reconnects at once.
+          if (impatientMs === 0) await delay(100);
           continue;
         }
         await probe.secure();
@@ -116,9 +124,10 @@ function attack(
           count(reply);
           if (!reply?.startsWith("530")) break;
         }
-      } catch {
-        stats.answers.error = (stats.answers.error ?? 0) + 1;
-        await delay(50);
+      } catch (error) {
+        const kind = /no FTP reply in time/.test(String(error)) ? "gave up" : "error";
+        stats.answers[kind] = (stats.answers[kind] ?? 0) + 1;
+        if (kind === "error") await delay(50);
       } finally {
         probe?.destroy();
       }
@@ -201,6 +210,7 @@ async function main(): Promise<void> {
       JSON.stringify({
         bench: "dropbox",
         lockout: !values["no-lockout"],
+        impatient_ms: impatientMs,
         upload_mb: round(megabytes),
         quiet_upload_s: round(quiet.uploadS),
         attacked_upload_s: round(attacked.uploadS),

@@ -9,7 +9,8 @@
  * - Each refused login waits a delay that grows with the address's recent
  *   failures; a connection is closed after a few; an address with too many
  *   failures in a window is locked out (even the right password is refused,
- *   cheaply: no scrypt runs while locked).
+ *   cheaply: no scrypt runs while locked, and its new connections get a 421
+ *   before any TLS handshake).
  * - Password hashing (scrypt) runs in ONE dedicated worker thread with a
  *   bounded queue, not on libuv's thread pool: that pool (4 threads) also does
  *   every file read and write, and a flood of guesses there starved uploads and
@@ -334,13 +335,17 @@ export class FtpGuard {
     const address = plainAddress(connection.ip);
     const fromAddress = this.perAddress.get(address) ?? 0;
     let refusal: string | null = null;
-    if (this.connections.size >= this.limits.maxConnections) {
+    const locked = this.lockedFor(address);
+    if (locked > 0) {
+      // Refused before any TLS handshake: a locked-out guesser costs an accept and a write.
+      refusal = `421 ${this.lockedMessage(address, locked)}`;
+    } else if (this.connections.size >= this.limits.maxConnections) {
       refusal = `421 Servidor cheio: ${this.limits.maxConnections} conexões abertas. Tente de novo em alguns minutos.`;
     } else if (fromAddress >= this.limits.maxConnectionsPerAddress) {
       refusal = `421 Conexões demais a partir do endereço ${address} (máximo ${this.limits.maxConnectionsPerAddress} ao mesmo tempo). Feche conexões antigas e tente de novo.`;
     }
     if (refusal) {
-      if (this.now() - this.lastCapWarning > 60_000) {
+      if (locked === 0 && this.now() - this.lastCapWarning > 60_000) {
         this.lastCapWarning = this.now();
         this.log.warn("drop box connection refused: over the cap", {
           ip: address,
@@ -387,6 +392,10 @@ export class FtpGuard {
     return state ? Math.max(0, state.lockedUntil - this.now()) : 0;
   }
 
+  private lockedMessage(address: string, lockedMs: number): string {
+    return `Endereço ${address} bloqueado temporariamente por excesso de tentativas de login erradas. Tente de novo em ${duration(lockedMs)}.`;
+  }
+
   /**
    * Runs one login attempt: refuses at once when the address is locked out (no
    * scrypt), else runs `check`; a refusal waits the growing delay, counts
@@ -416,12 +425,7 @@ export class FtpGuard {
       if (locked > 0) {
         this.log.debug("drop box login refused: address locked out", { user, ip: address });
         await waitMs(this.delayFor(address));
-        return await this.refused(
-          connection,
-          state,
-          `Endereço ${address} bloqueado temporariamente por excesso de tentativas de login erradas. Tente de novo em ${duration(locked)}.`,
-          refuse,
-        );
+        return await this.refused(connection, state, this.lockedMessage(address, locked), refuse);
       }
       let ok: boolean;
       const release = await this.checkTurn(address);

@@ -12,6 +12,8 @@ export class FtpProbe {
   private buffer = "";
   private readonly lines: string[] = [];
   private waiter: (() => void) | null = null;
+  /** How long `send` waits for the reply. */
+  replyTimeoutMs = 20_000;
   private ended = false;
   private userSent = false;
   /** Resolves when the server closed the connection (or it failed). */
@@ -73,7 +75,7 @@ export class FtpProbe {
   async send(line: string): Promise<string | null> {
     if (this.ended || !this.socket.writable) return null;
     this.socket.write(`${line}\r\n`);
-    return this.reply();
+    return this.reply(this.replyTimeoutMs);
   }
 
   /** AUTH TLS and the TLS handshake over the control connection. */

@@ -83,16 +83,22 @@ describe("drop box guard (serve child, raw sockets)", () => {
 
   test("an address with too many failures is locked out: even the right password is refused until it expires", async () => {
     const from = "127.0.0.3";
+    let early: FtpProbe | null = null;
     // One try per connection, as a client working around the per-connection limit would.
     for (let i = 0; i < 5; i++) {
+      // Opened before the lockout: its login will be refused with a 530.
+      if (i === 4) early = await secured(from);
       const probe = await secured(from);
       assert.match((await probe.login(FTP_USER, `chute-${i}`)) ?? "", /^530 /);
       probe.destroy();
     }
-    const locked = await secured(from);
-    const reply = await locked.login(FTP_USER, FTP_PASSWORD);
+    const reply = await early?.login(FTP_USER, FTP_PASSWORD);
     assert.match(reply ?? "", /^530 Endereço 127\.0\.0\.3 bloqueado temporariamente/);
     assert.match(reply ?? "", /Tente de novo em \d+ s/);
+    // A new connection is refused at once, before TLS.
+    const { probe: late, greeting } = await connect(from);
+    assert.match(greeting ?? "", /^421 Endereço 127\.0\.0\.3 bloqueado temporariamente/);
+    await closedWithin(late, 5000, "a new connection from the locked-out address");
     assert.match(serve.output(), /drop box address locked out/);
     // Another address is not affected.
     const other = await secured("127.0.0.9");

@@ -260,6 +260,7 @@ export interface GuardedConnection {
   authenticated?: boolean;
   commandSocket: {
     writable: boolean;
+    removeAllListeners(event: string): unknown;
     end(data: string): unknown;
     destroy(): unknown;
   };
@@ -354,6 +355,9 @@ export class FtpGuard {
         });
       }
       const socket = connection.commandSocket;
+      // ftp-srv resumes the socket after its greeting: a refused client's
+      // pipelined commands (AUTH, USER, PASS) must not reach its parser.
+      socket.removeAllListeners("data");
       if (socket.writable) socket.end(`${refusal}\r\n`);
       // A client that never closes its side must not hold the descriptor.
       setTimeout(() => socket.destroy(), 1000).unref();

@@ -78,6 +78,11 @@ export class FtpProbe {
     return this.reply(this.replyTimeoutMs);
   }
 
+  /** Writes bytes as they are, without waiting for any reply. */
+  sendRaw(text: string): void {
+    if (!this.ended && this.socket.writable) this.socket.write(text);
+  }
+
   /** AUTH TLS and the TLS handshake over the control connection. */
   async secure(): Promise<void> {
     const answer = await this.send("AUTH TLS");

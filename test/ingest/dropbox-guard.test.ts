@@ -123,6 +123,14 @@ describe("drop box guard (serve child, raw sockets)", () => {
       assert.match(greeting ?? "", /^421 Conexões demais a partir do endereço 127\.0\.0\.4/);
       await probe.closed;
     }
+    // Commands sent at once, before reading the refusal, are not run.
+    const eager = await FtpProbe.open(serve.ftpPort, "127.0.0.4");
+    open.push(eager);
+    eager.sendRaw("USER ansioso\r\nPASS y\r\nFEAT\r\nNOOP\r\n");
+    assert.match((await eager.reply()) ?? "", /^421 Conexões demais/);
+    assert.equal(await eager.reply(), null, "a refused connection answered a command");
+    await new Promise((ok) => setTimeout(ok, 500));
+    assert.doesNotMatch(serve.output(), /ansioso/, "a refused connection's login was checked");
     // Another address still gets in.
     const { probe, greeting } = await connect("127.0.0.5");
     assert.match(greeting ?? "", /^220 /);

@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import { sql } from "kysely";
 import { dataDir as defaultDataDir } from "../config.js";
 import { DropBox, ensureCertificate, loadCredentials } from "../ingest/dropbox.js";
+import { guardLimitsFromEnv } from "../ingest/ftp-guard.js";
 import { stuckFiles } from "../ingest/ledger.js";
 import { IngestService } from "../ingest/service.js";
 import { createLogger } from "../log.js";
@@ -249,6 +250,7 @@ export async function run(argv: string[]): Promise<number> {
         credentials,
         tls,
         log,
+        guard: guardLimitsFromEnv(),
         onComplete: (path) => service.notifyUploadComplete(sourceId, path),
         // The pipeline's own size limit: a larger upload is refused while it arrives.
         ...positiveEnv("REMESSA_MAX_FILE_BYTES", "maxUploadBytes"),
@@ -259,6 +261,8 @@ export async function run(argv: string[]): Promise<number> {
         isUploading: (path) => box.isUploading(path),
       });
       await dropBox.start();
+      // Only now that the box listens: a failed start leaves no unseen password behind.
+      credentials.persist();
       const fingerprint = new X509Certificate(readFileSync(tls.cert)).fingerprint256;
       console.log(
         `Caixa FTPS em ftp://${ftpHost}:${ftpPort} (TLS explícito obrigatório), pasta ${dropRoot}`,
@@ -277,6 +281,7 @@ export async function run(argv: string[]): Promise<number> {
           ? `A porta ${ftpPort} da caixa FTPS já está em uso. Escolha outra com --ftp-port ou desative com --ftp-port 0.`
           : `Não foi possível iniciar a caixa FTPS: ${e.message}`,
       );
+      await dropBox?.stop();
       await store.close();
       return 1;
     }

@@ -11,7 +11,7 @@
  * credentials in a 0600 file.
  */
 import { execFile } from "node:child_process";
-import { randomBytes, scrypt, scryptSync, timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { chmod, mkdir, readdir, rename, stat, unlink } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -30,46 +30,39 @@ import {
   uploadPlacement,
 } from "./dropbox-rules.js";
 import { EofWatch, failureReply, receiveUpload, type WatchedSocket } from "./dropbox-upload.js";
+import {
+  FtpGuard,
+  type GuardLimits,
+  hashPassword,
+  verifierOf,
+  weakPasswordReason,
+} from "./ftp-guard.js";
 
 export interface DropBoxCredentials {
   user: string;
   /**
    * Checks a password against the one configured (stored only as a scrypt
-   * hash). Asynchronous: scrypt runs on libuv's thread pool, so a client
-   * trying passwords does not stall the process (tens of ms each, in sync).
+   * hash). Runs in the guard's single scrypt worker (ftp-guard.ts), never on
+   * libuv's thread pool; rejects with ServerBusyError when too many checks wait.
    */
   verify(password: string): Promise<boolean>;
   /** The password when generated now (first start), for the caller to print once; else null. */
   generatedPassword: string | null;
   /** Where generated credentials are kept; null when they come from the environment. */
   file: string | null;
+  /**
+   * Writes newly generated credentials (no-op otherwise). Called only once the
+   * drop box listens and right before the password is printed: a start that
+   * fails (port busy) must not keep a hash of a password nobody ever saw.
+   */
+  persist(): void;
 }
 
-const SCRYPT_KEY_LENGTH = 32;
-
-/** `scrypt:<salt>:<hash>` (base64url) of a password; the file never holds the password itself. */
-function hashPassword(password: string): string {
-  const salt = randomBytes(16);
-  const hash = scryptSync(password, salt, SCRYPT_KEY_LENGTH);
-  return `scrypt:${salt.toString("base64url")}:${hash.toString("base64url")}`;
-}
-
-const scryptAsync = promisify(scrypt) as (
-  password: string,
-  salt: Buffer,
-  length: number,
-) => Promise<Buffer>;
-
-function verifierOf(stored: string): (password: string) => Promise<boolean> {
-  const [scheme, salt, hash] = stored.split(":");
-  if (scheme !== "scrypt" || !salt || !hash) return async () => false;
-  const expected = Buffer.from(hash, "base64url");
-  const saltBytes = Buffer.from(salt, "base64url");
-  return async (password) =>
-    timingSafeEqual(await scryptAsync(password, saltBytes, expected.length), expected);
-}
-
-/** Credentials from the environment, else the data dir's file, else new ones (stored 0600, hashed). */
+/**
+ * Credentials from the environment, else the data dir's file, else new ones
+ * (hashed; written 0600 by `persist()`). A weak REMESSA_FTP_PASSWORD is an
+ * error whose message says why and how to choose one.
+ */
 export function loadCredentials(
   dataDir: string,
   env: Record<string, string | undefined> = process.env,
@@ -77,11 +70,14 @@ export function loadCredentials(
   const user = env.REMESSA_FTP_USER?.trim();
   const password = env.REMESSA_FTP_PASSWORD;
   if (user && password) {
+    const weak = weakPasswordReason(password);
+    if (weak) throw new Error(weak);
     return {
       user,
       verify: verifierOf(hashPassword(password)),
       generatedPassword: null,
       file: null,
+      persist: () => {},
     };
   }
   const file = join(dataDir, "ftp-credentials.json");
@@ -96,15 +92,23 @@ export function loadCredentials(
         verify: verifierOf(stored.passwordHash),
         generatedPassword: null,
         file,
+        persist: () => {},
       };
     }
   }
-  mkdirSync(dataDir, { recursive: true });
   const fresh = randomBytes(18).toString("base64url");
   const passwordHash = hashPassword(fresh);
   const stored = { user: user || "remessa", passwordHash };
-  writeFileSync(file, `${JSON.stringify(stored)}\n`, { mode: 0o600 });
-  return { user: stored.user, verify: verifierOf(passwordHash), generatedPassword: fresh, file };
+  return {
+    user: stored.user,
+    verify: verifierOf(passwordHash),
+    generatedPassword: fresh,
+    file,
+    persist: () => {
+      mkdirSync(dataDir, { recursive: true });
+      writeFileSync(file, `${JSON.stringify(stored)}\n`, { mode: 0o600 });
+    },
+  };
 }
 
 export interface TlsFiles {
@@ -169,6 +173,8 @@ export interface DropBoxOptions {
   credentials: Pick<DropBoxCredentials, "user" | "verify">;
   tls: { key: string; cert: string };
   log: Logger;
+  /** Connection caps, login timeout, lockout (ftp-guard.ts; defaults there). */
+  guard?: Partial<GuardLimits>;
   /** A file reached its final name and is complete (path relative to the root). */
   onComplete: (path: string) => void;
   /** Uploads past this size are refused while they arrive (default: DEFAULT_MAX_UPLOAD_BYTES). */
@@ -517,6 +523,9 @@ export class DropBox {
         if (!before.includes(listener)) process.removeListener(signal, listener);
       }
     }
+    // Caps, login deadline, delays and lockout: ftp-guard.ts.
+    const guard = new FtpGuard(o.log, o.guard);
+    guard.attach(server);
     // Every command passes the drop box's own rules first (SITE off, login only
     // over TLS, nothing changed in LIDOS/DESCARTADOS, uploads via a hidden name).
     // (ftp-srv's typings omit its "connect" event.)
@@ -546,15 +555,11 @@ export class DropBox {
       }
       // Both checks always run: the answer takes as long for a wrong user.
       const userOk = sameSecret(username, o.credentials.user);
-      o.credentials
-        .verify(password)
-        .catch(() => false)
-        .then((passwordOk) => {
-          if (!userOk || !passwordOk) {
-            o.log.warn("drop box login refused", { user: username, ip: connection.ip });
-            refuse(new Error("Usuário ou senha incorretos."));
-            return;
-          }
+      const check = () => o.credentials.verify(password).then((ok) => ok && userOk);
+      guard
+        .login(connection, username, check, (message) => refuse(new Error(message)))
+        .then((outcome) => {
+          if (outcome !== "accepted") return;
           const fs = new DropFileSystem(connection, root, this.uploads);
           connection.on("STOR", (error: unknown, serverPath: string) => {
             if (error) return;

@@ -59,10 +59,11 @@ export async function startServe(
     ready?: boolean;
     /** Serve /health and /ready on a free port (see `httpPort` of the result). */
     http?: boolean;
+    ftpPort?: number;
   } = {},
 ): Promise<ServeProcess> {
   const dataDir = options.dataDir ?? newDataDir();
-  const ftpPort = options.ftp === false ? 0 : await freePort();
+  const ftpPort = options.ftp === false ? 0 : (options.ftpPort ?? (await freePort()));
   const httpPort = options.http ? await freePort() : 0;
   const child = spawn(
     process.execPath,

@@ -272,6 +272,12 @@ export async function run(argv: string[]): Promise<number> {
         console.log(
           `  senha: ${credentials.generatedPassword}  (gerada agora; ${credentials.file} guarda só um hash dela, ela não será mostrada de novo)`,
         );
+      } else if (credentials.file) {
+        console.log(
+          `  senha: a que foi mostrada na primeira execução (${credentials.file} guarda só um hash dela). Para trocar: pare o remessa, apague esse arquivo e inicie de novo (uma senha nova será gerada e mostrada), ou defina REMESSA_FTP_USER e REMESSA_FTP_PASSWORD.`,
+        );
+      } else {
+        console.log("  senha: a de REMESSA_FTP_PASSWORD");
       }
       console.log(`  certificado SHA-256: ${fingerprint}`);
     } catch (error) {

@@ -16,7 +16,7 @@ const run = promisify(execFile);
 // No configured credentials: serve generates them.
 const GENERATED = { REMESSA_FTP_USER: "", REMESSA_FTP_PASSWORD: "" };
 
-test("first start with the FTP port busy writes no credentials; the next start prints a password that works", async () => {
+test("first start with the FTP port busy writes no credentials; the next start prints a password that works; a restart says how to reset it", async () => {
   const dataDir = newDataDir();
   const busyPort = await freePort();
   const squatter = createServer();
@@ -55,5 +55,20 @@ test("first start with the FTP port busy writes no credentials; the next start p
     assert.equal(typeof stdout, "string");
   } finally {
     await serve.stop();
+  }
+
+  // A restart does not show the password again, but says where it went and how to reset it.
+  const again = await startServe({ dataDir, env: GENERATED });
+  try {
+    const line =
+      again
+        .output()
+        .split("\n")
+        .find((l) => l.includes("senha:")) ?? "";
+    assert.match(line, /mostrada na primeira execução/);
+    assert.match(line, /apague esse arquivo/);
+    assert.ok(line.includes(join(dataDir, "ftp-credentials.json")), line);
+  } finally {
+    await again.stop();
   }
 });

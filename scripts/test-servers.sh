@@ -5,31 +5,60 @@
 #   - Debian OpenSSH serving SFTP with password authentication.
 # Each runs as its own instance with its own config, key and pid file under
 # $STATE; the system's /etc/vsftpd.conf and /etc/ssh/sshd_config are never
-# touched. Idempotent: "start" with the servers already up is fine.
+# touched. Ports are chosen free at start (never fixed: another program on a
+# fixed port would have the suite test against it), and a server counts as up
+# only when the process listening on its port is the one started here (its
+# pid file). Idempotent: "start" with our servers already up reuses them.
 # Connection details are written to $ENV_FILE, which the tests read.
 # Must run as root (creates the test user, sshd and vsftpd need root).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 STATE="${REMESSA_TEST_SERVERS_DIR:-/tmp/remessa-test-servers}"
 ENV_FILE="${REMESSA_TEST_SERVERS_ENV:-/tmp/remessa-test-servers.env}"
-TEST_USER=remessa-ftp
+TEST_USER=${REMESSA_TEST_SERVERS_USER:-remessa-ftp}
 # A throwaway password for a throwaway local account that only loopback servers accept.
 TEST_PASSWORD='Senha-de-teste-123'
-FTP_PORT=2221
-FTPS_IMPLICIT_PORT=2990
-SFTP_PORT=2222
 HOME_DIR="$STATE/home"
+PORTS_FILE="$STATE/ports"
 
 log() { printf 'test-servers: %s\n' "$*" >&2; }
 
-is_listening() { ss -ltn "sport = :$1" | grep -q LISTEN; }
+# A port nothing listens on now, as the kernel hands them out.
+free_port() {
+  node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+}
 
-wait_listening() {
+# The first of N consecutive ports on which nothing listens (passive ranges).
+free_range() {
+  local count=$1 base used
+  used=$(ss -ltnH | awk '{n = split($4, a, ":"); print a[n]}')
+  for _ in $(seq 1 100); do
+    base=$((30000 + RANDOM % 9000))
+    if ! printf '%s\n' "$used" | awk -v lo="$base" -v hi="$((base + count - 1))" '$1 >= lo && $1 <= hi {f = 1} END {exit !f}'; then
+      echo "$base"
+      return 0
+    fi
+  done
+  log "no free range of $count ports"
+  return 1
+}
+
+# The pid of the process listening on a loopback TCP port (empty if none).
+listener_pid() {
+  ss -ltnpH "sport = :$1" | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2
+}
+
+# True when the process listening on the port is the one in the pid file.
+is_ours() { # port pidfile
+  [ -s "$2" ] && [ "$(listener_pid "$1")" = "$(cat "$2")" ]
+}
+
+wait_ours() { # port pidfile
   for _ in $(seq 1 50); do
-    is_listening "$1" && return 0
+    is_ours "$1" "$2" && return 0
     sleep 0.1
   done
-  log "nothing listens on port $1; see the logs in $STATE"
+  log "port $1 is not answered by our server (pid file $2, listener pid '$(listener_pid "$1")'); see the logs in $STATE"
   return 1
 }
 
@@ -66,31 +95,42 @@ render() { # template port implicit pasv_min pasv_max > file
 
 start_vsftpd() { # port implicit pasv_min pasv_max
   local port=$1 conf="$STATE/vsftpd-$1.conf" pidfile="$STATE/vsftpd-$1.pid"
-  if is_listening "$port"; then
-    log "vsftpd already listening on $port"
-    return 0
-  fi
   render "$here/test-servers/vsftpd.conf.template" "$port" "$2" "$3" "$4" >"$conf"
+  # Not a process group leader here, so setsid execs in place: $! is vsftpd's pid.
   setsid /usr/sbin/vsftpd "$conf" </dev/null >>"$STATE/vsftpd-$port.out" 2>&1 &
   echo $! >"$pidfile"
-  wait_listening "$port"
-  log "vsftpd on 127.0.0.1:$port (implicit TLS: $2)"
+  wait_ours "$port" "$pidfile"
+  log "vsftpd on 127.0.0.1:$port (implicit TLS: $2, pid $(cat "$pidfile"))"
 }
 
 start_sshd() {
-  if is_listening "$SFTP_PORT"; then
-    log "sshd already listening on $SFTP_PORT"
-    return 0
-  fi
   mkdir -p "$STATE/ssh" /run/sshd
   chmod 700 "$STATE/ssh"
   [ -s "$STATE/ssh/host_ed25519_key" ] ||
     ssh-keygen -q -t ed25519 -N '' -f "$STATE/ssh/host_ed25519_key"
+  rm -f "$STATE/sshd.pid"
   render "$here/test-servers/sshd_config.template" "$SFTP_PORT" NO 0 0 >"$STATE/sshd_config"
   /usr/sbin/sshd -t -f "$STATE/sshd_config"
   /usr/sbin/sshd -f "$STATE/sshd_config" -E "$STATE/sshd.log"
-  wait_listening "$SFTP_PORT"
-  log "sshd (SFTP) on 127.0.0.1:$SFTP_PORT"
+  wait_ours "$SFTP_PORT" "$STATE/sshd.pid"
+  log "sshd (SFTP) on 127.0.0.1:$SFTP_PORT (pid $(cat "$STATE/sshd.pid"))"
+}
+
+# Our three servers from an earlier start, all still up and still ours.
+running_ours() {
+  [ -s "$PORTS_FILE" ] && [ -s "$ENV_FILE" ] || return 1
+  # shellcheck disable=SC1090
+  . "$PORTS_FILE"
+  is_ours "$FTP_PORT" "$STATE/vsftpd-$FTP_PORT.pid" &&
+    is_ours "$FTPS_IMPLICIT_PORT" "$STATE/vsftpd-$FTPS_IMPLICIT_PORT.pid" &&
+    is_ours "$SFTP_PORT" "$STATE/sshd.pid"
+}
+
+stop_all() {
+  for pidfile in "$STATE"/vsftpd-*.pid "$STATE/sshd.pid"; do
+    [ -e "$pidfile" ] && stop_pidfile "$pidfile"
+  done
+  rm -f "$ENV_FILE" "$PORTS_FILE"
 }
 
 write_env() {
@@ -126,24 +166,32 @@ stop_pidfile() {
 
 case "${1:-}" in
 start)
-  for bin in /usr/sbin/vsftpd /usr/sbin/sshd /usr/bin/openssl; do
-    [ -x "$bin" ] || { log "missing $bin: apt-get install vsftpd openssh-server openssl"; exit 1; }
+  for bin in /usr/sbin/vsftpd /usr/sbin/sshd /usr/bin/openssl /usr/bin/ss; do
+    [ -x "$bin" ] || { log "missing $bin: apt-get install vsftpd openssh-server openssl iproute2"; exit 1; }
   done
   mkdir -p "$STATE/empty"
   chmod 755 "$STATE" "$STATE/empty"
+  if running_ours; then
+    log "already running: vsftpd on $FTP_PORT and $FTPS_IMPLICIT_PORT, sshd on $SFTP_PORT"
+    exit 0
+  fi
+  stop_all
   echo "$TEST_USER" >"$STATE/vsftpd.users"
   ensure_user
   ensure_cert
-  start_vsftpd "$FTP_PORT" NO 30000 30049
-  start_vsftpd "$FTPS_IMPLICIT_PORT" YES 30050 30099
+  FTP_PORT=$(free_port)
+  FTPS_IMPLICIT_PORT=$(free_port)
+  SFTP_PORT=$(free_port)
+  pasv=$(free_range 100)
+  start_vsftpd "$FTP_PORT" NO "$pasv" "$((pasv + 49))"
+  start_vsftpd "$FTPS_IMPLICIT_PORT" YES "$((pasv + 50))" "$((pasv + 99))"
   start_sshd
+  printf 'FTP_PORT=%s\nFTPS_IMPLICIT_PORT=%s\nSFTP_PORT=%s\n' \
+    "$FTP_PORT" "$FTPS_IMPLICIT_PORT" "$SFTP_PORT" >"$PORTS_FILE"
   write_env
   ;;
 stop)
-  stop_pidfile "$STATE/vsftpd-$FTP_PORT.pid"
-  stop_pidfile "$STATE/vsftpd-$FTPS_IMPLICIT_PORT.pid"
-  stop_pidfile "$STATE/sshd.pid"
-  rm -f "$ENV_FILE"
+  stop_all
   log "stopped"
   ;;
 *)

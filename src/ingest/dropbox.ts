@@ -631,6 +631,21 @@ export class DropBox {
         const place = uploadPlacement(rel);
         return place.ok ? null : connection.reply(553, place.reason);
       }
+      case "LIST":
+      case "NLST": {
+        // ftp-srv answers a missing path with 451, a transient error that
+        // clients such as lftp retry forever: it is a permanent 550.
+        const { fsPath, clientPath } = fs._resolvePath(arg || ".");
+        if (
+          await stat(fsPath).then(
+            () => true,
+            () => false,
+          )
+        )
+          return null;
+        connection.connector.end();
+        return connection.reply(550, clientError({ code: "ENOENT" }, clientPath).message);
+      }
       case "DELE": {
         const place = changePlacement(rel);
         return place.ok ? null : connection.reply(550, place.reason);

@@ -295,6 +295,12 @@ describe("drop box hardening (serve child)", () => {
       assert.ok(!reply.text.includes(serve.dataDir), `${command} leaked a path: ${reply.text}`);
       assert.ok(!reply.text.includes(tmpdir()), `${command} leaked a path: ${reply.text}`);
     }
+    // A missing folder is a permanent 550 (ftp-srv's 451 made lftp retry forever).
+    const { raw } = await ftp.openData();
+    const listing = await ftp.send("LIST DESCARTADOS/nada");
+    raw.destroy();
+    assert.equal(listing.code, 550, listing.text);
+    assert.match(listing.text, /não encontrado/);
     ftp.close();
   });
 

@@ -31,7 +31,7 @@ async function script(action: "start" | "stop"): Promise<string> {
   return stderr;
 }
 
-function ports(): Record<string, number> {
+function ports(): { ftp: number; implicit: number; sftp: number } {
   const text = readFileSync(envFile, "utf8");
   const get = (key: string) => Number(new RegExp(`^${key}=(\\d+)$`, "m").exec(text)?.[1]);
   return {

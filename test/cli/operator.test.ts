@@ -475,7 +475,7 @@ describe("PostgreSQL schema (item 11)", { skip: needsFull("PostgreSQL em 127.0.0
     }
   });
 
-  test("a schema that does not exist: a clear pt-BR error, nothing created", async () => {
+  test("a schema that does not exist: a clear pt-BR error from every command", async () => {
     const schema = `nao_existe_${randomBytes(4).toString("hex")}`;
     const url = withQuery(`options=-c%20search_path%3D${schema}`);
     for (const args of [["wallets", "list"], ["migrate"]]) {
@@ -489,7 +489,9 @@ describe("PostgreSQL schema (item 11)", { skip: needsFull("PostgreSQL em 127.0.0
   });
 
   test("search_path as a URL parameter (which pg ignores) is refused, not sent to public", () => {
-    const r = remessa(["migrate"], { DATABASE_URL: withQuery("search_path=remessa") });
+    // Read-only: were the parameter ever let through again, nothing lands in public.
+    const url = withQuery("search_path=remessa&options=-c%20default_transaction_read_only%3Don");
+    const r = remessa(["migrate"], { DATABASE_URL: url });
     assert.equal(r.code, 1);
     assert.match(
       r.stderr,

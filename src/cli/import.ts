@@ -19,11 +19,11 @@ import {
 import { loadRestrictionLookup } from "../store/restrictions.js";
 import { getTenant } from "../store/tenants.js";
 import { getWalletByCode } from "../store/wallets.js";
-import { EXIT, parseCommandLine, tenantOption } from "./args.js";
+import { DATA_DIR_HELP, DATA_DIR_OPTION, EXIT, parseCommandLine, tenantOption } from "./args.js";
 import { localClock, UsageError } from "./clock.js";
 import { withStore } from "./store.js";
 
-const HELP = `Uso: remessa import [--json] [--folder PASTA] [--today AAAA-MM-DD] [--tenant ID] CAMINHO
+const HELP = `Uso: remessa import [--json] [--folder PASTA] [--today AAAA-MM-DD] [--tenant ID] [--data-dir PASTA] CAMINHO
 
 Importa um arquivo local como se tivesse chegado com esse nome: o nome é
 verificado (data, sequência, carteira, parâmetros) e o conteúdo é lido e
@@ -32,7 +32,8 @@ gravado de uma vez (tudo ou nada).
   --folder PASTA   pasta da carteira onde o arquivo teria chegado
   --today DATA     data de hoje no fuso da empresa (padrão: a data atual)
   --json           imprime só um resumo em JSON
-  --tenant ID      empresa (padrão 1)`;
+  --tenant ID      empresa (padrão 1)
+${DATA_DIR_HELP}`;
 
 interface JsonOutput {
   ok: boolean;
@@ -227,6 +228,7 @@ function printHuman(r: ImportResult, fileName: string): void {
 const OPTIONS = {
   allowPositionals: true,
   options: {
+    ...DATA_DIR_OPTION,
     json: { type: "boolean" },
     folder: { type: "string" },
     today: { type: "string" },

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+
 /**
  * `remessa` command dispatcher. Each command lives in its own module, loaded
  * only when called, and exports `run(argv): Promise<number>` (the exit code:
@@ -44,20 +46,50 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   },
 };
 
+/** The version in package.json (two levels up from src/cli and from dist/cli). */
+function version(): string {
+  const file = new URL("../../package.json", import.meta.url);
+  return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+}
+
+let pipeGuarded = false;
+
+/**
+ * A reader that went away (`remessa wallets list | head`) makes the next
+ * write fail with EPIPE, which Node raises as an unhandled error with a stack
+ * trace. Nobody is left to read anything: end quietly, as `ls | head` does.
+ */
+function endQuietlyOnBrokenPipe(): void {
+  if (pipeGuarded) return;
+  pipeGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE") process.exit(0);
+      throw error;
+    });
+  }
+}
+
 function usage(): string {
   const lines = Object.entries(commands).map(([n, c]) => `  ${n.padEnd(14)} ${c.summary}`);
-  return `Uso: remessa <comando> [opções]\n\nComandos:\n${lines.join("\n")}\n\nUse "remessa <comando> --help" para as opções de cada comando.`;
+  return `Uso: remessa <comando> [opções]\n\nComandos:\n${lines.join("\n")}\n\nUse "remessa <comando> --help" para as opções de cada comando e "remessa --version" para a versão.`;
 }
 
 export async function main(argv: string[]): Promise<number> {
+  endQuietlyOnBrokenPipe();
   const [name, ...rest] = argv;
+  if (name === "--version" || name === "-V" || name === "version") {
+    console.log(version());
+    return 0;
+  }
   if (!name || name === "--help" || name === "-h" || name === "help") {
     console.log(usage());
     return name ? 0 : 2;
   }
   const command = commands[name];
   if (!command) {
-    console.error(`Comando desconhecido: "${name}".\n\n${usage()}`);
+    const what = name.startsWith("-") ? "Opção desconhecida" : "Comando desconhecido";
+    console.error(`${what}: "${name}".\n\n${usage()}`);
     return 2;
   }
   const mod = await command.load();

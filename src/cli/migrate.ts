@@ -1,27 +1,20 @@
 /** `remessa migrate`: creates or updates the database schema (idempotent). */
-import { parseArgs } from "node:util";
 import { databaseUrl } from "../config.js";
 import { openDatabase } from "../store/db.js";
 import { describeDbError } from "../store/errors.js";
 import { migrateToLatest } from "../store/migrations.js";
+import { DATA_DIR_HELP, DATA_DIR_OPTION, parseCommandLine } from "./args.js";
 
-const HELP = `Uso: remessa migrate
+const HELP = `Uso: remessa migrate [--data-dir PASTA]
 
 Cria ou atualiza as tabelas do banco indicado por DATABASE_URL
-(padrão: sqlite:./data/remessa.db). Pode ser executado quantas vezes quiser.`;
+(padrão: sqlite:PASTA/remessa.db). Pode ser executado quantas vezes quiser.
+
+${DATA_DIR_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
-  let values: { help?: boolean };
-  try {
-    ({ values } = parseArgs({ args: argv, options: { help: { type: "boolean", short: "h" } } }));
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const parsed = parseCommandLine(argv, OPTIONS, HELP);
+  if (typeof parsed === "number") return parsed;
   let store: Awaited<ReturnType<typeof openDatabase>>;
   try {
     store = await openDatabase(databaseUrl());
@@ -45,3 +38,7 @@ export async function run(argv: string[]): Promise<number> {
     await store.close();
   }
 }
+
+const OPTIONS = {
+  options: { ...DATA_DIR_OPTION, help: { type: "boolean", short: "h" } },
+} as const;

@@ -21,6 +21,7 @@ import type { Store } from "../store/db.js";
 import { ownerOnlyUmask, secureDataDir } from "../store/permissions.js";
 import { createSource, listSources, updateSource } from "../store/sources.js";
 import { DEFAULT_TENANT_ID, ValidationError } from "../store/tenants.js";
+import { describeArgsError } from "./args.js";
 import { openStoreForCommand } from "./store.js";
 
 const HELP = `Uso: remessa serve [--data-dir PASTA] [--http-port N] [--ftp-port N] [--ftp-host H] [--ftp-pasv-ports MIN-MAX]
@@ -192,7 +193,7 @@ export async function run(argv: string[]): Promise<number> {
       },
     }));
   } catch (error) {
-    console.error(`${(error as Error).message}\n\n${HELP}`);
+    console.error(`${describeArgsError(error)}\n\n${HELP}`);
     return 2;
   }
   if (values.help) {

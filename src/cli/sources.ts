@@ -15,14 +15,26 @@ import {
   createSource,
   DEFAULT_INTERVAL_SECONDS,
   DEFAULT_STABILITY_SECONDS,
+  getSource,
   getSourceWithSecret,
+  isDropBoxSource,
   listSources,
   MIN_INTERVAL_SECONDS,
   removeSource,
+  type SourceRemovalImpact,
   type SourceSummary,
+  sourceRemovalImpact,
 } from "../store/sources.js";
 import { ValidationError } from "../store/tenants.js";
-import { EXIT, parseCommandLine, tenantOption } from "./args.js";
+import {
+  confirmDestructive,
+  countOf,
+  DATA_DIR_HELP,
+  DATA_DIR_OPTION,
+  EXIT,
+  parseCommandLine,
+  tenantOption,
+} from "./args.js";
 import { withStore } from "./store.js";
 
 const PROTOCOLS: readonly SourceProtocol[] = [
@@ -38,7 +50,7 @@ const HELP = `Uso:
                       [--root /] [--interval 30] [--stable 10] [--name NOME]
                       [--allow-private] [--tls-fingerprint SHA256 | --tls-insecure]
   remessa sources list [--json]
-  remessa sources remove ID
+  remessa sources remove ID [--yes] [--force]
   remessa sources test ID [--json]
   remessa sources test --protocol P --host H ... (as mesmas opções do add) [--json]
 
@@ -51,7 +63,11 @@ A senha é lida da entrada padrão: echo "$SENHA" | remessa sources add ... --pa
 --allow-private: aceita endereços de rede interna (instalação local, testes).
 --tls-fingerprint: fixa o certificado (FTPS) ou a chave do servidor (SFTP) pela
 impressão digital SHA-256; --tls-insecure aceita qualquer certificado.
-Todas aceitam --tenant ID (padrão: a empresa 1).`;
+remove mostra o que será apagado e pede confirmação; --yes confirma sem
+perguntar (obrigatório fora de um terminal, em scripts). A origem da caixa
+FTPS embutida (caixa-ftp, caixa-ftp-2…) só é removida com --force.
+Todas aceitam --tenant ID (padrão: a empresa 1) e:
+${DATA_DIR_HELP}`;
 
 type Values = ReturnType<typeof parseArgs<typeof OPTIONS>>["values"];
 
@@ -60,6 +76,9 @@ class UsageError extends Error {}
 const OPTIONS = {
   allowPositionals: true,
   options: {
+    ...DATA_DIR_OPTION,
+    yes: { type: "boolean", short: "y" },
+    force: { type: "boolean" },
     protocol: { type: "string" },
     host: { type: "string" },
     port: { type: "string" },
@@ -130,20 +149,45 @@ export async function run(argv: string[]): Promise<number> {
         else if (sources.length === 0) {
           console.log('Nenhuma origem cadastrada. Cadastre uma com "remessa sources add".');
         } else {
-          for (const source of sources)
-            console.log(`${String(source.id).padStart(4)}  ${describe(source)}`);
+          const width = Math.max(...sources.map((source) => source.name.length));
+          for (const source of sources) {
+            console.log(
+              `${String(source.id).padStart(4)}  ${source.name.padEnd(width)}  ${describe(source)}`,
+            );
+          }
         }
         return 0;
       }
       const sourceId = Number(id);
       if (action === "remove") {
-        if (!(await removeSource(store.db, tenantId, sourceId))) {
+        const source = await getSource(store.db, tenantId, sourceId);
+        if (!source) {
           console.error(
             `A origem ${sourceId} não existe. Veja as origens com "remessa sources list".`,
           );
           return 1;
         }
-        console.log(`Origem ${sourceId} removida.`);
+        const dropBox = isDropBoxSource(source);
+        if (dropBox && !values.force) {
+          console.error(
+            `${dropBoxWarning(source)} Nada foi feito. Se é isso mesmo que quer, repita com --force: o serve recriará a origem na próxima vez que iniciar.`,
+          );
+          return EXIT.usage;
+        }
+        const impact = await sourceRemovalImpact(store.db, tenantId, sourceId);
+        console.error(describeRemoval(source, impact));
+        if (dropBox) {
+          console.error(
+            `${dropBoxWarning(source)} O serve recriará a origem na próxima vez que iniciar.`,
+          );
+        }
+        const stop = await confirmDestructive(values.yes);
+        if (stop !== null) return stop;
+        if (!(await removeSource(store.db, tenantId, sourceId))) {
+          console.error(`A origem ${sourceId} já tinha sido removida.`);
+          return 1;
+        }
+        console.log(`Origem ${sourceId} ("${source.name}") removida.`);
         return 0;
       }
       const stored = await getSourceWithSecret(store.db, tenantId, sourceId);
@@ -293,6 +337,28 @@ function publicView(source: SourceSummary) {
     enabled: source.enabled,
     lastError: source.lastError,
   };
+}
+
+function dropBoxWarning(source: SourceSummary): string {
+  return `A origem ${source.id} ("${source.name}") é a caixa FTPS embutida do "remessa serve" (pasta ${source.root}): removê-la faz o serve em execução parar de processar todos os arquivos enviados à caixa até ser reiniciado.`;
+}
+
+/** What goes with the source, told before asking (on stderr: stdout stays for results). */
+function describeRemoval(source: SourceSummary, impact: SourceRemovalImpact): string {
+  const lines = [
+    "a configuração e a senha guardada são apagadas; os arquivos no servidor não são tocados",
+  ];
+  if (impact.mailings > 0) {
+    lines.push(
+      `${countOf(impact.mailings, "arquivo registrado fica", "arquivos registrados ficam")} no histórico sem a origem`,
+    );
+  }
+  if (impact.unfinished > 0) {
+    lines.push(
+      `${countOf(impact.unfinished, "arquivo ainda não terminado deixa de ser processado (não vai", "arquivos ainda não terminados deixam de ser processados (não vão")} para LIDOS nem DESCARTADOS)`,
+    );
+  }
+  return `A origem ${source.id} ("${source.name}", ${describe(source)}) será removida. Isso não pode ser desfeito:\n${lines.map((l) => `  - ${l}`).join("\n")}`;
 }
 
 function describe(source: SourceSummary): string {

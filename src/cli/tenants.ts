@@ -1,5 +1,5 @@
 import { createTenant, listTenants, updateTenant } from "../store/tenants.js";
-import { parseCommandLine } from "./args.js";
+import { DATA_DIR_HELP, DATA_DIR_OPTION, parseCommandLine } from "./args.js";
 import { withStore } from "./store.js";
 
 const HELP = `Uso:
@@ -8,7 +8,9 @@ const HELP = `Uso:
   remessa tenants set ID [--name NOME] [--zone FUSO] [--reject-ratio FRAÇÃO]
 
 FUSO é um nome IANA (padrão America/Sao_Paulo); FRAÇÃO é o limite de linhas
-rejeitadas acima do qual o arquivo é descartado (padrão 0.5 = 50 %).`;
+rejeitadas acima do qual o arquivo é descartado (padrão 0.5 = 50 %).
+Todas aceitam:
+${DATA_DIR_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(argv, OPTIONS, HELP);
@@ -84,6 +86,7 @@ export async function run(argv: string[]): Promise<number> {
 const OPTIONS = {
   allowPositionals: true,
   options: {
+    ...DATA_DIR_OPTION,
     name: { type: "string" },
     zone: { type: "string" },
     "reject-ratio": { type: "string" },

@@ -1,14 +1,34 @@
-import { createWallet, listWallets, removeWallet } from "../store/wallets.js";
-import { EXIT, parseCommandLine, tenantOption } from "./args.js";
+import {
+  createWallet,
+  getWalletByCode,
+  listWallets,
+  removeWallet,
+  type WalletRemovalImpact,
+  walletRemovalImpact,
+} from "../store/wallets.js";
+import {
+  confirmDestructive,
+  countOf,
+  DATA_DIR_HELP,
+  DATA_DIR_OPTION,
+  EXIT,
+  parseCommandLine,
+  tenantOption,
+} from "./args.js";
 import { withStore } from "./store.js";
 
 const HELP = `Uso:
   remessa wallets add CÓDIGO [--name NOME] [--tenant ID]
   remessa wallets list [--json] [--tenant ID]
-  remessa wallets remove CÓDIGO [--tenant ID]
+  remessa wallets remove CÓDIGO [--yes] [--tenant ID]
 
 O código da carteira é o que vai no nome do arquivo (_cCÓDIGO) e o nome da
-pasta da carteira no FTP. Sem --tenant, usa a empresa padrão (1).`;
+pasta da carteira no FTP. Sem --tenant, usa a empresa padrão (1).
+
+remove mostra o que será apagado e pede confirmação; --yes confirma sem
+perguntar (obrigatório fora de um terminal, em scripts).
+Todas aceitam:
+${DATA_DIR_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(argv, OPTIONS, HELP);
@@ -41,13 +61,24 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     if (action === "remove") {
-      if (!(await removeWallet(store.db, tenantId, code ?? ""))) {
+      const wallet = await getWalletByCode(store.db, tenantId, code ?? "");
+      if (!wallet) {
         console.error(
           `A carteira "${code}" não existe. Veja as carteiras com "remessa wallets list".`,
         );
         return 1;
       }
-      console.log(`Carteira "${code}" removida.`);
+      const impact = await walletRemovalImpact(store.db, tenantId, wallet.id);
+      console.error(describeRemoval(wallet.code, wallet.name, impact));
+      const stop = await confirmDestructive(values.yes);
+      if (stop !== null) return stop;
+      if (!(await removeWallet(store.db, tenantId, wallet.code))) {
+        console.error(`A carteira "${wallet.code}" já tinha sido removida.`);
+        return 1;
+      }
+      console.log(
+        `Carteira "${wallet.code}" removida (${countOf(impact.members, "pessoa desvinculada", "pessoas desvinculadas")}).`,
+      );
       return 0;
     }
     const wallets = await listWallets(store.db, tenantId);
@@ -66,9 +97,50 @@ export async function run(argv: string[]): Promise<number> {
   });
 }
 
+/** What goes with the wallet, told before asking (pt-BR, on stderr: stdout stays for results). */
+function describeRemoval(code: string, name: string, impact: WalletRemovalImpact): string {
+  const title = name && name !== code ? `"${code}" (${name})` : `"${code}"`;
+  const lines = [
+    impact.members === 0
+      ? "nenhuma pessoa está nesta carteira"
+      : `${countOf(impact.members, "pessoa sai", "pessoas saem")} da carteira (continuam no cadastro; ${countOf(impact.peopleOnlyHere, "fica", "ficam")} sem nenhuma carteira)`,
+  ];
+  if (impact.restrictions > 0) {
+    lines.push(
+      countOf(
+        impact.restrictions,
+        "contato da lista de restrição da carteira é apagado",
+        "contatos da lista de restrição da carteira são apagados",
+      ),
+    );
+  }
+  if (impact.mailings > 0) {
+    lines.push(
+      `${countOf(impact.mailings, "mailing do histórico deixa", "mailings do histórico deixam")} de indicar a carteira`,
+    );
+  }
+  if (impact.campaigns > 0) {
+    lines.push(
+      `${countOf(impact.campaigns, "campanha deixa", "campanhas deixam")} de indicar a carteira`,
+    );
+  }
+  if (impact.settings > 0) {
+    lines.push(
+      countOf(
+        impact.settings,
+        "remetente, modelo ou conta de e-mail deixa de ser exclusivo da carteira",
+        "remetentes, modelos ou contas de e-mail deixam de ser exclusivos da carteira",
+      ),
+    );
+  }
+  return `A carteira ${title} será removida. Isso não pode ser desfeito:\n${lines.map((l) => `  - ${l}`).join("\n")}`;
+}
+
 const OPTIONS = {
   allowPositionals: true,
   options: {
+    ...DATA_DIR_OPTION,
+    yes: { type: "boolean", short: "y" },
     name: { type: "string" },
     json: { type: "boolean" },
     tenant: { type: "string" },

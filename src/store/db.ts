@@ -124,26 +124,68 @@ export async function openDatabase(url: string): Promise<Store> {
     };
   }
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
+    const misplaced = misplacedSchemaParameter(url);
+    if (misplaced) {
+      // pg ignores these: the tables would silently go to the default schema (public).
+      throw new DatabaseUrlError(
+        `DATABASE_URL: o parâmetro "${misplaced}" não escolhe o schema no PostgreSQL (seria usado o schema padrão, public). Use options=-c%20search_path%3DNOME, por exemplo: postgres://usuario@servidor:5432/banco?options=-c%20search_path%3Dremessa`,
+      );
+    }
     const pool = newPgPool(url);
     // An idle client's network error must not crash the process; the next query reports it.
     pool.on("error", () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    const { rows } = await sql<{
-      schema: string | null;
-    }>`select current_schema() as schema`.execute(db);
+    let schema: string | null;
+    try {
+      const { rows } = await sql<{
+        schema: string | null;
+        path: string;
+      }>`select current_schema() as schema, current_setting('search_path') as path`.execute(db);
+      schema = rows[0]?.schema ?? null;
+      // No schema of the search_path exists (or none is usable): every table
+      // would be created nowhere, and migrating fails with a bare "no schema
+      // has been selected to create in" or "relation ... does not exist".
+      if (schema === null) throw new DatabaseUrlError(missingSchemaMessage(rows[0]?.path ?? ""));
+    } catch (error) {
+      await db.destroy();
+      throw error;
+    }
     return {
       db,
       dialect: "postgres",
       sqlitePath: null,
       sqlite: null,
       pgPool: pool,
-      pgSchema: rows[0]?.schema ?? null,
+      pgSchema: schema,
       close: () => db.destroy(),
     };
   }
   throw new DatabaseUrlError(
     `DATABASE_URL inválida: use "sqlite:CAMINHO/remessa.db" ou "postgres://usuario@servidor:5432/banco".`,
   );
+}
+
+/** A query parameter that looks like it chooses the schema but that pg does not read. */
+function misplacedSchemaParameter(url: string): string | null {
+  let params: URLSearchParams;
+  try {
+    params = new URL(url).searchParams;
+  } catch {
+    return null; // pg reports a malformed URL itself
+  }
+  for (const key of params.keys()) {
+    if (/^(search_?path|schema|currentschema)$/i.test(key)) return key;
+  }
+  return null;
+}
+
+function missingSchemaMessage(searchPath: string): string {
+  const name =
+    searchPath
+      .split(",")
+      .map((part) => part.trim().replace(/^"(.*)"$/, "$1"))
+      .find((part) => part !== "" && part !== "$user") ?? "remessa";
+  return `O schema do PostgreSQL indicado em DATABASE_URL (search_path=${searchPath}) não existe, ou o usuário não tem permissão de usá-lo. Crie-o uma vez (psql: CREATE SCHEMA ${name}; e, para outro usuário, GRANT USAGE, CREATE ON SCHEMA ${name} TO usuario;) ou corrija o parâmetro options=-c search_path=... da URL.`;
 }
 
 /** Opens and migrates: what every command that uses the base calls. */

@@ -6,11 +6,12 @@
  * module stores what it is given and keeps the poll/back-off bookkeeping.
  */
 import type { Kysely, Selectable, Updateable } from "kysely";
+import { TERMINAL_STATES } from "../ingest/ledger.js";
 import type { SourceConfig, SourceProtocol } from "../sources/types.js";
 import { isUniqueViolation } from "./errors.js";
 import { type Database, type FileSourceTable, nowIso } from "./schema.js";
 import { decryptSecret, encryptSecret } from "./secrets.js";
-import { ValidationError } from "./tenants.js";
+import { DEFAULT_TENANT_ID, ValidationError } from "./tenants.js";
 
 export const DEFAULT_INTERVAL_SECONDS = 30;
 export const MIN_INTERVAL_SECONDS = 5;
@@ -283,6 +284,45 @@ export async function removeSource(
     .where("id", "=", id)
     .executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
+}
+
+/**
+ * The embedded drop box's own source, as `remessa serve` names it (one per
+ * data dir: caixa-ftp, caixa-ftp-2, …; see ensureDropSource in cli/serve.ts):
+ * a local source of the default tenant. The serve that uses it holds its id
+ * until it restarts.
+ */
+export function isDropBoxSource(source: SourceSummary): boolean {
+  return (
+    source.tenantId === DEFAULT_TENANT_ID &&
+    source.protocol === "local" &&
+    /^caixa-ftp(-\d+)?$/.test(source.name)
+  );
+}
+
+/** What removing a source leaves behind, for the operator to confirm. */
+export interface SourceRemovalImpact {
+  /** Files recorded from this source, kept in the history without it (foreign key set null). */
+  mailings: number;
+  /** Of those, files not finished yet: without their source no processor takes them again. */
+  unfinished: number;
+}
+
+export async function sourceRemovalImpact(
+  db: Kysely<Database>,
+  tenantId: number,
+  id: number,
+): Promise<SourceRemovalImpact> {
+  const row = await db
+    .selectFrom("mailings")
+    .select((eb) => [
+      eb.fn.countAll<number>().as("mailings"),
+      eb.fn.count<number>("id").filterWhere("state", "not in", TERMINAL_STATES).as("unfinished"),
+    ])
+    .where("tenant_id", "=", tenantId)
+    .where("source_id", "=", id)
+    .executeTakeFirst();
+  return { mailings: Number(row?.mailings ?? 0), unfinished: Number(row?.unfinished ?? 0) };
 }
 
 /** Seconds to wait after `failures` consecutive failures: interval·2^(n−1), capped. */

@@ -110,3 +110,69 @@ export async function removeWallet(
   });
   return true;
 }
+
+/** What `removeWallet` would delete or unlink, for the operator to confirm. */
+export interface WalletRemovalImpact {
+  /** Memberships deleted (one per person in the wallet). */
+  members: number;
+  /** Of those people, how many are in no other wallet afterwards (they stay in the base). */
+  peopleOnlyHere: number;
+  /** Restriction-list entries deleted with the wallet (foreign key cascade). */
+  restrictions: number;
+  /** Mailings kept in the history without their wallet (foreign key set null). */
+  mailings: number;
+  /** Campaigns kept without their wallet (set null). */
+  campaigns: number;
+  /** Senders, templates and e-mail accounts that stop being this wallet's (set null). */
+  settings: number;
+}
+
+export async function walletRemovalImpact(
+  db: Kysely<Database>,
+  tenantId: number,
+  walletId: number,
+): Promise<WalletRemovalImpact> {
+  const count = async (
+    table: "restrictions" | "mailings" | "campaigns" | "senders" | "templates" | "email_accounts",
+  ): Promise<number> => {
+    const row = await db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("tenant_id", "=", tenantId)
+      .where("wallet_id", "=", walletId)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  };
+  const members = await db
+    .selectFrom("wallet_members as m")
+    .select((eb) => [
+      eb.fn.countAll<number>().as("members"),
+      eb.fn
+        .count<number>("m.person_id")
+        .filterWhere((w) =>
+          w.not(
+            w.exists(
+              w
+                .selectFrom("wallet_members as o")
+                .select("o.person_id")
+                .whereRef("o.person_id", "=", "m.person_id")
+                .where("o.tenant_id", "=", tenantId)
+                .where("o.wallet_id", "<>", walletId),
+            ),
+          ),
+        )
+        .as("only"),
+    ])
+    .where("m.tenant_id", "=", tenantId)
+    .where("m.wallet_id", "=", walletId)
+    .executeTakeFirst();
+  return {
+    members: Number(members?.members ?? 0),
+    peopleOnlyHere: Number(members?.only ?? 0),
+    restrictions: await count("restrictions"),
+    mailings: await count("mailings"),
+    campaigns: await count("campaigns"),
+    settings:
+      (await count("senders")) + (await count("templates")) + (await count("email_accounts")),
+  };
+}

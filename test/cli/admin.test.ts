@@ -37,7 +37,7 @@ describe("wallets and tenants on the embedded default", () => {
       listed.map((w: { code: string; name: string }) => [w.code, w.name]),
       [["BRAD", "Bradesco"]],
     );
-    assert.equal(remessa("wallets", "remove", "BRAD").code, 0);
+    assert.equal(remessa("wallets", "remove", "BRAD", "--yes").code, 0);
     assert.deepEqual(JSON.parse(remessa("wallets", "list", "--json").stdout), []);
     assert.equal(remessa("wallets", "remove", "BRAD").code, 1);
   });

@@ -103,7 +103,7 @@ describe("remessa sources", () => {
         "Conexão OK: login aceito, pasta raiz lida e pastas LIDOS e DESCARTADOS prontas; nenhum arquivo aguardando importação.",
     });
 
-    const removed = await remessa(["remove", String(created.id)]);
+    const removed = await remessa(["remove", String(created.id), "--yes"]);
     assert.equal(removed.code, 0, removed.stderr);
     assert.match(removed.stdout, /removida/);
     const again = await remessa(["remove", String(created.id)]);

@@ -22,6 +22,7 @@ import type {
   Mailing,
   NameError,
   NameErrorCode,
+  NameFacts,
   ParseContext,
   ParseResult,
   SmsRoute,
@@ -465,8 +466,31 @@ export function parse(fileName: string, context: ParseContext): ParseResult {
     }
   }
 
+  const whatsapp =
+    whatsappMode === null
+      ? null
+      : {
+          mode: whatsappMode,
+          number: whatsappMode === "exclusivo" ? value("nw") : null,
+          template: value("nt"),
+        };
+  const emailRequest = email ? { account: value("ce"), subject: value("te") } : null;
   if (errors.some((e) => LEXICAL.has(e.code as NameErrorCode)) || date === null) {
-    return { ok: false, errors, mailing: null };
+    const unreadable = errors.flatMap((e) =>
+      e.param !== null && (e.code === "VALOR_INVALIDO" || e.code === "PARAMETRO_VAZIO")
+        ? [e.param]
+        : [],
+    );
+    const facts: NameFacts = {
+      date,
+      sequence,
+      wallet,
+      sms,
+      whatsapp,
+      email: emailRequest,
+      unreadable,
+    };
+    return { ok: false, errors, mailing: null, facts };
   }
 
   const splitText = value("q");
@@ -479,15 +503,8 @@ export function parse(fileName: string, context: ParseContext): ParseResult {
     description: value("d") ?? name,
     sanitize: has("h"),
     sms,
-    whatsapp:
-      whatsappMode === null
-        ? null
-        : {
-            mode: whatsappMode,
-            number: whatsappMode === "exclusivo" ? value("nw") : null,
-            template: value("nt"),
-          },
-    email: email ? { account: value("ce"), subject: value("te") } : null,
+    whatsapp,
+    email: emailRequest,
     start,
     split:
       splitText === null

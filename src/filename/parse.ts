@@ -366,12 +366,13 @@ export function parse(fileName: string, context: ParseContext): ParseResult {
   const email = has("email");
 
   // Parameters that only make sense with a channel.
+  // `needs` is what to add, so the fix names it ("acrescente uma campanha … ou remova _q").
   const withoutChannel = (key: ParamKey, needs: string) =>
     errors.push(
       err(
         "PARAMETRO_SEM_CANAL",
         key,
-        `O parâmetro ${PARAM_LABEL[key]} só vale com ${needs}. Acrescente esse parâmetro ou remova _${key}.`,
+        `O parâmetro ${PARAM_LABEL[key]} só vale com ${needs}. Acrescente ${needs} ou remova _${key}.`,
       ),
     );
   if (has("nw") && whatsappMode !== "exclusivo") withoutChannel("nw", "_whatsappexclusivo");
@@ -386,7 +387,10 @@ export function parse(fileName: string, context: ParseContext): ParseResult {
   const anyChannel = sms !== null || whatsappMode !== null || email;
   for (const key of ["i", "q", "x", "LE"] as const) {
     if (has(key) && !anyChannel) {
-      withoutChannel(key, "uma campanha (_smslong, _smsshort, _whatsapp..., ou _email)");
+      withoutChannel(
+        key,
+        "uma campanha (_smsshort, _smslong, _whatsappexclusivo, _whatsappcompartilhado, _whatsappprospect ou _email)",
+      );
     }
   }
   if (whatsappMode === "prospect" && !has("nt")) {

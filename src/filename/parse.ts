@@ -494,7 +494,10 @@ export function parse(fileName: string, context: ParseContext): ParseResult {
       email: emailRequest,
       unreadable,
     };
-    return { ok: false, errors, mailing: null, facts };
+    // A name that is not a mailing at all (PREFIXO) is not read further, as above.
+    return prefixOk
+      ? { ok: false, errors, mailing: null, facts }
+      : { ok: false, errors, mailing: null };
   }
 
   const splitText = value("q");

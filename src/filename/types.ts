@@ -115,6 +115,6 @@ export interface ParseResult {
   errors: NameError[];
   /** Filled whenever the name could be read, even if a semantic rule failed. */
   mailing: Mailing | null;
-  /** When `mailing` is null but the name was safe to read: the parts that did parse. */
+  /** When `mailing` is null but the name was safe to read as a mailing (`mailing_…`): the parts that did parse. */
   facts?: NameFacts;
 }

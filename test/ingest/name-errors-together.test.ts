@@ -70,9 +70,15 @@ describe("name errors reported together", () => {
     ]);
   });
 
-  test("an unsafe name gives no facts: nothing else is read from it", () => {
-    const parsed = parse("mailing_261126_2_cXPTO\n.csv", { folder: null, ...clock });
-    assert.equal(parsed.facts, undefined);
+  test("an unsafe name or a name that is not a mailing gives no facts: nothing else is read", () => {
+    const unsafe = parse("mailing_261126_2_cXPTO\n.csv", { folder: null, ...clock });
+    assert.equal(unsafe.facts, undefined);
+    const other = parse("relatorio_261126_2_cXPTO.csv", { folder: null, ...clock });
+    assert.deepEqual(
+      other.errors.map((e) => e.code),
+      ["PREFIXO"],
+    );
+    assert.equal(other.facts, undefined);
   });
 
   test("a folder or _c differing only in case from a wallet is told to be renamed", async () => {

@@ -1,11 +1,22 @@
 import { readFileSync } from "node:fs";
 import type { parseArgs } from "node:util";
-import { isIsoDate, isIsoLocalDateTime } from "../filename/datetime.js";
+import {
+  displayDate,
+  displayDateTime,
+  isIsoDate,
+  isIsoLocalDateTime,
+} from "../filename/datetime.js";
 import { defaultDescription } from "../filename/format.js";
 import { buildName, type Mailing, type NameError } from "../filename/index.js";
 import { mailingSchema } from "../filename/schema.js";
 import { parseCommandLine } from "./args.js";
 import { localClock, UsageError } from "./clock.js";
+import {
+  OFFLINE_CHECKS,
+  offlineNotice,
+  TENANT_NAME_OPTIONS,
+  withNameChecker,
+} from "./tenant-names.js";
 
 const HELP = `Uso: remessa build-name [opções]
        remessa build-name --from-json JSON|-
@@ -32,7 +43,13 @@ Monta o nome canônico de um arquivo de mailing e recusa nomes que seriam descar
   --deadline AAAA-MM-DDTHH:MM  prazo limite de envio (_LE)
   --ext csv|txt|zip          extensão (padrão csv)
   --today, --now, --tz       relógio usado nas verificações (como em check-name)
-  --json                     resposta em JSON: { ok, name, errors }
+  --data-dir PASTA           pasta de dados do remessa (banco SQLite); padrão: REMESSA_DATA_DIR ou ./data
+  --tenant ID                empresa cujas carteiras e remetentes são consultados (padrão 1)
+  --json                     resposta em JSON: { ok, name, errors, notChecked }
+
+Com um banco de dados (DATABASE_URL, ou o banco SQLite da pasta de dados),
+confere também carteira, sequência do dia, remetentes, templates e contas de
+e-mail, como o servidor; sem banco, diz quais verificações não fez.
 
 Código de saída: 0 nome montado, 1 recusado, 2 erro de uso.`;
 
@@ -64,6 +81,7 @@ const OPTIONS = {
     now: { type: "string" },
     tz: { type: "string" },
     json: { type: "boolean" },
+    ...TENANT_NAME_OPTIONS,
     help: { type: "boolean", short: "h" },
   },
 } as const;
@@ -252,27 +270,122 @@ export async function run(argv: string[]): Promise<number> {
     ({ mailing, errors } = mailingFromOptions(o, clock.today));
   }
 
-  let name: string | null = null;
-  if (mailing) {
-    if (mailing.description === "") {
-      // From options: without --description it defaults to the name itself (no `_d`).
-      mailing.description = o.description ?? defaultDescription(mailing);
+  return withNameChecker(o, async (check) => {
+    let name: string | null = null;
+    if (mailing) {
+      if (mailing.description === "") {
+        // From options: without --description it defaults to the name itself (no `_d`).
+        mailing.description = o.description ?? defaultDescription(mailing);
+      }
+      const folder = mailing.walletFrom === "folder" ? mailing.wallet : (o.folder ?? null);
+      const built = buildName(mailing, { folder, ...clock });
+      // Grammar and tenant data together, as the server reports them.
+      errors = [...built.errors, ...(check ? await check(mailing, folder) : [])];
+      name = errors.length === 0 ? built.name : null;
+      if (o["from-json"] === undefined) {
+        const m = mailing;
+        errors = errors.map((e) => inOptionTerms(e, m, folder, clock.today));
+      }
     }
-    const folder = mailing.walletFrom === "folder" ? mailing.wallet : (o.folder ?? null);
-    const built = buildName(mailing, { folder, ...clock });
-    name = built.name;
-    errors = built.errors;
-  }
 
-  if (o.json) {
-    console.log(JSON.stringify({ ok: name !== null, name, errors }));
-  } else if (name !== null) {
-    console.log(name);
-  } else {
-    console.error("Não foi possível montar o nome:");
-    errors.forEach((error, i) => {
-      console.error(`  ${i + 1}. [${error.code}] ${error.message}`);
-    });
+    if (o.json) {
+      console.log(
+        JSON.stringify({
+          ok: name !== null,
+          name,
+          errors,
+          notChecked: check ? [] : OFFLINE_CHECKS,
+        }),
+      );
+    } else if (name !== null) {
+      console.log(name);
+      if (!check) console.error(offlineNotice());
+    } else {
+      console.error("Não foi possível montar o nome:");
+      errors.forEach((error, i) => {
+        console.error(`  ${i + 1}. [${error.code}] ${error.message}`);
+      });
+      if (!check) console.error(`\n${offlineNotice()}`);
+    }
+    return name !== null ? 0 : 1;
+  });
+}
+
+/** The build-name option that sets each name parameter, for messages in the command's terms. */
+const OPTION_OF: Record<string, string> = {
+  c: "--wallet",
+  d: "--description",
+  h: "--sanitize",
+  smslong: "--sms long",
+  smsshort: "--sms short",
+  whatsappexclusivo: "--whatsapp exclusivo",
+  whatsappcompartilhado: "--whatsapp compartilhado",
+  whatsappprospect: "--whatsapp prospect",
+  nw: "--number",
+  nt: "--template",
+  email: "--email",
+  ce: "--account",
+  te: "--subject",
+  i: "--start",
+  q: "--split",
+  x: "--exclude-hours",
+  limpartag: "--replace-tags",
+  removercarteiras: "--remove-other-wallets",
+  LE: "--deadline",
+};
+
+/** A parameter token standing alone in a message (`_q`, `(_d)`), not an example like `_cBRAD`. */
+const TOKEN = new RegExp(
+  `_(${Object.keys(OPTION_OF)
+    .sort((a, b) => b.length - a.length)
+    .join("|")})(?![\\p{L}\\p{N}@])`,
+  "gu",
+);
+
+/**
+ * The same error in build-name's own terms: the person typed options, not a
+ * file name, so "remova _q" must read "retire --split".
+ */
+function inOptionTerms(
+  error: NameError,
+  m: Mailing,
+  folder: string | null,
+  today: string,
+): NameError {
+  const option = error.param === null ? null : (OPTION_OF[error.param] ?? null);
+  const say = (message: string): NameError => ({ ...error, message });
+  switch (error.code) {
+    case "PARAMETRO_SEM_CANAL":
+      if (option === null) break;
+      return say(
+        `${option} só vale com uma campanha: acrescente --sms, --whatsapp ou --email, ou retire ${option}.`,
+      );
+    case "TEMPLATE_OBRIGATORIO":
+      return say(
+        '--whatsapp prospect exige o nome do template: acrescente --template NOME, ex.: --template "AVISO COBRANCA".',
+      );
+    case "CARTEIRA_AUSENTE":
+      return say(
+        "Falta a carteira: informe --wallet CÓDIGO, ou --folder PASTA com a pasta da carteira onde o arquivo será colocado.",
+      );
+    case "CARTEIRA_CONFLITO":
+      return say(
+        `--wallet "${m.wallet}" e --folder "${folder}" indicam carteiras diferentes: informe só uma delas, ou a mesma carteira nas duas.`,
+      );
+    case "DATA_NAO_E_HOJE":
+      return say(
+        `--date ${displayDate(m.date)} não é a data de hoje (${displayDate(today)}): só mailings com a data do dia são importados. Retire --date ou informe a data de hoje.`,
+      );
+    case "PRAZO_ANTES_DO_INICIO":
+      return say(
+        `--deadline ${displayDateTime(m.deadline ?? "")} não é depois de --start ${displayDateTime(m.start ?? "")}: corrija um dos dois.`,
+      );
+    case "PRAZO_EXPIRADO":
+      return say(
+        `--deadline ${displayDateTime(m.deadline ?? "")} já passou: nada seria enviado. Informe uma data e hora futura.`,
+      );
+    default:
+      break;
   }
-  return name !== null ? 0 : 1;
+  return say(error.message.replace(TOKEN, (_token, key: string) => OPTION_OF[key] ?? _token));
 }

@@ -8,6 +8,7 @@ import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { parse } from "../filename/index.js";
 import { readMailing } from "../mailing/reader.js";
+import { plural } from "../plural.js";
 import {
   findAcceptedMailing,
   type ImportError,
@@ -199,7 +200,7 @@ class Progress {
     const filled = Math.round((pct / 100) * width);
     const bar = "#".repeat(filled) + "-".repeat(width - filled);
     process.stderr.write(
-      `\r[${bar}] ${String(pct).padStart(3)}%  ${this.people.toLocaleString("pt-BR")} pessoas`,
+      `\r[${bar}] ${String(pct).padStart(3)}%  ${plural(this.people, "pessoa", "pessoas")}`,
     );
   }
   done(): void {
@@ -216,7 +217,9 @@ function printHuman(r: ImportResult, fileName: string): void {
   const n = (x: number) => x.toLocaleString("pt-BR");
   console.log(`Arquivo "${fileName}" importado (mailing ${r.mailingId}).`);
   console.log(`  Linhas lidas: ${n(r.rows)}`);
-  console.log(`  Pessoas: ${n(r.persons)} (${n(r.inserted)} novas, ${n(r.updated)} atualizadas)`);
+  console.log(
+    `  Pessoas: ${n(r.persons)} (${plural(r.inserted, "nova", "novas")}, ${plural(r.updated, "atualizada", "atualizadas")})`,
+  );
   const rejected = Object.entries(r.rejected);
   if (rejected.length > 0) {
     console.log(`  Linhas rejeitadas: ${n(r.rejectedRows)}`);

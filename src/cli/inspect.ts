@@ -1,23 +1,39 @@
 /**
- * `remessa inspect [--json] [--sanitize] [--restricted FILE] PATH`: reads a local mailing
- * (csv/txt/zip) without any database and prints what an import would do.
+ * `remessa inspect [--json] [--sanitize] [--restricted FILE] [--folder PASTA] PATH`: reads a
+ * local mailing (csv/txt/zip) and prints what an import would do. A file named as a mailing
+ * (`mailing_…`, or with --folder) has its name judged too, with the tenant-data checks when a
+ * database is configured, as check-name does.
  * Exit 0 when the file would be accepted, 1 when it would be discarded, 2 on usage errors.
  */
 import { createReadStream } from "node:fs";
-import { extname } from "node:path";
+import { basename, extname } from "node:path";
 import { createInterface } from "node:readline";
+import { parse } from "../filename/index.js";
+import type { NameError } from "../filename/types.js";
 import { normalizeEmail } from "../mailing/email.js";
 import { normalizePhone } from "../mailing/phone.js";
 import { type MailingSummary, readMailing } from "../mailing/reader.js";
 import { resultReport } from "../mailing/reports.js";
 import { parseCommandLine } from "./args.js";
+import { localClock } from "./clock.js";
+import {
+  type NameChecker,
+  offlineNotice,
+  TENANT_NAME_OPTIONS,
+  withNameChecker,
+} from "./tenant-names.js";
 
-const USAGE = `Uso: remessa inspect [--json] [--sanitize] [--restricted ARQUIVO] CAMINHO
+const USAGE = `Uso: remessa inspect [--json] [--sanitize] [--restricted ARQUIVO] [--folder PASTA] [--data-dir PASTA] [--tenant ID] CAMINHO
 
-Lê um mailing local (.csv, .txt ou .zip) e mostra o que a importação faria, sem banco de dados.
+Lê um mailing local (.csv, .txt ou .zip) e mostra o que a importação faria.
+Se o arquivo tem nome de mailing (mailing_DDMMAA_SEQ…), o nome também é
+verificado, como em "remessa check-name" (com o banco de dados, se houver).
   --json              imprime um objeto JSON
   --sanitize          aplica a higienização (como o parâmetro _h do nome)
-  --restricted ARQ    lista de restrição: um telefone ou e-mail por linha (usada com --sanitize)`;
+  --restricted ARQ    lista de restrição: um telefone ou e-mail por linha (usada com --sanitize)
+  --folder PASTA      pasta (carteira) onde o arquivo será colocado; sem ela, a raiz
+  --data-dir PASTA    pasta de dados do remessa (banco SQLite); padrão: REMESSA_DATA_DIR ou ./data
+  --tenant ID         empresa cujas carteiras e remetentes são consultados (padrão 1)`;
 
 /** Loads the restriction list, normalizing each entry the way the reader normalizes contacts. */
 async function loadRestricted(path: string): Promise<{ phones: Set<string>; emails: Set<string> }> {
@@ -96,40 +112,73 @@ export async function run(argv: string[]): Promise<number> {
       return 2;
     }
   }
-  const showProgress = !values.json && process.stderr.isTTY === true;
-  const list = restricted;
-  const reader = readMailing(path, {
-    extension: ext,
-    sanitize: values.sanitize === true,
-    ...(list
-      ? {
-          isRestricted: (kind: "phone" | "email", value: string) =>
-            kind === "email" ? list.emails.has(value.toLowerCase()) : list.phones.has(value),
-        }
-      : {}),
-    ...(showProgress ? { onProgress: progressBar() } : {}),
-  });
-  let result = await reader.next();
-  while (!result.done) result = await reader.next();
-  const summary = result.value;
-  if (showProgress) process.stderr.write("\r\x1b[K");
-  if (values.json) console.log(JSON.stringify(toJson(summary)));
-  else {
-    process.stdout.write(
-      resultReport({
-        fileName: path,
-        status: summary.ok
-          ? "SERIA IMPORTADO (verificação sem banco de dados)"
-          : "SERIA DESCARTADO (veja os problemas abaixo)",
-        rows: summary.rows,
-        persons: summary.persons,
-        rejectedRows: summary.rejectedRows,
-        rejected: summary.rejected,
-        content: summary,
-      }),
-    );
-  }
-  return summary.ok ? 0 : 1;
+  // A file named as a mailing is judged by its name too: the server would discard it for that.
+  const fileName = basename(path);
+  const folder = values.folder ?? null;
+  const judgeName = folder !== null || /^mailing/i.test(fileName);
+  const judge = async (check: NameChecker | null): Promise<number> => {
+    let nameErrors: NameError[] = [];
+    if (judgeName) {
+      const parsed = parse(fileName, { folder, ...localClock({}) });
+      nameErrors = [
+        ...parsed.errors,
+        ...(check ? await check(parsed.mailing ?? parsed.facts ?? null, folder) : []),
+      ];
+    }
+    const showProgress = !values.json && process.stderr.isTTY === true;
+    const list = restricted;
+    const reader = readMailing(path, {
+      extension: ext,
+      sanitize: values.sanitize === true,
+      ...(list
+        ? {
+            isRestricted: (kind: "phone" | "email", value: string) =>
+              kind === "email" ? list.emails.has(value.toLowerCase()) : list.phones.has(value),
+          }
+        : {}),
+      ...(showProgress ? { onProgress: progressBar() } : {}),
+    });
+    let result = await reader.next();
+    while (!result.done) result = await reader.next();
+    const summary = result.value;
+    const ok = summary.ok && nameErrors.length === 0;
+    if (showProgress) process.stderr.write("\r\x1b[K");
+    if (values.json) {
+      const json = toJson(summary) as { ok: boolean; errors: { code: string; message: string }[] };
+      json.ok = ok;
+      json.errors = [
+        ...nameErrors.map((e) => ({ code: e.code, message: e.message })),
+        ...json.errors,
+      ];
+      console.log(JSON.stringify(json));
+    } else {
+      process.stdout.write(
+        resultReport({
+          fileName: path,
+          status: !ok
+            ? "SERIA DESCARTADO (veja os problemas abaixo)"
+            : !judgeName
+              ? "CONTEÚDO ACEITO (o nome não foi verificado: não começa com mailing_; confira-o com remessa check-name)"
+              : check
+                ? "SERIA IMPORTADO"
+                : "SERIA IMPORTADO se passar nas verificações do banco de dados listadas abaixo",
+          rows: summary.rows,
+          persons: summary.persons,
+          rejectedRows: summary.rejectedRows,
+          rejected: summary.rejected,
+          content: summary,
+        }),
+      );
+      if (nameErrors.length > 0) {
+        console.log("\nProblemas no nome do arquivo:");
+        for (const e of nameErrors) console.log(`  [${e.code}] ${e.message}`);
+      }
+      if (judgeName && !check) console.log(`\n${offlineNotice()}`);
+    }
+    return ok ? 0 : 1;
+  };
+  // Only a mailing name needs the database: a bad DATABASE_URL never blocks a content check.
+  return judgeName ? withNameChecker(values, judge) : judge(null);
 }
 
 const OPTIONS = {
@@ -138,6 +187,8 @@ const OPTIONS = {
     json: { type: "boolean", default: false },
     sanitize: { type: "boolean", default: false },
     restricted: { type: "string" },
+    folder: { type: "string" },
+    ...TENANT_NAME_OPTIONS,
     help: { type: "boolean", short: "h", default: false },
   },
 } as const;

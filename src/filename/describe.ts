@@ -61,12 +61,12 @@ export function describeMailing(m: Mailing): string[] {
   );
   lines.push(
     m.split
-      ? `Envio em ondas: ${m.split.percent}% do público a cada ${m.split.everyMinutes} minutos.`
+      ? `Envio em ondas: ${m.split.percent}% do público a cada ${m.split.everyMinutes === 1 ? "minuto" : `${m.split.everyMinutes} minutos`}.`
       : "Envio em uma única onda.",
   );
   if (m.excludeRecentHours !== null) {
     lines.push(
-      `Pessoas com contato receptivo nas últimas ${m.excludeRecentHours} horas serão puladas.`,
+      `Pessoas com contato receptivo ${m.excludeRecentHours === 1 ? "na última hora" : `nas últimas ${m.excludeRecentHours} horas`} serão puladas.`,
     );
   }
   if (m.deadline) lines.push(`Nada será enviado depois de ${displayDateTime(m.deadline)}.`);

@@ -22,6 +22,7 @@ import type {
   Mailing,
   NameError,
   NameErrorCode,
+  NameFacts,
   ParseContext,
   ParseResult,
   SmsRoute,
@@ -365,12 +366,13 @@ export function parse(fileName: string, context: ParseContext): ParseResult {
   const email = has("email");
 
   // Parameters that only make sense with a channel.
+  // `needs` is what to add, so the fix names it ("acrescente uma campanha … ou remova _q").
   const withoutChannel = (key: ParamKey, needs: string) =>
     errors.push(
       err(
         "PARAMETRO_SEM_CANAL",
         key,
-        `O parâmetro ${PARAM_LABEL[key]} só vale com ${needs}. Acrescente esse parâmetro ou remova _${key}.`,
+        `O parâmetro ${PARAM_LABEL[key]} só vale com ${needs}. Acrescente ${needs} ou remova _${key}.`,
       ),
     );
   if (has("nw") && whatsappMode !== "exclusivo") withoutChannel("nw", "_whatsappexclusivo");
@@ -385,7 +387,10 @@ export function parse(fileName: string, context: ParseContext): ParseResult {
   const anyChannel = sms !== null || whatsappMode !== null || email;
   for (const key of ["i", "q", "x", "LE"] as const) {
     if (has(key) && !anyChannel) {
-      withoutChannel(key, "uma campanha (_smslong, _smsshort, _whatsapp..., ou _email)");
+      withoutChannel(
+        key,
+        "uma campanha (_smsshort, _smslong, _whatsappexclusivo, _whatsappcompartilhado, _whatsappprospect ou _email)",
+      );
     }
   }
   if (whatsappMode === "prospect" && !has("nt")) {
@@ -465,8 +470,34 @@ export function parse(fileName: string, context: ParseContext): ParseResult {
     }
   }
 
+  const whatsapp =
+    whatsappMode === null
+      ? null
+      : {
+          mode: whatsappMode,
+          number: whatsappMode === "exclusivo" ? value("nw") : null,
+          template: value("nt"),
+        };
+  const emailRequest = email ? { account: value("ce"), subject: value("te") } : null;
   if (errors.some((e) => LEXICAL.has(e.code as NameErrorCode)) || date === null) {
-    return { ok: false, errors, mailing: null };
+    const unreadable = errors.flatMap((e) =>
+      e.param !== null && (e.code === "VALOR_INVALIDO" || e.code === "PARAMETRO_VAZIO")
+        ? [e.param]
+        : [],
+    );
+    const facts: NameFacts = {
+      date,
+      sequence,
+      wallet,
+      sms,
+      whatsapp,
+      email: emailRequest,
+      unreadable,
+    };
+    // A name that is not a mailing at all (PREFIXO) is not read further, as above.
+    return prefixOk
+      ? { ok: false, errors, mailing: null, facts }
+      : { ok: false, errors, mailing: null };
   }
 
   const splitText = value("q");
@@ -479,15 +510,8 @@ export function parse(fileName: string, context: ParseContext): ParseResult {
     description: value("d") ?? name,
     sanitize: has("h"),
     sms,
-    whatsapp:
-      whatsappMode === null
-        ? null
-        : {
-            mode: whatsappMode,
-            number: whatsappMode === "exclusivo" ? value("nw") : null,
-            template: value("nt"),
-          },
-    email: email ? { account: value("ce"), subject: value("te") } : null,
+    whatsapp,
+    email: emailRequest,
     start,
     split:
       splitText === null

@@ -94,9 +94,27 @@ export interface ParseContext {
   now: string;
 }
 
+/**
+ * What a name says that the tenant-data checks need, as far as it could be
+ * read: a `Mailing` is one, and a name with grammar errors still gives the
+ * parts that did parse, so every error of a name is reported at once.
+ */
+export interface NameFacts {
+  date: string | null;
+  sequence: number | null;
+  wallet: string | null;
+  sms: SmsRoute | null;
+  whatsapp: WhatsappRequest | null;
+  email: EmailRequest | null;
+  /** Parameters present with a value that could not be read: their own error already says so. */
+  unreadable?: string[];
+}
+
 export interface ParseResult {
   ok: boolean;
   errors: NameError[];
   /** Filled whenever the name could be read, even if a semantic rule failed. */
   mailing: Mailing | null;
+  /** When `mailing` is null but the name was safe to read as a mailing (`mailing_…`): the parts that did parse. */
+  facts?: NameFacts;
 }

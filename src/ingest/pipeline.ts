@@ -375,8 +375,10 @@ async function checkName(
   const directory = databaseDirectory(ctx.store.db, row.tenant_id);
   const errors: NameError[] = [...parsed.errors];
   const mailing = parsed.mailing;
-  if (mailing) {
-    errors.push(...(await checkTenantData(mailing, row.folder, row.id, directory)));
+  // A name with grammar errors is still checked on the parts that parsed: every error at once.
+  const facts = mailing ?? parsed.facts;
+  if (facts) {
+    errors.push(...(await checkTenantData(facts, row.folder, row.id, directory)));
   } else {
     const folderError = await checkFolder(row.folder, directory);
     if (folderError) errors.push(folderError);

@@ -5,12 +5,17 @@
  * `TenantDirectory`; `databaseDirectory` answers it from the store.
  */
 import type { Kysely } from "kysely";
-import type { Mailing, NameError } from "../filename/types.js";
+import type { NameError, NameFacts } from "../filename/types.js";
 import type { Database } from "../store/schema.js";
 
 /** What the checks need to know about one tenant. */
 export interface TenantDirectory {
   walletId(code: string): Promise<number | null>;
+  /**
+   * The registered wallet code equal to `code` but for letter case, if any: a
+   * folder `itau` next to the wallet `ITAU` is told to be renamed, not to be registered.
+   */
+  walletCodeIgnoringCase?(code: string): Promise<string | null>;
   /** File name of the accepted mailing holding date+sequence (other than `exceptId`), if any. */
   sequenceHolder(date: string, sequence: number, exceptId: number | null): Promise<string | null>;
   /** A registered sender of this kind/mode with this number (digits), if any. */
@@ -33,19 +38,26 @@ export async function checkFolder(
   directory: TenantDirectory,
 ): Promise<NameError | null> {
   if (folder === null || (await directory.walletId(folder)) !== null) return null;
+  const registered = (await directory.walletCodeIgnoringCase?.(folder)) ?? null;
   return {
     code: "CARTEIRA_INEXISTENTE",
     param: null,
-    message: `A pasta "${folder}" não é uma carteira cadastrada. Cadastre a carteira "${folder}" ou mova o arquivo para a pasta de uma carteira existente (ou para a raiz, com _c no nome).`,
+    message:
+      registered !== null
+        ? `A pasta "${folder}" difere só em maiúsculas/minúsculas da carteira "${registered}": renomeie a pasta para "${registered}" (ou mova o arquivo para a pasta "${registered}").`
+        : `A pasta "${folder}" não é uma carteira cadastrada. Cadastre a carteira "${folder}" ou mova o arquivo para a pasta de uma carteira existente (ou para a raiz, com _c no nome).`,
   };
 }
 
 /**
- * Tenant-data errors for a name the grammar accepted (or read with semantic
- * errors). `mailingId` is the file's own record, which never conflicts with itself.
+ * Tenant-data errors for what a name says: a name the grammar accepted, or the
+ * parts of a refused one that did parse (`ParseResult.facts`), so the operator
+ * sees every error at once. A check on a part that could not be read is left
+ * to that part's grammar error. `mailingId` is the file's own record, which
+ * never conflicts with itself.
  */
 export async function checkTenantData(
-  mailing: Mailing,
+  mailing: NameFacts,
   folder: string | null,
   mailingId: number | null,
   directory: TenantDirectory,
@@ -59,16 +71,24 @@ export async function checkTenantData(
     walletId = await directory.walletId(mailing.wallet);
     // A folder that is not a wallet was reported above; say it once.
     if (walletId === null && !(folderError && mailing.wallet === folder)) {
+      const registered = (await directory.walletCodeIgnoringCase?.(mailing.wallet)) ?? null;
       errors.push({
         code: "CARTEIRA_INEXISTENTE",
         param: "c",
-        message: `A carteira "${mailing.wallet}" não está cadastrada. Corrija o código em _c (ele deve ser igual ao da manutenção de carteiras) ou cadastre a carteira.`,
+        message:
+          registered !== null
+            ? `A carteira "${mailing.wallet}" (_c) difere só em maiúsculas/minúsculas da carteira "${registered}": escreva _c${registered} no nome.`
+            : `A carteira "${mailing.wallet}" não está cadastrada. Corrija o código em _c (ele deve ser igual ao da manutenção de carteiras) ou cadastre a carteira.`,
       });
     }
   }
 
-  const holder = await directory.sequenceHolder(mailing.date, mailing.sequence, mailingId);
-  if (holder !== null) {
+  const unreadable = new Set(mailing.unreadable ?? []);
+  const holder =
+    mailing.date === null || mailing.sequence === null
+      ? null
+      : await directory.sequenceHolder(mailing.date, mailing.sequence, mailingId);
+  if (holder !== null && mailing.date !== null) {
     errors.push({
       code: "SEQUENCIA_REPETIDA",
       param: null,
@@ -90,7 +110,9 @@ export async function checkTenantData(
   if (whatsapp) {
     const flag = `whatsapp${whatsapp.mode}`;
     if (whatsapp.mode === "exclusivo") {
-      if (whatsapp.number !== null) {
+      if (unreadable.has("nw")) {
+        // A bad _nw was reported by the grammar: which number was meant is unknown.
+      } else if (whatsapp.number !== null) {
         if (!(await directory.hasSender("whatsapp", "exclusivo", whatsapp.number))) {
           errors.push({
             code: "REMETENTE_INEXISTENTE",
@@ -118,7 +140,9 @@ export async function checkTenantData(
         message: `Não há número WhatsApp ${whatsapp.mode === "compartilhado" ? "compartilhado" : "de prospecção"} cadastrado. Cadastre um ou escolha outro tipo de campanha WhatsApp.`,
       });
     }
-    if (whatsapp.template !== null) {
+    if (unreadable.has("nt")) {
+      // A bad _nt was reported by the grammar.
+    } else if (whatsapp.template !== null) {
       if (!(await directory.hasTemplate(whatsapp.template, walletId))) {
         errors.push({
           code: "TEMPLATE_INEXISTENTE",
@@ -137,7 +161,7 @@ export async function checkTenantData(
 
   const email = mailing.email;
   if (email) {
-    if (email.account !== null) {
+    if (email.account !== null && !unreadable.has("ce")) {
       if (!(await directory.hasEmailAccount(email.account))) {
         errors.push({
           code: "CONTA_EMAIL_INEXISTENTE",
@@ -162,6 +186,16 @@ export function databaseDirectory(db: Kysely<Database>, tenantId: number): Tenan
         .where("code", "=", code)
         .executeTakeFirst();
       return row?.id ?? null;
+    },
+    async walletCodeIgnoringCase(code) {
+      // Few wallets per tenant: compared here the same way on SQLite and PostgreSQL.
+      const rows = await db
+        .selectFrom("wallets")
+        .select("code")
+        .where("tenant_id", "=", tenantId)
+        .execute();
+      const wanted = code.toUpperCase();
+      return rows.find((r) => r.code.toUpperCase() === wanted)?.code ?? null;
     },
     async sequenceHolder(date, sequence, exceptId) {
       let query = db

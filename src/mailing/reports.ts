@@ -11,6 +11,7 @@
  * (`Situação: DESCARTADO`); CSV cells are quoted and neutralised against formulas (`csvCell`).
  */
 import { escapeControls } from "../filename/control.js";
+import { plural } from "../plural.js";
 import { formatPercent } from "./messages.js";
 import type { MailingSummary } from "./reader.js";
 import type { FileError, RejectedRow, RowRejectCode } from "./types.js";
@@ -121,14 +122,14 @@ export function resultReport(input: ResultReportInput): string {
     `Linhas aceitas: ${number(input.rows - input.rejectedRows)}`,
     `Linhas rejeitadas: ${number(input.rejectedRows)}${input.rows > 0 ? ` (${formatPercent(input.rejectedRows / input.rows)})` : ""}`,
     input.imported
-      ? `Pessoas importadas: ${number(input.persons)} (${number(input.imported.inserted)} novas, ${number(input.imported.updated)} atualizadas)`
+      ? `Pessoas importadas: ${number(input.persons)} (${plural(input.imported.inserted, "nova", "novas")}, ${plural(input.imported.updated, "atualizada", "atualizadas")})`
       : `Pessoas: ${number(input.persons)}`,
   );
   if (c) {
     lines.push(
-      `Contatos: ${number(c.channels.mobile)} celulares, ${number(c.channels.landline)} fixos, ${number(c.channels.email)} e-mails${
+      `Contatos: ${plural(c.channels.mobile, "celular", "celulares")}, ${plural(c.channels.landline, "fixo", "fixos")}, ${plural(c.channels.email, "e-mail", "e-mails")}${
         c.channels.unknown > 0
-          ? `, ${number(c.channels.unknown)} telefones de tipo desconhecido`
+          ? `, ${plural(c.channels.unknown, "telefone", "telefones")} de tipo desconhecido`
           : ""
       }`,
     );
@@ -164,7 +165,7 @@ export function resultReport(input: ResultReportInput): string {
         const waves = campaign.waves > 1 ? ` em ${campaign.waves} ondas` : "";
         const deadline = campaign.deadlineAt ? `, prazo limite ${campaign.deadlineAt}` : "";
         lines.push(
-          `  - ${campaign.channel}${mode}: ${number(campaign.audience)} pessoas${waves}, início ${campaign.startAt}${deadline}`,
+          `  - ${campaign.channel}${mode}: ${plural(campaign.audience, "pessoa", "pessoas")}${waves}, início ${campaign.startAt}${deadline}`,
         );
       }
     }

@@ -1,13 +1,25 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { describe, test } from "node:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 const BIN = fileURLToPath(new URL("../../bin/remessa", import.meta.url));
 const CLOCK = ["--today", "2026-11-26", "--now", "2026-11-26T10:00"];
 
+/** No database (an empty data dir): these tests are about the name alone; see name-tenant-checks.test.ts. */
+const NO_DATABASE = mkdtempSync(join(tmpdir(), "remessa-names-"));
+after(() => rmSync(NO_DATABASE, { recursive: true, force: true }));
+
 function remessa(args: string[], input?: string) {
-  const r = spawnSync(BIN, args, { encoding: "utf8", input });
+  const { DATABASE_URL: _url, ...env } = process.env;
+  const r = spawnSync(BIN, args, {
+    encoding: "utf8",
+    input,
+    env: { ...env, REMESSA_DATA_DIR: NO_DATABASE },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -40,7 +52,7 @@ describe("check-name", () => {
     ]);
     assert.equal(r.code, 0);
     const out = JSON.parse(r.stdout);
-    assert.deepEqual(Object.keys(out).sort(), ["errors", "mailing", "ok"]);
+    assert.deepEqual(Object.keys(out).sort(), ["errors", "mailing", "notChecked", "ok"]);
     assert.equal(out.ok, true);
     assert.equal(out.mailing.wallet, "BRAD");
     assert.equal(out.mailing.walletFrom, "folder");

@@ -61,7 +61,7 @@ describe("reports", () => {
     assert.match(text, /Linhas lidas: 3/);
     assert.match(text, /Linhas rejeitadas: 1 \(33%\)/);
     assert.match(text, /TIPO_INVALIDO \(tipo de registro inválido\): 1/);
-    assert.match(text, /1 celulares, 0 fixos, 1 e-mails/);
+    assert.match(text, /1 celular, 0 fixos, 1 e-mail/);
     assert.match(text, /SMS \(long code\)/);
   });
 

@@ -22,14 +22,15 @@ function cell(text: string): string {
   return text.replace(/\s*\n\s*/g, " ").replace(/[|_*<]/g, (c) => `\\${c}`);
 }
 
-/** An anchor-friendly id for a section title ("Nome do arquivo" → "nome-do-arquivo"). */
-function slug(title: string): string {
+/**
+ * The anchor GitHub gives a heading: lower case, only letters (accents kept), digits, spaces,
+ * `_` and `-`, each space a `-` ("Conteúdo: o arquivo" → "conteúdo-o-arquivo").
+ */
+export function headingAnchor(title: string): string {
   return title
     .toLowerCase()
-    .normalize("NFD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-|-$/g, "");
+    .replace(/[^\p{L}\p{N}\s_-]/gu, "")
+    .replace(/\s/g, "-");
 }
 
 function section(s: CodeSection): string[] {
@@ -73,7 +74,7 @@ function rawCodesDoc(sections: readonly CodeSection[]): string {
     "",
     "Veja também: [o nome do arquivo](nome-do-arquivo.md), [o conteúdo do arquivo](conteudo.md) e [para onde vão os arquivos e os relatórios](relatorios.md).",
     "",
-    ...sections.map((s) => `- [${s.title}](#${slug(s.title)})`),
+    ...sections.map((s) => `- [${s.title}](#${headingAnchor(s.title)})`),
     "",
   ];
   const codeSections = new Map<string, string[]>();

@@ -54,7 +54,7 @@ export const FILE_CODE_GUIDE: Readonly<Record<FileErrorCode, CodeGuide>> = {
   ZIP_PERIGOSO: {
     meaning: `O .zip foi recusado por segurança: tem senha, caminhos que saem da pasta (absolutos ou com ..), links simbólicos, outro arquivo compactado dentro, mais de ${count(MAX_ENTRIES)} arquivos, um item que se expande mais de ${DEFAULT_ZIP_LIMITS.maxRatio} vezes, ou conteúdo que descompactado passaria de ${DEFAULT_ZIP_LIMITS.maxUnpackedBytes / 1024 ** 3} GiB.`,
     action:
-      "Compacte só os arquivos .csv ou .txt do mailing, sem senha e sem pastas, e envie. Um mailing maior que o limite precisa ser dividido em vários arquivos.",
+      "Compacte só os arquivos .csv ou .txt do mailing, sem senha, e envie. Um mailing maior que o limite precisa ser dividido em vários arquivos.",
   },
   ZIP_SEM_MAILING: {
     meaning:
@@ -128,7 +128,7 @@ export const ROW_CODE_GUIDE: Readonly<Record<RowRejectCode, CodeGuide>> = {
   },
   DUPLICADO: {
     meaning:
-      "Só com _h: o contato já apareceu para a mesma pessoa (na mesma linha ou numa linha anterior dela) e foi ignorado. Sem _h, o contato repetido é juntado sem aviso.",
+      "Só com _h: o contato se repete para a mesma pessoa na mesma linha, ou em linhas seguidas dela, e a repetição foi ignorada. Uma repetição mais adiante no arquivo, depois de linhas de outras pessoas, e qualquer repetição sem _h são juntadas sem aviso.",
     action: "Nada a fazer: a pessoa foi importada com o contato uma vez só.",
   },
   RESTRITO: {

@@ -28,7 +28,7 @@ export interface ZipLimits {
 export const DEFAULT_ZIP_LIMITS: ZipLimits = { maxUnpackedBytes: 4 * 1024 ** 3, maxRatio: 200 };
 /** Below this many inflated bytes an entry is never a bomb, whatever its ratio. */
 const RATIO_FLOOR_BYTES = 1024 * 1024;
-const MAX_ENTRIES = 10_000;
+export const MAX_ENTRIES = 10_000;
 const ARCHIVE_EXT = /\.(zip|rar|7z|gz|tgz|tar|bz2|xz|zst|jar|arj|cab|lz|lzh)$/i;
 const MAILING_EXT = /\.(csv|txt)$/i;
 

@@ -19,7 +19,13 @@ import { IngestService } from "../ingest/service.js";
 import { createLogger } from "../log.js";
 import type { Store } from "../store/db.js";
 import { ownerOnlyUmask, secureDataDir } from "../store/permissions.js";
-import { createSource, listSources, updateSource } from "../store/sources.js";
+import {
+  createSource,
+  DROP_SOURCE_NAME,
+  isDropSourceName,
+  listSources,
+  updateSource,
+} from "../store/sources.js";
 import { DEFAULT_TENANT_ID, ValidationError } from "../store/tenants.js";
 import { describeArgsError } from "./args.js";
 import { openStoreForCommand } from "./store.js";
@@ -38,9 +44,19 @@ mailings e move cada arquivo para LIDOS ou DESCARTADOS com o relatório.
 
 Banco: DATABASE_URL (padrão sqlite na pasta de dados). Usuário e senha da caixa
 FTPS: REMESSA_FTP_USER e REMESSA_FTP_PASSWORD; sem elas, são gerados na primeira
-execução, guardados em PASTA/ftp-credentials.json (a senha só como hash) e mostrados uma vez.`;
+execução, guardados em PASTA/ftp-credentials.json (a senha só como hash) e mostrados uma vez.
+Uma senha definida precisa ter ao menos 12 caracteres de mais de um tipo.
 
-const DROP_SOURCE_NAME = "caixa-ftp";
+Limites (variáveis de ambiente; o README explica cada um):
+  REMESSA_MAX_FILE_BYTES              tamanho máximo de um arquivo (padrão 1 GiB)
+  REMESSA_FTP_MAX_CONNECTIONS         conexões FTP ao mesmo tempo (padrão 200)
+  REMESSA_FTP_MAX_CONNECTIONS_PER_IP  por endereço (padrão 20)
+  REMESSA_FTP_LOGIN_TIMEOUT_MS        prazo para o login após conectar (padrão 30 s)
+  REMESSA_FTP_LOCKOUT_FAILURES, REMESSA_FTP_LOCKOUT_MS, REMESSA_FTP_FAILURE_DELAY_MS
+                                      bloqueio de um endereço após senhas erradas
+  REMESSA_READY_STUCK_SECONDS         /ready responde 503 com um arquivo parado há mais
+                                      que isso numa etapa (padrão 1800)`;
+
 /** /ready answers 503 when a file has been this long in one step (REMESSA_READY_STUCK_SECONDS). */
 const DEFAULT_STUCK_SECONDS = 30 * 60;
 
@@ -78,10 +94,6 @@ function positiveEnv<K extends string>(name: string, key: K): Partial<Record<K, 
  * rewrite) one source; two sharing a data dir (workers over NFS) share its.
  */
 const DROP_IDENTITY_FILE = "drop-source-name";
-
-function isDropSourceName(name: string): boolean {
-  return name === DROP_SOURCE_NAME || /^caixa-ftp-\d+$/.test(name);
-}
 
 function readDropIdentity(file: string): string | null {
   try {

@@ -296,8 +296,15 @@ export function isDropBoxSource(source: SourceSummary): boolean {
   return (
     source.tenantId === DEFAULT_TENANT_ID &&
     source.protocol === "local" &&
-    /^caixa-ftp(-\d+)?$/.test(source.name)
+    isDropSourceName(source.name)
   );
+}
+
+/** The first drop box's source name; another data dir's is `caixa-ftp-2`, `caixa-ftp-3`… */
+export const DROP_SOURCE_NAME = "caixa-ftp";
+
+export function isDropSourceName(name: string): boolean {
+  return name === DROP_SOURCE_NAME || /^caixa-ftp-\d+$/.test(name);
 }
 
 /** What removing a source leaves behind, for the operator to confirm. */

@@ -59,9 +59,10 @@ describe("reports", () => {
       ],
     });
     assert.match(text, /Linhas lidas: 3/);
-    assert.match(text, /Linhas rejeitadas: 1 \(33%\)/);
+    assert.match(text, /Linhas rejeitadas \(a linha inteira ficou de fora\): 1 \(33%\)/);
     assert.match(text, /TIPO_INVALIDO \(tipo de registro inválido\): 1/);
-    assert.match(text, /1 celulares, 0 fixos, 1 e-mails/);
+    // pt-BR agreement: one is singular, zero and more are plural.
+    assert.match(text, /1 celular, 0 fixos, 1 e-mail\n/);
     assert.match(text, /SMS \(long code\)/);
   });
 

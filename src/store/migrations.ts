@@ -597,12 +597,29 @@ function byteOrderKeys(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * The zip entry a rejected row comes from (null for a plain file), so the
+ * `arquivo` column of `.rejeitados.csv` can name it: line numbers count within
+ * each entry, and without it "linha 5" of a zip is ambiguous.
+ */
+function rejectionEntry(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema.alterTable("mailing_rejections").addColumn("entry", "text").execute();
+    },
+    async down(db: AnyDb) {
+      await db.schema.alterTable("mailing_rejections").dropColumn("entry").execute();
+    },
+  };
+}
+
 /** Ordered by name; append new ones with a larger prefix. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
     "0001_initial": initial(dialect),
     "0002_mailing_last_error": mailingLastError(),
     "0003_byte_order_keys": byteOrderKeys(dialect),
+    "0004_rejection_entry": rejectionEntry(),
   };
 }
 

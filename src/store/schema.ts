@@ -204,6 +204,8 @@ export interface MailingRejectionTable {
   code: string;
   message: string;
   raw: string;
+  /** The zip entry the row comes from; null for a plain file (and rows stored before 0004). */
+  entry: string | null;
 }
 
 export interface CampaignTable {

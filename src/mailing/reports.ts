@@ -152,7 +152,7 @@ export function resultReport(input: ResultReportInput): string {
   lines.push(
     `Linhas lidas: ${number(input.rows)}`,
     `Linhas aceitas: ${number(input.rows - input.rejectedRows)}`,
-    `Linhas rejeitadas (a linha inteira ficou de fora): ${number(input.rejectedRows)}${input.rows > 0 ? ` (${formatPercent(input.rejectedRows / input.rows)})` : ""}`,
+    `Linhas rejeitadas: ${number(input.rejectedRows)}${input.rows > 0 ? ` (${formatPercent(input.rejectedRows / input.rows)})` : ""}`,
   );
   if ((input.droppedContacts ?? 0) > 0) {
     lines.push(

@@ -59,7 +59,7 @@ describe("reports", () => {
       ],
     });
     assert.match(text, /Linhas lidas: 3/);
-    assert.match(text, /Linhas rejeitadas \(a linha inteira ficou de fora\): 1 \(33%\)/);
+    assert.match(text, /Linhas rejeitadas: 1 \(33%\)/);
     assert.match(text, /TIPO_INVALIDO \(tipo de registro inválido\): 1/);
     // pt-BR agreement: one is singular, zero and more are plural.
     assert.match(text, /1 celular, 0 fixos, 1 e-mail\n/);

@@ -137,3 +137,22 @@ describe("invalid optional fields are blanked, the contact kept", () => {
     assert.equal(summary.blankedFields, 10);
   });
 });
+
+describe("file-level messages about rejected rows agree in number", () => {
+  test("one line is singular, more are plural, thousands are grouped", async () => {
+    const { fileErrors } = await import("../../src/mailing/messages.js");
+    assert.match(
+      fileErrors.noValidRows(1).message,
+      /^A única linha do arquivo não pôde ser importada/,
+    );
+    assert.match(fileErrors.noValidRows(1200).message, /^Nenhuma das 1\.200 linhas/);
+    assert.match(
+      fileErrors.tooManyRejected(1, 1, 0.5).message,
+      /^1 de 1 linha \(100%\) foi rejeitada,/,
+    );
+    assert.match(
+      fileErrors.tooManyRejected(3, 5, 0.5).message,
+      /^3 de 5 linhas \(60%\) foram rejeitadas,/,
+    );
+  });
+});

@@ -7,12 +7,19 @@
  * - item 15: a `_h` report says what sanitisation did; `arquivo` names the zip entry.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { BlobStore } from "../../src/ingest/blobs.js";
+import { claimNextFile, insertSeen } from "../../src/ingest/ledger.js";
+import { processFile, tenantDate } from "../../src/ingest/pipeline.js";
 import { IngestService } from "../../src/ingest/service.js";
 import { silentLogger } from "../../src/log.js";
+import { SourceError } from "../../src/sources/errors.js";
+import { LocalSource } from "../../src/sources/local.js";
+import type { Source } from "../../src/sources/types.js";
 import { createSource } from "../../src/store/sources.js";
+import { getTenant } from "../../src/store/tenants.js";
 import { createWallet } from "../../src/store/wallets.js";
 import { buildZip, LONG_HEADER, longRow } from "../mailing/helpers.js";
 import { DATABASES, type TestStore } from "../store/harness.js";
@@ -25,6 +32,20 @@ for (const database of DATABASES) {
     let service: IngestService;
     let sourceId: number;
     const today = ddmmyy();
+
+    function dropConfig() {
+      return {
+        protocol: "local" as const,
+        host: "",
+        port: null,
+        user: "",
+        password: "",
+        root: drop,
+        allowPrivate: true,
+        tlsFingerprint: null,
+        tlsInsecure: false,
+      };
+    }
 
     before(async () => {
       ts = await database.open();
@@ -52,19 +73,7 @@ for (const database of DATABASES) {
       const source = await createSource(
         ts.store.db,
         1,
-        {
-          protocol: "local",
-          host: "",
-          port: null,
-          user: "",
-          password: "",
-          root: drop,
-          allowPrivate: true,
-          tlsFingerprint: null,
-          tlsInsecure: false,
-          intervalSeconds: 5,
-          stabilitySeconds: 0,
-        },
+        { ...dropConfig(), intervalSeconds: 5, stabilitySeconds: 0 },
         Buffer.alloc(32, 1),
       );
       sourceId = source.id;
@@ -212,6 +221,76 @@ for (const database of DATABASES) {
       assert.equal(await dropAndWait(name, zip), "LIDOS");
       const csv = read("LIDOS", `${name}.rejeitados.csv`);
       assert.match(csv, /\r\n5;parte2\.csv;TELEFONE_INVALIDO;/);
+    });
+
+    // Last: it stops the service to drive the file by hand.
+    test("a report step cut after the .rejeitados.csv and before the .erro.txt ends with both, once", async () => {
+      await service.stop();
+      const name = `mailing_${today}_9_cBRAD.csv`;
+      writeFileSync(join(drop, name), mailingCsv(1, 3, 9));
+      const tenant = await getTenant(ts.store.db, 1);
+      assert.ok(tenant);
+      const id = await insertSeen(ts.store.db, {
+        tenantId: 1,
+        sourceId,
+        folder: null,
+        path: name,
+        fileName: name,
+        size: 10,
+        modifiedAt: null,
+        seenDate: tenantDate(tenant.time_zone, new Date()),
+        stable: true,
+        now: new Date().toISOString(),
+      });
+      const local = new LocalSource(dropConfig());
+      let cut = true;
+      // The move of the .erro.txt fails once, as a crash right after the .rejeitados.csv would.
+      const cutting: Source = Object.assign(Object.create(local) as Source, {
+        move: async (from: string, to: string, newName?: string) => {
+          if (cut && newName?.endsWith(".erro.txt")) {
+            cut = false;
+            throw new SourceError("SEM_PERMISSAO", "Corte no meio dos relatórios (teste).");
+          }
+          return local.move(from, to, newName);
+        },
+      });
+      const ctx = {
+        store: ts.store,
+        blobs: new BlobStore(join(ts.dataDir, "files")),
+        owner: "test-owner",
+        leaseMs: 30_000,
+        log: silentLogger,
+        retryBaseMs: 1,
+      };
+      const first = await claimNextFile(ts.store, 1, "test-owner", 30_000);
+      assert.equal(first?.id, id);
+      assert.equal(await processFile(ctx, first, tenant, cutting), "retry-later");
+      const discarded = join(drop, "DESCARTADOS");
+      const csv = readFileSync(join(discarded, `${name}.rejeitados.csv`), "utf8");
+      assert.equal(csv.match(/TELEFONE_INVALIDO/g)?.length, 3);
+      assert.ok(!existsSync(join(discarded, `${name}.erro.txt`)));
+      const again = await waitFor("retry due", () =>
+        claimNextFile(ts.store, 1, "test-owner", 30_000),
+      );
+      assert.equal(again.id, id);
+      assert.equal(await processFile(ctx, again, tenant, cutting), "finished");
+      assert.deepEqual(
+        namesIn(discarded).filter((n) => n.startsWith(name)),
+        [name, `${name}.erro.txt`, `${name}.rejeitados.csv`],
+      );
+      assert.equal(readFileSync(join(discarded, `${name}.rejeitados.csv`), "utf8"), csv);
+      assert.ok(read("DESCARTADOS", `${name}.erro.txt`).includes(`${name}.rejeitados.csv`));
+      const row = await ts.store.db
+        .selectFrom("mailings")
+        .selectAll()
+        .where("id", "=", id)
+        .executeTakeFirstOrThrow();
+      assert.equal(row.state, "reported");
+      assert.equal(row.stored_path, null, "the discarded copy is dropped after its reports");
+      assert.deepEqual((await reportsOf(name)).sort(), [
+        `${name}.erro.txt`,
+        `${name}.rejeitados.csv`,
+      ]);
     });
   });
 }

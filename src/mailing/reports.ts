@@ -286,7 +286,9 @@ export function requestedCampaigns(r: CampaignRequest): string[] {
   ];
   if (r.excludeRecentHours !== null)
     common.push(
-      `sem quem teve contato receptivo nas últimas ${plural(r.excludeRecentHours, "hora", "horas")}`,
+      r.excludeRecentHours === 1
+        ? "sem quem teve contato receptivo na última hora"
+        : `sem quem teve contato receptivo nas últimas ${number(r.excludeRecentHours)} horas`,
     );
   common.push(r.deadline ? `prazo limite ${localTime(r.deadline)}` : "sem prazo limite");
   return channels.map((c) => `${c}; ${common.join(", ")}`);

@@ -180,6 +180,7 @@ export async function run(argv: string[]): Promise<number> {
         rejected: summary.rejected,
         droppedContacts: summary.droppedContacts,
         sanitized: values.sanitize === true,
+        ninthDigits: summary.ninthDigits,
         content: summary,
       }),
     );

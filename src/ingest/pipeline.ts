@@ -814,6 +814,7 @@ async function writeReports(
             rejectedRows: row.rejected ?? 0,
             rejected: rejectedCounts,
             sanitized: parsed?.sanitize === true,
+            ...ninthDigitsOf(row),
             campaigns,
             requested: parsed,
             rejectedReport,
@@ -879,6 +880,12 @@ async function dropStoredCopy(ctx: PipelineContext, row: MailingRow): Promise<vo
     .executeTakeFirst();
   if (shared) return;
   await rm(row.stored_path, { force: true });
+}
+
+/** The 9th-digit count of an import, when it was recorded (not for imports before 0004). */
+function ninthDigitsOf(row: MailingRow): { ninthDigits?: number } {
+  const changes = JSON.parse(row.changes_json ?? "null") as { ninthDigit?: number } | null;
+  return typeof changes?.ninthDigit === "number" ? { ninthDigits: changes.ninthDigit } : {};
 }
 
 /** Content problems whose `.erro.txt` sends the operator to the rejected rows. */

@@ -87,6 +87,8 @@ export interface MailingSummary {
   droppedContacts: number;
   /** Invalid optional fields left blank in kept rows. */
   blankedFields: number;
+  /** `_h`: kept mobiles written with 8 digits that got the 9th digit. */
+  ninthDigits: number;
   /** Of the file's raw bytes as stored (the .zip itself for zips). */
   bytes: number;
   sha256: string;
@@ -145,6 +147,7 @@ export async function* readMailing(
     rejectedRows: 0,
     droppedContacts: 0,
     blankedFields: 0,
+    ninthDigits: 0,
     bytes: 0,
     sha256: "",
   };
@@ -196,6 +199,7 @@ function finish(ctx: ReadContext): MailingSummary {
   summary.rejectedRows = counters.rejectedRows;
   summary.droppedContacts = counters.droppedContacts;
   summary.blankedFields = counters.blankedFields;
+  summary.ninthDigits = counters.ninthDigits;
   if (summary.errors.length === 0) {
     const ratio = options.maxRejectRatio ?? 0.5;
     if (!ctx.formatSet) summary.errors.push(fileErrors.empty());

@@ -95,6 +95,8 @@ export interface ReaderCounters {
   droppedContacts: number;
   /** Invalid optional fields left blank in rows that were kept. */
   blankedFields: number;
+  /** `_h`: kept mobiles written with 8 digits that got the 9th digit. */
+  ninthDigits: number;
   channels: { mobile: number; landline: number; email: number; unknown: number };
 }
 
@@ -107,6 +109,7 @@ export function newCounters(): ReaderCounters {
     rejected: {},
     droppedContacts: 0,
     blankedFields: 0,
+    ninthDigits: 0,
     channels: { mobile: 0, landline: 0, email: 0, unknown: 0 },
   };
 }
@@ -143,7 +146,7 @@ const PRIORITY: Record<string, string> = {
 };
 
 type ChannelResult =
-  | { ok: true; value: string; kind: ContactChannel["kind"] }
+  | { ok: true; value: string; kind: ContactChannel["kind"]; ninthDigit?: true }
   | { ok: false; code: RowRejectCode; message: string };
 
 export class RecordBuilder {
@@ -309,6 +312,7 @@ export class RecordBuilder {
         return;
       }
       if (!this.takeContact(record, channel, line, text, start, end)) return;
+      if (channel.ninthDigit === true) this.counters.ninthDigits++;
       this.mergeMessage(record, row);
       return;
     }
@@ -319,6 +323,7 @@ export class RecordBuilder {
     this.checkCommon(row);
     const record = this.recordFor(row, channel.value, line);
     if (!this.takeContact(record, channel, line, text, start, end)) return;
+    if (channel.ninthDigit === true) this.counters.ninthDigits++;
     this.mergeFields(record, row);
     const from = this.personFrom;
     // A row with a blanked field is not a template for the next ones: each of them is checked,
@@ -353,6 +358,8 @@ export class RecordBuilder {
     this.checkCommon(row);
     this.lastPartCodes = [];
     const found: ContactChannel[] = [];
+    /** Values of `found` that got the 9th digit (rare: a list, not a flag per contact). */
+    const ninth: string[] = [];
     let filled = 0;
     for (const column of this.map.channels) {
       const cell = row.get(column.index);
@@ -387,6 +394,7 @@ export class RecordBuilder {
         continue;
       }
       found.push({ kind: channel.kind, value: channel.value, line });
+      if (channel.ninthDigit === true) ninth.push(channel.value);
     }
     if (filled === 0) {
       this.reject(
@@ -427,6 +435,7 @@ export class RecordBuilder {
         continue;
       }
       this.addChannel(record, channel);
+      if (ninth.length > 0 && ninth.includes(channel.value)) this.counters.ninthDigits++;
     }
     this.lastPartCodes = [];
     this.mergeFields(record, row);

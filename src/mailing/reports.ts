@@ -94,8 +94,10 @@ export interface ResultReportInput {
   rejected: Partial<Record<string, number>>;
   /** Contacts dropped from kept rows (one row per person), when known (the reader's summary). */
   droppedContacts?: number;
-  /** Whether the name asked for sanitisation (`_h`), to say so and what it removed. */
+  /** Whether the name asked for sanitisation (`_h`), to say so and what it changed. */
   sanitized?: boolean;
+  /** `_h`: kept mobiles that got the 9th digit, when known. */
+  ninthDigits?: number;
   imported?: { inserted: number; updated: number };
   /** What the reader found, when the report is written with its summary at hand. */
   content?: Pick<MailingSummary, "encoding" | "delimiter" | "layout" | "channels" | "errors">;
@@ -178,7 +180,7 @@ export function resultReport(input: ResultReportInput): string {
       }`,
     );
   }
-  if (input.sanitized) lines.push("", ...sanitizeLines(input.rejected));
+  if (input.sanitized) lines.push("", ...sanitizeLines(input.rejected, input.ninthDigits));
   const byCount = (a: [string, number], b: [string, number]) => b[1] - a[1];
   const reasonLine = ([code, count]: [string, number]) => {
     const reason = REASON[code as RowRejectCode];
@@ -236,10 +238,16 @@ export function resultReport(input: ResultReportInput): string {
 }
 
 /** What `_h` did, by kind: the removals it makes and the checks it adds. */
-function sanitizeLines(rejected: Partial<Record<string, number>>): string[] {
+function sanitizeLines(
+  rejected: Partial<Record<string, number>>,
+  ninthDigits: number | undefined,
+): string[] {
   const n = (code: RowRejectCode) => rejected[code] ?? 0;
   return [
     "Higienização (_h): aplicada. Além das verificações de sempre, foram conferidos o DDD, o 9º dígito dos celulares, os dígitos verificadores de CPF/CNPJ e a sintaxe dos e-mails, e foram retirados os contatos repetidos e os da lista de restrição.",
+    ...(ninthDigits !== undefined
+      ? [`  Celulares de 8 dígitos que ganharam o 9º dígito: ${number(ninthDigits)}`]
+      : []),
     `  Contatos repetidos retirados (DUPLICADO): ${number(n("DUPLICADO"))}`,
     `  Contatos na lista de restrição retirados (RESTRITO): ${number(n("RESTRITO"))}`,
     `  Telefones com DDD inexistente (DDD_INVALIDO): ${number(n("DDD_INVALIDO"))}`,

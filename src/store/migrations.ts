@@ -598,16 +598,20 @@ function byteOrderKeys(dialect: Dialect): Migration {
 }
 
 /**
- * The zip entry a rejected row comes from (null for a plain file), so the
- * `arquivo` column of `.rejeitados.csv` can name it: line numbers count within
- * each entry, and without it "linha 5" of a zip is ambiguous.
+ * What the report of an import needs beyond the rejections: the zip entry a
+ * rejected row comes from (null for a plain file), so the `arquivo` column of
+ * `.rejeitados.csv` can name it (line numbers count within each entry); and
+ * what sanitisation changed in the contacts it kept (`mailings.changes_json`),
+ * which the `.resultado.txt` of a `_h` file reports.
  */
-function rejectionEntry(): Migration {
+function reportDetails(): Migration {
   return {
     async up(db: AnyDb) {
       await db.schema.alterTable("mailing_rejections").addColumn("entry", "text").execute();
+      await db.schema.alterTable("mailings").addColumn("changes_json", "text").execute();
     },
     async down(db: AnyDb) {
+      await db.schema.alterTable("mailings").dropColumn("changes_json").execute();
       await db.schema.alterTable("mailing_rejections").dropColumn("entry").execute();
     },
   };
@@ -619,7 +623,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0001_initial": initial(dialect),
     "0002_mailing_last_error": mailingLastError(),
     "0003_byte_order_keys": byteOrderKeys(dialect),
-    "0004_rejection_entry": rejectionEntry(),
+    "0004_report_details": reportDetails(),
   };
 }
 

@@ -164,6 +164,8 @@ export interface MailingTable {
   rejected: number | null;
   /** Rejected rows by code: {"TELEFONE_INVALIDO": 3}. */
   rejected_json: string | null;
+  /** What sanitisation changed in kept contacts: {"ninthDigit": 12}. */
+  changes_json: string | null;
   state: MailingState;
   outcome: MailingOutcome | null;
   lease_owner: string | null;

@@ -81,4 +81,22 @@ describe("remessa inspect: rejected lines and consistent counts", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Linha 3 do arquivo "b\.csv": \[TELEFONE_INVALIDO\]/);
   });
+
+  test("--sanitize says what sanitisation changed, by kind, 9th digits counted once per kept contact", () => {
+    const file = tempFile(
+      [
+        "CODCLIENTE;TELEFONE;TELEFONE2;EMAIL",
+        "A;1187650001;(11) 8765-0001;a@exemplo.com.br",
+        "B;2087650002;2187650003;",
+        "C;11987650004;;",
+      ].join("\n"),
+    );
+    const r = inspect("--sanitize", file);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Higienização \(_h\): aplicada/);
+    assert.match(r.stdout, /Celulares de 8 dígitos que ganharam o 9º dígito: 2\n/);
+    assert.match(r.stdout, /Contatos repetidos retirados \(DUPLICADO\): 1\n/);
+    assert.match(r.stdout, /Telefones com DDD inexistente \(DDD_INVALIDO\): 1\n/);
+    assert.doesNotMatch(inspect(file).stdout, /Higienização/);
+  });
 });

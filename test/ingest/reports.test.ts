@@ -202,11 +202,13 @@ for (const database of DATABASES) {
         longRow({ value: "11987650011", code: "H1" }),
         longRow({ value: "20987650012", code: "H2" }),
         longRow({ value: "11987650013", code: "H3" }),
+        longRow({ value: "(11) 8765-0014", code: "H4" }),
       ].join("\r\n");
       assert.equal(await dropAndWait(name, content), "LIDOS");
       const report = read("LIDOS", `${name}.resultado.txt`);
       assert.match(report, /Higienização \(_h\): aplicada/);
       assert.match(report, /Contatos repetidos retirados \(DUPLICADO\): 1\n/);
+      assert.match(report, /Celulares de 8 dígitos que ganharam o 9º dígito: 1\n/);
       assert.match(report, /Telefones com DDD inexistente \(DDD_INVALIDO\): 1\n/);
       const plain = read("LIDOS", `mailing_${today}_3_cBRAD.csv.resultado.txt`);
       assert.doesNotMatch(plain, /Higienização/);

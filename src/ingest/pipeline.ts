@@ -814,7 +814,7 @@ async function writeReports(
             rejectedRows: row.rejected ?? 0,
             rejected: rejectedCounts,
             sanitized: parsed?.sanitize === true,
-            ...ninthDigitsOf(row),
+            ...changesOf(row),
             campaigns,
             requested: parsed,
             rejectedReport,
@@ -882,10 +882,18 @@ async function dropStoredCopy(ctx: PipelineContext, row: MailingRow): Promise<vo
   await rm(row.stored_path, { force: true });
 }
 
-/** The 9th-digit count of an import, when it was recorded (not for imports before 0004). */
-function ninthDigitsOf(row: MailingRow): { ninthDigits?: number } {
-  const changes = JSON.parse(row.changes_json ?? "null") as { ninthDigit?: number } | null;
-  return typeof changes?.ninthDigit === "number" ? { ninthDigits: changes.ninthDigit } : {};
+/** The counts an import recorded beyond the rejections (none for imports before 0004). */
+function changesOf(row: MailingRow): { ninthDigits?: number; droppedContacts?: number } {
+  const changes = JSON.parse(row.changes_json ?? "null") as {
+    ninthDigit?: number;
+    droppedContacts?: number;
+  } | null;
+  return {
+    ...(typeof changes?.ninthDigit === "number" ? { ninthDigits: changes.ninthDigit } : {}),
+    ...(typeof changes?.droppedContacts === "number"
+      ? { droppedContacts: changes.droppedContacts }
+      : {}),
+  };
 }
 
 /** Content problems whose `.erro.txt` sends the operator to the rejected rows. */

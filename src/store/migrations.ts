@@ -601,8 +601,9 @@ function byteOrderKeys(dialect: Dialect): Migration {
  * What the report of an import needs beyond the rejections: the zip entry a
  * rejected row comes from (null for a plain file), so the `arquivo` column of
  * `.rejeitados.csv` can name it (line numbers count within each entry); and
- * what sanitisation changed in the contacts it kept (`mailings.changes_json`),
- * which the `.resultado.txt` of a `_h` file reports.
+ * the counts the `.resultado.txt` shows beyond the rejections
+ * (`mailings.changes_json`: 9th digits added by `_h`, contacts dropped from
+ * kept rows).
  */
 function reportDetails(): Migration {
   return {

@@ -164,7 +164,7 @@ export interface MailingTable {
   rejected: number | null;
   /** Rejected rows by code: {"TELEFONE_INVALIDO": 3}. */
   rejected_json: string | null;
-  /** What sanitisation changed in kept contacts: {"ninthDigit": 12}. */
+  /** Counts for the report beyond the rejections: {"ninthDigit": 12, "droppedContacts": 3}. */
   changes_json: string | null;
   state: MailingState;
   outcome: MailingOutcome | null;

@@ -225,6 +225,24 @@ for (const database of DATABASES) {
       assert.match(csv, /\r\n5;parte2\.csv;TELEFONE_INVALIDO;/);
     });
 
+    test("one row per person: the result report counts the contact dropped from a kept row", async () => {
+      const name = `mailing_${today}_10_cBRAD.csv`;
+      const content = [
+        "CODCLIENTE;TELEFONE;EMAIL",
+        "W1;12;w1@exemplo.com.br",
+        "W2;11987650021;",
+      ].join("\r\n");
+      assert.equal(await dropAndWait(name, content), "LIDOS");
+      const report = read("LIDOS", `${name}.resultado.txt`);
+      assert.match(report, /Linhas rejeitadas: 0 /);
+      assert.match(report, /Contatos descartados de linhas aceitas: 1 /);
+      assert.match(
+        report,
+        /Linhas e contatos rejeitados, por motivo:\n {2}TELEFONE_INVALIDO[^\n]*: 1\n/,
+      );
+      assert.match(read("LIDOS", `${name}.rejeitados.csv`), /\r\n2;;TELEFONE_INVALIDO;TELEFONE: /);
+    });
+
     // Last: it stops the service to drive the file by hand.
     test("a report step cut after the .rejeitados.csv and before the .erro.txt ends with both, once", async () => {
       await service.stop();

@@ -88,11 +88,6 @@ export function tenantOption(value: string | undefined): number | null {
   return tenantId;
 }
 
-/** "1 mailing", "2 mailings", "1.234 pessoas": a count with its noun agreeing (pt-BR digits). */
-export function countOf(n: number, singular: string, plural: string): string {
-  return `${n.toLocaleString("pt-BR")} ${n === 1 ? singular : plural}`;
-}
-
 export interface ConfirmStreams {
   input: NodeJS.ReadableStream & { isTTY?: boolean };
   output: NodeJS.WritableStream;

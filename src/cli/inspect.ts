@@ -1,19 +1,24 @@
 /**
- * `remessa inspect [--json] [--sanitize] [--restricted FILE] [--folder PASTA] PATH`: reads a
- * local mailing (csv/txt/zip) and prints what an import would do. A file named as a mailing
- * (`mailing_…`, or with --folder) has its name judged too, with the tenant-data checks when a
- * database is configured, as check-name does.
+ * `remessa inspect [--json] [--sanitize] [--all] [--restricted FILE] [--folder PASTA] PATH`:
+ * reads a local mailing (csv/txt/zip) and prints what an import would do, and the lines it
+ * would reject or correct (the first SHOWN_REJECTIONS, every one with --all). A file named as
+ * a mailing (`mailing_…`, or with --folder) has its name judged too, with the tenant-data
+ * checks when a database is configured, as check-name does.
  * Exit 0 when the file would be accepted, 1 when it would be discarded, 2 on usage errors.
  */
 import { createReadStream } from "node:fs";
 import { basename, extname } from "node:path";
 import { createInterface } from "node:readline";
+import { escapeControls } from "../filename/control.js";
 import { parse } from "../filename/index.js";
 import type { NameError } from "../filename/types.js";
+
 import { normalizeEmail } from "../mailing/email.js";
 import { normalizePhone } from "../mailing/phone.js";
 import { type MailingSummary, readMailing } from "../mailing/reader.js";
 import { resultReport } from "../mailing/reports.js";
+import type { RejectedRow } from "../mailing/types.js";
+import { plural } from "../plural.js";
 import { parseCommandLine } from "./args.js";
 import { localClock } from "./clock.js";
 import {
@@ -23,13 +28,15 @@ import {
   withNameChecker,
 } from "./tenant-names.js";
 
-const USAGE = `Uso: remessa inspect [--json] [--sanitize] [--restricted ARQUIVO] [--folder PASTA] [--data-dir PASTA] [--tenant ID] CAMINHO
+const USAGE = `Uso: remessa inspect [--json] [--sanitize] [--all] [--restricted ARQUIVO] [--folder PASTA] [--data-dir PASTA] [--tenant ID] CAMINHO
 
-Lê um mailing local (.csv, .txt ou .zip) e mostra o que a importação faria.
-Se o arquivo tem nome de mailing (mailing_DDMMAA_SEQ…), o nome também é
-verificado, como em "remessa check-name" (com o banco de dados, se houver).
+Lê um mailing local (.csv, .txt ou .zip) e mostra o que a importação faria e as linhas
+que seriam rejeitadas ou corrigidas (as 20 primeiras). Se o arquivo tem nome de mailing
+(mailing_DDMMAA_SEQ…), o nome também é verificado, como em "remessa check-name" (com o
+banco de dados, se houver).
   --json              imprime um objeto JSON
   --sanitize          aplica a higienização (como o parâmetro _h do nome)
+  --all               mostra todas as linhas rejeitadas ou corrigidas, não só as 20 primeiras
   --restricted ARQ    lista de restrição: um telefone ou e-mail por linha (usada com --sanitize)
   --folder PASTA      pasta (carteira) onde o arquivo será colocado; sem ela, a raiz
   --data-dir PASTA    pasta de dados do remessa (banco SQLite); padrão: REMESSA_DATA_DIR ou ./data
@@ -58,7 +65,35 @@ async function loadRestricted(path: string): Promise<{ phones: Set<string>; emai
   return { phones, emails };
 }
 
-function toJson(s: MailingSummary): object {
+/** Rejections listed without --all: enough to see the pattern, short enough to read. */
+const SHOWN_REJECTIONS = 20;
+/** Characters of the original row shown for each rejection. */
+const SHOWN_RAW_CHARS = 160;
+
+function shownRaw(raw: string): string {
+  return raw.length > SHOWN_RAW_CHARS ? `${raw.slice(0, SHOWN_RAW_CHARS - 3)}...` : raw;
+}
+
+/** The listing of rejections after the summary: where, which code, why, and the row as read. */
+function rejectionLines(shown: RejectedRow[], total: number): string[] {
+  if (total === 0) return [];
+  const lines = [
+    "",
+    shown.length < total
+      ? `Ocorrências no relatório de rejeitados: as ${shown.length} primeiras de ${total} (use --all para ver todas):`
+      : `Ocorrências no relatório de rejeitados (${plural(total, "ocorrência", "ocorrências")}):`,
+  ];
+  for (const r of shown) {
+    const where = r.entry !== undefined ? ` do arquivo "${r.entry}"` : "";
+    lines.push(
+      `  Linha ${r.line.toLocaleString("pt-BR")}${where}: [${r.code}] ${r.message}`,
+      `    conteúdo: ${shownRaw(r.raw)}`,
+    );
+  }
+  return lines.map(escapeControls);
+}
+
+function toJson(s: MailingSummary, shown: RejectedRow[], total: number): object {
   return {
     ok: s.ok,
     errors: s.errors.map((e) => ({ code: e.code, message: e.message })),
@@ -70,6 +105,16 @@ function toJson(s: MailingSummary): object {
     channels: { mobile: s.channels.mobile, landline: s.channels.landline, email: s.channels.email },
     rejected: s.rejected,
     rejectedRows: s.rejectedRows,
+    droppedContacts: s.droppedContacts,
+    blankedFields: s.blankedFields,
+    rejectionsTotal: total,
+    rejections: shown.map((r) => ({
+      line: r.line,
+      ...(r.entry !== undefined ? { entry: r.entry } : {}),
+      code: r.code,
+      message: r.message,
+      raw: r.raw,
+    })),
   };
 }
 
@@ -138,13 +183,26 @@ export async function run(argv: string[]): Promise<number> {
         : {}),
       ...(showProgress ? { onProgress: progressBar() } : {}),
     });
+    const limit = values.all ? Number.POSITIVE_INFINITY : SHOWN_REJECTIONS;
+    const shown: RejectedRow[] = [];
+    let total = 0;
     let result = await reader.next();
-    while (!result.done) result = await reader.next();
+    while (!result.done) {
+      for (const r of result.value.rejected) {
+        total++;
+        // Kept with the row already cut to what is shown: --all on a large file stays small.
+        if (shown.length < limit) shown.push({ ...r, raw: shownRaw(r.raw) });
+      }
+      result = await reader.next();
+    }
     const summary = result.value;
     const ok = summary.ok && nameErrors.length === 0;
     if (showProgress) process.stderr.write("\r\x1b[K");
     if (values.json) {
-      const json = toJson(summary) as { ok: boolean; errors: { code: string; message: string }[] };
+      const json = toJson(summary, shown, total) as {
+        ok: boolean;
+        errors: { code: string; message: string }[];
+      };
       json.ok = ok;
       json.errors = [
         ...nameErrors.map((e) => ({ code: e.code, message: e.message })),
@@ -166,9 +224,14 @@ export async function run(argv: string[]): Promise<number> {
           persons: summary.persons,
           rejectedRows: summary.rejectedRows,
           rejected: summary.rejected,
+          droppedContacts: summary.droppedContacts,
+          sanitized: values.sanitize === true,
+          ninthDigits: summary.ninthDigits,
           content: summary,
         }),
       );
+      const listing = rejectionLines(shown, total);
+      if (listing.length > 0) process.stdout.write(`${listing.join("\n")}\n`);
       if (nameErrors.length > 0) {
         console.log("\nProblemas no nome do arquivo:");
         for (const e of nameErrors) console.log(`  [${e.code}] ${e.message}`);
@@ -186,6 +249,7 @@ const OPTIONS = {
   options: {
     json: { type: "boolean", default: false },
     sanitize: { type: "boolean", default: false },
+    all: { type: "boolean", default: false },
     restricted: { type: "string" },
     folder: { type: "string" },
     ...TENANT_NAME_OPTIONS,

@@ -4,7 +4,9 @@
  * the command line, where `ps` and shell history would keep it), stored
  * encrypted by the store, and never printed.
  */
+
 import type { parseArgs } from "node:util";
+import { plural } from "../plural.js";
 import { SourceError } from "../sources/errors.js";
 import { isValidFingerprint } from "../sources/fingerprint.js";
 import { checkHostSyntax } from "../sources/host-guard.js";
@@ -28,7 +30,6 @@ import {
 import { ValidationError } from "../store/tenants.js";
 import {
   confirmDestructive,
-  countOf,
   DATA_DIR_HELP,
   DATA_DIR_OPTION,
   EXIT,
@@ -350,12 +351,12 @@ function describeRemoval(source: SourceSummary, impact: SourceRemovalImpact): st
   ];
   if (impact.mailings > 0) {
     lines.push(
-      `${countOf(impact.mailings, "arquivo registrado fica", "arquivos registrados ficam")} no histórico sem a origem`,
+      `${plural(impact.mailings, "arquivo registrado fica", "arquivos registrados ficam")} no histórico sem a origem`,
     );
   }
   if (impact.unfinished > 0) {
     lines.push(
-      `${countOf(impact.unfinished, "arquivo ainda não terminado deixa de ser processado (não vai", "arquivos ainda não terminados deixam de ser processados (não vão")} para LIDOS nem DESCARTADOS)`,
+      `${plural(impact.unfinished, "arquivo ainda não terminado deixa de ser processado (não vai", "arquivos ainda não terminados deixam de ser processados (não vão")} para LIDOS nem DESCARTADOS)`,
     );
   }
   return `A origem ${source.id} ("${source.name}", ${describe(source)}) será removida. Isso não pode ser desfeito:\n${lines.map((l) => `  - ${l}`).join("\n")}`;

@@ -1,3 +1,4 @@
+import { plural } from "../plural.js";
 import {
   createWallet,
   getWalletByCode,
@@ -8,7 +9,6 @@ import {
 } from "../store/wallets.js";
 import {
   confirmDestructive,
-  countOf,
   DATA_DIR_HELP,
   DATA_DIR_OPTION,
   EXIT,
@@ -77,7 +77,7 @@ export async function run(argv: string[]): Promise<number> {
         return 1;
       }
       console.log(
-        `Carteira "${wallet.code}" removida (${countOf(impact.members, "pessoa desvinculada", "pessoas desvinculadas")}).`,
+        `Carteira "${wallet.code}" removida (${plural(impact.members, "pessoa desvinculada", "pessoas desvinculadas")}).`,
       );
       return 0;
     }
@@ -103,11 +103,11 @@ function describeRemoval(code: string, name: string, impact: WalletRemovalImpact
   const lines = [
     impact.members === 0
       ? "nenhuma pessoa está nesta carteira"
-      : `${countOf(impact.members, "pessoa sai", "pessoas saem")} da carteira (continuam no cadastro; ${countOf(impact.peopleOnlyHere, "fica", "ficam")} sem nenhuma carteira)`,
+      : `${plural(impact.members, "pessoa sai", "pessoas saem")} da carteira (continuam no cadastro; ${plural(impact.peopleOnlyHere, "fica", "ficam")} sem nenhuma carteira)`,
   ];
   if (impact.restrictions > 0) {
     lines.push(
-      countOf(
+      plural(
         impact.restrictions,
         "contato da lista de restrição da carteira é apagado",
         "contatos da lista de restrição da carteira são apagados",
@@ -116,17 +116,17 @@ function describeRemoval(code: string, name: string, impact: WalletRemovalImpact
   }
   if (impact.mailings > 0) {
     lines.push(
-      `${countOf(impact.mailings, "mailing do histórico deixa", "mailings do histórico deixam")} de indicar a carteira`,
+      `${plural(impact.mailings, "mailing do histórico deixa", "mailings do histórico deixam")} de indicar a carteira`,
     );
   }
   if (impact.campaigns > 0) {
     lines.push(
-      `${countOf(impact.campaigns, "campanha deixa", "campanhas deixam")} de indicar a carteira`,
+      `${plural(impact.campaigns, "campanha deixa", "campanhas deixam")} de indicar a carteira`,
     );
   }
   if (impact.settings > 0) {
     lines.push(
-      countOf(
+      plural(
         impact.settings,
         "remetente, modelo ou conta de e-mail deixa de ser exclusivo da carteira",
         "remetentes, modelos ou contas de e-mail deixam de ser exclusivos da carteira",

@@ -787,8 +787,12 @@ async function writeReports(
         : "";
     const seenAt = displayInstant(tenant, row.first_seen_at);
     const folder = parentOf(target) || "/";
+    const parsed = JSON.parse(row.parsed_json ?? "null") as Mailing | null;
+    const rejectedCounts = JSON.parse(row.rejected_json ?? "{}") as Record<string, number>;
     if (row.outcome === "accepted") {
-      const rejectedReport = (row.rejected ?? 0) > 0 ? `${baseName(target)}.rejeitados.csv` : null;
+      // Blanked fields are entries too, in a file with no rejected row.
+      const entries = (row.rejected ?? 0) > 0 || Object.values(rejectedCounts).some((n) => n > 0);
+      const rejectedReport = entries ? `${baseName(target)}.rejeitados.csv` : null;
       if (rejectedReport) await put(".rejeitados.csv", () => rejectedCsv(ctx, row));
       const campaigns = await campaignLines(ctx, row, tenant);
       await put(
@@ -798,23 +802,37 @@ async function writeReports(
             fileName: row.file_name,
             status: `IMPORTADO (movido para ${folder})`,
             seenAt,
-            wallet: (JSON.parse(row.parsed_json ?? "null") as Mailing | null)?.wallet ?? null,
+            wallet: parsed?.wallet ?? null,
             description: row.description,
             rows: row.rows ?? 0,
             persons: row.persons ?? 0,
             imported: { inserted: row.inserted ?? 0, updated: row.updated ?? 0 },
             rejectedRows: row.rejected ?? 0,
-            rejected: JSON.parse(row.rejected_json ?? "{}") as Record<string, number>,
+            rejected: rejectedCounts,
+            sanitized: parsed?.sanitize === true,
+            ...changesOf(row),
             campaigns,
+            requested: parsed,
             rejectedReport,
           }) + note,
       );
     } else {
+      const problems = JSON.parse(row.errors_json ?? "[]") as Problem[];
+      // A discard for its rejected rows tells the operator to read them: they are listed from
+      // the stored copy (the refused import kept none), before the .erro.txt that points to them.
+      let rejectedReport: string | null = null;
+      if (problems.some((p) => p.scope === "content" && ROWS_REPORTED.has(p.code))) {
+        const copy = row.stored_path !== null && (await ctx.blobs.has(row.stored_path));
+        if (copy || (await source.stat(`${target}.rejeitados.csv`))) {
+          await put(".rejeitados.csv", () => rejectedCsvFromCopy(ctx, row, tenant, problems));
+          rejectedReport = `${baseName(target)}.rejeitados.csv`;
+        }
+      }
       await put(".erro.txt", async () => {
-        const problems = JSON.parse(row.errors_json ?? "[]") as Problem[];
         return (
           errorReport({
             fileName: row.file_name,
+            rejectedReport,
             nameErrors: problems.filter((p) => p.scope !== "content"),
             fileErrors: problems
               .filter((p) => p.scope === "content")
@@ -860,7 +878,58 @@ async function dropStoredCopy(ctx: PipelineContext, row: MailingRow): Promise<vo
   await rm(row.stored_path, { force: true });
 }
 
-/** Builds the rejected-rows CSV from the stored rejections, in line order. */
+/** The counts an import recorded beyond the rejections (none for imports before 0004). */
+function changesOf(row: MailingRow): { ninthDigits?: number; droppedContacts?: number } {
+  const changes = JSON.parse(row.changes_json ?? "null") as {
+    ninthDigit?: number;
+    droppedContacts?: number;
+  } | null;
+  return {
+    ...(typeof changes?.ninthDigit === "number" ? { ninthDigits: changes.ninthDigit } : {}),
+    ...(typeof changes?.droppedContacts === "number"
+      ? { droppedContacts: changes.droppedContacts }
+      : {}),
+  };
+}
+
+/** Content problems whose `.erro.txt` sends the operator to the rejected rows. */
+const ROWS_REPORTED = new Set(["REJEICAO_EXCESSIVA", "SEM_LINHAS_VALIDAS"]);
+
+/**
+ * A discarded file's `.rejeitados.csv`, read again from its stored copy with the options of the
+ * read that refused it: the import's (`_h`, restriction list) when the name passed, the plain
+ * content check's (`contentProblems`) when the name was refused too.
+ */
+async function* rejectedCsvFromCopy(
+  ctx: PipelineContext,
+  row: MailingRow,
+  tenant: Tenant,
+  problems: Problem[],
+): AsyncGenerator<string> {
+  yield rejectedCsvHeader();
+  const mailing = JSON.parse(row.parsed_json ?? "null") as Mailing | null;
+  const dot = row.file_name.lastIndexOf(".");
+  const extension = (mailing?.extension ?? row.file_name.slice(dot + 1).toLowerCase()) as
+    | "csv"
+    | "txt"
+    | "zip";
+  const imported = mailing !== null && !problems.some((p) => p.scope === "name");
+  const sanitize = imported && mailing.sanitize;
+  const isRestricted = sanitize ? await restrictionLookup(ctx, row, mailing) : undefined;
+  const reader = readMailing(row.stored_path as string, {
+    extension,
+    sanitize,
+    maxRejectRatio: tenant.reject_ratio,
+    maxBytes: ctx.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+    ...(isRestricted ? { isRestricted } : {}),
+  });
+  for (;;) {
+    const step = await reader.next();
+    if (step.done) break;
+    if (step.value.rejected.length > 0) yield step.value.rejected.map(rejectedCsvLine).join("");
+  }
+}
+
 /** The `.rejeitados.csv` lines, page by page from the store, so a large report is never held whole. */
 async function* rejectedCsv(ctx: PipelineContext, row: MailingRow): AsyncGenerator<string> {
   yield rejectedCsvHeader();
@@ -870,7 +939,7 @@ async function* rejectedCsv(ctx: PipelineContext, row: MailingRow): AsyncGenerat
   for (;;) {
     const page = await ctx.store.db
       .selectFrom("mailing_rejections")
-      .select(["id", "line", "code", "message", "raw"])
+      .select(["id", "line", "code", "message", "raw", "entry"])
       .where("mailing_id", "=", row.id)
       .where((eb) =>
         eb.or([
@@ -882,7 +951,17 @@ async function* rejectedCsv(ctx: PipelineContext, row: MailingRow): AsyncGenerat
       .orderBy("id")
       .limit(pageSize)
       .execute();
-    yield page.map((r) => rejectedCsvLine({ ...r, code: r.code as RowRejectCode })).join("");
+    yield page
+      .map((r) =>
+        rejectedCsvLine({
+          line: r.line,
+          code: r.code as RowRejectCode,
+          message: r.message,
+          raw: r.raw,
+          ...(r.entry !== null ? { entry: r.entry } : {}),
+        }),
+      )
+      .join("");
     const last = page.at(-1);
     if (!last || page.length < pageSize) break;
     afterLine = last.line;

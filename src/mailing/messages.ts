@@ -64,11 +64,14 @@ export const fileErrors = {
   }),
   noValidRows: (rows: number): FileError => ({
     code: "SEM_LINHAS_VALIDAS",
-    message: `Nenhuma das ${rows} linhas do arquivo pôde ser importada. Veja os motivos no relatório de rejeitados, corrija as linhas e envie de novo.`,
+    message:
+      rows === 1
+        ? "A única linha do arquivo não pôde ser importada. Veja o motivo no relatório de rejeitados, corrija a linha e envie de novo."
+        : `Nenhuma das ${count(rows)} linhas do arquivo pôde ser importada. Veja os motivos no relatório de rejeitados, corrija as linhas e envie de novo.`,
   }),
   tooManyRejected: (rejected: number, rows: number, ratio: number): FileError => ({
     code: "REJEICAO_EXCESSIVA",
-    message: `${rejected} de ${rows} linhas (${percent(rejected / rows)}) foram rejeitadas, acima do limite de ${percent(ratio)}. Isso costuma indicar colunas trocadas ou um arquivo exportado errado: confira os motivos no relatório de rejeitados, corrija e envie de novo.`,
+    message: `${count(rejected)} de ${count(rows)} ${rows === 1 ? "linha" : "linhas"} (${percent(rejected / rows)}) ${rejected === 1 ? "foi rejeitada" : "foram rejeitadas"}, acima do limite de ${percent(ratio)}. Isso costuma indicar colunas trocadas ou um arquivo exportado errado: confira os motivos no relatório de rejeitados, corrija e envie de novo.`,
   }),
   tooLarge: (bytes: number, limit: number): FileError => ({
     code: "ARQUIVO_GRANDE",
@@ -88,6 +91,10 @@ export const fileErrors = {
       "O zip não contém nenhum arquivo .csv ou .txt. Coloque o mailing (CSV ou TXT) dentro do zip e envie de novo.",
   }),
 };
+
+function count(n: number): string {
+  return n.toLocaleString("pt-BR");
+}
 
 function percent(ratio: number): string {
   return `${(ratio * 100).toFixed(ratio < 0.1 ? 1 : 0).replace(".", ",")}%`;

@@ -11,7 +11,8 @@ import type { PhoneKind } from "./types.js";
  */
 
 export type PhoneResult =
-  | { ok: true; value: string; kind: PhoneKind }
+  /** `ninthDigit`: sanitisation turned an 8-digit mobile into a 9-digit one (counted in reports). */
+  | { ok: true; value: string; kind: PhoneKind; ninthDigit?: true }
   | { ok: false; code: "TELEFONE_INVALIDO" | "DDD_INVALIDO"; message: string };
 
 type PhoneError = Extract<PhoneResult, { ok: false }>;
@@ -217,7 +218,7 @@ export function normalizePhone(raw: string, sanitize: boolean): PhoneResult {
         digitsOf[o + 8]!,
         digitsOf[o + 9]!,
       );
-      return { ok: true, value, kind: "mobile" };
+      return { ok: true, value, kind: "mobile", ninthDigit: true };
     }
   }
 

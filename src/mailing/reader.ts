@@ -80,8 +80,15 @@ export interface MailingSummary {
   rows: number;
   persons: number;
   channels: { mobile: number; landline: number; email: number; unknown: number };
+  /** Entries of the rejections report by code (rows, contacts dropped from kept rows, blanked fields). */
   rejected: Partial<Record<RowRejectCode, number>>;
   rejectedRows: number;
+  /** One-row-per-person layout: contacts dropped from rows that were kept. */
+  droppedContacts: number;
+  /** Invalid optional fields left blank in kept rows. */
+  blankedFields: number;
+  /** `_h`: kept mobiles written with 8 digits that got the 9th digit. */
+  ninthDigits: number;
   /** Of the file's raw bytes as stored (the .zip itself for zips). */
   bytes: number;
   sha256: string;
@@ -138,6 +145,9 @@ export async function* readMailing(
     channels: counters.channels,
     rejected: counters.rejected,
     rejectedRows: 0,
+    droppedContacts: 0,
+    blankedFields: 0,
+    ninthDigits: 0,
     bytes: 0,
     sha256: "",
   };
@@ -187,6 +197,9 @@ function finish(ctx: ReadContext): MailingSummary {
   summary.rows = counters.rows;
   summary.persons = counters.persons;
   summary.rejectedRows = counters.rejectedRows;
+  summary.droppedContacts = counters.droppedContacts;
+  summary.blankedFields = counters.blankedFields;
+  summary.ninthDigits = counters.ninthDigits;
   if (summary.errors.length === 0) {
     const ratio = options.maxRejectRatio ?? 0.5;
     if (!ctx.formatSet) summary.errors.push(fileErrors.empty());

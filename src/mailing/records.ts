@@ -15,6 +15,12 @@
  *
  * Rows rejected as DUPLICADO or RESTRITO are sanitization removals, not broken rows: they are
  * reported but do not count towards the REJEICAO_EXCESSIVA ratio.
+ *
+ * An invalid optional field (CPFCNPJ, CODCLIENTE, NOME_CLIENTE or a CORINGA too long, PRIORIDADE
+ * not one of the known values) never costs the row its contact: the field is left blank and the
+ * row is kept, with one entry per field in the rejections (codes in FIELD_CODES) so the operator
+ * sees the line and the field. Those entries are emitted only once the row is kept, and are not
+ * rejected rows.
  */
 import { type CsvRow, FIELD_PLAIN, MAX_COLUMNS, TOO_MANY_COLUMNS } from "./csv.js";
 import { normalizeDocument } from "./document.js";
@@ -83,7 +89,14 @@ export interface ReaderCounters {
   rejectedRows: number;
   /** Rejected rows that count for REJEICAO_EXCESSIVA (not DUPLICADO/RESTRITO). */
   brokenRows: number;
+  /** Entries in the rejections by code: whole rows, contacts dropped from kept rows, blanked fields. */
   rejected: Partial<Record<RowRejectCode, number>>;
+  /** One-row-per-person layout: contacts dropped from rows that were kept (another contact was good). */
+  droppedContacts: number;
+  /** Invalid optional fields left blank in rows that were kept. */
+  blankedFields: number;
+  /** `_h`: kept mobiles written with 8 digits that got the 9th digit. */
+  ninthDigits: number;
   channels: { mobile: number; landline: number; email: number; unknown: number };
 }
 
@@ -94,6 +107,9 @@ export function newCounters(): ReaderCounters {
     rejectedRows: 0,
     brokenRows: 0,
     rejected: {},
+    droppedContacts: 0,
+    blankedFields: 0,
+    ninthDigits: 0,
     channels: { mobile: 0, landline: 0, email: 0, unknown: 0 },
   };
 }
@@ -130,7 +146,7 @@ const PRIORITY: Record<string, string> = {
 };
 
 type ChannelResult =
-  | { ok: true; value: string; kind: ContactChannel["kind"] }
+  | { ok: true; value: string; kind: ContactChannel["kind"]; ninthDigit?: true }
   | { ok: false; code: RowRejectCode; message: string };
 
 export class RecordBuilder {
@@ -152,6 +168,10 @@ export class RecordBuilder {
    */
   private rowDoc: ReturnType<typeof normalizeDocument> | null = null;
   private rowPriority: string | null = null;
+  /** BLANK_* bits of the row's fields that `checkCommon` found invalid. */
+  private rowBlank = 0;
+  /** The row's invalid optional fields, reported once the row is kept. */
+  private readonly rowWarnings: { code: RowRejectCode; message: string }[] = [];
   private readonly idx: Partial<Record<KnownColumn, number>>;
   /**
    * Long layout: first column of the person's own fields (all but the type, value and message
@@ -292,24 +312,26 @@ export class RecordBuilder {
         return;
       }
       if (!this.takeContact(record, channel, line, text, start, end)) return;
+      if (channel.ninthDigit === true) this.counters.ninthDigits++;
       this.mergeMessage(record, row);
-      return;
-    }
-    const common = this.checkCommon(row);
-    if (common !== null) {
-      this.reject(line, text, start, end, common.code, common.message);
       return;
     }
     if (this.restricted(channel.kind, channel.value)) {
       this.reject(line, text, start, end, "RESTRITO", restrictedMessage(channel.kind));
       return;
     }
+    this.checkCommon(row);
     const record = this.recordFor(row, channel.value, line);
     if (!this.takeContact(record, channel, line, text, start, end)) return;
+    if (channel.ninthDigit === true) this.counters.ninthDigits++;
     this.mergeFields(record, row);
     const from = this.personFrom;
-    if (from >= 0 && record.keyKind !== "channel")
+    // A row with a blanked field is not a template for the next ones: each of them is checked,
+    // so each line with the invalid field is reported, whatever the grouping.
+    if (from >= 0 && record.keyKind !== "channel" && this.rowWarnings.length === 0)
       this.currentSpan = text.slice(row.rawStarts[from] as number, end);
+    else this.currentSpan = null;
+    this.emitWarnings(line, text, start, end);
   }
 
   /** Whether the row's person fields read exactly as the current record's last merged row. */
@@ -333,13 +355,11 @@ export class RecordBuilder {
   }
 
   private wideRow(row: CsvRow, text: string, start: number, end: number, line: number): void {
-    const common = this.checkCommon(row);
-    if (common !== null) {
-      this.reject(line, text, start, end, common.code, common.message);
-      return;
-    }
+    this.checkCommon(row);
     this.lastPartCodes = [];
     const found: ContactChannel[] = [];
+    /** Values of `found` that got the 9th digit (rare: a list, not a flag per contact). */
+    const ninth: string[] = [];
     let filled = 0;
     for (const column of this.map.channels) {
       const cell = row.get(column.index);
@@ -374,6 +394,7 @@ export class RecordBuilder {
         continue;
       }
       found.push({ kind: channel.kind, value: channel.value, line });
+      if (channel.ninthDigit === true) ninth.push(channel.value);
     }
     if (filled === 0) {
       this.reject(
@@ -394,11 +415,14 @@ export class RecordBuilder {
       this.lastPartCodes = [];
       return;
     }
+    // The row is kept: the contacts rejected above were dropped from it.
+    this.counters.droppedContacts += this.lastPartCodes.length;
     this.lastPartCodes = [];
     const record = this.recordFor(row, (found[0] as ContactChannel).value, line);
     for (const channel of found) {
       if (this.hasChannel(record, channel.value)) {
-        if (this.options.sanitize)
+        if (this.options.sanitize) {
+          this.counters.droppedContacts++;
           this.rejectPart(
             line,
             text,
@@ -407,12 +431,15 @@ export class RecordBuilder {
             "DUPLICADO",
             `Contato ${channel.value} repetido para a mesma pessoa: ignorado`,
           );
+        }
         continue;
       }
       this.addChannel(record, channel);
+      if (ninth.length > 0 && ninth.includes(channel.value)) this.counters.ninthDigits++;
     }
     this.lastPartCodes = [];
     this.mergeFields(record, row);
+    this.emitWarnings(line, text, start, end);
   }
 
   private lastPartCodes: RowRejectCode[] = [];
@@ -430,28 +457,45 @@ export class RecordBuilder {
     return this.options.sanitize && lookup?.(kind === "email" ? "email" : "phone", value) === true;
   }
 
-  /** Document, coringa lengths and priority: the row's non-channel checks. */
-  private checkCommon(row: CsvRow): { code: RowRejectCode; message: string } | null {
+  /**
+   * Document, lengths and priority: the row's optional fields. An invalid one is blanked for this
+   * row (`rowBlank`, `rowDoc`, `rowPriority`) and described in `rowWarnings`, which the caller
+   * emits once the row is kept (`emitWarnings`).
+   */
+  private checkCommon(row: CsvRow): void {
     const idx = this.idx;
+    const warnings = this.rowWarnings;
+    warnings.length = 0;
+    let blank = 0;
     const doc = idx.document !== undefined ? this.document(row, idx.document) : null;
-    this.rowDoc = doc;
-    if (doc !== null && !doc.ok) return doc;
+    if (doc !== null && !doc.ok) {
+      warnings.push({ code: doc.code, message: blanked(`CPFCNPJ: ${doc.message}`) });
+      this.rowDoc = null;
+    } else {
+      this.rowDoc = doc;
+    }
     if (idx.code !== undefined && row.length(idx.code) > CODE_LIMIT) {
       const length = trim(row.get(idx.code)).length;
       if (length > CODE_LIMIT) {
-        return {
+        blank |= BLANK_CODE;
+        warnings.push({
           code: "CAMPO_LONGO",
-          message: `CODCLIENTE tem ${length} caracteres e o limite é ${CODE_LIMIT}: confira a coluna do código do cliente`,
-        };
+          message: blanked(
+            `CODCLIENTE tem ${length} caracteres e o limite é ${CODE_LIMIT}: confira a coluna do código do cliente`,
+          ),
+        });
       }
     }
     if (idx.name !== undefined && row.length(idx.name) > NAME_LIMIT) {
       const length = trim(row.get(idx.name)).length;
       if (length > NAME_LIMIT) {
-        return {
+        blank |= BLANK_NAME;
+        warnings.push({
           code: "CAMPO_LONGO",
-          message: `NOME_CLIENTE tem ${length} caracteres e o limite é ${NAME_LIMIT}: encurte o nome`,
-        };
+          message: blanked(
+            `NOME_CLIENTE tem ${length} caracteres e o limite é ${NAME_LIMIT}: encurte o nome`,
+          ),
+        });
       }
     }
     for (let i = 0; i < 5; i++) {
@@ -460,21 +504,37 @@ export class RecordBuilder {
       const length = row.length(at);
       const limit = CORINGA_LIMITS[i] as number;
       if (length > limit) {
-        return {
+        blank |= BLANK_CORINGA << i;
+        warnings.push({
           code: "CAMPO_LONGO",
-          message: `CORINGA${i + 1} tem ${length} caracteres e o limite é ${limit}: encurte o texto`,
-        };
+          message: blanked(
+            `CORINGA${i + 1} tem ${length} caracteres e o limite é ${limit}: encurte o texto`,
+          ),
+        });
       }
     }
+    this.rowBlank = blank;
     const priority = idx.priority !== undefined ? this.priorityCell(row, idx.priority) : "";
     this.rowPriority = priority;
     if (priority === null) {
-      return {
+      warnings.push({
         code: "PRIORIDADE_INVALIDA",
-        message: `PRIORIDADE "${clip(trim(row.get(idx.priority as number)))}" inválida: use ALTA, MEDIA ou BAIXA (ou 1, 2, 3)`,
-      };
+        message: blanked(
+          `PRIORIDADE "${clip(trim(row.get(idx.priority as number)))}" inválida: use ALTA, MEDIA ou BAIXA (ou 1, 2, 3)`,
+        ),
+      });
     }
-    return null;
+  }
+
+  /** The kept row's blanked fields, one rejection entry each (not a rejected row). */
+  private emitWarnings(line: number, text: string, start: number, end: number): void {
+    const warnings = this.rowWarnings;
+    if (warnings.length === 0) return;
+    for (const w of warnings) {
+      this.counters.blankedFields++;
+      this.pushRejection(line, text, start, end, w.code, w.message);
+    }
+    warnings.length = 0;
   }
 
   private priority(raw: string): string | null {
@@ -519,7 +579,10 @@ export class RecordBuilder {
     let keyKind: PersonRecord["keyKind"];
     const current = this.current;
     // Rows that reach here mostly start a new person: no use comparing the code in place first.
-    const code = idx.code !== undefined ? trimmedField(row, idx.code) : "";
+    const code =
+      idx.code !== undefined && (this.rowBlank & BLANK_CODE) === 0
+        ? trimmedField(row, idx.code)
+        : "";
     const doc = this.rowDoc;
     const document = doc?.ok ? doc.value : null;
     if (code !== "") {
@@ -623,7 +686,8 @@ export class RecordBuilder {
    */
   private mergeFields(record: PersonRecord, row: CsvRow): void {
     const idx = this.idx;
-    if (idx.name !== undefined) {
+    const blank = this.rowBlank;
+    if (idx.name !== undefined && (blank & BLANK_NAME) === 0) {
       const known = record.name;
       if (known === null || !trimmedIs(row, idx.name, known)) {
         const name = trimmedField(row, idx.name);
@@ -644,7 +708,8 @@ export class RecordBuilder {
     const fields = record.fields;
     for (let i = 0; i < 5; i++) {
       const at = this.coringaIdx[i];
-      if (at === undefined || isEmptyField(row, at)) continue;
+      if (at === undefined || isEmptyField(row, at) || (blank & (BLANK_CORINGA << i)) !== 0)
+        continue;
       const known = coringaOf(fields, i);
       if (known !== undefined && trimmedIs(row, at, known)) continue;
       const value = trimmedField(row, at);
@@ -712,6 +777,16 @@ export class RecordBuilder {
     if (this.options.entry !== undefined) rejection.entry = this.options.entry;
     this.rejected.push(rejection);
   }
+}
+
+/** Bits of `rowBlank`: CODCLIENTE, NOME_CLIENTE, then CORINGA1..5 from BLANK_CORINGA up. */
+const BLANK_CODE = 1;
+const BLANK_NAME = 2;
+const BLANK_CORINGA = 4;
+
+/** The message of an optional field left blank: what was wrong, and that the contact stayed. */
+function blanked(message: string): string {
+  return `${message}. O campo ficou em branco e o contato foi mantido (a linha não foi rejeitada)`;
 }
 
 export function normalizePriority(raw: string): string | null {

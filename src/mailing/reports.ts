@@ -11,10 +11,11 @@
  * (`Situação: DESCARTADO`); CSV cells are quoted and neutralised against formulas (`csvCell`).
  */
 import { escapeControls } from "../filename/control.js";
+import type { Mailing } from "../filename/types.js";
 import { plural } from "../plural.js";
 import { formatPercent } from "./messages.js";
 import type { MailingSummary } from "./reader.js";
-import type { FileError, RejectedRow, RowRejectCode } from "./types.js";
+import { FIELD_CODES, type FileError, type RejectedRow, type RowRejectCode } from "./types.js";
 
 const REASON: Record<RowRejectCode, string> = {
   TIPO_INVALIDO: "tipo de registro inválido",
@@ -37,6 +38,8 @@ export function errorReport(input: {
   fileName: string;
   nameErrors: { code: string; message: string }[];
   fileErrors: FileError[];
+  /** Name of the `.rejeitados.csv` beside the file, when the discard wrote one. */
+  rejectedReport?: string | null;
 }): string {
   const lines = [`Arquivo: ${input.fileName}`, "Situação: DESCARTADO (nada foi importado)", ""];
   const total = input.nameErrors.length + input.fileErrors.length;
@@ -54,6 +57,12 @@ export function errorReport(input: {
     lines.push("Conteúdo do arquivo:");
     for (const e of input.fileErrors) lines.push(`  ${++n}. [${e.code}] ${e.message}`);
     lines.push("");
+  }
+  if (input.rejectedReport) {
+    lines.push(
+      `As linhas rejeitadas, com o número da linha e o motivo, estão em ${input.rejectedReport}.`,
+      "",
+    );
   }
   lines.push(
     "Corrija os itens acima e envie o arquivo de novo. Um arquivo descartado não usa a sequência do nome: pode reenviá-lo com o mesmo nome.",
@@ -82,7 +91,14 @@ export interface ResultReportInput {
   rows: number;
   persons: number;
   rejectedRows: number;
+  /** Entries of the rejections by code: whole rows, contacts dropped from kept rows, blanked fields. */
   rejected: Partial<Record<string, number>>;
+  /** Contacts dropped from kept rows (one row per person), when known (the reader's summary). */
+  droppedContacts?: number;
+  /** Whether the name asked for sanitisation (`_h`), to say so and what it changed. */
+  sanitized?: boolean;
+  /** `_h`: kept mobiles that got the 9th digit, when known. */
+  ninthDigits?: number;
   imported?: { inserted: number; updated: number };
   /** What the reader found, when the report is written with its summary at hand. */
   content?: Pick<MailingSummary, "encoding" | "delimiter" | "layout" | "channels" | "errors">;
@@ -90,7 +106,19 @@ export interface ResultReportInput {
   rejectedReport?: string | null;
   /** Campaigns created; absent when the report is not about an import (e.g. `inspect`). */
   campaigns?: CampaignLine[];
+  /**
+   * What the file name asked for, to say so when no campaign was created: until the campaign
+   * engine exists a name that asks for SMS, WhatsApp or e-mail imports people and sends nothing,
+   * and the report must not say that the name asked for nothing.
+   */
+  requested?: CampaignRequest | null;
 }
+
+/** The campaign parameters of a parsed name (SPEC §3). */
+export type CampaignRequest = Pick<
+  Mailing,
+  "sms" | "whatsapp" | "email" | "start" | "split" | "deadline" | "excludeRecentHours"
+>;
 
 /**
  * `<name>.resultado.txt` (and `inspect`'s summary). Built only from counts that
@@ -117,10 +145,29 @@ export function resultReport(input: ResultReportInput): string {
       `Formato: ${c.layout === "wide" ? "uma linha por pessoa" : "uma linha por contato"}, codificação ${encoding}, separador ${delimiter}`,
     );
   }
+  const reasons = Object.entries(input.rejected).filter(([, n]) => (n ?? 0) > 0) as [
+    string,
+    number,
+  ][];
+  const fieldReasons = reasons.filter(([code]) => FIELD_CODES.has(code as RowRejectCode));
+  const rowReasons = reasons.filter(([code]) => !FIELD_CODES.has(code as RowRejectCode));
+  const blankedFields = fieldReasons.reduce((sum, [, n]) => sum + n, 0);
   lines.push(
     `Linhas lidas: ${number(input.rows)}`,
     `Linhas aceitas: ${number(input.rows - input.rejectedRows)}`,
     `Linhas rejeitadas: ${number(input.rejectedRows)}${input.rows > 0 ? ` (${formatPercent(input.rejectedRows / input.rows)})` : ""}`,
+  );
+  if ((input.droppedContacts ?? 0) > 0) {
+    lines.push(
+      `Contatos descartados de linhas aceitas: ${number(input.droppedContacts ?? 0)} (a linha tinha outro contato válido e foi mantida)`,
+    );
+  }
+  if (blankedFields > 0) {
+    lines.push(
+      `Campos inválidos deixados em branco: ${number(blankedFields)} (o contato foi mantido)`,
+    );
+  }
+  lines.push(
     input.imported
       ? `Pessoas importadas: ${number(input.persons)} (${plural(input.imported.inserted, "nova", "novas")}, ${plural(input.imported.updated, "atualizada", "atualizadas")})`
       : `Pessoas: ${number(input.persons)}`,
@@ -129,25 +176,36 @@ export function resultReport(input: ResultReportInput): string {
     lines.push(
       `Contatos: ${plural(c.channels.mobile, "celular", "celulares")}, ${plural(c.channels.landline, "fixo", "fixos")}, ${plural(c.channels.email, "e-mail", "e-mails")}${
         c.channels.unknown > 0
-          ? `, ${plural(c.channels.unknown, "telefone", "telefones")} de tipo desconhecido`
+          ? `, ${plural(c.channels.unknown, "telefone de tipo desconhecido", "telefones de tipo desconhecido")}`
           : ""
       }`,
     );
   }
-  const reasons = Object.entries(input.rejected).filter(([, n]) => (n ?? 0) > 0) as [
-    string,
-    number,
-  ][];
-  if (reasons.length > 0) {
-    lines.push("", "Rejeições por motivo:");
-    for (const [code, count] of reasons.sort((a, b) => b[1] - a[1])) {
-      const reason = REASON[code as RowRejectCode];
-      lines.push(`  ${code}${reason ? ` (${reason})` : ""}: ${number(count)}`);
+  if (input.sanitized) lines.push("", ...sanitizeLines(input.rejected, input.ninthDigits));
+  const byCount = (a: [string, number], b: [string, number]) => b[1] - a[1];
+  const reasonLine = ([code, count]: [string, number]) => {
+    const reason = REASON[code as RowRejectCode];
+    return `  ${code}${reason ? ` (${reason})` : ""}: ${number(count)}`;
+  };
+  if (rowReasons.length > 0) {
+    lines.push("", "Linhas e contatos rejeitados, por motivo:");
+    lines.push(...rowReasons.sort(byCount).map(reasonLine));
+    const entries = rowReasons.reduce((sum, [, n]) => sum + n, 0);
+    if (entries !== input.rejectedRows) {
+      lines.push(
+        "  (Com uma linha por pessoa, cada contato inválido conta uma vez: a linha só é rejeitada quando nenhum contato dela é válido.)",
+      );
     }
+  }
+  if (fieldReasons.length > 0) {
+    lines.push("", "Campos deixados em branco, por motivo (a linha e o contato foram mantidos):");
+    lines.push(...fieldReasons.sort(byCount).map(reasonLine));
+  }
+  if (reasons.length > 0) {
     lines.push(
       input.rejectedReport
-        ? `As linhas rejeitadas, com o número da linha e o motivo, estão em ${input.rejectedReport}.`
-        : "As linhas rejeitadas vão para o arquivo .rejeitados.csv, com o número da linha e o motivo.",
+        ? `Cada ocorrência, com o número da linha, o campo e o motivo, está em ${input.rejectedReport}.`
+        : "Cada ocorrência vai para o arquivo .rejeitados.csv, com o número da linha, o campo e o motivo.",
     );
   }
   if (c && c.errors.length > 0) {
@@ -156,7 +214,14 @@ export function resultReport(input: ResultReportInput): string {
   }
   if (input.campaigns) {
     lines.push("");
-    if (input.campaigns.length === 0) {
+    const asked = input.requested ? requestedCampaigns(input.requested) : [];
+    if (input.campaigns.length === 0 && asked.length > 0) {
+      lines.push(
+        "Campanhas: o nome do arquivo pede:",
+        ...asked.map((a) => `  - ${a}`),
+        "O envio de campanhas ainda não está ativo nesta versão do remessa: nenhuma campanha foi criada e nada será enviado. Os contatos foram importados normalmente na carteira.",
+      );
+    } else if (input.campaigns.length === 0) {
       lines.push("Campanhas: nenhuma (o nome do arquivo não pede SMS, WhatsApp nem e-mail).");
     } else {
       lines.push("Campanhas criadas:");
@@ -171,6 +236,71 @@ export function resultReport(input: ResultReportInput): string {
     }
   }
   return textReport(lines);
+}
+
+/** What `_h` did, by kind: the removals it makes and the checks it adds. */
+function sanitizeLines(
+  rejected: Partial<Record<string, number>>,
+  ninthDigits: number | undefined,
+): string[] {
+  const n = (code: RowRejectCode) => rejected[code] ?? 0;
+  return [
+    "Higienização (_h): aplicada. Além das verificações de sempre, foram conferidos o DDD, o 9º dígito dos celulares, os dígitos verificadores de CPF/CNPJ e a sintaxe dos e-mails, e foram retirados os contatos repetidos e os da lista de restrição.",
+    ...(ninthDigits !== undefined
+      ? [`  Celulares de 8 dígitos que ganharam o 9º dígito: ${number(ninthDigits)}`]
+      : []),
+    `  Contatos repetidos retirados (DUPLICADO): ${number(n("DUPLICADO"))}`,
+    `  Contatos na lista de restrição retirados (RESTRITO): ${number(n("RESTRITO"))}`,
+    `  Telefones com DDD inexistente (DDD_INVALIDO): ${number(n("DDD_INVALIDO"))}`,
+    `  Telefones inválidos (TELEFONE_INVALIDO): ${number(n("TELEFONE_INVALIDO"))}`,
+    `  E-mails inválidos (EMAIL_INVALIDO): ${number(n("EMAIL_INVALIDO"))}`,
+    `  CPF/CNPJ inválidos deixados em branco (DOCUMENTO_INVALIDO): ${number(n("DOCUMENTO_INVALIDO"))}`,
+  ];
+}
+
+/** `YYYY-MM-DDTHH:MM` (a name's local time) as `DD/MM/AAAA HH:MM`. */
+function localTime(value: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}:\d{2})/.exec(value);
+  return m ? `${m[3]}/${m[2]}/${m[1]} ${m[4]}` : value;
+}
+
+/**
+ * One line per channel the name asks for, with its parameters as parsed: the
+ * operator sees the name was understood even though nothing is sent yet.
+ */
+export function requestedCampaigns(r: CampaignRequest): string[] {
+  const channels: string[] = [];
+  if (r.sms) channels.push(`SMS ${r.sms === "short" ? "short code" : "long code"} (_sms${r.sms})`);
+  if (r.whatsapp) {
+    const w = r.whatsapp;
+    const parts = [
+      w.number ? `número ${w.number}` : "número da carteira",
+      w.template ? `template "${w.template}"` : "template padrão da carteira",
+    ];
+    channels.push(`WhatsApp ${w.mode} (_whatsapp${w.mode}), ${parts.join(", ")}`);
+  }
+  if (r.email) {
+    const parts = [
+      r.email.account ? `conta ${r.email.account}` : "conta de e-mail da carteira",
+      r.email.subject ? `assunto "${r.email.subject}"` : "assunto: a descrição do mailing",
+    ];
+    channels.push(`e-mail (_email), ${parts.join(", ")}`);
+  }
+  if (channels.length === 0) return [];
+  const common = [
+    r.start ? `início ${localTime(r.start)}` : "início logo após a importação",
+    r.split
+      ? `em ondas de ${r.split.percent}% do público a cada ${plural(r.split.everyMinutes, "minuto", "minutos")}`
+      : "numa onda só",
+  ];
+  if (r.excludeRecentHours !== null)
+    common.push(
+      r.excludeRecentHours === 1
+        ? "sem quem teve contato receptivo na última hora"
+        : `sem quem teve contato receptivo nas últimas ${number(r.excludeRecentHours)} horas`,
+    );
+  common.push(r.deadline ? `prazo limite ${localTime(r.deadline)}` : "sem prazo limite");
+  return channels.map((c) => `${c}; ${common.join(", ")}`);
 }
 
 /** The lines of a text report, each on one line whatever the customer's text holds. */

@@ -53,6 +53,16 @@ export type RowRejectCode =
   | "DUPLICADO"
   | "RESTRITO";
 
+/**
+ * Codes about an optional field: the field is left blank and the row kept (an entry in the
+ * rejections, never a rejected row). The other codes reject a row, or one contact of a row.
+ */
+export const FIELD_CODES: ReadonlySet<RowRejectCode> = new Set([
+  "DOCUMENTO_INVALIDO",
+  "CAMPO_LONGO",
+  "PRIORIDADE_INVALIDA",
+]);
+
 export interface RejectedRow {
   line: number;
   code: RowRejectCode;

@@ -545,7 +545,9 @@ class PgWriter {
     for (const r of batch.take()) if (!this.stageNow(r)) await this.stage(r);
     const { tenantId, mailingId } = this.t;
     for (const r of chunk.rejected) {
-      this.rejections.push(line([tenantId, mailingId, r.line, r.code, r.message, r.raw]));
+      this.rejections.push(
+        line([tenantId, mailingId, r.line, r.code, r.message, r.raw, r.entry ?? null]),
+      );
     }
     this.rejectedRows += chunk.rejected.length;
     if (this.rejectedRows >= batchRecords) {
@@ -720,7 +722,7 @@ class PgWriter {
     await this.lock;
     if (batch.rejections.length > 0) {
       await this.copy(
-        "COPY mailing_rejections (tenant_id, mailing_id, line, code, message, raw) FROM STDIN",
+        "COPY mailing_rejections (tenant_id, mailing_id, line, code, message, raw, entry) FROM STDIN",
         batch.rejections,
       );
     }

@@ -403,8 +403,8 @@ class SqliteWriter {
     );
     this.addRejections = new MultiRow(
       conn,
-      `${INSERT} mailing_rejections (tenant_id, mailing_id, line, code, message, raw)`,
-      `(${tenant}, ${mailing}, ?, ?, ?, ?)`,
+      `${INSERT} mailing_rejections (tenant_id, mailing_id, line, code, message, raw, entry)`,
+      `(${tenant}, ${mailing}, ?, ?, ?, ?, ?)`,
       "",
     );
     // Normally none: a mailing's people are written only by its import.
@@ -424,6 +424,7 @@ class SqliteWriter {
         add.put(r.code);
         add.put(r.message);
         add.put(r.raw);
+        add.put(r.entry ?? null);
       }
       add.flush();
     }

@@ -42,6 +42,10 @@ export interface ContentSummary {
   rows: number;
   rejected: Partial<Record<RowRejectCode, number>>;
   rejectedRows: number;
+  /** `_h`: kept mobiles that got the 9th digit (absent: not counted). */
+  ninthDigits?: number;
+  /** One row per person: contacts dropped from rows that were kept. */
+  droppedContacts?: number;
   bytes: number;
   sha256: string;
 }
@@ -348,6 +352,10 @@ export async function importMailing(store: Store, request: ImportRequest): Promi
         updated: result.updated,
         rejected: totalRejected,
         rejected_json: JSON.stringify(rejected),
+        changes_json: JSON.stringify({
+          ninthDigit: summary?.ninthDigits ?? 0,
+          droppedContacts: summary?.droppedContacts ?? 0,
+        }),
         state: "imported",
         timings_json: JSON.stringify({ ...request.timings, import: round3(seconds) }),
         errors_json: "[]",

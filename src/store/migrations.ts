@@ -597,12 +597,34 @@ function byteOrderKeys(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * What the report of an import needs beyond the rejections: the zip entry a
+ * rejected row comes from (null for a plain file), so the `arquivo` column of
+ * `.rejeitados.csv` can name it (line numbers count within each entry); and
+ * the counts the `.resultado.txt` shows beyond the rejections
+ * (`mailings.changes_json`: 9th digits added by `_h`, contacts dropped from
+ * kept rows).
+ */
+function reportDetails(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema.alterTable("mailing_rejections").addColumn("entry", "text").execute();
+      await db.schema.alterTable("mailings").addColumn("changes_json", "text").execute();
+    },
+    async down(db: AnyDb) {
+      await db.schema.alterTable("mailings").dropColumn("changes_json").execute();
+      await db.schema.alterTable("mailing_rejections").dropColumn("entry").execute();
+    },
+  };
+}
+
 /** Ordered by name; append new ones with a larger prefix. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
     "0001_initial": initial(dialect),
     "0002_mailing_last_error": mailingLastError(),
     "0003_byte_order_keys": byteOrderKeys(dialect),
+    "0004_report_details": reportDetails(),
   };
 }
 

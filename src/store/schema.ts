@@ -164,6 +164,8 @@ export interface MailingTable {
   rejected: number | null;
   /** Rejected rows by code: {"TELEFONE_INVALIDO": 3}. */
   rejected_json: string | null;
+  /** Counts for the report beyond the rejections: {"ninthDigit": 12, "droppedContacts": 3}. */
+  changes_json: string | null;
   state: MailingState;
   outcome: MailingOutcome | null;
   lease_owner: string | null;
@@ -204,6 +206,8 @@ export interface MailingRejectionTable {
   code: string;
   message: string;
   raw: string;
+  /** The zip entry the row comes from; null for a plain file (and rows stored before 0004). */
+  entry: string | null;
 }
 
 export interface CampaignTable {

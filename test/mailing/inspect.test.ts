@@ -38,6 +38,10 @@ describe("remessa inspect", () => {
       "channels",
       "rejected",
       "rejectedRows",
+      "droppedContacts",
+      "blankedFields",
+      "rejectionsTotal",
+      "rejections",
     ]);
     assert.equal(out.ok, true);
     assert.equal(out.rows, 5);

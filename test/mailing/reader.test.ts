@@ -225,7 +225,7 @@ describe("readMailing: rows and validation", () => {
     assert.equal(summary.persons, 1);
   });
 
-  test("CORINGA1-4 up to 300 characters, CORINGA5 up to 3000", async () => {
+  test("CORINGA1-4 up to 300 characters, CORINGA5 up to 3000; a longer one is blanked, the contact kept", async () => {
     const text = [
       LONG_HEADER,
       longRow({ value: "11987654321", coringa1: "a".repeat(300), code: "1" }),
@@ -233,7 +233,7 @@ describe("readMailing: rows and validation", () => {
       longRow({ value: "11987654323", coringa5: "b".repeat(3000), code: "3" }),
       longRow({ value: "11987654324", coringa5: "b".repeat(3001), code: "4" }),
     ].join("\n");
-    const { rejected, persons } = await readText(text);
+    const { rejected, persons, summary } = await readText(text);
     assert.deepEqual(
       rejected.map((r) => [r.line, r.code]),
       [
@@ -241,10 +241,26 @@ describe("readMailing: rows and validation", () => {
         [5, "CAMPO_LONGO"],
       ],
     );
-    assert.equal(persons[1]?.fields.CORINGA5?.length, 3000);
+    assert.equal(summary.rejectedRows, 0);
+    assert.equal(summary.blankedFields, 2);
+    assert.deepEqual(
+      persons.map((p) => [
+        p.key,
+        p.channels.length,
+        p.fields.CORINGA1?.length ?? 0,
+        p.fields.CORINGA5?.length ?? 0,
+      ]),
+      [
+        ["1", 1, 300, 0],
+        ["2", 1, 0, 0],
+        ["3", 1, 0, 3000],
+        ["4", 1, 0, 0],
+      ],
+    );
+    assert.match(rejected[0]?.message ?? "", /CORINGA1 tem 301 caracteres.*contato foi mantido/);
   });
 
-  test("CODCLIENTE up to 100 characters, NOME_CLIENTE up to 300, an e-mail up to 254 even without _h", async () => {
+  test("CODCLIENTE up to 100 characters, NOME_CLIENTE up to 300 (longer: blanked, contact kept), an e-mail up to 254 even without _h", async () => {
     const text = [
       LONG_HEADER,
       longRow({ value: "11987654321", code: "c".repeat(100), name: "n".repeat(300) }),
@@ -264,27 +280,39 @@ describe("readMailing: rows and validation", () => {
     );
     assert.match(rejected[0]?.message ?? "", /CODCLIENTE tem 101 caracteres e o limite é 100/);
     assert.match(rejected[1]?.message ?? "", /NOME_CLIENTE tem 301 caracteres/);
+    // The long CODCLIENTE is blanked, so the contact is the person's key; the long name is dropped.
     assert.deepEqual(
-      persons.map((p) => p.key.length),
-      [100, 1],
+      persons.map((p) => [p.key.length === 100 ? "c*100" : p.key, p.name?.length ?? 0]),
+      [
+        ["c*100", 300],
+        ["11987654322", 0],
+        ["3", 0],
+        ["4", 0],
+      ],
     );
   });
 
-  test("PRIORIDADE: ALTA/MEDIA/BAIXA in any case and accents, or 1/2/3; anything else rejected", async () => {
+  test("PRIORIDADE: ALTA/MEDIA/BAIXA in any case and accents, or 1/2/3; anything else blanked, the contact kept", async () => {
     const values = ["alta", "Média", "BAIXA", "1", "2", "3", "", "URGENTE", "4"];
     const text = [
       LONG_HEADER,
       ...values.map((p, i) => longRow({ value: `1198765432${i}`, priority: p })),
     ].join("\n");
-    const { persons, rejected } = await readText(text);
+    const { persons, rejected, summary } = await readText(text);
     assert.deepEqual(
       persons.map((p) => p.fields.PRIORIDADE ?? null),
-      ["ALTA", "MEDIA", "BAIXA", "ALTA", "MEDIA", "BAIXA", null],
+      ["ALTA", "MEDIA", "BAIXA", "ALTA", "MEDIA", "BAIXA", null, null, null],
     );
     assert.deepEqual(
-      rejected.map((r) => r.code),
-      ["PRIORIDADE_INVALIDA", "PRIORIDADE_INVALIDA"],
+      rejected.map((r) => [r.line, r.code]),
+      [
+        [9, "PRIORIDADE_INVALIDA"],
+        [10, "PRIORIDADE_INVALIDA"],
+      ],
     );
+    assert.match(rejected[0]?.message ?? "", /PRIORIDADE "URGENTE" inválida/);
+    assert.equal(summary.rejectedRows, 0);
+    assert.equal(summary.blankedFields, 2);
   });
 
   test("inconsistent columns rejected; trailing empty columns tolerated", async () => {

@@ -61,7 +61,8 @@ describe("reports", () => {
     assert.match(text, /Linhas lidas: 3/);
     assert.match(text, /Linhas rejeitadas: 1 \(33%\)/);
     assert.match(text, /TIPO_INVALIDO \(tipo de registro inválido\): 1/);
-    assert.match(text, /1 celular, 0 fixos, 1 e-mail/);
+    // pt-BR agreement: one is singular, zero and more are plural.
+    assert.match(text, /1 celular, 0 fixos, 1 e-mail\n/);
     assert.match(text, /SMS \(long code\)/);
   });
 
@@ -148,5 +149,63 @@ describe("reports", () => {
     assert.match(error, /caractere\\r\\nde controle/);
     assert.match(error, /campoU\+0085x/);
     assert.match(result, /^Descrição: Linha1\\nSituação: DESCARTADO$/m);
+  });
+});
+
+describe("campaigns a name asks for, while the campaign engine does not exist", () => {
+  const base = {
+    fileName: "m.csv",
+    status: "IMPORTADO",
+    rows: 1,
+    persons: 1,
+    rejectedRows: 0,
+    rejected: {},
+    campaigns: [],
+  };
+  const noCampaign = {
+    sms: null,
+    whatsapp: null,
+    email: null,
+    start: null,
+    split: null,
+    deadline: null,
+    excludeRecentHours: null,
+  };
+
+  test("WhatsApp and e-mail with their parameters as parsed; sending said to be inactive", () => {
+    const text = resultReport({
+      ...base,
+      requested: {
+        ...noCampaign,
+        whatsapp: { mode: "exclusivo", number: "11998877665", template: "AVISO COBRANCA" },
+        start: "2026-11-26T08:30",
+        deadline: "2026-11-26T18:00",
+        excludeRecentHours: 1,
+      },
+    });
+    assert.ok(
+      text.includes(
+        '  - WhatsApp exclusivo (_whatsappexclusivo), número 11998877665, template "AVISO COBRANCA"; início 26/11/2026 08:30, numa onda só, sem quem teve contato receptivo na última hora, prazo limite 26/11/2026 18:00\n',
+      ),
+      text,
+    );
+    assert.match(text, /nenhuma campanha foi criada e nada será enviado/);
+    assert.doesNotMatch(text, /não pede/);
+    const email = resultReport({
+      ...base,
+      requested: { ...noCampaign, email: { account: null, subject: null } },
+    });
+    assert.match(
+      email,
+      /- e-mail \(_email\), conta de e-mail da carteira, assunto: a descrição do mailing; início logo após a importação/,
+    );
+  });
+
+  test("a name that asks for no campaign still reads 'nenhuma'", () => {
+    const text = resultReport({ ...base, requested: noCampaign });
+    assert.match(
+      text,
+      /Campanhas: nenhuma \(o nome do arquivo não pede SMS, WhatsApp nem e-mail\)\./,
+    );
   });
 });

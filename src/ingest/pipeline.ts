@@ -47,6 +47,7 @@ import { Readable } from "node:stream";
 import { setTimeout as delay } from "node:timers/promises";
 import { sql } from "kysely";
 import { DateTime } from "luxon";
+import { escapeControls } from "../filename/control.js";
 import { movedBaseName, parse } from "../filename/index.js";
 import type { Mailing, NameError } from "../filename/types.js";
 import type { Logger } from "../log.js";
@@ -735,7 +736,10 @@ async function failFile(
       `Motivo: ${shown}`,
       "Corrija o problema (por exemplo, use um nome de arquivo mais curto) e envie o arquivo de novo com outro nome; se o erro continuar, fale com o suporte informando este relatório.",
       "",
-    ].join("\n");
+    ]
+      // The name and the reason carry the customer's text: no control character forges a line.
+      .map(escapeControls)
+      .join("\n");
     const staged = await source.write(
       `${joinRelative(folder, REPORT_STAGING)}/${randomUUID()}.tmp`,
       text,
@@ -787,7 +791,7 @@ async function writeReports(
     const arrived = await source.stat(row.path);
     const note =
       arrived && !arrived.isFolder && row.path !== target
-        ? `\nAtenção: enquanto este arquivo era processado, chegou outro arquivo, diferente, com o mesmo nome (${row.file_name}). Ele não substituiu este: será processado separadamente e terá o seu próprio relatório.\n`
+        ? `\nAtenção: enquanto este arquivo era processado, chegou outro arquivo, diferente, com o mesmo nome (${escapeControls(row.file_name)}). Ele não substituiu este: será processado separadamente e terá o seu próprio relatório.\n`
         : "";
     const seenAt = displayInstant(tenant, row.first_seen_at);
     const folder = parentOf(target) || "/";

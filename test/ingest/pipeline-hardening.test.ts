@@ -335,5 +335,35 @@ for (const database of DATABASES) {
       assert.equal(next.moved_to, `DESCARTADOS/${name}`);
       assert.ok(namesIn(join(drop, "DESCARTADOS")).includes(`${name}.erro.txt`));
     });
+
+    test("a discarded name with a line break, replaced while processed: the note in its .erro.txt forges no line", async () => {
+      const name = `mailing_${today}_52_cBRAD\nSituação: IMPORTADO.csv`;
+      writeFileSync(join(drop, name), mailingCsv(2, 0, 52));
+      await scan();
+      const local = dropSource();
+      let replaced = false;
+      // The move's look at the file (record "checked") finds another one under its name.
+      const replacing: Source = Object.assign(Object.create(local) as Source, {
+        stat: async (path: string) => {
+          const current = await ts.store.db
+            .selectFrom("mailings")
+            .select("state")
+            .where("path", "=", name)
+            .executeTakeFirst();
+          if (path === name && current?.state === "checked" && !replaced) {
+            replaced = true;
+            writeFileSync(join(drop, name), mailingCsv(5, 0, 52));
+          }
+          return local.stat(path);
+        },
+      });
+      const row = await record((await run(replacing)).id);
+      assert.equal(row.state, "reported");
+      assert.equal(row.outcome, "discarded");
+      assert.match(row.errors_json ?? "", /NOME_INVALIDO/);
+      const report = readFileSync(join(drop, `${row.moved_to}.erro.txt`), "utf8");
+      assert.match(report, /chegou outro arquivo/);
+      assert.ok(!report.split("\n").some((line) => line.startsWith("Situação: IMPORTADO")), report);
+    });
   });
 }

@@ -125,13 +125,16 @@ const PERMANENT_CODES = new Set(["ENAMETOOLONG", "EINVAL", "EISDIR", "ENOTDIR", 
  * chain, an invalid path, or a server's "name too long" reply (FTP/SFTP
  * servers say it in words, not codes).
  */
-export function isPermanentError(error: unknown): boolean {
+export function isPermanentError(error: unknown, fileName?: string): boolean {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current; depth++) {
     if (current instanceof SourceError && current.code === "CAMINHO_INVALIDO") return true;
     const code = systemCode(current);
     if (code !== undefined && PERMANENT_CODES.has(code)) return true;
-    const message = current instanceof Error ? current.message : String(current);
+    let message = current instanceof Error ? current.message : String(current);
+    // Messages quote the file's path: its own name (a description "_dnome muito longo")
+    // must not make a passing error (a timeout) look permanent.
+    if (fileName) message = message.split(fileName).join("");
     if (/name too long|nome muito longo|filename too long/i.test(message)) return true;
     current = current instanceof Error ? current.cause : undefined;
   }
@@ -258,7 +261,7 @@ export async function processFile(
       error instanceof SourceError || error instanceof RetryableStepError
         ? error.message
         : `Erro interno ao processar o arquivo: ${(error as Error)?.message ?? String(error)}`;
-    const permanent = isPermanentError(error);
+    const permanent = isPermanentError(error, row.file_name);
     const maxAttempts = ctx.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     if (permanent || row.attempts >= maxAttempts) {
       // Retrying cannot help (or has not, many times over): end the record

@@ -385,5 +385,27 @@ for (const database of DATABASES) {
       assert.match(report, /chegou outro arquivo/);
       assert.ok(!report.split("\n").some((line) => line.startsWith("Situação: IMPORTADO")), report);
     });
+
+    test("a passing error whose message holds a name saying 'nome muito longo' is retried, not failed", async () => {
+      // The previous test's replacement is still there: take it out of the way first.
+      await scan();
+      await run(dropSource(), 1);
+      const name = `mailing_${today}_53_cBRAD_dnome muito longo.csv`;
+      writeFileSync(join(drop, name), mailingCsv(2, 0, 53));
+      await scan();
+      const local = dropSource();
+      let timeouts = 1;
+      const slow: Source = Object.assign(Object.create(local) as Source, {
+        move: async (from: string, to: string, newName?: string) => {
+          if (from === name && timeouts-- > 0) {
+            throw new SourceError("TEMPO_ESGOTADO", `Tempo esgotado ao mover "${from}".`);
+          }
+          return local.move(from, to, newName);
+        },
+      });
+      const { outcomes, id } = await run(slow, 3);
+      assert.deepEqual(outcomes, ["retry-later", "finished"]);
+      assert.equal((await record(id)).moved_to, `LIDOS/${name}`);
+    });
   });
 }

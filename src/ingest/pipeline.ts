@@ -253,7 +253,9 @@ export async function processFile(
       }
     }
   } catch (error) {
-    if (error instanceof LeaseLostError) {
+    // A step that failed after the lease was lost is the new holder's file now:
+    // neither a retry nor a failure (report and all) of ours.
+    if (error instanceof LeaseLostError || leaseLost) {
       log.warn("lease lost; another process took the file over");
       return "lease-lost";
     }
@@ -269,6 +271,12 @@ export async function processFile(
       const reason = permanent
         ? `Erro permanente na etapa "${row.state}", o remessa não tentará de novo: ${message}`
         : `O remessa desistiu após ${row.attempts} tentativas na etapa "${row.state}": ${message}`;
+      // The failure report goes beside the customer's file: only while it is still ours.
+      const until = new Date(clock().getTime() + ctx.leaseMs).toISOString();
+      if (!(await renewFileLease(ctx.store.db, row.id, ctx.owner, until).catch(() => false))) {
+        log.warn("lease lost; another process took the file over");
+        return "lease-lost";
+      }
       log.error("file failed; not retried", { state: row.state, attempts: row.attempts, error });
       await failFile(ctx, row, source, reason, log).catch((failError) =>
         log.error("could not record the failure", { error: failError }),

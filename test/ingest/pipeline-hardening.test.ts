@@ -407,5 +407,39 @@ for (const database of DATABASES) {
       assert.deepEqual(outcomes, ["retry-later", "finished"]);
       assert.equal((await record(id)).moved_to, `LIDOS/${name}`);
     });
+
+    test("a worker that lost its lease writes no failure report for a file another worker now holds", async () => {
+      await scan();
+      const name = `mailing_${today}_54_cBRAD.csv`;
+      writeFileSync(join(drop, name), mailingCsv(2, 0, 54));
+      await scan();
+      const local = dropSource();
+      const claimed = await waitFor("a claimable file", () =>
+        claimNextFile(ts.store, 1, "test-owner", 30_000),
+      );
+      assert.equal(claimed.file_name, name);
+      const stalled: Source = Object.assign(Object.create(local) as Source, {
+        move: async (from: string, to: string, newName?: string) => {
+          if (from === name) {
+            // Meanwhile another worker took the file over (this one stalled past its lease).
+            await ts.store.db
+              .updateTable("mailings")
+              .set({ lease_owner: "other-worker" })
+              .where("id", "=", claimed.id)
+              .execute();
+            await new Promise((resolve) => setTimeout(resolve, 400));
+            const cause = Object.assign(new Error("invalid argument"), { code: "EINVAL" });
+            throw new SourceError("ERRO_SERVIDOR", "Erro ao mover (teste).", { cause });
+          }
+          return local.move(from, to, newName);
+        },
+      });
+      const outcome = await processFile(ctx({ leaseMs: 300 }), claimed, tenant, stalled);
+      assert.equal(outcome, "lease-lost");
+      assert.ok(
+        !namesIn(join(drop, "LIDOS")).some((n) => n.endsWith(`-falha-${claimed.id}.erro.txt`)),
+        "a failure report for a file another worker is processing",
+      );
+    });
   });
 }

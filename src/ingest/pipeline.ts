@@ -731,7 +731,8 @@ async function failFile(
           parentOf(row.path),
           row.outcome === "accepted" ? READ_FOLDER : DISCARDED_FOLDER,
         );
-  const name = `${cutUtf8(row.file_name, FAILURE_NAME_BYTES)}-falha-${row.id}.erro.txt`;
+  // movedBaseName: no control character of the customer's name in a name remessa writes.
+  const name = `${cutUtf8(movedBaseName(row.file_name), FAILURE_NAME_BYTES)}-falha-${row.id}.erro.txt`;
   // The customer reads the report: a name too long is said plainly, not with the system's text.
   const shown = /ENAMETOOLONG|name too long/i.test(reason)
     ? "o nome do arquivo é longo demais: o servidor não consegue guardar o arquivo ou o relatório com esse nome."

@@ -440,6 +440,34 @@ for (const database of DATABASES) {
         !namesIn(join(drop, "LIDOS")).some((n) => n.endsWith(`-falha-${claimed.id}.erro.txt`)),
         "a failure report for a file another worker is processing",
       );
+      // The "other worker" lets go of it: the next test takes it out of the way.
+      await ts.store.db
+        .updateTable("mailings")
+        .set({ lease_owner: null, lease_expires_at: null })
+        .where("id", "=", claimed.id)
+        .execute();
+    });
+
+    test("a failure report's name holds no control character of the file's name", async () => {
+      await run(dropSource(), 1);
+      const name = `mailing_${today}_55_cBRAD\u0007.csv`;
+      writeFileSync(join(drop, name), mailingCsv(2, 0, 55));
+      await scan();
+      const local = dropSource();
+      const broken: Source = Object.assign(Object.create(local) as Source, {
+        move: async (from: string, to: string, newName?: string) => {
+          if (from === name) {
+            const cause = Object.assign(new Error("invalid argument"), { code: "EINVAL" });
+            throw new SourceError("ERRO_SERVIDOR", "Erro ao mover (teste).", { cause });
+          }
+          return local.move(from, to, newName);
+        },
+      });
+      const { outcomes, id } = await run(broken, 1);
+      assert.deepEqual(outcomes, ["failed"]);
+      const reports = JSON.parse((await record(id)).reports_json ?? "[]") as string[];
+      assert.equal(reports.length, 1);
+      assert.doesNotMatch(reports[0] ?? "", /\p{Cc}/u);
     });
   });
 }

@@ -122,6 +122,10 @@ export function folderPlacement(rel: string): Placement {
 /** Whether an existing file may be deleted or renamed: not in LIDOS/DESCARTADOS, not ours. */
 export function changePlacement(rel: string): Placement {
   const parts = rel.split("/").filter((p) => p !== "");
+  // DELE / would rmdir an empty drop folder: every later upload failed until a restart.
+  if (parts.length === 0) {
+    return { ok: false, reason: "A raiz da caixa não pode ser apagada nem renomeada." };
+  }
   if (parts.some(isReservedFolder)) return { ok: false, reason: readOnlyReason(parts) };
   if (parts.at(-1)?.startsWith(UPLOAD_TEMP_PREFIX)) {
     return { ok: false, reason: "Arquivo ou pasta não encontrado." };

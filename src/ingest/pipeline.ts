@@ -47,6 +47,7 @@ import { Readable } from "node:stream";
 import { setTimeout as delay } from "node:timers/promises";
 import { sql } from "kysely";
 import { DateTime } from "luxon";
+import { escapeControls } from "../filename/control.js";
 import { movedBaseName, parse } from "../filename/index.js";
 import type { Mailing, NameError } from "../filename/types.js";
 import type { Logger } from "../log.js";
@@ -118,13 +119,16 @@ const PERMANENT_CODES = new Set(["ENAMETOOLONG", "EINVAL", "EISDIR", "ENOTDIR", 
  * chain, an invalid path, or a server's "name too long" reply (FTP/SFTP
  * servers say it in words, not codes).
  */
-export function isPermanentError(error: unknown): boolean {
+export function isPermanentError(error: unknown, fileName?: string): boolean {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current; depth++) {
     if (current instanceof SourceError && current.code === "CAMINHO_INVALIDO") return true;
     const code = systemCode(current);
     if (code !== undefined && PERMANENT_CODES.has(code)) return true;
-    const message = current instanceof Error ? current.message : String(current);
+    let message = current instanceof Error ? current.message : String(current);
+    // Messages quote the file's path: its own name (a description "_dnome muito longo")
+    // must not make a passing error (a timeout) look permanent.
+    if (fileName) message = message.split(fileName).join("");
     if (/name too long|nome muito longo|filename too long/i.test(message)) return true;
     current = current instanceof Error ? current.cause : undefined;
   }
@@ -243,7 +247,9 @@ export async function processFile(
       }
     }
   } catch (error) {
-    if (error instanceof LeaseLostError) {
+    // A step that failed after the lease was lost is the new holder's file now:
+    // neither a retry nor a failure (report and all) of ours.
+    if (error instanceof LeaseLostError || leaseLost) {
       log.warn("lease lost; another process took the file over");
       return "lease-lost";
     }
@@ -251,7 +257,7 @@ export async function processFile(
       error instanceof SourceError || error instanceof RetryableStepError
         ? error.message
         : `Erro interno ao processar o arquivo: ${(error as Error)?.message ?? String(error)}`;
-    const permanent = isPermanentError(error);
+    const permanent = isPermanentError(error, row.file_name);
     const maxAttempts = ctx.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     if (permanent || row.attempts >= maxAttempts) {
       // Retrying cannot help (or has not, many times over): end the record
@@ -259,6 +265,12 @@ export async function processFile(
       const reason = permanent
         ? `Erro permanente na etapa "${row.state}", o remessa não tentará de novo: ${message}`
         : `O remessa desistiu após ${row.attempts} tentativas na etapa "${row.state}": ${message}`;
+      // The failure report goes beside the customer's file: only while it is still ours.
+      const until = new Date(clock().getTime() + ctx.leaseMs).toISOString();
+      if (!(await renewFileLease(ctx.store.db, row.id, ctx.owner, until).catch(() => false))) {
+        log.warn("lease lost; another process took the file over");
+        return "lease-lost";
+      }
       log.error("file failed; not retried", { state: row.state, attempts: row.attempts, error });
       await failFile(ctx, row, source, reason, log).catch((failError) =>
         log.error("could not record the failure", { error: failError }),
@@ -715,7 +727,8 @@ async function failFile(
           parentOf(row.path),
           row.outcome === "accepted" ? READ_FOLDER : DISCARDED_FOLDER,
         );
-  const name = `${cutUtf8(row.file_name, FAILURE_NAME_BYTES)}-falha-${row.id}.erro.txt`;
+  // movedBaseName: no control character of the customer's name in a name remessa writes.
+  const name = `${cutUtf8(movedBaseName(row.file_name), FAILURE_NAME_BYTES)}-falha-${row.id}.erro.txt`;
   // The customer reads the report: a name too long is said plainly, not with the system's text.
   const shown = /ENAMETOOLONG|name too long/i.test(reason)
     ? "o nome do arquivo é longo demais: o servidor não consegue guardar o arquivo ou o relatório com esse nome."
@@ -731,7 +744,10 @@ async function failFile(
       `Motivo: ${shown}`,
       "Corrija o problema (por exemplo, use um nome de arquivo mais curto) e envie o arquivo de novo com outro nome; se o erro continuar, fale com o suporte informando este relatório.",
       "",
-    ].join("\n");
+    ]
+      // The name and the reason carry the customer's text: no control character forges a line.
+      .map(escapeControls)
+      .join("\n");
     const staged = await source.write(
       `${joinRelative(folder, REPORT_STAGING)}/${randomUUID()}.tmp`,
       text,
@@ -783,7 +799,7 @@ async function writeReports(
     const arrived = await source.stat(row.path);
     const note =
       arrived && !arrived.isFolder && row.path !== target
-        ? `\nAtenção: enquanto este arquivo era processado, chegou outro arquivo, diferente, com o mesmo nome (${row.file_name}). Ele não substituiu este: será processado separadamente e terá o seu próprio relatório.\n`
+        ? `\nAtenção: enquanto este arquivo era processado, chegou outro arquivo, diferente, com o mesmo nome (${escapeControls(row.file_name)}). Ele não substituiu este: será processado separadamente e terá o seu próprio relatório.\n`
         : "";
     const seenAt = displayInstant(tenant, row.first_seen_at);
     const folder = parentOf(target) || "/";

@@ -16,6 +16,7 @@ import {
   TLSSocket,
   connect as tlsConnect,
 } from "node:tls";
+import { DropBox, ensureCertificate } from "../../src/ingest/dropbox.js";
 import {
   changePlacement,
   folderPlacement,
@@ -28,6 +29,9 @@ import {
   type UploadOutcome,
   type WatchedSocket,
 } from "../../src/ingest/dropbox-upload.js";
+import type { Logger } from "../../src/log.js";
+import { RawFtps } from "./ftps-raw-client.js";
+import { freePort } from "./serve-harness.js";
 
 describe("receiveUpload over TLS", () => {
   const dir = mkdtempSync(join(tmpdir(), "remessa-upload-unit-"));
@@ -239,6 +243,8 @@ describe("drop box placement rules", () => {
     assert.deepEqual(changePlacement("mailing.csv"), { ok: true });
     assert.deepEqual(changePlacement("BRAD/mailing.csv"), { ok: true });
     for (const bad of [
+      "",
+      "/",
       "LIDOS",
       "LIDOS/x.csv",
       "BRAD/DESCARTADOS/x.erro.txt",
@@ -258,5 +264,42 @@ describe("drop box placement rules", () => {
     assert.match(nameProblem("a\u0085b") ?? "", /U\+0085/);
     assert.equal(nameProblem("é".repeat(127)), null);
     assert.match(nameProblem("é".repeat(128)) ?? "", /256 bytes/);
+  });
+});
+
+describe("drop box root", () => {
+  test("DELE / is refused and the empty drop folder stays (uploads would fail until a restart)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "remessa-dele-root-"));
+    const root = join(dir, "drop");
+    const noop = () => {};
+    const log = { info: noop, warn: noop, error: noop, debug: noop } as unknown as Logger;
+    (log as unknown as { child: () => Logger }).child = () => log;
+    const port = await freePort();
+    const pasv = await freePort();
+    const box = new DropBox({
+      root,
+      host: "127.0.0.1",
+      port,
+      pasvMin: pasv,
+      pasvMax: pasv,
+      credentials: { user: "u", verify: async (p: string) => p === "senha-de-teste-longa" },
+      tls: await ensureCertificate(dir, "127.0.0.1"),
+      log,
+      onComplete: noop,
+    });
+    await box.start();
+    try {
+      const { client } = await RawFtps.open(port);
+      assert.equal((await client.login("u", "senha-de-teste-longa")).code, 230);
+      for (const command of ["DELE /", "DELE .", "RNFR /"]) {
+        const reply = await client.send(command);
+        assert.equal(reply.code, 550, `${command}: ${reply.text}`);
+      }
+      client.close();
+      assert.ok(existsSync(root), "the FTP user deleted the drop folder");
+    } finally {
+      await box.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

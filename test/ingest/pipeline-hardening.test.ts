@@ -140,6 +140,47 @@ for (const database of DATABASES) {
       assert.equal(await claimNextFile(ts.store, 1, "test-owner", 30_000), null);
     });
 
+    test("a report name the server refuses as too long ends the record as failed at once, with a short report", async () => {
+      // A name over 234 bytes is now NOME_LONGO and moved under a fitted name (see
+      // unsafe-names.test.ts): the server's refusal is injected instead, as a server whose
+      // limit is below 255 bytes would answer.
+      const name = `mailing_${today}_41_cBRAD_d${"a".repeat(150)}.csv`;
+      writeFileSync(join(drop, name), mailingCsv(2, 0, 41));
+      await scan();
+      const local = dropSource();
+      const shortNames: Source = Object.assign(Object.create(local) as Source, {
+        move: async (from: string, to: string, newName?: string) => {
+          if (newName?.endsWith(".resultado.txt")) {
+            const cause = Object.assign(new Error("ENAMETOOLONG: name too long, rename"), {
+              code: "ENAMETOOLONG",
+            });
+            // As LocalSource words it: the system's text after its own.
+            throw new SourceError(
+              "ERRO_SERVIDOR",
+              `Erro ao acessar "${newName}": ${cause.message}`,
+              {
+                cause,
+              },
+            );
+          }
+          return local.move(from, to, newName);
+        },
+      });
+      const { outcomes, id } = await run(shortNames, 3);
+      assert.deepEqual(outcomes, ["failed"]);
+      const row = await record(id);
+      assert.equal(row.state, "failed");
+      assert.equal(row.attempts, 1);
+      assert.match(row.last_error ?? "", /Erro permanente/);
+      const reports = JSON.parse(row.reports_json ?? "[]") as string[];
+      assert.equal(reports.length, 1);
+      const report = readFileSync(join(drop, reports[0] ?? ""), "utf8");
+      assert.match(report, /FALHA NO PROCESSAMENTO/);
+      assert.match(report, /nome do arquivo é longo demais/);
+      assert.ok(report.includes(name));
+      assert.equal(await claimNextFile(ts.store, 1, "test-owner", 30_000), null);
+    });
+
     test("an injected permanent error (EINVAL) ends the record; the file is left alone until it changes", async () => {
       const name = `mailing_${today}_42_cBRAD.csv`;
       writeFileSync(join(drop, name), mailingCsv(3, 0, 42));
@@ -331,6 +372,120 @@ for (const database of DATABASES) {
       assert.match(next.errors_json ?? "", /SEQUENCIA_REPETIDA/);
       assert.equal(next.moved_to, `DESCARTADOS/${name}`);
       assert.ok(namesIn(join(drop, "DESCARTADOS")).includes(`${name}.erro.txt`));
+    });
+
+    test("a discarded name with a line break, replaced while processed: the note in its .erro.txt forges no line", async () => {
+      const name = `mailing_${today}_52_cBRAD\nSituação: IMPORTADO.csv`;
+      writeFileSync(join(drop, name), mailingCsv(2, 0, 52));
+      await scan();
+      const local = dropSource();
+      let replaced = false;
+      // The move's look at the file (record "checked") finds another one under its name.
+      const replacing: Source = Object.assign(Object.create(local) as Source, {
+        stat: async (path: string) => {
+          const current = await ts.store.db
+            .selectFrom("mailings")
+            .select("state")
+            .where("path", "=", name)
+            .executeTakeFirst();
+          if (path === name && current?.state === "checked" && !replaced) {
+            replaced = true;
+            writeFileSync(join(drop, name), mailingCsv(5, 0, 52));
+          }
+          return local.stat(path);
+        },
+      });
+      const row = await record((await run(replacing)).id);
+      assert.equal(row.state, "reported");
+      assert.equal(row.outcome, "discarded");
+      assert.match(row.errors_json ?? "", /NOME_INVALIDO/);
+      const report = readFileSync(join(drop, `${row.moved_to}.erro.txt`), "utf8");
+      assert.match(report, /chegou outro arquivo/);
+      assert.ok(!report.split("\n").some((line) => line.startsWith("Situação: IMPORTADO")), report);
+    });
+
+    test("a passing error whose message holds a name saying 'nome muito longo' is retried, not failed", async () => {
+      // The previous test's replacement is still there: take it out of the way first.
+      await scan();
+      await run(dropSource(), 1);
+      const name = `mailing_${today}_53_cBRAD_dnome muito longo.csv`;
+      writeFileSync(join(drop, name), mailingCsv(2, 0, 53));
+      await scan();
+      const local = dropSource();
+      let timeouts = 1;
+      const slow: Source = Object.assign(Object.create(local) as Source, {
+        move: async (from: string, to: string, newName?: string) => {
+          if (from === name && timeouts-- > 0) {
+            throw new SourceError("TEMPO_ESGOTADO", `Tempo esgotado ao mover "${from}".`);
+          }
+          return local.move(from, to, newName);
+        },
+      });
+      const { outcomes, id } = await run(slow, 3);
+      assert.deepEqual(outcomes, ["retry-later", "finished"]);
+      assert.equal((await record(id)).moved_to, `LIDOS/${name}`);
+    });
+
+    test("a worker that lost its lease writes no failure report for a file another worker now holds", async () => {
+      await scan();
+      const name = `mailing_${today}_54_cBRAD.csv`;
+      writeFileSync(join(drop, name), mailingCsv(2, 0, 54));
+      await scan();
+      const local = dropSource();
+      const claimed = await waitFor("a claimable file", () =>
+        claimNextFile(ts.store, 1, "test-owner", 30_000),
+      );
+      assert.equal(claimed.file_name, name);
+      const stalled: Source = Object.assign(Object.create(local) as Source, {
+        move: async (from: string, to: string, newName?: string) => {
+          if (from === name) {
+            // Meanwhile another worker took the file over (this one stalled past its lease).
+            await ts.store.db
+              .updateTable("mailings")
+              .set({ lease_owner: "other-worker" })
+              .where("id", "=", claimed.id)
+              .execute();
+            await new Promise((resolve) => setTimeout(resolve, 400));
+            const cause = Object.assign(new Error("invalid argument"), { code: "EINVAL" });
+            throw new SourceError("ERRO_SERVIDOR", "Erro ao mover (teste).", { cause });
+          }
+          return local.move(from, to, newName);
+        },
+      });
+      const outcome = await processFile(ctx({ leaseMs: 300 }), claimed, tenant, stalled);
+      assert.equal(outcome, "lease-lost");
+      assert.ok(
+        !namesIn(join(drop, "LIDOS")).some((n) => n.endsWith(`-falha-${claimed.id}.erro.txt`)),
+        "a failure report for a file another worker is processing",
+      );
+      // The "other worker" lets go of it: the next test takes it out of the way.
+      await ts.store.db
+        .updateTable("mailings")
+        .set({ lease_owner: null, lease_expires_at: null })
+        .where("id", "=", claimed.id)
+        .execute();
+    });
+
+    test("a failure report's name holds no control character of the file's name", async () => {
+      await run(dropSource(), 1);
+      const name = `mailing_${today}_55_cBRAD\u0007.csv`;
+      writeFileSync(join(drop, name), mailingCsv(2, 0, 55));
+      await scan();
+      const local = dropSource();
+      const broken: Source = Object.assign(Object.create(local) as Source, {
+        move: async (from: string, to: string, newName?: string) => {
+          if (from === name) {
+            const cause = Object.assign(new Error("invalid argument"), { code: "EINVAL" });
+            throw new SourceError("ERRO_SERVIDOR", "Erro ao mover (teste).", { cause });
+          }
+          return local.move(from, to, newName);
+        },
+      });
+      const { outcomes, id } = await run(broken, 1);
+      assert.deepEqual(outcomes, ["failed"]);
+      const reports = JSON.parse((await record(id)).reports_json ?? "[]") as string[];
+      assert.equal(reports.length, 1);
+      assert.doesNotMatch(reports[0] ?? "", /\p{Cc}/u);
     });
   });
 }

@@ -162,15 +162,15 @@ function bigFile(piece: string, pieces: number, tail: string): string {
   return path;
 }
 
-/** `rows` rows of one person each, with a MENSAGEM of `chars` characters. */
-function longMessages(rows: number, chars: number): string {
+/** `rows` rows of one person each, with a MENSAGEM of `chars` characters (and `extra` at the end). */
+function longMessages(rows: number, chars: number, extra = ""): string {
   const path = tempFile("");
   const fd = openSync(path, "w");
   try {
     writeSync(fd, "TIPO_DE_REGISTRO;VALOR_DO_REGISTRO;MENSAGEM;CODCLIENTE\n");
     const message = "m".repeat(chars);
     for (let i = 0; i < rows; i++)
-      writeSync(fd, `TELEFONE;119${String(10_000_000 + i)};${message};C${i}\n`);
+      writeSync(fd, `TELEFONE;119${String(10_000_000 + i)};${message};C${i}${extra}\n`);
   } finally {
     closeSync(fd);
   }
@@ -208,6 +208,12 @@ describe("readMailing: batches of long rows", () => {
     assert.equal(summary.persons, 40);
     assert.ok(chunks >= 8, `${chunks} chunks`);
   });
+
+  test("rejected rows cut chunks by size too (each keeps a slice holding its whole row)", async () => {
+    const { summary, chunks } = await readAll(longMessages(40, 1_000_000, ";sobra"));
+    assert.equal(summary.rejectedRows, 40);
+    assert.ok(chunks >= 8, `${chunks} chunks`);
+  });
 });
 
 describe("readMailing memory on hostile lines (child process, peak RSS)", () => {
@@ -215,6 +221,13 @@ describe("readMailing memory on hostile lines (child process, peak RSS)", () => 
     // Before chunks were cut by size: the 256 people of a batch held 256 MB, ~440 MB of RSS.
     const result = readInChild(longMessages(256, 1_000_000));
     assert.deepEqual(result.codes, []);
+    assert.ok(result.rssMb < 300, `peak RSS ${result.rssMb.toFixed(0)} MB`);
+    assert.ok(result.seconds < 10, `${result.seconds} s`);
+  });
+
+  test("256 rejected rows of 1 MB each (one column too many): peak RSS under 300 MB", () => {
+    // Before rejections cut chunks by size: ~500 MB of RSS.
+    const result = readInChild(longMessages(256, 1_000_000, ";sobra"));
     assert.ok(result.rssMb < 300, `peak RSS ${result.rssMb.toFixed(0)} MB`);
     assert.ok(result.seconds < 10, `${result.seconds} s`);
   });

@@ -247,10 +247,8 @@ for (const database of DATABASES) {
       truncateSync(join(drop, name), 2 * 1024 ** 3);
       await scan();
       const before = copies();
-      const started = Date.now();
       const { outcomes, id } = await run(dropSource());
       assert.deepEqual(outcomes, ["finished"]);
-      assert.ok(Date.now() - started < 10_000, "not read through");
       assert.deepEqual(copies(), before, "nothing copied into files/");
       assert.deepEqual(namesIn(join(ts.dataDir, "files", "tmp")), []);
       const row = await record(id);

@@ -177,8 +177,8 @@ function longMessages(rows: number, chars: number, extra = ""): string {
   return path;
 }
 
-/** Reads `path` in a child process; its error codes, peak RSS (MB) and wall time (s). */
-function readInChild(path: string): { codes: string[]; rssMb: number; seconds: number } {
+/** Reads `path` in a child process; its error codes and peak RSS (MB). Time is for benchmarks, not tests. */
+function readInChild(path: string): { codes: string[]; rssMb: number } {
   const script = `
     import { readMailing } from "./src/mailing/reader.ts";
     const reader = readMailing(${JSON.stringify(path)}, { extension: "csv", sanitize: false });
@@ -188,7 +188,6 @@ function readInChild(path: string): { codes: string[]; rssMb: number; seconds: n
       codes: r.value.errors.map((e) => e.code),
       rssMb: process.resourceUsage().maxRSS / 1024,
     }));`;
-  const started = Date.now();
   const child = spawnSync(
     process.execPath,
     ["--import", "tsx", "--input-type=module", "-e", script],
@@ -199,7 +198,7 @@ function readInChild(path: string): { codes: string[]; rssMb: number; seconds: n
     },
   );
   assert.equal(child.status, 0, child.stderr);
-  return { ...JSON.parse(child.stdout), seconds: (Date.now() - started) / 1000 };
+  return JSON.parse(child.stdout);
 }
 
 describe("readMailing: batches of long rows", () => {
@@ -222,14 +221,12 @@ describe("readMailing memory on hostile lines (child process, peak RSS)", () => 
     const result = readInChild(longMessages(256, 1_000_000));
     assert.deepEqual(result.codes, []);
     assert.ok(result.rssMb < 300, `peak RSS ${result.rssMb.toFixed(0)} MB`);
-    assert.ok(result.seconds < 10, `${result.seconds} s`);
   });
 
   test("256 rejected rows of 1 MB each (one column too many): peak RSS under 300 MB", () => {
     // Before rejections cut chunks by size: ~500 MB of RSS.
     const result = readInChild(longMessages(256, 1_000_000, ";sobra"));
     assert.ok(result.rssMb < 300, `peak RSS ${result.rssMb.toFixed(0)} MB`);
-    assert.ok(result.seconds < 10, `${result.seconds} s`);
   });
 
   test("64 MB without a line break: LINHA_LONGA, peak RSS under 300 MB", () => {
@@ -237,7 +234,6 @@ describe("readMailing memory on hostile lines (child process, peak RSS)", () => 
     const result = readInChild(bigFile("a", 64, ""));
     assert.deepEqual(result.codes, ["LINHA_LONGA"]);
     assert.ok(result.rssMb < 300, `peak RSS ${result.rssMb.toFixed(0)} MB`);
-    assert.ok(result.seconds < 10, `${result.seconds} s`);
   });
 
   test("a 20 MB line of 10M columns: refused, peak RSS under 300 MB", () => {
@@ -245,6 +241,5 @@ describe("readMailing memory on hostile lines (child process, peak RSS)", () => 
     const result = readInChild(bigFile("a;", 20, `\n${longRow({ value: "21987654320" })}\n`));
     assert.deepEqual(result.codes, ["LINHA_LONGA"]);
     assert.ok(result.rssMb < 300, `peak RSS ${result.rssMb.toFixed(0)} MB`);
-    assert.ok(result.seconds < 10, `${result.seconds} s`);
   });
 });

@@ -54,6 +54,11 @@ describe("serve: the data dir is owner-only", () => {
       mode: 0o644,
     });
     for (const p of ["files", "files/ab", "drop", "drop/LIDOS"]) chmodSync(join(dataDir, p), 0o755);
+    // The operator's own script in the data dir keeps its execute bit; an upload loses it.
+    writeFileSync(join(dataDir, "backup.sh"), "#!/bin/sh\n", { mode: 0o755 });
+    chmodSync(join(dataDir, "backup.sh"), 0o4755);
+    writeFileSync(join(dataDir, "drop", "LIDOS", "id"), "#!/bin/sh\nid\n", { mode: 0o755 });
+    chmodSync(join(dataDir, "drop", "LIDOS", "id"), 0o4755);
     // A link in the drop folder to a file elsewhere: neither followed nor changed.
     const outside = join(work, "outside.txt");
     writeFileSync(outside, "not remessa's", { mode: 0o644 });
@@ -70,6 +75,12 @@ describe("serve: the data dir is owner-only", () => {
         assert.equal(modeOf(join(dataDir, p)), 0o600, `${p} is 0600`);
       }
       assert.equal(modeOf(outside), 0o644, "a symlink's target is left alone");
+      assert.equal(statSync(join(dataDir, "backup.sh")).mode & 0o7777, 0o700, "owner bits kept");
+      assert.equal(
+        statSync(join(dataDir, "drop", "LIDOS", "id")).mode & 0o7777,
+        0o600,
+        "an upload is no program",
+      );
 
       await createWallet(store.db, 1, { code: "BRAD" });
       const name = `mailing_${ddmmyy()}_1_cBRAD.csv`;

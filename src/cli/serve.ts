@@ -52,6 +52,8 @@ Limites (variáveis de ambiente; o README explica cada um):
   REMESSA_FTP_MAX_CONNECTIONS         conexões FTP ao mesmo tempo (padrão 200)
   REMESSA_FTP_MAX_CONNECTIONS_PER_IP  por endereço (padrão 20)
   REMESSA_FTP_LOGIN_TIMEOUT_MS        prazo para o login após conectar (padrão 30 s)
+  REMESSA_FTP_IDLE_TIMEOUT_MS         conexão sem comandos é fechada (padrão 10 min;
+                                      não conta enquanto um arquivo chega)
   REMESSA_FTP_LOCKOUT_FAILURES, REMESSA_FTP_LOCKOUT_MS, REMESSA_FTP_FAILURE_DELAY_MS
                                       bloqueio de um endereço após senhas erradas
   REMESSA_READY_STUCK_SECONDS         /ready responde 503 com um arquivo parado há mais
@@ -267,6 +269,7 @@ export async function run(argv: string[]): Promise<number> {
         onComplete: (path) => service.notifyUploadComplete(sourceId, path),
         // The pipeline's own size limit: a larger upload is refused while it arrives.
         ...positiveEnv("REMESSA_MAX_FILE_BYTES", "maxUploadBytes"),
+        ...positiveEnv("REMESSA_FTP_IDLE_TIMEOUT_MS", "controlIdleMs"),
       });
       const box = dropBox;
       service.attachSignals(sourceId, {

@@ -181,11 +181,14 @@ export interface DropBoxOptions {
   maxUploadBytes?: number;
   /** An upload with no byte for this long is dropped (default 2 minutes). */
   uploadIdleMs?: number;
+  /** A control connection with no command for this long is closed (default 10 minutes; not while a file arrives). */
+  controlIdleMs?: number;
 }
 
 /** The reader's own limit (ARQUIVO_GRANDE): a larger upload could never be imported. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
 const DEFAULT_UPLOAD_IDLE_MS = 2 * 60 * 1000;
+const DEFAULT_CONTROL_IDLE_MS = 10 * 60 * 1000;
 const STAGED_REPORT_MAX_AGE_MS = 60 * 60 * 1000;
 
 function sameSecret(a: string, b: string): boolean {
@@ -515,7 +518,7 @@ export class DropBox {
       anonymous: false,
       greeting: "remessa: caixa de entrada de mailings (use FTPS explícito)",
       log: quiet,
-      timeout: 10 * 60 * 1000,
+      timeout: o.controlIdleMs ?? DEFAULT_CONTROL_IDLE_MS,
     });
     // ftp-srv exits the process on these signals; `serve` stops gracefully itself.
     for (const [signal, before] of signalListeners) {
@@ -707,6 +710,14 @@ export class DropBox {
     }
     const maxBytes = o.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
     connection.commandSocket.pause();
+    // The control connection is silent while the file arrives: its idle timer
+    // (on the TCP socket under TLS) must not cut a long upload; the data
+    // connection has its own (uploadIdleMs).
+    const control = [
+      connection.commandSocket,
+      (connection.commandSocket as Socket & { _parent?: Socket })._parent,
+    ].filter((s): s is Socket => s !== undefined);
+    for (const socket of control) socket.setTimeout(0);
     fs.uploads.set(rel, (fs.uploads.get(rel) ?? 0) + 1);
     try {
       const outcome = await receiveUpload(
@@ -739,6 +750,7 @@ export class DropBox {
       else fs.uploads.set(rel, left);
       connection.connector.end();
       connection.commandSocket.resume();
+      for (const socket of control) socket.setTimeout(o.controlIdleMs ?? DEFAULT_CONTROL_IDLE_MS);
     }
   }
 

@@ -40,6 +40,8 @@ const run = promisify(execFile);
 const TEMP_PREFIX = ".remessa-envio-";
 /** The drop box's upload limit in these tests (the pipeline's REMESSA_MAX_FILE_BYTES). */
 const LIMIT = 4_000_000;
+/** The control connection's idle timeout in these tests (10 minutes by default). */
+const IDLE_MS = 3_000;
 
 function tempFiles(drop: string): string[] {
   const found: string[] = [];
@@ -74,7 +76,9 @@ describe("drop box hardening (serve child)", () => {
   const today = ddmmyy();
 
   before(async () => {
-    serve = await startServe({ env: { REMESSA_MAX_FILE_BYTES: String(LIMIT) } });
+    serve = await startServe({
+      env: { REMESSA_MAX_FILE_BYTES: String(LIMIT), REMESSA_FTP_IDLE_TIMEOUT_MS: String(IDLE_MS) },
+    });
     store = await openServeStore(serve.dataDir);
     await createWallet(store.db, 1, { code: "BRAD" });
   });
@@ -141,6 +145,16 @@ describe("drop box hardening (serve child)", () => {
     await curlUpload(serve.ftpPort, file, name);
     assert.equal(await waitFor(name, () => whereDone(serve.drop, name)), "LIDOS");
     assert.equal(await persons(name), 20_000);
+  });
+
+  test("an upload lasting longer than the control connection's idle timeout completes", async () => {
+    const name = `mailing_${today}_4_cBRAD.csv`;
+    const file = join(work, name);
+    writeFileSync(file, mailingCsv(30_000, 0, 4));
+    // ~1.3 MB at 200 KB/s: over twice the idle timeout with a silent control connection.
+    await curlUpload(serve.ftpPort, file, name, ["--limit-rate", "200K"]);
+    assert.equal(await waitFor(name, () => whereDone(serve.drop, name)), "LIDOS");
+    assert.equal(await persons(name), 30_000);
   });
 
   test("an upload over the size limit is refused while it arrives (552) and nothing is kept", async () => {

@@ -18,6 +18,7 @@ import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { open, rename, unlink } from "node:fs/promises";
 import type { Socket } from "node:net";
+import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { Duplex } from "node:stream";
 import { UPLOAD_TEMP_PREFIX } from "./dropbox-rules.js";
@@ -111,9 +112,21 @@ export interface ReceiveOptions {
   requireCloseNotify: boolean;
 }
 
-/** The hidden name an upload to `finalPath` is received under. */
+/**
+ * The hidden name an upload to `finalPath` is received under:
+ * `.remessa-envio-<host>.<pid>.<random>`, so a server starting on a shared drop
+ * folder can tell a crashed process's leftovers from another live server's
+ * upload in progress (uploadOwner).
+ */
 export function tempPathFor(finalPath: string): string {
-  return join(dirname(finalPath), `${UPLOAD_TEMP_PREFIX}${randomBytes(8).toString("hex")}`);
+  const name = `${UPLOAD_TEMP_PREFIX}${hostname()}.${process.pid}.${randomBytes(8).toString("hex")}`;
+  return join(dirname(finalPath), name);
+}
+
+/** Host and pid of the process that received into a temporary upload name, when it says. */
+export function uploadOwner(name: string): { host: string; pid: number } | null {
+  const match = /^(.*)\.(\d+)\.[0-9a-f]{16}$/.exec(name.slice(UPLOAD_TEMP_PREFIX.length));
+  return match ? { host: match[1] as string, pid: Number(match[2]) } : null;
 }
 
 /**

@@ -16,6 +16,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { chmod, mkdir, readdir, rename, stat, unlink } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
+import { hostname } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { createSecureContext, TLSSocket } from "node:tls";
 import { promisify } from "node:util";
@@ -29,7 +30,13 @@ import {
   UPLOAD_TEMP_PREFIX,
   uploadPlacement,
 } from "./dropbox-rules.js";
-import { EofWatch, failureReply, receiveUpload, type WatchedSocket } from "./dropbox-upload.js";
+import {
+  EofWatch,
+  failureReply,
+  receiveUpload,
+  uploadOwner,
+  type WatchedSocket,
+} from "./dropbox-upload.js";
 import {
   FtpGuard,
   type GuardLimits,
@@ -769,7 +776,9 @@ export class DropBox {
     const staleBefore = Date.now() - STAGED_REPORT_MAX_AGE_MS;
     for (const folder of folders) {
       for (const name of await readdir(folder).catch(() => [] as string[])) {
-        if (name.startsWith(UPLOAD_TEMP_PREFIX)) stray.push(join(folder, name));
+        if (!name.startsWith(UPLOAD_TEMP_PREFIX)) continue;
+        const path = join(folder, name);
+        if (await this.abandonedUpload(name, path)) stray.push(path);
       }
       for (const processed of [READ_FOLDER, DISCARDED_FOLDER]) {
         const staging = join(folder, processed, REPORT_STAGING);
@@ -785,6 +794,30 @@ export class DropBox {
         path: insideRoot(root, path),
       });
     }
+  }
+
+  /**
+   * Whether a hidden upload file belongs to no live receiver: one of this
+   * host's whose process is gone (or is this one, before it received
+   * anything: a restart that reused the pid), or, from another host sharing the
+   * folder, one untouched for longer than any live upload may stall.
+   */
+  private async abandonedUpload(name: string, path: string): Promise<boolean> {
+    const owner = uploadOwner(name);
+    if (owner && owner.host === hostname()) {
+      if (owner.pid === process.pid) return true;
+      try {
+        process.kill(owner.pid, 0);
+        // Alive: an upload in progress of another server on this host.
+        return false;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "EPERM") return false;
+        return true;
+      }
+    }
+    const info = await stat(path).catch(() => null);
+    const idle = this.options.uploadIdleMs ?? DEFAULT_UPLOAD_IDLE_MS;
+    return info !== null && info.mtimeMs < Date.now() - 2 * idle;
   }
 
   async stop(): Promise<void> {

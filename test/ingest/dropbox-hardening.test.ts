@@ -18,7 +18,7 @@ import {
   utimesSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
@@ -357,10 +357,21 @@ describe("drop box: serve killed mid-upload", () => {
     const hoursAgo = new Date(Date.now() - 2 * 3600_000);
     utimesSync(join(staging, "antigo.tmp"), hoursAgo, hoursAgo);
     writeFileSync(join(staging, "recente.tmp"), "x");
+    const partial = tempFiles(first.drop);
+    // Uploads in progress of other servers sharing the folder: one on this host
+    // (this test process stands in for it, alive), one from another host, fresh;
+    // and another host's abandoned long ago.
+    const live = `.remessa-envio-${hostname()}.${process.pid}.00112233445566aa`;
+    const otherHost = ".remessa-envio-outro-servidor.4242.00112233445566bb";
+    const abandoned = ".remessa-envio-outro-servidor.4243.00112233445566cc";
+    for (const n of [live, otherHost, abandoned]) writeFileSync(join(first.drop, n), "x");
+    utimesSync(join(first.drop, abandoned), hoursAgo, hoursAgo);
 
     const second = await startServe({ dataDir: first.dataDir });
     try {
-      assert.deepEqual(tempFiles(second.drop), [], "the partial upload was left behind");
+      const left = tempFiles(second.drop);
+      for (const n of partial) assert.ok(!left.includes(n), "the partial upload was left behind");
+      assert.deepEqual(left.sort(), [live, otherHost].sort(), "live uploads are kept");
       assert.deepEqual(namesIn(staging), ["recente.tmp"]);
       await delay(1500);
       assert.equal(whereDone(second.drop, name), null);

@@ -212,6 +212,15 @@ export async function processFile(
   };
 
   try {
+    // Claimed more often than any retry schedule would: the step keeps ending
+    // the process itself (out of memory, killed), so it never reaches the
+    // catch below. End it here, before it runs again.
+    const maxClaims = ctx.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    if (row.attempts > maxClaims) {
+      throw new StepKeepsCrashingError(
+        `O processamento foi interrompido ${row.attempts - 1} vezes na etapa "${row.state}" sem terminar (o processo caiu ou foi reiniciado no meio).`,
+      );
+    }
     for (;;) {
       switch (row.state) {
         case "claimed":
@@ -256,8 +265,11 @@ export async function processFile(
     const message =
       error instanceof SourceError || error instanceof RetryableStepError
         ? error.message
-        : `Erro interno ao processar o arquivo: ${(error as Error)?.message ?? String(error)}`;
-    const permanent = isPermanentError(error, row.file_name);
+        : error instanceof StepKeepsCrashingError
+          ? error.message
+          : `Erro interno ao processar o arquivo: ${(error as Error)?.message ?? String(error)}`;
+    const permanent =
+      error instanceof StepKeepsCrashingError || isPermanentError(error, row.file_name);
     const maxAttempts = ctx.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     if (permanent || row.attempts >= maxAttempts) {
       // Retrying cannot help (or has not, many times over): end the record
@@ -291,6 +303,9 @@ export async function processFile(
     clearInterval(heartbeat);
   }
 }
+
+/** A file whose processing ended the process again and again (see processFile). */
+class StepKeepsCrashingError extends Error {}
 
 type Step = (patch: MailingUpdate & { state?: MailingState }) => Promise<void>;
 

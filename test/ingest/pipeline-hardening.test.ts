@@ -233,6 +233,33 @@ for (const database of DATABASES) {
       assert.ok(namesIn(join(drop, "LIDOS")).some((n) => n.endsWith(`-falha-${id}.erro.txt`)));
     });
 
+    test("a file whose processing keeps ending the process is failed when claimed again past maxAttempts", async () => {
+      const name = `mailing_${today}_46_cBRAD.csv`;
+      writeFileSync(join(drop, name), mailingCsv(2, 0, 46));
+      await scan();
+      // Three claims that never finished (the process died each time): each
+      // next one comes after the lease expired.
+      let claimed: MailingRow | null = null;
+      for (let i = 0; i < 4; i++) {
+        claimed = await claimNextFile(
+          ts.store,
+          1,
+          "test-owner",
+          30_000,
+          new Date(Date.now() + i * 60_000),
+        );
+        assert.ok(claimed, `claim ${i + 1}`);
+      }
+      assert.ok(claimed);
+      assert.equal(claimed.attempts, 4);
+      const outcome = await processFile(ctx({ maxAttempts: 3 }), claimed, tenant, dropSource());
+      assert.equal(outcome, "failed");
+      const row = await record(claimed.id);
+      assert.equal(row.state, "failed");
+      assert.match(row.last_error ?? "", /interrompido 3 vezes/);
+      assert.ok(existsSync(join(drop, name)), "the file stays, with its failure report beside it");
+    });
+
     /** The stored copies under files/ (not the temporary folder). */
     function copies(): string[] {
       const root = join(ts.dataDir, "files");

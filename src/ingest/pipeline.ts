@@ -873,8 +873,10 @@ async function writeReports(
       });
     }
   }
-  // A refused file's copy is not kept past its report (an imported one's is).
-  const dropCopy = row.outcome === "discarded" && row.stored_path !== null;
+  // A refused file's copy is not kept past its report (an imported one's is),
+  // unless the file vanished before it could be moved: then the copy is the
+  // only trace of what the customer sent.
+  const dropCopy = row.outcome === "discarded" && row.stored_path !== null && target !== null;
   if (dropCopy) await dropStoredCopy(ctx, row);
   await step({
     state: "reported",

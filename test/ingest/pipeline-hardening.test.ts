@@ -4,7 +4,7 @@
  * while processed keeps its report, an over-limit file is never copied.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { BlobStore } from "../../src/ingest/blobs.js";
@@ -234,8 +234,8 @@ for (const database of DATABASES) {
     });
 
     test("a file whose processing keeps ending the process is failed when claimed again past maxAttempts", async () => {
-      const name = `mailing_${today}_46_cBRAD.csv`;
-      writeFileSync(join(drop, name), mailingCsv(2, 0, 46));
+      const name = `mailing_${today}_61_cBRAD.csv`;
+      writeFileSync(join(drop, name), mailingCsv(2, 0, 61));
       await scan();
       // Three claims that never finished (the process died each time): each
       // next one comes after the lease expired.
@@ -347,6 +347,25 @@ for (const database of DATABASES) {
         "the refused file's copy is gone",
       );
       assert.ok(namesIn(join(drop, "DESCARTADOS")).includes(`${bad}.erro.txt`));
+    });
+
+    test("a discarded file that vanished before its move keeps its stored copy (the only trace of it)", async () => {
+      const name = `mailing_${today}_62_cBRAD.csv`;
+      writeFileSync(join(drop, name), "isto não é um mailing\n");
+      await scan();
+      const local = dropSource();
+      const vanishing: Source = Object.assign(Object.create(local) as Source, {
+        // Someone deletes the file on the server just before remessa moves it.
+        move: async (from: string, to: string, newName?: string) => {
+          if (from === name) rmSync(join(drop, name));
+          return local.move(from, to, newName);
+        },
+      });
+      const row = await record((await run(vanishing)).id);
+      assert.equal(row.outcome, "discarded");
+      assert.equal(row.state, "reported");
+      assert.equal(row.moved_to, null);
+      assert.ok(row.stored_path && existsSync(row.stored_path), "the copy was deleted");
     });
 
     test("a file replaced mid-import: its report in LIDOS under the clash name, naming the replacement; no duplicate on retry", async () => {

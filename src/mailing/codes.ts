@@ -31,13 +31,13 @@ export const FILE_CODE_GUIDE: Readonly<Record<FileErrorCode, CodeGuide>> = {
   SEM_LINHAS_VALIDAS: {
     meaning: "Nenhuma das linhas do arquivo pôde ser importada: todas foram rejeitadas.",
     action:
-      "Veja o motivo de cada linha (bin/remessa inspect ARQUIVO mostra quantas linhas caem em cada código), corrija o arquivo e envie de novo.",
+      "Veja o motivo de cada linha no .rejeitados.csv ao lado do arquivo em DESCARTADOS (ou com bin/remessa inspect ARQUIVO), corrija o arquivo e envie de novo.",
   },
   REJEICAO_EXCESSIVA: {
     meaning:
       "A parte das linhas rejeitadas por erro passou do limite da empresa (por padrão, metade das linhas). Contatos repetidos (DUPLICADO) e na lista de restrição (RESTRITO) não entram nessa conta. Tantos erros costumam indicar colunas trocadas ou um arquivo exportado errado, então nada é importado.",
     action:
-      "Confira se as colunas estão no lugar certo e se o arquivo é o certo (bin/remessa inspect ARQUIVO mostra quantas linhas caem em cada código), corrija e envie de novo.",
+      "Confira se as colunas estão no lugar certo e se o arquivo é o certo: as linhas rejeitadas, com o número da linha e o motivo, estão no .rejeitados.csv ao lado do arquivo em DESCARTADOS (ou em bin/remessa inspect ARQUIVO). Corrija e envie de novo.",
   },
   ARQUIVO_GRANDE: {
     meaning:
@@ -102,17 +102,18 @@ export const ROW_CODE_GUIDE: Readonly<Record<RowRejectCode, CodeGuide>> = {
   },
   DOCUMENTO_INVALIDO: {
     meaning:
-      "O CPFCNPJ tem mais de 14 letras e números, está zerado, está em notação científica do Excel, é um CPF (até 11 caracteres) com letras, ou é um CNPJ com letra nos 2 últimos caracteres. Pontos, traços e barras são ignorados e os zeros à esquerda que a planilha tirou são repostos. Com _h, também são recusados documentos com todos os dígitos iguais ou com dígito verificador errado (inclusive o CNPJ alfanumérico).",
+      "O CPFCNPJ tem mais de 14 letras e números, está zerado, está em notação científica do Excel, é um CPF (até 11 caracteres) com letras, ou é um CNPJ com letra nos 2 últimos caracteres. Pontos, traços e barras são ignorados e os zeros à esquerda que a planilha tirou são repostos. Com _h, também são recusados documentos com todos os dígitos iguais ou com dígito verificador errado (inclusive o CNPJ alfanumérico). O campo fica em branco e a linha e o contato são importados; o .rejeitados.csv registra a linha.",
     action:
       "Corrija o documento, ou deixe a coluna vazia quando a pessoa não tiver. Na planilha, formate a coluna como texto para não perder os zeros à esquerda.",
   },
   CAMPO_LONGO: {
     meaning:
-      "Um campo passa do tamanho máximo: CODCLIENTE 100 caracteres, NOME_CLIENTE 300, CORINGA1 a CORINGA4 300, CORINGA5 3000.",
+      "Um campo passa do tamanho máximo: CODCLIENTE 100 caracteres, NOME_CLIENTE 300, CORINGA1 a CORINGA4 300, CORINGA5 3000. O campo fica em branco e a linha e o contato são importados; o .rejeitados.csv registra a linha.",
     action: "Encurte o campo. A mensagem diz qual campo e quantos caracteres ele tem.",
   },
   PRIORIDADE_INVALIDA: {
-    meaning: "A PRIORIDADE não é ALTA, MEDIA, BAIXA, 1, 2 ou 3.",
+    meaning:
+      "A PRIORIDADE não é ALTA, MEDIA, BAIXA, 1, 2 ou 3. O campo fica em branco e a linha e o contato são importados; o .rejeitados.csv registra a linha.",
     action: "Use um desses valores, ou deixe a coluna vazia.",
   },
   COLUNAS_INCONSISTENTES: {

@@ -159,7 +159,10 @@ stop_pidfile() {
   if [ -s "$pidfile" ]; then
     local pid
     pid=$(cat "$pidfile")
-    kill "$pid" 2>/dev/null || true
+    # Only our server: after a reboot or a cleanup the pid may be another program's.
+    case "$(cat "/proc/$pid/comm" 2>/dev/null)" in
+    vsftpd | sshd) kill "$pid" 2>/dev/null || true ;;
+    esac
     rm -f "$pidfile"
   fi
 }

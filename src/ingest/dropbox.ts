@@ -338,6 +338,25 @@ let authPatched = false;
 function patchAuthTls(): void {
   if (authPatched) return;
   authPatched = true;
+  // ftp-srv starts a timer of the whole idle timeout (10 minutes) at every
+  // disconnect and never clears it (it only guards a promise that has already
+  // resolved): each disconnected client kept the process alive for 10 minutes
+  // after a stop. The same disconnect, without the dangling timer.
+  const server = FtpSrv.prototype as unknown as {
+    connections: Record<string, { close(code: number): unknown }>;
+    disconnectClient(id: string): Promise<unknown>;
+  };
+  server.disconnectClient = function (id: string) {
+    const client = this.connections[id];
+    if (!client) return Promise.resolve();
+    delete this.connections[id];
+    try {
+      client.close(0);
+    } catch {
+      // Already closed.
+    }
+    return Promise.resolve("Disconnected");
+  };
   const registry = createRequire(import.meta.url)("ftp-srv/src/commands/registry.js") as Record<
     string,
     { handler: (this: AuthConnection, args: { command: { arg: string | null } }) => unknown }

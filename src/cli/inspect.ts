@@ -14,6 +14,7 @@ import { normalizeEmail } from "../mailing/email.js";
 import { normalizePhone } from "../mailing/phone.js";
 import { type MailingSummary, readMailing } from "../mailing/reader.js";
 import { resultReport } from "../mailing/reports.js";
+import { PersonCounter } from "../store/import-rows.js";
 import { parseCommandLine } from "./args.js";
 import { localClock } from "./clock.js";
 import {
@@ -138,9 +139,15 @@ export async function run(argv: string[]): Promise<number> {
         : {}),
       ...(showProgress ? { onProgress: progressBar() } : {}),
     });
+    // People counted as the import counts them (distinct keys): the reader's
+    // own count has a person whose rows are apart once per group of rows.
+    const persons = new PersonCounter();
     let result = await reader.next();
-    while (!result.done) result = await reader.next();
-    const summary = result.value;
+    while (!result.done) {
+      for (const p of result.value.persons) persons.add(p);
+      result = await reader.next();
+    }
+    const summary = { ...result.value, persons: persons.size };
     const ok = summary.ok && nameErrors.length === 0;
     if (showProgress) process.stderr.write("\r\x1b[K");
     if (values.json) {

@@ -1,4 +1,5 @@
 /** Row shaping shared by both import sessions. */
+import { TextHashSet } from "../mailing/text-set.js";
 import type { PersonRecord } from "../mailing/types.js";
 
 /** Characters JSON.stringify would escape in a string (the rest is copied as is). */
@@ -182,55 +183,16 @@ export class IntHashSet {
 
 /**
  * How many distinct people (`recordKey`) a file holds, as the import counts
- * them, in bounded memory: each key kept as a 64-bit hash (two FNV-1a of the
- * key, in one typed array), not as a string. Two people share a hash with a
- * probability of about n²/2⁶⁵ (10⁻⁷ for three million people).
+ * them, in bounded memory (keys kept as 64-bit hashes, see TextHashSet).
  */
 export class PersonCounter {
-  private slots = new Int32Array(1 << 17);
-  private count = 0;
+  private readonly keys = new TextHashSet();
 
   get size(): number {
-    return this.count;
+    return this.keys.size;
   }
 
   add(record: PersonRecord): void {
-    let a = 0x811c9dc5;
-    let b = 0x01000193;
-    const text = `${record.keyKind}\u0000${record.key}`;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 13);
-    }
-    // (0, 0) marks an empty slot.
-    if (a === 0 && b === 0) a = 1;
-    if ((this.count + 1) * 4 > this.slots.length) this.grow();
-    this.insert(a | 0, b | 0);
-  }
-
-  private insert(a: number, b: number): void {
-    const slots = this.slots;
-    const mask = (slots.length >> 1) - 1;
-    for (let i = Math.imul(a ^ b, 0x9e3779b1) & mask; ; i = (i + 1) & mask) {
-      const x = slots[2 * i]!;
-      const y = slots[2 * i + 1]!;
-      if (x === a && y === b) return;
-      if (x === 0 && y === 0) {
-        slots[2 * i] = a;
-        slots[2 * i + 1] = b;
-        this.count++;
-        return;
-      }
-    }
-  }
-
-  private grow(): void {
-    const old = this.slots;
-    this.slots = new Int32Array(old.length * 2);
-    this.count = 0;
-    for (let i = 0; i < old.length; i += 2) {
-      if (old[i] !== 0 || old[i + 1] !== 0) this.insert(old[i]!, old[i + 1]!);
-    }
+    this.keys.add(recordKey(record));
   }
 }

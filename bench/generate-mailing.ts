@@ -6,6 +6,7 @@
  *
  * Usage: tsx bench/generate-mailing.ts --rows N --out FILE [--encoding utf-8|windows-1252]
  *        [--bad-ratio 0.02] [--scatter-ratio 0.01] [--seed 42] [--keys sequential|random]
+ *        [--order together|shuffled|blocks] [--day-before]
  */
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
@@ -28,7 +29,22 @@ export interface GenerateMailingOptions {
    * anything else, arrive). Each person's code is unique either way.
    */
   keys?: "sequential" | "random";
+  /**
+   * Where each row goes: `together` (the default: a person's rows next to
+   * each other, a few e-mails scattered, see `scatterRatio`), `shuffled`
+   * (every row at a random place) or `blocks` (every phone row, then every
+   * e-mail row: the `UNION ALL` of two queries many exports are).
+   */
+  order?: MailingOrder;
+  /**
+   * The same people (same seed) as the previous day's file: about 10% of the
+   * messages, 2% of the contacts and 5% of the people's tags differ, so
+   * importing this file first and then the normal one is a day's changes.
+   */
+  dayBefore?: boolean;
 }
+
+export type MailingOrder = "together" | "shuffled" | "blocks";
 
 const HEADER =
   "TIPO_DE_REGISTRO;VALOR_DO_REGISTRO;MENSAGEM;NOME_CLIENTE;CPFCNPJ;CODCLIENTE;TAG;CORINGA1;CORINGA2;CORINGA3;CORINGA4;CORINGA5;PRIORIDADE";
@@ -182,14 +198,21 @@ function makePerson(rand: () => number, index: number, code: number): Person {
   };
 }
 
-function row(p: Person, type: string, value: string, withMessage: boolean): string {
-  const message = withMessage
-    ? quote(`Olá [NOME_CLIENTE]; seu boleto "vence" hoje. Código [CODCLIENTE]`)
-    : "";
+const MESSAGE = `Olá [NOME_CLIENTE]; seu boleto "vence" hoje. Código [CODCLIENTE]`;
+const MESSAGE_BEFORE = `Olá [NOME_CLIENTE]; seu boleto vence amanhã. Código [CODCLIENTE]`;
+
+function row(
+  p: Person,
+  type: string,
+  value: string,
+  withMessage: boolean,
+  message: string = MESSAGE,
+): string {
+  const messageCell = withMessage ? quote(message) : "";
   return [
     type,
     value,
-    message,
+    messageCell,
     p.name,
     p.document,
     p.code,
@@ -211,6 +234,22 @@ function breakRow(rand: () => number, line: string, p: Person): string {
   if (r < 0.75) return row(p, "TELEFONE", "", false);
   if (r < 0.9) return row(p, "FAX", p.mobile, false);
   return line.split(";").slice(0, 5).join(";");
+}
+
+/** Every row at a random place (Fisher-Yates, seeded), or the phone rows and then the e-mail rows. */
+function reorder(lines: string[], order: MailingOrder, seed: number): string[] {
+  if (order === "blocks") {
+    const isEmail = (line: string) => line.startsWith("EMAIL;") || line.startsWith("E-MAIL;");
+    return [...lines.filter((l) => !isEmail(l)), ...lines.filter(isEmail)];
+  }
+  const rand = makeRandom(seed ^ 0x5417);
+  for (let i = lines.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    const t = lines[i] as string;
+    lines[i] = lines[j] as string;
+    lines[j] = t;
+  }
+  return lines;
 }
 
 /** Writes the mailing and resolves with its size in bytes. */
@@ -241,23 +280,42 @@ export async function generateMailing(options: GenerateMailingOptions): Promise<
   };
 
   await emit(HEADER);
+  // Rows of a file in another order are gathered first, then written in it.
+  const order = options.order ?? "together";
+  const held: string[] | null = order === "together" ? null : [];
+  const put = async (line: string) => {
+    if (held) held.push(line);
+    else await emit(line);
+  };
+  // The day before's differences come from a PRNG of their own: the main one
+  // (hence the people, their order and the bad rows) stays the same.
+  const change = options.dayBefore ? makeRandom((options.seed ?? 42) ^ 0x5eed) : null;
+  const contact = (value: string) => {
+    if (!change || change() >= 0.02) return value;
+    // Yesterday's contact was another one: today's is new to the base.
+    if (value.includes("@")) return `ontem.${value}`;
+    const last = value.charCodeAt(value.length - 1) - 48;
+    return `${value.slice(0, -1)}${(last + 1) % 10}`;
+  };
   let written = 0;
   let index = 0;
   const scattered: string[] = [];
   while (written < options.rows) {
-    const p = makePerson(rand, index, options.keys === "random" ? scrambledCode(index) : index);
+    let p = makePerson(rand, index, options.keys === "random" ? scrambledCode(index) : index);
     index++;
-    const lines: string[] = [row(p, "CELULAR", p.mobile, true)];
-    if (p.landline) lines.push(row(p, "TELEFONE", p.landline, false));
+    if (change && change() < 0.05) p = { ...p, tag: p.tag === "vip" ? "cobranca" : "vip" };
+    const message = change && change() < 0.1 ? MESSAGE_BEFORE : MESSAGE;
+    const lines: string[] = [row(p, "CELULAR", contact(p.mobile), true, message)];
+    if (p.landline) lines.push(row(p, "TELEFONE", contact(p.landline), false));
     let scatteredEmail: string | null = null;
     if (p.email) {
-      const emailRow = row(p, rand() < 0.5 ? "EMAIL" : "E-MAIL", p.email, false);
+      const emailRow = row(p, rand() < 0.5 ? "EMAIL" : "E-MAIL", contact(p.email), false);
       if (rand() < scatterRatio) scatteredEmail = emailRow;
       else lines.push(emailRow);
     }
     for (const line of lines) {
       if (written >= options.rows) break;
-      await emit(rand() < badRatio ? breakRow(rand, line, p) : line);
+      await put(rand() < badRatio ? breakRow(rand, line, p) : line);
       written++;
     }
     if (scatteredEmail) scattered.push(scatteredEmail);
@@ -267,14 +325,21 @@ export async function generateMailing(options: GenerateMailingOptions): Promise<
       written < options.rows &&
       (rand() < 0.1 || scattered.length > 64)
     ) {
-      await emit(scattered.shift() as string);
+      await put(scattered.shift() as string);
       written++;
     }
   }
+  if (held) for (const line of reorder(held, order, options.seed ?? 42)) await emit(line);
   await flush();
   out.end();
   await once(out, "finish");
   return { bytes };
+}
+
+export function parseOrder(value: string | undefined): MailingOrder {
+  if (value === undefined || value === "together") return "together";
+  if (value === "shuffled" || value === "blocks") return value;
+  throw new Error(`--order deve ser together, shuffled ou blocks (veio "${value}")`);
 }
 
 async function cli(): Promise<void> {
@@ -287,6 +352,8 @@ async function cli(): Promise<void> {
       "scatter-ratio": { type: "string", default: "0.01" },
       seed: { type: "string", default: "42" },
       keys: { type: "string", default: "sequential" },
+      order: { type: "string", default: "together" },
+      "day-before": { type: "boolean", default: false },
     },
   });
   if (!values.out) {
@@ -303,6 +370,8 @@ async function cli(): Promise<void> {
     scatterRatio: Number(values["scatter-ratio"]),
     seed: Number(values.seed),
     keys: values.keys === "random" ? "random" : "sequential",
+    order: parseOrder(values.order),
+    dayBefore: values["day-before"],
   });
   console.log(JSON.stringify({ rows: Number(values.rows), bytes: result.bytes, out: values.out }));
 }

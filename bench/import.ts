@@ -1,34 +1,40 @@
 /**
  * Benchmark of the import (reader + transactional writer) of a generated
- * long-layout mailing, on SQLite or PostgreSQL, into an empty base and into a
- * pre-filled one (about half the people already there), against a floor
- * measured in the same run: a raw bulk insert of the same rows into one plain
- * table (prepared statements in one transaction for SQLite; COPY of the file
- * for PostgreSQL).
+ * long-layout mailing, on SQLite or PostgreSQL, against two floors measured
+ * in the same run on the same file:
+ * - the bulk-insert floor: the file split by our CSV splitter and inserted
+ *   raw into one plain table (prepared statements in one transaction for
+ *   SQLite; COPY for PostgreSQL);
+ * - the raw-load floor: the database's own bulk loader on the file, into an
+ *   unindexed table (`sqlite3` CLI `.import` into 13 text columns;
+ *   `psql \copy` into a one-column text table, one row per line, because
+ *   COPY's CSV mode refuses the file's short rows).
+ *
+ * Cases (each a fresh database): `--order together` (a person's rows next to
+ * each other), `shuffled` (every row at a random place), `blocks` (all phones,
+ * then all e-mails), a comma list or `all`; `--base empty`, `prefilled` (the
+ * base already holds the file's people as the day before sent them: ~10% of
+ * the messages, ~2% of the contacts and ~5% of the tags differ) or `both`
+ * (the default); `--prefilled` is `--base prefilled`. `--keys random`:
+ * CODCLIENTE in no order (as files keyed by CPF arrive).
  *
  * Each measurement runs in a fresh child process (and a fresh database) so
- * its peak RSS is its own.
- * The floor and the empty-base import run `--repeat` times each (default 2),
- * alternating, and the fastest run of each is compared: noise only slows runs.
- * Usage: npm run bench:import [-- --rows N] [--db sqlite|postgres] [--repeat N] [--keys sequential|random]
- * `--keys random`: CODCLIENTE in no order (as files keyed by CPF arrive), so
- * the person key index is written at random places instead of at its end.
- * The last line is JSON: {"db","rows","seconds","rowsPerSecond","floorRowsPerSecond","ratio","peakRssMB",...}
+ * its peak RSS is its own. Floors and cases run `--repeat` times (default 1),
+ * interleaved, and the median of each is compared.
+ * Usage: npm run bench:import [-- --rows N] [--db sqlite|postgres] [--repeat N]
+ *        [--keys sequential|random] [--order together,shuffled,blocks|all]
+ *        [--base empty|prefilled|both] [--prefilled]
+ * The last line is JSON: {"db","rows","floorSeconds","rawFloorSeconds",
+ * "cases":{"together/empty":{"seconds","ratio","rawRatio","peakRssMB",...}},
+ * "orderRatios":{"shuffled/empty":…},"peakRssMB",...}; ratio = floor time /
+ * our time (higher is better), orderRatios = our time / the together case's.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import {
-  createReadStream,
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-} from "node:fs";
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
@@ -40,11 +46,11 @@ import { createChunkDecoder } from "../src/mailing/text.js";
 import { openMigrated, openSqliteConnection, type Store } from "../src/store/db.js";
 import { importMailing, splitReader } from "../src/store/import.js";
 import { createWallet } from "../src/store/wallets.js";
-import { generateMailing } from "./generate-mailing.js";
+import { generateMailing, type MailingOrder, parseOrder } from "./generate-mailing.js";
 
 const PG_URL = process.env.REMESSA_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 type Db = "sqlite" | "postgres";
-type Phase = "floor" | "empty" | "prefilled";
+type Phase = "floor" | "raw" | "empty" | "prefilled";
 
 interface Measure {
   phase: Phase;
@@ -52,6 +58,7 @@ interface Measure {
   seconds: number;
   persons: number;
   inserted: number;
+  updated: number;
   peakRssMB: number;
 }
 
@@ -60,11 +67,14 @@ function mailing(sequence: number): Mailing {
 }
 
 /** A database of its own for one child: a temp SQLite file or a fresh PostgreSQL schema. */
-async function scratch(db: Db): Promise<{ url: string; dispose: () => Promise<void> }> {
+async function scratch(
+  db: Db,
+): Promise<{ url: string; schema: string; dispose: () => Promise<void> }> {
   if (db === "sqlite") {
     const dir = mkdtempSync(join(tmpdir(), "remessa-bench-"));
     return {
       url: `sqlite:${join(dir, "bench.db")}`,
+      schema: "",
       dispose: async () => rmSync(dir, { recursive: true, force: true }),
     };
   }
@@ -81,6 +91,7 @@ async function scratch(db: Db): Promise<{ url: string; dispose: () => Promise<vo
   u.searchParams.set("options", `-c search_path=${schema}`);
   return {
     url: u.toString(),
+    schema,
     dispose: async () => {
       const c = new pg.Client({ connectionString: PG_URL });
       await c.connect();
@@ -174,22 +185,62 @@ async function floorPostgres(url: string, file: string): Promise<number> {
   return rows;
 }
 
-async function measure(db: Db, phase: Phase, file: string, half: string): Promise<Measure> {
+/**
+ * The database's own bulk loader on the file, timed around its process:
+ * `sqlite3 .import` into 13 text columns, `psql \copy` of each line into a
+ * one-column text table (WIN1252 converted by the server).
+ */
+function floorRaw(db: Db, target: { url: string; schema: string }, file: string): number {
+  const run =
+    db === "sqlite"
+      ? spawnSync(
+          "sqlite3",
+          [
+            target.url.slice("sqlite:".length),
+            `CREATE TABLE plain (${Array.from({ length: FLOOR_COLUMNS }, (_, i) => `c${i} TEXT`).join(", ")});`,
+            ".mode csv",
+            ".separator ;",
+            `.import --skip 1 ${file} plain`,
+          ],
+          { encoding: "utf8", maxBuffer: 1 << 26 },
+        )
+      : spawnSync(
+          "psql",
+          [
+            PG_URL,
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            `CREATE TABLE ${target.schema}.plain (line text)`,
+            "-c",
+            `\\copy ${target.schema}.plain FROM '${file}' WITH (FORMAT text, ENCODING 'WIN1252')`,
+          ],
+          { encoding: "utf8", maxBuffer: 1 << 26 },
+        );
+  // sqlite3 warns about each short row on stderr (and fills the rest with NULL).
+  if (run.status !== 0) throw new Error(`${db} raw load failed: ${run.stderr.slice(0, 2000)}`);
+  return db === "sqlite" ? -1 : Number(/COPY (\d+)/.exec(run.stdout)?.[1] ?? -1) - 1;
+}
+
+async function measure(db: Db, phase: Phase, file: string, prefill: string): Promise<Measure> {
   const target = await scratch(db);
+  const none = { persons: 0, inserted: 0, updated: 0 };
   try {
-    if (phase === "floor") {
+    if (phase === "floor" || phase === "raw") {
       const t0 = performance.now();
       const rows =
-        db === "sqlite"
-          ? await floorSqlite(target.url, file)
-          : await floorPostgres(target.url, file);
+        phase === "raw"
+          ? floorRaw(db, target, file)
+          : db === "sqlite"
+            ? await floorSqlite(target.url, file)
+            : await floorPostgres(target.url, file);
       const seconds = (performance.now() - t0) / 1000;
-      return { phase, rows, seconds, persons: 0, inserted: 0, peakRssMB: rss() };
+      return { phase, rows, seconds, ...none, peakRssMB: rss() };
     }
     const store = await openMigrated(target.url);
     try {
       await createWallet(store.db, 1, { code: "BENCH" });
-      if (phase === "prefilled") await importFile(store, half, 1);
+      if (phase === "prefilled") await importFile(store, prefill, 1);
       const t0 = performance.now();
       const result = await importFile(store, file, 2);
       const seconds = (performance.now() - t0) / 1000;
@@ -199,6 +250,7 @@ async function measure(db: Db, phase: Phase, file: string, half: string): Promis
         seconds,
         persons: result.persons,
         inserted: result.inserted,
+        updated: result.updated,
         peakRssMB: rss(),
       };
     } finally {
@@ -213,32 +265,23 @@ function rss(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
-function runChild(db: Db, phase: Phase, file: string, half: string): Measure {
+function runChild(db: Db, phase: Phase, file: string, prefill: string): Measure {
   const self = fileURLToPath(import.meta.url);
   const out = execFileSync(
     process.execPath,
-    ["--import", "tsx", self, "--db", db, "--phase", phase, "--file", file, "--half", half],
+    ["--import", "tsx", self, "--db", db, "--phase", phase, "--file", file, "--prefill", prefill],
     { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 20 },
   );
   return JSON.parse(out.trim().split("\n").pop() ?? "{}") as Measure;
 }
 
-/** The first half of the file's lines (header kept): the people of the pre-filled base. */
-async function writeHalf(file: string, out: string, rows: number): Promise<void> {
-  const input = createInterface({
-    input: createReadStream(file, "latin1"),
-    crlfDelay: Number.POSITIVE_INFINITY,
-  });
-  const output = createWriteStream(out, "latin1");
-  let n = 0;
-  for await (const line of input) {
-    if (n++ > rows / 2) break;
-    if (!output.write(`${line}\r\n`)) await once(output, "drain");
-  }
-  input.close();
-  output.end();
-  await once(output, "finish");
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
+
+const round = (n: number, digits = 3) => Number(n.toFixed(digits));
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -247,16 +290,19 @@ async function main(): Promise<void> {
       db: { type: "string", default: "sqlite" },
       phase: { type: "string" },
       file: { type: "string" },
-      half: { type: "string" },
-      repeat: { type: "string", default: "2" },
+      prefill: { type: "string" },
+      repeat: { type: "string", default: "1" },
       keys: { type: "string", default: "sequential" },
+      order: { type: "string", default: "together" },
+      base: { type: "string", default: "both" },
+      prefilled: { type: "boolean", default: false },
     },
   });
   const db = values.db as Db;
   if (db !== "sqlite" && db !== "postgres") throw new Error("--db must be sqlite or postgres");
   if (values.phase) {
     console.log(
-      JSON.stringify(await measure(db, values.phase as Phase, values.file!, values.half!)),
+      JSON.stringify(await measure(db, values.phase as Phase, values.file!, values.prefill!)),
     );
     return;
   }
@@ -264,10 +310,20 @@ async function main(): Promise<void> {
   const dir = join(process.cwd(), ".bench");
   mkdirSync(dir, { recursive: true });
   const keys = values.keys === "random" ? "random" : "sequential";
-  const name = keys === "random" ? `import-${rows}-random` : `import-${rows}`;
-  const file = join(dir, `${name}.csv`);
-  const half = join(dir, `${name}-half.csv`);
-  if (!existsSync(file)) {
+  const orders: MailingOrder[] =
+    values.order === "all"
+      ? ["together", "shuffled", "blocks"]
+      : values.order.split(",").map((o) => parseOrder(o.trim()));
+  const base = values.prefilled ? "prefilled" : values.base;
+  if (base !== "empty" && base !== "prefilled" && base !== "both")
+    throw new Error("--base must be empty, prefilled or both");
+  const bases: ("empty" | "prefilled")[] = base === "both" ? ["empty", "prefilled"] : [base];
+  const stem = keys === "random" ? `import-${rows}-random` : `import-${rows}`;
+  const fileOf = (order: MailingOrder | "day-before") =>
+    join(dir, order === "together" ? `${stem}.csv` : `${stem}-${order}.csv`);
+  const generate = async (order: MailingOrder, dayBefore: boolean) => {
+    const file = fileOf(dayBefore ? "day-before" : order);
+    if (existsSync(file)) return;
     console.error(`gerando ${file} (${rows} linhas)...`);
     await generateMailing({
       rows,
@@ -276,51 +332,76 @@ async function main(): Promise<void> {
       badRowRatio: 0.02,
       seed: 7,
       keys,
+      order,
+      dayBefore,
     });
-  }
-  if (!existsSync(half)) await writeHalf(file, half, rows);
+  };
+  for (const order of orders) await generate(order, false);
+  // The day before, as its file arrived (rows of a person together).
+  if (bases.includes("prefilled")) await generate("together", true);
+  const prefill = fileOf("day-before");
 
-  // The floor and the empty-base import alternate, each run `repeat` times;
-  // the fastest of each is kept (the machine's noise only ever slows a run down).
+  // Floors and cases interleaved, each `repeat` times (noise hits them alike).
   const repeat = Math.max(1, Number(values.repeat));
+  const cases = orders.flatMap((order) => bases.map((b) => ({ order, base: b })));
   const floors: Measure[] = [];
-  const empties: Measure[] = [];
+  const raws: Measure[] = [];
+  const runs = new Map<string, Measure[]>(cases.map((c) => [`${c.order}/${c.base}`, []]));
   for (let i = 0; i < repeat; i++) {
-    floors.push(runChild(db, "floor", file, half));
-    empties.push(runChild(db, "empty", file, half));
+    floors.push(runChild(db, "floor", fileOf(orders[0]!), prefill));
+    raws.push(runChild(db, "raw", fileOf(orders[0]!), prefill));
+    for (const c of cases) {
+      runs.get(`${c.order}/${c.base}`)!.push(runChild(db, c.base, fileOf(c.order), prefill));
+    }
   }
-  const fastest = (runs: Measure[]) => runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
-  const floor = fastest(floors);
-  const empty = { ...fastest(empties), peakRssMB: Math.max(...empties.map((m) => m.peakRssMB)) };
-  const prefilled = runChild(db, "prefilled", file, half);
-  const rate = (m: Measure) => Math.round(m.rows / m.seconds);
-  const rowsPerSecond = rate(empty);
-  const floorRowsPerSecond = rate(floor);
-  const all = (runs: Measure[]) => runs.map((m) => m.seconds.toFixed(2)).join(" / ");
-  console.log(`${db}: chaves ${keys === "random" ? "fora de ordem" : "em ordem"}`);
-  console.log(`${db}: execuções (s): piso ${all(floors)}; base vazia ${all(empties)}`);
+  const seconds = (list: Measure[]) => median(list.map((m) => m.seconds));
+  const all = (list: Measure[]) => list.map((m) => m.seconds.toFixed(2)).join(" / ");
+  const floor = seconds(floors);
+  const raw = seconds(raws);
+  console.log(`${db}: chaves ${keys === "random" ? "fora de ordem" : "em ordem"}, ${rows} linhas`);
   console.log(
-    `${db}: piso (inserção crua em uma tabela) ${floor.rows} linhas em ${floor.seconds.toFixed(2)} s = ${floorRowsPerSecond} linhas/s`,
+    `${db}: piso (inserção crua pelo nosso divisor) ${floor.toFixed(2)} s (${all(floors)}); piso de carga bruta (${db === "sqlite" ? "sqlite3 .import" : "psql \\copy"}) ${raw.toFixed(2)} s (${all(raws)})`,
   );
-  console.log(
-    `${db}: base vazia ${empty.rows} linhas (${empty.persons} pessoas) em ${empty.seconds.toFixed(2)} s = ${rowsPerSecond} linhas/s; razão ${(rowsPerSecond / floorRowsPerSecond).toFixed(3)}; pico RSS ${empty.peakRssMB} MB`,
-  );
-  console.log(
-    `${db}: base pré-carregada ${prefilled.rows} linhas (${prefilled.persons} pessoas, ${prefilled.inserted} novas) em ${prefilled.seconds.toFixed(2)} s = ${rate(prefilled)} linhas/s; pico RSS ${prefilled.peakRssMB} MB`,
-  );
+  const summary: Record<string, unknown> = {};
+  for (const [name, list] of runs) {
+    const s = seconds(list);
+    const last = list[list.length - 1]!;
+    const entry = {
+      seconds: round(s),
+      runs: list.map((m) => round(m.seconds)),
+      rowsPerSecond: Math.round(last.rows / s),
+      ratio: round(floor / s),
+      rawRatio: round(raw / s),
+      peakRssMB: Math.max(...list.map((m) => m.peakRssMB)),
+      persons: last.persons,
+      inserted: last.inserted,
+      updated: last.updated,
+    };
+    summary[name] = entry;
+    console.log(
+      `${db}: ${name}: ${last.rows} linhas (${last.persons} pessoas, ${last.inserted} novas, ${last.updated} atualizadas) em ${s.toFixed(2)} s (${all(list)}) = ${entry.rowsPerSecond} linhas/s; razão ${entry.ratio} do piso, ${entry.rawRatio} da carga bruta; pico RSS ${entry.peakRssMB} MB`,
+    );
+  }
+  const orderRatios: Record<string, number> = {};
+  for (const c of cases) {
+    const together = runs.get(`together/${c.base}`);
+    if (c.order === "together" || !together) continue;
+    orderRatios[`${c.order}/${c.base}`] = round(
+      seconds(runs.get(`${c.order}/${c.base}`)!) / seconds(together),
+    );
+  }
+  if (Object.keys(orderRatios).length > 0)
+    console.log(`${db}: tempo em relação ao arquivo em ordem: ${JSON.stringify(orderRatios)}`);
   console.log(
     JSON.stringify({
       db,
       keys,
-      rows: empty.rows,
-      seconds: Number(empty.seconds.toFixed(3)),
-      rowsPerSecond,
-      floorRowsPerSecond,
-      ratio: Number((rowsPerSecond / floorRowsPerSecond).toFixed(3)),
-      peakRssMB: Math.max(empty.peakRssMB, prefilled.peakRssMB),
-      prefilledRowsPerSecond: rate(prefilled),
-      prefilledSeconds: Number(prefilled.seconds.toFixed(3)),
-      persons: empty.persons,
+      rows: runs.values().next().value?.[0]?.rows ?? rows,
+      floorSeconds: round(floor),
+      rawFloorSeconds: round(raw),
+      cases: summary,
+      orderRatios,
+      peakRssMB: Math.max(...[...runs.values()].flat().map((m) => m.peakRssMB)),
     }),
   );
 }

@@ -19,6 +19,7 @@ import { type MailingSummary, readMailing } from "../mailing/reader.js";
 import { resultReport } from "../mailing/reports.js";
 import type { RejectedRow } from "../mailing/types.js";
 import { plural } from "../plural.js";
+import { PersonCounter } from "../store/import-rows.js";
 import { parseCommandLine } from "./args.js";
 import { localClock } from "./clock.js";
 import {
@@ -186,8 +187,12 @@ export async function run(argv: string[]): Promise<number> {
     const limit = values.all ? Number.POSITIVE_INFINITY : SHOWN_REJECTIONS;
     const shown: RejectedRow[] = [];
     let total = 0;
+    // People counted as the import counts them (distinct keys): the reader's
+    // own count has a person whose rows are apart once per group of rows.
+    const persons = new PersonCounter();
     let result = await reader.next();
     while (!result.done) {
+      for (const p of result.value.persons) persons.add(p);
       for (const r of result.value.rejected) {
         total++;
         // Kept with the row already cut to what is shown: --all on a large file stays small.
@@ -195,7 +200,7 @@ export async function run(argv: string[]): Promise<number> {
       }
       result = await reader.next();
     }
-    const summary = result.value;
+    const summary = { ...result.value, persons: persons.size };
     const ok = summary.ok && nameErrors.length === 0;
     if (showProgress) process.stderr.write("\r\x1b[K");
     if (values.json) {

@@ -129,7 +129,7 @@ export const ROW_CODE_GUIDE: Readonly<Record<RowRejectCode, CodeGuide>> = {
   },
   DUPLICADO: {
     meaning:
-      "Só com _h: o contato se repete para a mesma pessoa na mesma linha, ou em linhas seguidas dela, e a repetição foi ignorada. Uma repetição mais adiante no arquivo, depois de linhas de outras pessoas, e qualquer repetição sem _h são juntadas sem aviso.",
+      "Só com _h: o contato se repete para a mesma pessoa (na mesma linha ou em qualquer outra linha do arquivo, em qualquer ordem) e a repetição foi ignorada. Sem _h a repetição é juntada sem aviso.",
     action: "Nada a fazer: a pessoa foi importada com o contato uma vez só.",
   },
   RESTRITO: {

@@ -8,10 +8,11 @@
  * MAX_CHANNELS_PER_RECORD contacts (a file whose CODCLIENTE is constant must not grow one record
  * without bound).
  *
- * Duplicates (DUPLICADO, sanitize only) are therefore detected within a record: the usual case of
- * a person's rows written together. A duplicate in scattered rows is not rejected here; the import
- * adds channels without duplicating them, so the result is the same, only the count differs.
- * Without `_h` a repeated channel in a record is dropped silently (the row still counts as good).
+ * Duplicates (DUPLICADO, sanitize only) are detected anywhere in the file, so the report does not
+ * depend on the order of the rows: a person's contacts met so far are kept as 64-bit hashes of
+ * (key, value) for the whole file (see TextHashSet; a false repeat has a probability of about
+ * 10⁻⁷ in a file of millions of rows). Without `_h` nothing is kept: a repeated channel is dropped
+ * silently (the row still counts as good), within a record here and across records by the import.
  *
  * Rows rejected as DUPLICADO or RESTRITO are sanitization removals, not broken rows: they are
  * reported but do not count towards the REJEICAO_EXCESSIVA ratio.
@@ -27,6 +28,7 @@ import { normalizeDocument } from "./document.js";
 import { normalizeEmail } from "./email.js";
 import { type ColumnMap, type KnownColumn, normalizeColumnName } from "./header.js";
 import { normalizePhone } from "./phone.js";
+import { TextHashSet } from "./text-set.js";
 import type { ContactChannel, PersonRecord, RejectedRow, RowRejectCode } from "./types.js";
 
 export const MAX_CHANNELS_PER_RECORD = 1000;
@@ -154,6 +156,8 @@ export class RecordBuilder {
   rejected: RejectedRow[] = [];
   private current: PersonRecord | null = null;
   private currentValues: Set<string> | null = null;
+  /** With `_h`: every (person, contact) of the file so far, for DUPLICADO in rows apart. */
+  private fileContacts: TextHashSet | null = null;
   private readonly typeCache = new Map<string, ChannelType | null>();
   private readonly priorityCache = new Map<string, string | null>();
   private readonly recentTypeKeys: string[] = [];
@@ -420,7 +424,7 @@ export class RecordBuilder {
     this.lastPartCodes = [];
     const record = this.recordFor(row, (found[0] as ContactChannel).value, line);
     for (const channel of found) {
-      if (this.hasChannel(record, channel.value)) {
+      if (this.hasChannel(record, channel.value) || !this.firstInFile(record, channel.value)) {
         if (this.options.sanitize) {
           this.counters.droppedContacts++;
           this.rejectPart(
@@ -622,6 +626,16 @@ export class RecordBuilder {
     return record;
   }
 
+  /**
+   * With `_h`, whether the person's contact is met for the first time in the file (and now
+   * remembered); always true without it. Called for a contact the record does not hold.
+   */
+  private firstInFile(record: PersonRecord, value: string): boolean {
+    if (!this.options.sanitize) return true;
+    this.fileContacts ??= new TextHashSet();
+    return this.fileContacts.add(`${record.keyKind}\u0000${record.key}\u0000${value}`);
+  }
+
   private hasChannel(record: PersonRecord, value: string): boolean {
     const channels = record.channels;
     if (this.currentValues !== null) return this.currentValues.has(value);
@@ -642,7 +656,7 @@ export class RecordBuilder {
     start: number,
     end: number,
   ): boolean {
-    if (!this.hasChannel(record, channel.value)) {
+    if (!this.hasChannel(record, channel.value) && this.firstInFile(record, channel.value)) {
       this.addChannel(record, { kind: channel.kind, value: channel.value, line });
       return true;
     }

@@ -1,4 +1,5 @@
 /** Row shaping shared by both import sessions. */
+import { TextHashSet } from "../mailing/text-set.js";
 import type { PersonRecord } from "../mailing/types.js";
 
 /** Characters JSON.stringify would escape in a string (the rest is copied as is). */
@@ -177,5 +178,40 @@ export class IntHashSet {
     this.slots = new Int32Array(old.length * 2);
     this.count = 0;
     for (const v of old) if (v !== 0) this.add(v);
+  }
+}
+
+/**
+ * How many distinct people (`recordKey`) a file holds, as the import counts
+ * them, in bounded memory (keys kept as 64-bit hashes, see TextHashSet).
+ */
+export class PersonCounter {
+  private readonly keys = new TextHashSet();
+
+  get size(): number {
+    return this.keys.size;
+  }
+
+  add(record: PersonRecord): void {
+    this.keys.add(recordKey(record));
+  }
+}
+
+/** A set of ids (safe integers, ≥ 1), exact: those up to 2³¹ - 1 in an IntHashSet, any above in a Set. */
+export class ExactIds {
+  private readonly small = new IntHashSet();
+  private readonly big = new Set<number>();
+
+  get size(): number {
+    return this.small.size + this.big.size;
+  }
+
+  has(id: number): boolean {
+    return id <= 0x7fffffff ? this.small.has(id) : this.big.has(id);
+  }
+
+  add(id: number): void {
+    if (id <= 0x7fffffff) this.small.add(id);
+    else this.big.add(id);
   }
 }

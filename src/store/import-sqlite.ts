@@ -18,8 +18,8 @@ import type { ImportChunk, ImportSession, WriteTarget } from "./import.js";
 import {
   blankToNull,
   channelsJson,
+  ExactIds,
   fieldsJson,
-  IntHashSet,
   mergeChannelLists,
   mergeRecords,
   recordKey,
@@ -37,6 +37,9 @@ export async function openSqliteImportSession(store: Store): Promise<ImportSessi
   // 32 MB was no faster (also with keys in random order) and cost ~35 MB more
   // of peak RSS on a 1-million-row import.
   if (!shared) conn.pragma("cache_size = -16384");
+  // The temporary table of later records (see SqliteWriter.addExtras) is
+  // written once and read once in order: a small cache of its own is enough.
+  if (!shared) conn.pragma("temp.cache_size = -2048");
   const db = new Kysely<Database>({
     dialect: insideTransaction(new SqliteDialect({ database: conn })),
   });
@@ -285,13 +288,17 @@ export function setSqliteIndexRebuildMinRows(rows: number): void {
   rebuildMinRows = Math.max(0, rows);
 }
 
+/** The temporary table of later records of a person (see SqliteWriter.addExtras). */
+const EXTRAS = "import_extras";
+/** Later records merged per page (their people's rows read in one statement). */
+const EXTRAS_PER_PAGE = 4096;
+
 class SqliteWriter {
   private readonly findPersons: MultiRow;
   private readonly lastPersonId: BetterSqlite3.Statement;
   private readonly insertPersons: MultiRow;
   private readonly updatePersons: MultiRow;
   private readonly addMailingPersons: MultiRow;
-  private readonly getMailingPerson: BetterSqlite3.Statement;
   private readonly setMailingPerson: BetterSqlite3.Statement;
   private readonly addChannels: MultiRow;
   private readonly addMembers: MultiRow;
@@ -308,11 +315,19 @@ class SqliteWriter {
   private droppedIndexSql: string | null = null;
   /**
    * People that have a row of this mailing in `mailing_persons` (the ones
-   * written by this import, and any that were there before). A hit may be
-   * false (ids are hashed to 32 bits), never a miss: a hit is checked against
-   * the table.
+   * written by this import, and any that were there before).
    */
-  private readonly inMailing = new IntHashSet();
+  private readonly inMailing = new ExactIds();
+  /**
+   * Later records of people already in this mailing (rows apart in the
+   * file), appended to a temporary table in file order and merged into their
+   * `mailing_persons` rows once, in person order, at finish: one read and one
+   * write per person on neighbouring pages, where merging each record as it
+   * came was a random read and write of the table per record (a quarter of a
+   * shuffled file's import).
+   */
+  private readonly addExtras: MultiRow;
+  private extras = 0;
   /** Per person of the batch being written: found[i] = 1 if already in the base, with its id and created_mailing_id. */
   private found = new Uint8Array(4096);
   private ids = new Float64Array(4096);
@@ -373,9 +388,6 @@ class SqliteWriter {
       `(${tenant}, ${mailing}, ?, ?, ?, ?)`,
       "",
     );
-    this.getMailingPerson = conn.prepare(
-      "SELECT message, channels_json FROM mailing_persons WHERE mailing_id = ? AND person_id = ?",
-    );
     this.setMailingPerson = conn.prepare(
       "UPDATE mailing_persons SET message = ?, channels_json = ? WHERE mailing_id = ? AND person_id = ?",
     );
@@ -411,8 +423,15 @@ class SqliteWriter {
     const already = conn
       .prepare("SELECT person_id FROM mailing_persons WHERE mailing_id = ?")
       .pluck()
-      .iterate(t.mailingId) as IterableIterator<number>;
+      .all(t.mailingId) as number[];
     for (const id of already) this.inMailing.add(id);
+    // Dropped with a rollback too (temporary tables follow the transaction);
+    // an earlier import on a shared in-memory connection may have left one.
+    conn.exec(`DROP TABLE IF EXISTS temp.${EXTRAS}`);
+    conn.exec(
+      `CREATE TEMP TABLE ${EXTRAS} (person_id INTEGER NOT NULL, message TEXT, channels_json TEXT NOT NULL)`,
+    );
+    this.addExtras = new MultiRow(conn, `INSERT INTO temp.${EXTRAS}`, "(?, ?, ?)", "");
   }
 
   write(chunk: ImportChunk): void {
@@ -483,7 +502,13 @@ class SqliteWriter {
       const id = ids[i]!;
       const r = records[i]!;
       channelRows += r.channels.length;
-      if (this.inMailing.has(id) && this.mergeMailingPerson(id, r)) continue;
+      if (this.inMailing.has(id)) {
+        this.addExtras.put(id);
+        this.addExtras.put(blankToNull(r.message));
+        this.addExtras.put(channelsJson(r));
+        this.extras++;
+        continue;
+      }
       this.inMailing.add(id);
       addMailing.put(id);
       addMailing.put(r.firstLine);
@@ -496,6 +521,7 @@ class SqliteWriter {
     }
     addMailing.flush();
     addMember.flush();
+    this.addExtras.flush();
     // `_limpartag`: the person's tags become exactly this file's, so the
     // old ones go once, on the person's first record in the file.
     if (members && members.length > 0) this.clearTags.run(JSON.stringify(members));
@@ -525,26 +551,61 @@ class SqliteWriter {
   }
 
   /**
-   * The same person again, in a later batch of the file: merges this file's
-   * view into the person's row; false if there is no row (a false hit of `inMailing`).
+   * Merges the later records of each person (see `addExtras`) into this
+   * file's row of the person: contacts appended in file order without
+   * repeats, the first message kept. People in id order, a page of them at a
+   * time (a statement cannot run while another one is being read).
    */
-  private mergeMailingPerson(personId: number, record: PersonRecord): boolean {
+  private mergeExtras(): void {
     const { mailingId } = this.t;
-    const prev = this.getMailingPerson.get(mailingId, personId) as
-      | { message: string | null; channels_json: string }
-      | undefined;
-    if (!prev) return false;
-    const merged = mergeChannelLists(
-      JSON.parse(prev.channels_json) as StoredChannel[],
-      JSON.parse(channelsJson(record)) as StoredChannel[],
-    );
-    this.setMailingPerson.run(
-      prev.message ?? blankToNull(record.message),
-      JSON.stringify(merged),
-      mailingId,
-      personId,
-    );
-    return true;
+    const conn = this.conn;
+    if (this.extras > 0) {
+      conn.exec(`CREATE INDEX temp.${EXTRAS}_person ON ${EXTRAS} (person_id)`);
+      const boundary = conn
+        .prepare(
+          `SELECT person_id FROM temp.${EXTRAS} WHERE person_id > ? ORDER BY person_id LIMIT 1 OFFSET ?`,
+        )
+        .pluck();
+      const page = conn
+        .prepare(
+          `SELECT e.person_id, e.message, e.channels_json, mp.message AS first_message,
+                  mp.channels_json AS first_channels
+           FROM temp.${EXTRAS} e JOIN mailing_persons mp
+             ON mp.mailing_id = ${int(mailingId)} AND mp.person_id = e.person_id
+           WHERE e.person_id > ? AND e.person_id <= ?
+           ORDER BY e.person_id, e.rowid`,
+        )
+        .raw(true);
+      let after = 0;
+      for (;;) {
+        const last =
+          (boundary.get(after, EXTRAS_PER_PAGE - 1) as number | undefined) ??
+          Number.MAX_SAFE_INTEGER;
+        const rows = page.all(after, last) as [
+          number,
+          string | null,
+          string,
+          string | null,
+          string,
+        ][];
+        if (rows.length === 0) break;
+        let i = 0;
+        while (i < rows.length) {
+          const [personId, , , firstMessage, firstChannels] = rows[i]!;
+          let message = firstMessage;
+          let channels = JSON.parse(firstChannels) as StoredChannel[];
+          for (; i < rows.length && rows[i]![0] === personId; i++) {
+            const [, more, moreChannels] = rows[i]!;
+            message ??= more;
+            channels = mergeChannelLists(channels, JSON.parse(moreChannels) as StoredChannel[]);
+          }
+          this.setMailingPerson.run(message, JSON.stringify(channels), mailingId, personId);
+        }
+        if (last === Number.MAX_SAFE_INTEGER) break;
+        after = last;
+      }
+    }
+    conn.exec(`DROP TABLE temp.${EXTRAS}`);
   }
 
   private maybeDropValueIndex(): void {
@@ -571,6 +632,7 @@ class SqliteWriter {
   }
 
   finish(): { persons: number; inserted: number } {
+    this.mergeExtras();
     if (this.droppedIndexSql !== null) {
       this.conn.exec(this.droppedIndexSql);
       this.droppedIndexSql = null;

@@ -20,7 +20,7 @@
  * (campaigns, waves, messages) commits or rolls back with the people. If it
  * throws, the import is rolled back and the error propagates.
  */
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Mailing } from "../filename/types.js";
 import type { FileError, PersonRecord, RejectedRow, RowRejectCode } from "../mailing/types.js";
 import type { Dialect, Store } from "./db.js";
@@ -114,7 +114,11 @@ export interface ImportResult {
   persons: number;
   /** People new to the base. */
   inserted: number;
-  /** People already in the base, updated. */
+  /**
+   * People already in the base that this import changed: a value of theirs, a
+   * contact or a tag they did not have, or the wallet joined. A person re-sent
+   * with nothing new is in `persons` only.
+   */
   updated: number;
   rejected: Partial<Record<string, number>>;
   rejectedRows: number;
@@ -128,8 +132,11 @@ export interface ImportSession {
   /** Called once the mailing row exists (the id is needed by every row written). */
   start(target: WriteTarget): void;
   write(chunk: ImportChunk): Promise<void>;
-  /** Applies the set-level parts (merges, removeOtherWallets) and counts. */
-  finish(): Promise<{ persons: number; inserted: number }>;
+  /**
+   * Applies the set-level parts (merges, removeOtherWallets) and counts;
+   * `updated` when the session counted it as it wrote (else it is queried).
+   */
+  finish(): Promise<{ persons: number; inserted: number; updated?: number }>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
 }
@@ -325,6 +332,11 @@ export async function importMailing(store: Store, request: ImportRequest): Promi
       };
     }
     const counts = await session.finish();
+    const updated =
+      counts.updated ??
+      (counts.persons > counts.inserted
+        ? await countUpdated(session.db, tenantId, mailingId, wallet.id, now)
+        : 0);
     const rejected = summary?.rejected ?? rejectedCounts;
     const totalRejected = summary?.rejectedRows ?? rejectedRows;
     const seconds = (performance.now() - started) / 1000;
@@ -336,7 +348,7 @@ export async function importMailing(store: Store, request: ImportRequest): Promi
       rows: summary?.rows ?? channelRows + rejectedRows,
       persons: counts.persons,
       inserted: counts.inserted,
-      updated: counts.persons - counts.inserted,
+      updated,
       rejected,
       rejectedRows: totalRejected,
       seconds,
@@ -396,6 +408,35 @@ export async function importMailing(store: Store, request: ImportRequest): Promi
   } finally {
     if (!committed) await session.rollback().catch(() => {});
   }
+}
+
+/**
+ * People of the mailing already in the base before it that it changed, told
+ * by what the import wrote: a person row rewritten (`updated_at` is the
+ * import's `now` only then; an unchanged one is not written), a contact or tag
+ * new to the person (created at `now`; one already there is kept as it was),
+ * or a membership this mailing began. Counted once, after the whole file, so
+ * it does not depend on the order of the rows nor on how they fell in batches.
+ */
+async function countUpdated(
+  db: Kysely<Database>,
+  tenantId: number,
+  mailingId: number,
+  walletId: number,
+  now: string,
+): Promise<number> {
+  const { rows } = await sql<{ n: number | string }>`
+    SELECT count(*) AS n FROM mailing_persons mp JOIN persons p ON p.id = mp.person_id
+    WHERE mp.mailing_id = ${mailingId} AND mp.tenant_id = ${tenantId}
+      AND (p.created_mailing_id IS NULL OR p.created_mailing_id <> ${mailingId})
+      AND (p.updated_at = ${now}
+        OR EXISTS (SELECT 1 FROM person_channels c WHERE c.person_id = p.id AND c.created_at = ${now})
+        OR EXISTS (SELECT 1 FROM person_tags t WHERE t.person_id = p.id AND t.created_at = ${now})
+        OR EXISTS (SELECT 1 FROM wallet_members w
+                   WHERE w.wallet_id = ${walletId} AND w.person_id = p.id AND w.mailing_id = ${mailingId}))`.execute(
+    db,
+  );
+  return Number(rows[0]?.n ?? 0);
 }
 
 function round3(n: number): number {

@@ -74,6 +74,24 @@ describe("remessa inspect", () => {
     assert.equal(inspect("--restricted", "/nonexistent/list.txt", file).code, 2);
   });
 
+  test("persons are distinct people, as the import counts them, in any row order", () => {
+    const rows = [
+      longRow({ value: "11987654321", code: "A" }),
+      longRow({ value: "11912345678", code: "B" }),
+      longRow({ type: "EMAIL", value: "a@lista.com", code: "A" }),
+      longRow({ value: "11955554444", code: "C" }),
+      longRow({ type: "EMAIL", value: "b@lista.com", code: "B" }),
+      longRow({ value: "11911112222", code: "A" }),
+    ];
+    const apart = inspect("--json", tempFile([LONG_HEADER, ...rows].join("\r\n")));
+    assert.equal(JSON.parse(apart.stdout).persons, 3, apart.stderr);
+    const together = [0, 2, 5, 1, 4, 3].map((i) => rows[i]!);
+    const ordered = inspect("--json", tempFile([LONG_HEADER, ...together].join("\r\n")));
+    assert.equal(JSON.parse(ordered.stdout).persons, 3);
+    const text = inspect(tempFile([LONG_HEADER, ...rows].join("\r\n")));
+    assert.match(text.stdout, /Pessoas: 3\b/);
+  });
+
   test("arbitrary bytes never crash inspect", () => {
     const junk = tempFile(Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) % 256)));
     const r = inspect("--json", junk);

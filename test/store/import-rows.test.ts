@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import type { PersonRecord } from "../../src/mailing/types.js";
-import { channelsJson, fieldsJson, jsonString } from "../../src/store/import-rows.js";
+import {
+  channelsJson,
+  fieldsJson,
+  jsonString,
+  PersonCounter,
+} from "../../src/store/import-rows.js";
 
 // Any text: control characters, quotes, backslashes, accents, emoji and lone surrogates.
 const text = fc.oneof(
@@ -36,4 +41,18 @@ test("channelsJson is JSON.stringify of the stored channels", () => {
       assert.equal(channelsJson(record), JSON.stringify(channels));
     }),
   );
+});
+
+test("PersonCounter counts distinct people by kind and key, across growth", () => {
+  const counter = new PersonCounter();
+  const record = (keyKind: PersonRecord["keyKind"], key: string) =>
+    ({ keyKind, key }) as PersonRecord;
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < 200_000; i++) counter.add(record("codcliente", `C${i}`));
+  }
+  assert.equal(counter.size, 200_000);
+  // The same key under another kind is another person.
+  counter.add(record("cpfcnpj", "C1"));
+  counter.add(record("cpfcnpj", "C1"));
+  assert.equal(counter.size, 200_001);
 });

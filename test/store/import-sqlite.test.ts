@@ -85,3 +85,75 @@ test("SQLite: a second import waits for the first without stopping the process",
     await t.dispose();
   }
 });
+
+// A person met again in a later batch is merged into this file's row of the
+// person at the end, in person order; the people with a row are told exactly,
+// also for ids beyond 32 bits.
+test("SQLite: later records of a person merge into the file's row, also with ids past 2^31", async () => {
+  const t = await openSqliteTestStore();
+  try {
+    await createWallet(t.store.db, 1, { code: "BRAD" });
+    const phone = (n: number, line: number) => ({
+      kind: "mobile" as const,
+      value: `1199999000${n}`,
+      line,
+    });
+    for (const start of [null, 2 ** 31 + 5]) {
+      const sequence = start === null ? 1 : 2;
+      if (start !== null) {
+        t.store
+          .sqlite!.prepare(
+            `INSERT INTO persons (id, tenant_id, key_kind, key, fields_json, created_at, updated_at)
+             VALUES (?, 1, 'codcliente', 'semente', '{}', 'x', 'x')`,
+          )
+          .run(start);
+      }
+      const key = (k: string) => `${sequence}-${k}`;
+      const result = await importMailing(
+        t.store,
+        request(
+          [
+            {
+              persons: [person(key("a"), { channels: [phone(1, 2)], message: null })],
+              rejected: [],
+            },
+            { persons: [person(key("b"), { channels: [phone(2, 3)] })], rejected: [] },
+            {
+              persons: [person(key("a"), { channels: [phone(3, 4)], message: "oi" })],
+              rejected: [],
+            },
+            { persons: [person(key("a"), { channels: [phone(1, 5), phone(4, 5)] })], rejected: [] },
+          ],
+          { mailing: { ...request([]).mailing, sequence } },
+        ),
+      );
+      assert.equal(result.ok, true);
+      assert.deepEqual([result.persons, result.inserted], [2, 2]);
+      const rows = t.store
+        .sqlite!.prepare(
+          `SELECT p.key, p.id, mp.message, mp.channels_json FROM mailing_persons mp
+           JOIN persons p ON p.id = mp.person_id WHERE mp.mailing_id = ? ORDER BY p.key`,
+        )
+        .all(result.mailingId) as {
+        key: string;
+        id: number;
+        message: string | null;
+        channels_json: string;
+      }[];
+      assert.deepEqual(
+        rows.map((r) => [
+          r.key,
+          r.message,
+          JSON.parse(r.channels_json).map((c: { value: string }) => c.value),
+        ]),
+        [
+          [key("a"), "oi", ["11999990001", "11999990003", "11999990004"]],
+          [key("b"), null, ["11999990002"]],
+        ],
+      );
+      if (start !== null) assert.ok(rows.every((r) => r.id > 2 ** 31));
+    }
+  } finally {
+    await t.dispose();
+  }
+});

@@ -326,7 +326,12 @@ export class RecordBuilder {
     }
     this.checkCommon(row);
     const record = this.recordFor(row, channel.value, line);
-    if (!this.takeContact(record, channel, line, text, start, end)) return;
+    if (!this.takeContact(record, channel, line, text, start, end)) {
+      // Its invalid fields are reported all the same: which of a person's
+      // repeated rows is the repeat depends on the order of the rows.
+      this.emitWarnings(line, text, start, end);
+      return;
+    }
     if (channel.ninthDigit === true) this.counters.ninthDigits++;
     this.mergeFields(record, row);
     const from = this.personFrom;

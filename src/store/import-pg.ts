@@ -17,7 +17,6 @@ import type { ImportChunk, ImportSession, WriteTarget } from "./import.js";
 import {
   blankToNull,
   channelsJson,
-  ExactIds,
   fieldsJson,
   IntHashSet,
   PersonBatch,
@@ -468,8 +467,6 @@ class PgWriter {
   private readonly fresh: Promise<boolean>;
   private freshKnown: boolean | null = null;
   private readonly seen = new IntHashSet();
-  /** People already in the base that this import changed (ids: exact, see ExactIds). */
-  private readonly updated = new ExactIds();
   /** Person ids drawn from the sequence ahead of the batch that uses them. */
   private ids: number[] = [];
   private idAt = 0;
@@ -769,10 +766,8 @@ class PgWriter {
     // On a re-sent base these saved about a third of the import.
     // A person met again in a later batch: this file's contact list grows
     // (file order kept, no repeated values) and the first message stays.
-    // The statement returns the people already in the base that it changed
-    // (see `updated`): only rows actually written come back.
     const order = this.droppedIndexes.length > 0 ? "" : "ORDER BY c.value";
-    const changed = await q(
+    await q(
       `WITH s AS MATERIALIZED (
          SELECT st.*, p.id AS pid,
            ((st.cod_cliente IS NOT NULL AND st.cod_cliente IS DISTINCT FROM p.cod_cliente)
@@ -816,8 +811,7 @@ class PgWriter {
            fields_json = CASE WHEN s.fields_json = '{}' THEN p.fields_json
                               ELSE (p.fields_json::jsonb || s.fields_json::jsonb)::text END,
            updated_at = $3::text
-         FROM s WHERE s.pid IS NOT NULL AND s.changed AND p.id = s.pid
-         RETURNING p.id AS person_id),
+         FROM s WHERE s.pid IS NOT NULL AND s.changed AND p.id = s.pid),
        omp AS (
          INSERT INTO mailing_persons (tenant_id, mailing_id, person_id, first_line, message, channels_json)
          SELECT $1::bigint, $2::bigint, pid, first_line, message, channels_json
@@ -834,35 +828,20 @@ class PgWriter {
        owm AS (
          INSERT INTO wallet_members (tenant_id, wallet_id, person_id, mailing_id, joined_at)
          SELECT $1::bigint, $4::bigint, pid, $2::bigint, $3::text FROM s WHERE pid IS NOT NULL
-         ON CONFLICT (wallet_id, person_id) DO NOTHING
-         RETURNING person_id),
+         ON CONFLICT (wallet_id, person_id) DO NOTHING),
        otg AS (
          INSERT INTO person_tags (tenant_id, person_id, tag, created_at)
          SELECT $1::bigint, s.pid, t.tag, $3::text
          FROM s CROSS JOIN LATERAL unnest(s.tags) AS t(tag) WHERE s.pid IS NOT NULL
-         ON CONFLICT (person_id, tag) DO NOTHING
-         RETURNING person_id),
-       och AS (
-         INSERT INTO person_channels (tenant_id, person_id, kind, value, created_at)
-         SELECT $1::bigint, s.pid, c.kind, c.value, $3::text
-         FROM s CROSS JOIN LATERAL unnest(s.kinds, s.vals) AS c(kind, value)
-         WHERE s.pid IS NOT NULL
-         ${order}
-         ON CONFLICT (person_id, value) DO NOTHING
-         RETURNING person_id)
-       SELECT DISTINCT x.person_id FROM (
-         SELECT person_id FROM op UNION ALL SELECT person_id FROM owm
-         UNION ALL SELECT person_id FROM otg UNION ALL SELECT person_id FROM och) x
-       WHERE NOT EXISTS (SELECT 1 FROM persons p
-                         WHERE p.id = x.person_id AND p.created_mailing_id = $2::bigint)`,
+         ON CONFLICT (person_id, tag) DO NOTHING)
+       INSERT INTO person_channels (tenant_id, person_id, kind, value, created_at)
+       SELECT $1::bigint, s.pid, c.kind, c.value, $3::text
+       FROM s CROSS JOIN LATERAL unnest(s.kinds, s.vals) AS c(kind, value)
+       WHERE s.pid IS NOT NULL
+       ${order}
+       ON CONFLICT (person_id, value) DO NOTHING`,
       [tenantId, mailingId, now, walletId],
     );
-    // People already in the base that this batch changed (a value, a new
-    // contact or tag, the wallet joined), not those this import created
-    // (their later records in the file): counted once however many batches.
-    for (const row of changed.rows as { person_id: string | number }[]) {
-      this.updated.add(Number(row.person_id));
-    }
     await q("TRUNCATE import_stage");
   }
 
@@ -913,7 +892,7 @@ class PgWriter {
     this.droppedIndexes = [];
   }
 
-  async finish(): Promise<{ persons: number; inserted: number; updated: number }> {
+  async finish(): Promise<{ persons: number; inserted: number }> {
     do {
       await this.startBatch();
       await this.stageHeldBack();
@@ -940,7 +919,7 @@ class PgWriter {
         mailingId,
       ]);
       const persons = Number(n.rows[0]?.persons ?? 0);
-      return { persons, inserted: persons, updated: 0 };
+      return { persons, inserted: persons };
     }
     const counts = await q(
       `SELECT count(*) AS persons, count(*) FILTER (WHERE p.created_mailing_id = $1) AS inserted
@@ -951,7 +930,6 @@ class PgWriter {
     return {
       persons: Number(counts.rows[0]?.persons ?? 0),
       inserted: Number(counts.rows[0]?.inserted ?? 0),
-      updated: this.updated.size,
     };
   }
 }

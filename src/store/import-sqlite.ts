@@ -18,8 +18,8 @@ import type { ImportChunk, ImportSession, WriteTarget } from "./import.js";
 import {
   blankToNull,
   channelsJson,
-  ExactIds,
   fieldsJson,
+  IntHashSet,
   mergeChannelLists,
   mergeRecords,
   recordKey,
@@ -315,9 +315,11 @@ class SqliteWriter {
   private droppedIndexSql: string | null = null;
   /**
    * People that have a row of this mailing in `mailing_persons` (the ones
-   * written by this import, and any that were there before).
+   * written by this import, and any that were there before): exact, ids up
+   * to 2³¹ - 1 in the typed-array set, any above in `inMailingBig`.
    */
-  private readonly inMailing = new ExactIds();
+  private readonly inMailing = new IntHashSet();
+  private readonly inMailingBig = new Set<number>();
   /**
    * Later records of people already in this mailing (rows apart in the
    * file), appended to a temporary table in file order and merged into their
@@ -424,7 +426,7 @@ class SqliteWriter {
       .prepare("SELECT person_id FROM mailing_persons WHERE mailing_id = ?")
       .pluck()
       .all(t.mailingId) as number[];
-    for (const id of already) this.inMailing.add(id);
+    for (const id of already) this.markInMailing(id);
     // Dropped with a rollback too (temporary tables follow the transaction);
     // an earlier import on a shared in-memory connection may have left one.
     conn.exec(`DROP TABLE IF EXISTS temp.${EXTRAS}`);
@@ -432,6 +434,15 @@ class SqliteWriter {
       `CREATE TEMP TABLE ${EXTRAS} (person_id INTEGER NOT NULL, message TEXT, channels_json TEXT NOT NULL)`,
     );
     this.addExtras = new MultiRow(conn, `INSERT INTO temp.${EXTRAS}`, "(?, ?, ?)", "");
+  }
+
+  private isInMailing(id: number): boolean {
+    return id <= 0x7fffffff ? this.inMailing.has(id) : this.inMailingBig.has(id);
+  }
+
+  private markInMailing(id: number): void {
+    if (id <= 0x7fffffff) this.inMailing.add(id);
+    else this.inMailingBig.add(id);
   }
 
   write(chunk: ImportChunk): void {
@@ -502,14 +513,14 @@ class SqliteWriter {
       const id = ids[i]!;
       const r = records[i]!;
       channelRows += r.channels.length;
-      if (this.inMailing.has(id)) {
+      if (this.isInMailing(id)) {
         this.addExtras.put(id);
         this.addExtras.put(blankToNull(r.message));
         this.addExtras.put(channelsJson(r));
         this.extras++;
         continue;
       }
-      this.inMailing.add(id);
+      this.markInMailing(id);
       addMailing.put(id);
       addMailing.put(r.firstLine);
       addMailing.put(blankToNull(r.message));

@@ -132,11 +132,8 @@ export interface ImportSession {
   /** Called once the mailing row exists (the id is needed by every row written). */
   start(target: WriteTarget): void;
   write(chunk: ImportChunk): Promise<void>;
-  /**
-   * Applies the set-level parts (merges, removeOtherWallets) and counts;
-   * `updated` when the session counted it as it wrote (else it is queried).
-   */
-  finish(): Promise<{ persons: number; inserted: number; updated?: number }>;
+  /** Applies the set-level parts (merges, removeOtherWallets) and counts. */
+  finish(): Promise<{ persons: number; inserted: number }>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
 }
@@ -333,10 +330,9 @@ export async function importMailing(store: Store, request: ImportRequest): Promi
     }
     const counts = await session.finish();
     const updated =
-      counts.updated ??
-      (counts.persons > counts.inserted
+      counts.persons > counts.inserted
         ? await countUpdated(session.db, tenantId, mailingId, wallet.id, now)
-        : 0);
+        : 0;
     const rejected = summary?.rejected ?? rejectedCounts;
     const totalRejected = summary?.rejectedRows ?? rejectedRows;
     const seconds = (performance.now() - started) / 1000;

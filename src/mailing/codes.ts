@@ -6,6 +6,7 @@
  */
 import type { CodeGuide } from "../codes.js";
 import { MAX_COLUMNS, MAX_RECORD_CHARS } from "./csv.js";
+import { FILE_CONTACTS_TRACKED } from "./records.js";
 import type { FileErrorCode, RowRejectCode } from "./types.js";
 import { DEFAULT_ZIP_LIMITS, MAX_ENTRIES } from "./zip.js";
 
@@ -128,8 +129,7 @@ export const ROW_CODE_GUIDE: Readonly<Record<RowRejectCode, CodeGuide>> = {
       "Confira se algum campo tem o separador sem estar entre aspas, ou apague as colunas sobrando.",
   },
   DUPLICADO: {
-    meaning:
-      "Só com _h: o contato se repete para a mesma pessoa (na mesma linha ou em qualquer outra linha do arquivo, em qualquer ordem) e a repetição foi ignorada. Sem _h a repetição é juntada sem aviso.",
+    meaning: `Só com _h: o contato se repete para a mesma pessoa (na mesma linha ou em qualquer outra linha do arquivo, em qualquer ordem) e a repetição foi ignorada. Sem _h a repetição é juntada sem aviso. Num arquivo com mais de ${count(FILE_CONTACTS_TRACKED)} contatos, uma repetição longe das outras linhas da pessoa pode não ser apontada (o contato é gravado uma vez só do mesmo jeito).`,
     action: "Nada a fazer: a pessoa foi importada com o contato uma vez só.",
   },
   RESTRITO: {

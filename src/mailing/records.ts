@@ -31,6 +31,15 @@ import { normalizePhone } from "./phone.js";
 import { TextHashSet } from "./text-set.js";
 import type { ContactChannel, PersonRecord, RejectedRow, RowRejectCode } from "./types.js";
 
+/**
+ * How many (person, contact) pairs a file's far-apart repeats are looked for
+ * among (DUPLICADO with `_h`): about 32 MB at most, whatever the file. Past
+ * that, a repeat is still found next to its person's other rows, and the
+ * import stores each contact once either way; only the report may miss a
+ * far-apart repeat in a file of millions of contacts.
+ */
+export const FILE_CONTACTS_TRACKED = 2_000_000;
+
 export const MAX_CHANNELS_PER_RECORD = 1000;
 /** Longest original row kept in a rejection (the report must stay readable and memory bounded). */
 export const MAX_RAW_CHARS = 4000;
@@ -637,8 +646,8 @@ export class RecordBuilder {
    */
   private firstInFile(record: PersonRecord, value: string): boolean {
     if (!this.options.sanitize) return true;
-    this.fileContacts ??= new TextHashSet();
-    return this.fileContacts.add(`${record.keyKind}\u0000${record.key}\u0000${value}`);
+    this.fileContacts ??= new TextHashSet(FILE_CONTACTS_TRACKED);
+    return this.fileContacts.addParts(record.keyKind, record.key, value);
   }
 
   private hasChannel(record: PersonRecord, value: string): boolean {

@@ -326,7 +326,8 @@ class DropFileSystem extends FileSystem {
 }
 
 /**
- * ftp-srv 4 answers AUTH TLS and only then wraps the control socket; a client
+ * Process-wide fixes to ftp-srv 4, installed once: its disconnect timer, its
+ * TLS data connections (below) and AUTH TLS. ftp-srv answers AUTH TLS and only then wraps the control socket; a client
  * that sends its TLS hello quickly (curl, lftp) has it read as an FTP command
  * in between, and the handshake fails ("wrong version number") about half the
  * time. This handler pauses the socket before answering, so the hello stays
@@ -334,10 +335,10 @@ class DropFileSystem extends FileSystem {
  * over to the TLS socket so the buffered hello is not also parsed as a
  * command. Installed once per process.
  */
-let authPatched = false;
-function patchAuthTls(): void {
-  if (authPatched) return;
-  authPatched = true;
+let ftpSrvPatched = false;
+function patchFtpSrv(): void {
+  if (ftpSrvPatched) return;
+  ftpSrvPatched = true;
   // ftp-srv starts a timer of the whole idle timeout (10 minutes) at every
   // disconnect and never clears it (it only guards a promise that has already
   // resolved): each disconnected client kept the process alive for 10 minutes
@@ -527,7 +528,7 @@ export class DropBox {
 
   async start(): Promise<void> {
     const o = this.options;
-    patchAuthTls();
+    patchFtpSrv();
     mkdirSync(o.root, { recursive: true, mode: 0o700 });
     const root = resolve(o.root);
     await this.removeStrayFiles(root);

@@ -114,6 +114,23 @@ for (const database of DATABASES) {
       return { outcomes, id };
     }
 
+    /** The drop folder as a source that runs `first` before it moves `name` (to fail, or to meddle). */
+    function beforeMoving(name: string, first: () => unknown): Source {
+      const local = dropSource();
+      return Object.assign(Object.create(local) as Source, {
+        move: async (from: string, to: string, newName?: string) => {
+          if (from === name) await first();
+          return local.move(from, to, newName);
+        },
+      });
+    }
+
+    /** A move refused by the system as an invalid argument: a permanent error. */
+    function invalidArgument(): never {
+      const cause = Object.assign(new Error("invalid argument, rename"), { code: "EINVAL" });
+      throw new SourceError("ERRO_SERVIDOR", "Erro ao mover (teste).", { cause });
+    }
+
     async function record(id: number): Promise<MailingRow> {
       return ts.store.db
         .selectFrom("mailings")
@@ -185,16 +202,7 @@ for (const database of DATABASES) {
       const name = `mailing_${today}_42_cBRAD.csv`;
       writeFileSync(join(drop, name), mailingCsv(3, 0, 42));
       await scan();
-      const local = dropSource();
-      const broken: Source = Object.assign(Object.create(local) as Source, {
-        move: async (from: string, to: string, newName?: string) => {
-          if (from === name) {
-            const cause = Object.assign(new Error("invalid argument, rename"), { code: "EINVAL" });
-            throw new SourceError("ERRO_SERVIDOR", "Erro ao mover (teste).", { cause });
-          }
-          return local.move(from, to, newName);
-        },
-      });
+      const broken = beforeMoving(name, invalidArgument);
       const { outcomes, id } = await run(broken, 3);
       assert.deepEqual(outcomes, ["failed"]);
       const row = await record(id);
@@ -218,12 +226,8 @@ for (const database of DATABASES) {
       const name = `mailing_${today}_44_cBRAD.csv`;
       writeFileSync(join(drop, name), mailingCsv(2, 0, 44));
       await scan();
-      const local = dropSource();
-      const flaky: Source = Object.assign(Object.create(local) as Source, {
-        move: async (from: string, to: string, newName?: string) => {
-          if (from === name) throw new SourceError("TEMPO_ESGOTADO", "Tempo esgotado (teste).");
-          return local.move(from, to, newName);
-        },
+      const flaky = beforeMoving(name, () => {
+        throw new SourceError("TEMPO_ESGOTADO", "Tempo esgotado (teste).");
       });
       const { outcomes, id } = await run(flaky, 5, { maxAttempts: 3 });
       assert.deepEqual(outcomes, ["retry-later", "retry-later", "failed"]);
@@ -353,14 +357,8 @@ for (const database of DATABASES) {
       const name = `mailing_${today}_62_cBRAD.csv`;
       writeFileSync(join(drop, name), "isto não é um mailing\n");
       await scan();
-      const local = dropSource();
-      const vanishing: Source = Object.assign(Object.create(local) as Source, {
-        // Someone deletes the file on the server just before remessa moves it.
-        move: async (from: string, to: string, newName?: string) => {
-          if (from === name) rmSync(join(drop, name));
-          return local.move(from, to, newName);
-        },
-      });
+      // Someone deletes the file on the server just before remessa moves it.
+      const vanishing = beforeMoving(name, () => rmSync(join(drop, name)));
       const row = await record((await run(vanishing)).id);
       assert.equal(row.outcome, "discarded");
       assert.equal(row.state, "reported");
@@ -515,16 +513,7 @@ for (const database of DATABASES) {
       const name = `mailing_${today}_55_cBRAD\u0007.csv`;
       writeFileSync(join(drop, name), mailingCsv(2, 0, 55));
       await scan();
-      const local = dropSource();
-      const broken: Source = Object.assign(Object.create(local) as Source, {
-        move: async (from: string, to: string, newName?: string) => {
-          if (from === name) {
-            const cause = Object.assign(new Error("invalid argument"), { code: "EINVAL" });
-            throw new SourceError("ERRO_SERVIDOR", "Erro ao mover (teste).", { cause });
-          }
-          return local.move(from, to, newName);
-        },
-      });
+      const broken = beforeMoving(name, invalidArgument);
       const { outcomes, id } = await run(broken, 1);
       assert.deepEqual(outcomes, ["failed"]);
       const reports = JSON.parse((await record(id)).reports_json ?? "[]") as string[];

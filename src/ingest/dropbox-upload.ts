@@ -239,7 +239,7 @@ export function failureReply(
     case "write-failed":
       return {
         code: 451,
-        message: `Não foi possível gravar ${file} no servidor (${outcome.error.message.includes("ENOSPC") ? "disco cheio" : "erro de gravação"}). Nada foi gravado; tente de novo mais tarde.`,
+        message: `Não foi possível gravar ${file} no servidor (${(outcome.error as NodeJS.ErrnoException).code === "ENOSPC" ? "disco cheio" : "erro de gravação"}). Nada foi gravado; tente de novo mais tarde.`,
       };
   }
 }

@@ -25,6 +25,7 @@ import {
 } from "../../src/ingest/dropbox-rules.js";
 import {
   EofWatch,
+  failureReply,
   receiveUpload,
   type UploadOutcome,
   type WatchedSocket,
@@ -301,5 +302,24 @@ describe("drop box root", () => {
       await box.stop();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("failureReply", () => {
+  test("a write failure says 'disco cheio' from the error's code, never the server's path", () => {
+    const full = Object.assign(new Error("ENOSPC: no space left on device, write '/srv/x'"), {
+      code: "ENOSPC",
+    });
+    const full451 = failureReply({ kind: "write-failed", bytes: 10, error: full }, "/a.csv", 1);
+    assert.equal(full451.code, 451);
+    assert.match(full451.message, /disco cheio/);
+    assert.ok(!full451.message.includes("/srv"));
+    const other = failureReply(
+      { kind: "write-failed", bytes: 10, error: new Error("EIO: i/o error, write '/srv/x'") },
+      "/a.csv",
+      1,
+    );
+    assert.match(other.message, /erro de gravação/);
+    assert.ok(!other.message.includes("/srv"));
   });
 });

@@ -243,7 +243,7 @@ export async function importMailing(store: Store, request: ImportRequest): Promi
   const session = await openSession(store);
   let committed = false;
   try {
-    const now = nowIso();
+    const now = importInstant();
     const rowValues = {
       tenant_id: tenantId,
       source_id: request.sourceId ?? null,
@@ -404,6 +404,19 @@ export async function importMailing(store: Store, request: ImportRequest): Promi
   } finally {
     if (!committed) await session.rollback().catch(() => {});
   }
+}
+
+let lastImportMs = 0;
+
+/**
+ * The import's own instant, strictly later than any earlier import's in this
+ * process: countUpdated tells what this import wrote by its timestamp, so two
+ * imports in the same millisecond (small files back to back) would count each
+ * other's writes (a property test caught it as a rare flake on PostgreSQL).
+ */
+function importInstant(): string {
+  lastImportMs = Math.max(Date.now(), lastImportMs + 1);
+  return new Date(lastImportMs).toISOString();
 }
 
 /**

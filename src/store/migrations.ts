@@ -618,6 +618,92 @@ function reportDetails(): Migration {
   };
 }
 
+/**
+ * The campaign engine (SPEC §7): what planning, dispatch and the return file
+ * need beyond the initial tables.
+ * - campaigns: people left out of the audience by reason (`excluded_json`:
+ *   {"SEM_CONTATO": n, "RESTRITO": m}), the forecast made at planning
+ *   (`forecast_end`, `forecast_late`: messages predicted to miss `_LE`), when
+ *   the campaign ended and when its `.retorno.csv` was written (and where).
+ * - messages: the segments a message was billed as (SMS), and the mailing's
+ *   `[COLUMN]` text is kept in `body` until it is rendered at send time.
+ * - mailings: the content's encoding and delimiter, so the return file is
+ *   written the way the customer's own file was.
+ * - wallets: the optional send window ({"days":[1,2,3,4,5,6],"from":"08:00","to":"20:00"}).
+ * - senders and e-mail accounts: which provider sends for them ("outbox" is
+ *   the embedded default; the real channels add theirs).
+ * - rate_buckets: one row per rate-limited sender, shared by every dispatch
+ *   worker (a GCRA "theoretical arrival time" in epoch ms), so a cap holds
+ *   across processes.
+ * On PostgreSQL the per-row foreign-key triggers on `messages` are dropped:
+ * planning writes a million messages in one INSERT … SELECT, and each trigger
+ * is a lookup per row (the import's link tables have none for the same reason).
+ * Messages are only written by the planner (ids taken from rows it reads in
+ * the same transaction) and removed with their campaign by the repositories.
+ */
+function campaignEngine(dialect: Dialect): Migration {
+  const { big } = columns(dialect);
+  return {
+    async up(db: AnyDb) {
+      await db.schema.alterTable("campaigns").addColumn("excluded_json", "text").execute();
+      await db.schema.alterTable("campaigns").addColumn("forecast_end", "text").execute();
+      await db.schema
+        .alterTable("campaigns")
+        .addColumn("forecast_late", big, (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.alterTable("campaigns").addColumn("ended_at", "text").execute();
+      await db.schema.alterTable("campaigns").addColumn("return_written_at", "text").execute();
+      await db.schema.alterTable("campaigns").addColumn("return_path", "text").execute();
+      await db.schema.alterTable("messages").addColumn("segments", "integer").execute();
+      await db.schema.alterTable("mailings").addColumn("encoding", "text").execute();
+      await db.schema.alterTable("mailings").addColumn("delimiter", "text").execute();
+      await db.schema.alterTable("wallets").addColumn("send_window_json", "text").execute();
+      await db.schema
+        .alterTable("senders")
+        .addColumn("provider", "text", (c) => c.notNull().defaultTo("outbox"))
+        .execute();
+      await db.schema
+        .alterTable("email_accounts")
+        .addColumn("provider", "text", (c) => c.notNull().defaultTo("outbox"))
+        .execute();
+      await db.schema
+        .createTable("rate_buckets")
+        .addColumn("tenant_id", big, notNull)
+        .addColumn("key", "text", (c) => c.primaryKey())
+        .addColumn("tat_ms", big, (c) => c.notNull().defaultTo(0))
+        .execute();
+      if (dialect === "postgres") {
+        for (const fk of [
+          "messages_campaign_id_fkey",
+          "messages_wave_id_fkey",
+          "messages_person_id_fkey",
+        ]) {
+          await sql.raw(`ALTER TABLE messages DROP CONSTRAINT IF EXISTS ${fk}`).execute(db);
+        }
+      }
+    },
+    async down(db: AnyDb) {
+      await db.schema.dropTable("rate_buckets").execute();
+      await db.schema.alterTable("email_accounts").dropColumn("provider").execute();
+      await db.schema.alterTable("senders").dropColumn("provider").execute();
+      await db.schema.alterTable("wallets").dropColumn("send_window_json").execute();
+      await db.schema.alterTable("mailings").dropColumn("delimiter").execute();
+      await db.schema.alterTable("mailings").dropColumn("encoding").execute();
+      await db.schema.alterTable("messages").dropColumn("segments").execute();
+      for (const c of [
+        "return_path",
+        "return_written_at",
+        "ended_at",
+        "forecast_late",
+        "forecast_end",
+        "excluded_json",
+      ]) {
+        await db.schema.alterTable("campaigns").dropColumn(c).execute();
+      }
+    },
+  };
+}
+
 /** Ordered by name; append new ones with a larger prefix. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
@@ -625,6 +711,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0002_mailing_last_error": mailingLastError(),
     "0003_byte_order_keys": byteOrderKeys(dialect),
     "0004_report_details": reportDetails(),
+    "0005_campaign_engine": campaignEngine(dialect),
   };
 }
 

@@ -28,6 +28,8 @@ export interface WalletTable {
   tenant_id: number;
   code: string;
   name: string;
+  /** Optional send window in the tenant's zone: {"days":[1..7 (Mon=1)],"from":"08:00","to":"20:00"}. */
+  send_window_json: string | null;
   created_at: string;
 }
 
@@ -182,6 +184,9 @@ export interface MailingTable {
   reports_json: string | null;
   /** Last operational problem (move refused, source unreachable) while retrying; null when fine. */
   last_error: string | null;
+  /** The content's encoding ("utf-8" | "windows-1252") and delimiter, for the return file. */
+  encoding: string | null;
+  delimiter: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -232,6 +237,17 @@ export interface CampaignTable {
   /** scheduled | running | paused | cancelled | finished | expired */
   state: string;
   audience: Generated<number>;
+  /** People of the mailing left out of the audience, by reason: {"SEM_CONTATO": n, "RESTRITO": m}. */
+  excluded_json: string | null;
+  /** Expected end computed at planning (waves, rate, send window, tier). */
+  forecast_end: string | null;
+  /** Messages predicted at planning to miss the deadline. */
+  forecast_late: Generated<number>;
+  /** When the campaign reached finished, cancelled or expired. */
+  ended_at: string | null;
+  /** When its `.retorno.csv` was written, and where (path on the mailing's source). */
+  return_written_at: string | null;
+  return_path: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -285,6 +301,8 @@ export interface MessageTable {
   failed_at: string | null;
   skipped_at: string | null;
   expired_at: string | null;
+  /** Parts the provider billed (SMS segments); null until sent. */
+  segments: number | null;
 }
 
 /** Receptive contacts (WhatsApp inbound, SMS MO, …) used by `_x`. */
@@ -330,6 +348,8 @@ export interface SenderTable {
   /** SMPP / HTTP connection settings (non-secret), JSON. */
   settings_json: string | null;
   rate_per_second: number | null;
+  /** Who sends for it: "outbox" (embedded default) or a real provider. */
+  provider: Generated<string>;
   enabled: Generated<number>;
   created_at: string;
   updated_at: string;
@@ -367,6 +387,8 @@ export interface EmailAccountTable {
   /** The platform default account (fallback). */
   is_platform_default: Generated<number>;
   rate_per_second: number | null;
+  /** Who sends for it: "outbox" (embedded default) or "smtp". */
+  provider: Generated<string>;
   created_at: string;
   updated_at: string;
 }
@@ -380,6 +402,15 @@ export interface OutboxTable {
   address: string;
   payload_json: string;
   created_at: string;
+}
+
+/** Shared rate limiter state (GCRA): one row per rate-limited sender, used by every worker. */
+export interface RateBucketTable {
+  tenant_id: number;
+  /** "sender:<id>" or "email:<id>". */
+  key: string;
+  /** Theoretical arrival time, epoch ms: the next free slot. */
+  tat_ms: Generated<number>;
 }
 
 export interface ApiKeyTable {
@@ -427,6 +458,7 @@ export interface Database {
   templates: TemplateTable;
   email_accounts: EmailAccountTable;
   outbox: OutboxTable;
+  rate_buckets: RateBucketTable;
   api_keys: ApiKeyTable;
   audit_events: AuditEventTable;
 }

@@ -625,6 +625,7 @@ function reportDetails(): Migration {
  *   {"SEM_CONTATO": n, "RESTRITO": m}), the forecast made at planning
  *   (`forecast_end`, `forecast_late`: messages predicted to miss `_LE`), when
  *   the campaign ended and when its `.retorno.csv` was written (and where).
+ * - waves: when each actually started (lateness against `start_at`).
  * - messages: the segments a message was billed as (SMS), and the mailing's
  *   `[COLUMN]` text is kept in `body` until it is rendered at send time.
  * - mailings: the content's encoding and delimiter, so the return file is
@@ -655,6 +656,7 @@ function campaignEngine(dialect: Dialect): Migration {
       await db.schema.alterTable("campaigns").addColumn("return_written_at", "text").execute();
       await db.schema.alterTable("campaigns").addColumn("return_path", "text").execute();
       await db.schema.alterTable("messages").addColumn("segments", "integer").execute();
+      await db.schema.alterTable("waves").addColumn("started_at", "text").execute();
       await db.schema.alterTable("mailings").addColumn("encoding", "text").execute();
       await db.schema.alterTable("mailings").addColumn("delimiter", "text").execute();
       await db.schema.alterTable("wallets").addColumn("send_window_json", "text").execute();
@@ -689,6 +691,7 @@ function campaignEngine(dialect: Dialect): Migration {
       await db.schema.alterTable("wallets").dropColumn("send_window_json").execute();
       await db.schema.alterTable("mailings").dropColumn("delimiter").execute();
       await db.schema.alterTable("mailings").dropColumn("encoding").execute();
+      await db.schema.alterTable("waves").dropColumn("started_at").execute();
       await db.schema.alterTable("messages").dropColumn("segments").execute();
       for (const c of [
         "return_path",

@@ -261,6 +261,8 @@ export interface WaveTable {
   size: number;
   /** scheduled | running | done | cancelled */
   state: string;
+  /** When its first message was claimed (lateness = started_at − start_at). */
+  started_at: string | null;
   created_at: string;
 }
 

@@ -28,6 +28,18 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: "cadastra e lista empresas (multiempresa)",
     load: () => import("./tenants.js"),
   },
+  senders: {
+    summary: "cadastra, lista e remove remetentes (números WhatsApp e rotas de SMS)",
+    load: () => import("./senders.js"),
+  },
+  templates: {
+    summary: "cadastra, lista e remove templates de mensagem",
+    load: () => import("./templates.js"),
+  },
+  "email-accounts": {
+    summary: "cadastra, lista e remove contas de e-mail",
+    load: () => import("./email-accounts.js"),
+  },
   import: {
     summary: "importa um arquivo de mailing local (com barra de progresso)",
     load: () => import("./import.js"),

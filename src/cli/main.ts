@@ -40,6 +40,18 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: "cadastra, lista e remove contas de e-mail",
     load: () => import("./email-accounts.js"),
   },
+  campaigns: {
+    summary: "lista, mostra, pausa, retoma e cancela campanhas",
+    load: () => import("./campaigns.js"),
+  },
+  outbox: {
+    summary: "lista as mensagens da caixa de saída embutida",
+    load: () => import("./outbox.js"),
+  },
+  interactions: {
+    summary: "registra um contato recebido (para o _x)",
+    load: () => import("./interactions.js"),
+  },
   import: {
     summary: "importa um arquivo de mailing local (com barra de progresso)",
     load: () => import("./import.js"),

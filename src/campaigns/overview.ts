@@ -205,7 +205,7 @@ export async function showCampaign(
     .execute();
   const more = extras(row);
   more.skipReasons = Object.fromEntries(
-    reasons.map((r) => [r.skip_reason ?? "SEM_MOTIVO", Number(r.n)]),
+    reasons.map((r) => [r.skip_reason ?? "(sem motivo)", Number(r.n)]),
   );
   return {
     detail: {

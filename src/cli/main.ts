@@ -52,6 +52,10 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: "registra um contato recebido (para o _x)",
     load: () => import("./interactions.js"),
   },
+  demo: {
+    summary: "prepara uma demonstração: carteira DEMO e um mailing na caixa do serve",
+    load: () => import("./demo.js"),
+  },
   import: {
     summary: "importa um arquivo de mailing local (com barra de progresso)",
     load: () => import("./import.js"),

@@ -1,10 +1,16 @@
 /** `remessa campaigns|outbox|interactions`: JSON shapes, pt-BR output and refusals, on both databases. */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { addPerson, seedCampaign } from "../campaigns/fixtures.js";
 import { DATABASES } from "../store/harness.js";
 import { cliJson, runCli } from "./run-cli.js";
 
+const BIN = fileURLToPath(new URL("../../bin/remessa", import.meta.url));
 const ZERO = {
   pending: 0,
   sending: 0,
@@ -356,3 +362,52 @@ for (const database of DATABASES) {
     });
   });
 }
+
+describe("usage of the campaign commands", () => {
+  const commands = [
+    "senders list",
+    "templates list",
+    "email-accounts list",
+    "campaigns list",
+    "outbox list",
+    "interactions add",
+    "demo",
+  ];
+  for (const command of commands) {
+    test(`remessa ${command}: --foo is refused in pt-BR, --help shows the usage`, async () => {
+      const unknown = await runCli("sqlite::memory:", [...command.split(" "), "--foo"]);
+      assert.equal(unknown.code, 2);
+      assert.match(unknown.stderr, /^Opção desconhecida: --foo\./);
+      assert.match(unknown.stderr, /Uso:/);
+      const help = await runCli("sqlite::memory:", [...command.split(" ").slice(0, 1), "--help"]);
+      assert.equal(help.code, 0);
+      assert.match(help.stdout, /^Uso:/);
+      assert.match(help.stdout, /--data-dir/);
+    });
+  }
+
+  test("the binary runs them (bin/remessa campaigns list --json on a fresh data dir)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "remessa-campaigns-bin-"));
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, REMESSA_DATA_DIR: dir };
+      delete env.DATABASE_URL;
+      const r = spawnSync(BIN, ["campaigns", "list", "--json"], { encoding: "utf8", env });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, "[]\n");
+      const main = spawnSync(BIN, ["--help"], { encoding: "utf8", env });
+      for (const name of [
+        "senders",
+        "templates",
+        "email-accounts",
+        "campaigns",
+        "outbox",
+        "interactions",
+        "demo",
+      ]) {
+        assert.match(main.stdout, new RegExp(`^ {2}${name} +\\S`, "m"));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -107,6 +107,45 @@ for (const database of DATABASES) {
           / {2}2 {2}prevista 07\/12\/2026 10:01:00 {2}não iniciada {2}2 mensagens: 2 pendentes/,
         );
 
+        // --mailing: only the campaigns of one mailing.
+        const now = new Date().toISOString();
+        const mailing = await db
+          .insertInto("mailings")
+          .values({
+            tenant_id: 1,
+            file_name: "mailing_071226_1_smslong.csv",
+            path: "BRAD/mailing_071226_1_smslong.csv",
+            first_seen_at: now,
+            seen_date: "2026-12-07",
+            state: "reported",
+            outcome: "accepted",
+            created_at: now,
+            updated_at: now,
+          })
+          .returning("id")
+          .executeTakeFirstOrThrow();
+        const c = await seedCampaign(db, {
+          mailingId: mailing.id,
+          waves: [{ states: ["pending"] }],
+        });
+        const ofMailing = (await cliJson(t.url, [
+          "campaigns",
+          "list",
+          "--mailing",
+          String(mailing.id),
+          "--json",
+        ])) as {
+          id: number;
+          mailingId: number;
+        }[];
+        assert.deepEqual(
+          ofMailing.map((x) => [x.id, x.mailingId]),
+          [[c.campaignId, mailing.id]],
+        );
+        assert.match(
+          (await runCli(t.url, ["campaigns", "list"])).stdout,
+          /\(mailing_071226_1_smslong\.csv\)/,
+        );
         const missing = await runCli(t.url, ["campaigns", "show", "999"]);
         assert.equal(missing.code, 1);
         assert.match(missing.stderr, /A campanha 999 não existe/);
@@ -268,6 +307,28 @@ for (const database of DATABASES) {
         const bad = await runCli(t.url, ["outbox", "list", "--limit", "0"]);
         assert.equal(bad.code, 2);
         assert.match(bad.stderr, /--limit deve ser um número inteiro maior que zero/);
+        // Another tenant's outbox is apart.
+        assert.equal((await runCli(t.url, ["tenants", "add", "Loja"])).code, 0);
+        await db
+          .insertInto("outbox")
+          .values({
+            tenant_id: 2,
+            message_id: null,
+            channel: "sms",
+            address: "5511900000009",
+            payload_json: JSON.stringify({ text: "de outra empresa" }),
+            created_at: "2026-12-07T13:00:04.000Z",
+          })
+          .execute();
+        assert.equal(((await cliJson(t.url, ["outbox", "list", "--json"])) as unknown[]).length, 3);
+        assert.deepEqual(
+          (
+            (await cliJson(t.url, ["outbox", "list", "--json", "--tenant", "2"])) as {
+              text: string;
+            }[]
+          ).map((e) => e.text),
+          ["de outra empresa"],
+        );
         const empty = await runCli(t.url, ["outbox", "list", "--campaign", "999"]);
         assert.match(empty.stdout, /Nenhuma mensagem da campanha 999/);
       } finally {

@@ -238,7 +238,7 @@ function showText(
   if (Object.keys(extras.skipReasons).length > 0) {
     lines.push(`Puladas por motivo: ${describeReasons(extras.skipReasons)}`);
   }
-  if (extras.forecastLate > 0) {
+  if (extras.forecastLate > 0 && !extras.endedAt) {
     lines.push(
       `Atenção: ${plural(extras.forecastLate, "mensagem prevista", "mensagens previstas")} para depois do prazo.`,
     );

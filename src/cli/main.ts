@@ -28,6 +28,34 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: "cadastra e lista empresas (multiempresa)",
     load: () => import("./tenants.js"),
   },
+  senders: {
+    summary: "cadastra, lista e remove remetentes (números WhatsApp e rotas de SMS)",
+    load: () => import("./senders.js"),
+  },
+  templates: {
+    summary: "cadastra, lista e remove templates de mensagem",
+    load: () => import("./templates.js"),
+  },
+  "email-accounts": {
+    summary: "cadastra, lista e remove contas de e-mail",
+    load: () => import("./email-accounts.js"),
+  },
+  campaigns: {
+    summary: "lista, mostra, pausa, retoma e cancela campanhas",
+    load: () => import("./campaigns.js"),
+  },
+  outbox: {
+    summary: "lista as mensagens da caixa de saída embutida",
+    load: () => import("./outbox.js"),
+  },
+  interactions: {
+    summary: "registra um contato recebido (para o _x)",
+    load: () => import("./interactions.js"),
+  },
+  demo: {
+    summary: "prepara uma demonstração: carteira DEMO e um mailing na caixa do serve",
+    load: () => import("./demo.js"),
+  },
   import: {
     summary: "importa um arquivo de mailing local (com barra de progresso)",
     load: () => import("./import.js"),

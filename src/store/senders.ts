@@ -1,0 +1,200 @@
+/**
+ * Senders of a tenant (SPEC §1, §3): WhatsApp numbers (exclusive, shared,
+ * prospect pool) and SMS routes (long code, short code). A campaign's
+ * `sender_id` points here; the provider column says who sends for it
+ * ("outbox", the embedded default, until real providers exist).
+ */
+import type { Kysely, Selectable } from "kysely";
+import { isUniqueViolation } from "./errors.js";
+import { type Database, nowIso, type SenderTable } from "./schema.js";
+import { ValidationError } from "./tenants.js";
+import { resolveWalletCode } from "./wallet-ref.js";
+
+export type SenderRow = Selectable<SenderTable>;
+export type SenderKind = "whatsapp" | "sms";
+
+export const WHATSAPP_MODES = ["exclusivo", "compartilhado", "prospect"] as const;
+export const SMS_MODES = ["long", "short"] as const;
+
+export interface SenderInput {
+  kind: string;
+  mode: string;
+  /** WhatsApp: the phone number (10–13 digits, separators allowed); SMS: the route name. */
+  number: string;
+  name?: string | null;
+  /** Wallet code, or null for every wallet of the tenant. */
+  wallet?: string | null;
+  /** Messages per second; null = the channel's default. */
+  ratePerSecond?: number | null;
+  provider?: string;
+}
+
+/** A sender as listed, with its wallet's code. */
+export interface SenderView extends SenderRow {
+  wallet_code: string | null;
+}
+
+/** Digits of a WhatsApp number written with the usual separators, or null if not 10–13 digits. */
+export function whatsappNumberDigits(raw: string): string | null {
+  const text = raw.trim();
+  if (!/^\+?[\d\s().-]+$/.test(text)) return null;
+  const digits = text.replace(/\D/g, "");
+  return digits.length >= 10 && digits.length <= 13 ? digits : null;
+}
+
+/** A rate in messages per second: a positive finite number, or a pt-BR error. */
+export function checkRate(rate: number | null | undefined): void {
+  if (rate === null || rate === undefined) return;
+  if (!Number.isFinite(rate) || rate <= 0 || rate > 100_000) {
+    throw new ValidationError(
+      "A taxa de envio deve ser um número de mensagens por segundo maior que zero (por exemplo 80).",
+    );
+  }
+}
+
+function checkSender(input: SenderInput): { kind: SenderKind; mode: string; number: string } {
+  const kind = input.kind.trim().toLowerCase();
+  const mode = input.mode.trim().toLowerCase();
+  if (kind !== "whatsapp" && kind !== "sms") {
+    throw new ValidationError(
+      `Tipo de remetente "${input.kind}" desconhecido: use whatsapp ou sms.`,
+    );
+  }
+  if (kind === "whatsapp") {
+    if (!(WHATSAPP_MODES as readonly string[]).includes(mode)) {
+      throw new ValidationError(
+        `Modo "${input.mode}" inválido para WhatsApp: use exclusivo, compartilhado ou prospect.`,
+      );
+    }
+    const digits = whatsappNumberDigits(input.number);
+    if (digits === null) {
+      throw new ValidationError(
+        `Número WhatsApp "${input.number}" inválido: informe de 10 a 13 dígitos (DDD + número, com ou sem 55), como no _nw do nome do arquivo.`,
+      );
+    }
+    checkRate(input.ratePerSecond);
+    return { kind, mode, number: digits };
+  }
+  if (!(SMS_MODES as readonly string[]).includes(mode)) {
+    throw new ValidationError(`Modo "${input.mode}" inválido para SMS: use long ou short.`);
+  }
+  const route = input.number.trim();
+  if (!route) throw new ValidationError("Informe o nome da rota de SMS.");
+  if (route.length > 100 || /\p{Cc}/u.test(route)) {
+    throw new ValidationError(
+      "O nome da rota de SMS deve ter até 100 caracteres, sem caracteres de controle.",
+    );
+  }
+  checkRate(input.ratePerSecond);
+  return { kind, mode, number: route };
+}
+
+export async function addSender(
+  db: Kysely<Database>,
+  tenantId: number,
+  input: SenderInput,
+): Promise<SenderView> {
+  const { kind, mode, number } = checkSender(input);
+  const wallet = await resolveWalletCode(db, tenantId, input.wallet ?? null);
+  const now = nowIso();
+  try {
+    const row = await db
+      .insertInto("senders")
+      .values({
+        tenant_id: tenantId,
+        kind,
+        mode,
+        number,
+        name: input.name?.trim() || number,
+        wallet_id: wallet?.id ?? null,
+        rate_per_second: input.ratePerSecond ?? null,
+        provider: input.provider ?? "outbox",
+        created_at: now,
+        updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { ...row, wallet_code: wallet?.code ?? null };
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new ValidationError(
+        kind === "sms"
+          ? `A rota de SMS "${number}" já está cadastrada. Use outro nome ou remova a existente.`
+          : `O número WhatsApp ${number} já está cadastrado. Veja os remetentes com "remessa senders list".`,
+      );
+    }
+    throw error;
+  }
+}
+
+function viewQuery(db: Kysely<Database>, tenantId: number) {
+  return db
+    .selectFrom("senders as s")
+    .leftJoin("wallets as w", "w.id", "s.wallet_id")
+    .selectAll("s")
+    .select("w.code as wallet_code")
+    .where("s.tenant_id", "=", tenantId);
+}
+
+export async function listSenders(
+  db: Kysely<Database>,
+  tenantId: number,
+  filter: { walletId?: number } = {},
+): Promise<SenderView[]> {
+  let query = viewQuery(db, tenantId);
+  if (filter.walletId !== undefined) query = query.where("s.wallet_id", "=", filter.walletId);
+  return query.orderBy("s.kind").orderBy("s.mode").orderBy("s.id").execute();
+}
+
+export async function getSender(
+  db: Kysely<Database>,
+  tenantId: number,
+  id: number,
+): Promise<SenderView | null> {
+  return (await viewQuery(db, tenantId).where("s.id", "=", id).executeTakeFirst()) ?? null;
+}
+
+/** Campaign states in which a sender, template or account is still needed. */
+export const LIVE_CAMPAIGN_STATES = ["scheduled", "running", "paused"] as const;
+
+/** Ids of the live campaigns using a sender, template or e-mail account. */
+export async function liveCampaignsUsing(
+  db: Kysely<Database>,
+  tenantId: number,
+  column: "sender_id" | "template_id" | "email_account_id",
+  id: number,
+): Promise<number[]> {
+  const rows = await db
+    .selectFrom("campaigns")
+    .select("id")
+    .where("tenant_id", "=", tenantId)
+    .where(column, "=", id)
+    .where("state", "in", [...LIVE_CAMPAIGN_STATES])
+    .orderBy("id")
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+export function inUseMessage(what: string, campaigns: number[], feminine = false): string {
+  const list = campaigns.join(", ");
+  return `${what} é ${feminine ? "usada" : "usado"} por ${campaigns.length === 1 ? `uma campanha em andamento (${list})` : `campanhas em andamento (${list})`}. Cancele as campanhas ("remessa campaigns cancel ID") ou espere que terminem antes de remover.`;
+}
+
+/**
+ * Removes a sender. Refused (ValidationError) while a live campaign sends
+ * through it: its messages would lose their sender. Returns false when absent.
+ */
+export async function removeSender(
+  db: Kysely<Database>,
+  tenantId: number,
+  id: number,
+): Promise<boolean> {
+  const live = await liveCampaignsUsing(db, tenantId, "sender_id", id);
+  if (live.length > 0) throw new ValidationError(inUseMessage(`O remetente ${id}`, live));
+  const result = await db
+    .deleteFrom("senders")
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}

@@ -1,0 +1,220 @@
+/**
+ * Message templates of a tenant (SPEC §1): WhatsApp templates (`_nt`, or the
+ * wallet's default) with a body whose `{{1}}`, `{{2}}`… parameters are filled,
+ * at send time, from the mailing columns listed in `params_json`, in order.
+ * A template belongs to one wallet or (wallet null) to every wallet; a wallet
+ * has at most one default.
+ */
+import type { Kysely, Selectable } from "kysely";
+import { normalizeColumnName } from "../mailing/header.js";
+import { type Database, nowIso, type TemplateTable } from "./schema.js";
+import { inUseMessage, liveCampaignsUsing } from "./senders.js";
+import { ValidationError } from "./tenants.js";
+import { resolveWalletCode } from "./wallet-ref.js";
+
+export type TemplateRow = Selectable<TemplateTable>;
+
+export interface TemplateView extends TemplateRow {
+  wallet_code: string | null;
+}
+
+export interface TemplateInput {
+  name: string;
+  /** pt_BR by default; "pt-BR" is written pt_BR, as WhatsApp names languages. */
+  language?: string | null;
+  body: string;
+  /** The mailing column filling each parameter, in order ({{1}} first). */
+  params?: string[];
+  wallet?: string | null;
+  /** The wallet's default template (used without `_nt`); needs a wallet. */
+  isDefault?: boolean;
+}
+
+export interface TemplateAdded {
+  template: TemplateView;
+  /** The wallet's previous default, which stopped being it. */
+  replacedDefault: string | null;
+}
+
+const PARAMETER = /\{\{\s*(\d+)\s*\}\}/g;
+
+/** The parameter numbers a body uses ({{1}} → 1), sorted and without repeats. */
+export function bodyParameters(body: string): number[] {
+  const found = new Set<number>();
+  for (const match of body.matchAll(PARAMETER)) found.add(Number(match[1]));
+  return [...found].sort((a, b) => a - b);
+}
+
+function checkLanguage(raw: string | null | undefined): string {
+  const language = (raw ?? "pt_BR").trim().replace("-", "_");
+  if (!/^[a-z]{2,3}(_[A-Z]{2})?$/.test(language)) {
+    throw new ValidationError(
+      `Idioma "${raw}" inválido: use o código do WhatsApp, como pt_BR, en_US ou es.`,
+    );
+  }
+  return language;
+}
+
+function checkParams(body: string, params: string[]): string[] {
+  const used = bodyParameters(body);
+  const highest = used.length > 0 ? (used[used.length - 1] as number) : 0;
+  if (used.includes(0)) {
+    throw new ValidationError("Os parâmetros do texto começam em {{1}}: não use {{0}}.");
+  }
+  const missing: number[] = [];
+  for (let n = 1; n <= highest; n++) if (!used.includes(n)) missing.push(n);
+  if (missing.length > 0) {
+    throw new ValidationError(
+      `O texto usa {{${highest}}} mas não ${missing.map((n) => `{{${n}}}`).join(", ")}: numere os parâmetros em sequência, a partir de {{1}}.`,
+    );
+  }
+  const columns = params.map((p) =>
+    p
+      .trim()
+      .replace(/^\[(.*)\]$/, "$1")
+      .trim(),
+  );
+  if (columns.some((c) => normalizeColumnName(c) === "")) {
+    throw new ValidationError(
+      "Cada --param deve ser o nome de uma coluna do mailing (por exemplo NOME_CLIENTE ou CORINGA1).",
+    );
+  }
+  if (columns.length !== highest) {
+    throw new ValidationError(
+      highest === 0
+        ? `O texto não tem parâmetros ({{1}}, {{2}}…), mas ${columns.length === 1 ? "foi informada 1 coluna" : `foram informadas ${columns.length} colunas`} em --param. Retire os --param ou ponha os parâmetros no texto.`
+        : `O texto usa ${highest === 1 ? "1 parâmetro" : `${highest} parâmetros`} ({{1}}${highest > 1 ? ` a {{${highest}}}` : ""}), mas ${columns.length === 0 ? "nenhuma coluna foi informada" : columns.length === 1 ? "foi informada 1 coluna" : `foram informadas ${columns.length} colunas`}: informe um --param COLUNA para cada parâmetro, na ordem.`,
+    );
+  }
+  return columns;
+}
+
+export async function addTemplate(
+  db: Kysely<Database>,
+  tenantId: number,
+  input: TemplateInput,
+): Promise<TemplateAdded> {
+  const name = input.name.trim();
+  if (!name) throw new ValidationError("Informe o nome do template.");
+  if (name.length > 200 || /\p{Cc}/u.test(name)) {
+    throw new ValidationError(
+      "O nome do template deve ter até 200 caracteres, sem caracteres de controle.",
+    );
+  }
+  const language = checkLanguage(input.language);
+  const body = input.body.trim();
+  if (!body) throw new ValidationError("Informe o texto do template (--body).");
+  const params = checkParams(body, input.params ?? []);
+  const wallet = await resolveWalletCode(db, tenantId, input.wallet ?? null);
+  if (input.isDefault && wallet === null) {
+    throw new ValidationError(
+      "O template padrão é de uma carteira: informe a carteira com --wallet CÓDIGO.",
+    );
+  }
+  return db.transaction().execute(async (trx) => {
+    const same = await trx
+      .selectFrom("templates")
+      .select("id")
+      .where("tenant_id", "=", tenantId)
+      .where("name", "=", name)
+      .where((eb) =>
+        wallet === null ? eb("wallet_id", "is", null) : eb("wallet_id", "=", wallet.id),
+      )
+      .executeTakeFirst();
+    if (same) {
+      throw new ValidationError(
+        `Já existe o template "${name}"${wallet ? ` na carteira ${wallet.code}` : " para todas as carteiras"} (número ${same.id}). Use outro nome ou remova o existente.`,
+      );
+    }
+    let replacedDefault: string | null = null;
+    if (input.isDefault && wallet !== null) {
+      const previous = await trx
+        .selectFrom("templates")
+        .select(["id", "name"])
+        .where("tenant_id", "=", tenantId)
+        .where("wallet_id", "=", wallet.id)
+        .where("is_default", "=", 1)
+        .execute();
+      if (previous.length > 0) {
+        replacedDefault = previous.map((p) => p.name).join(", ");
+        await trx
+          .updateTable("templates")
+          .set({ is_default: 0, updated_at: nowIso() })
+          .where("tenant_id", "=", tenantId)
+          .where("wallet_id", "=", wallet.id)
+          .where("is_default", "=", 1)
+          .execute();
+      }
+    }
+    const now = nowIso();
+    const row = await trx
+      .insertInto("templates")
+      .values({
+        tenant_id: tenantId,
+        name,
+        language,
+        wallet_id: wallet?.id ?? null,
+        is_default: input.isDefault ? 1 : 0,
+        params_json: JSON.stringify(params),
+        body,
+        created_at: now,
+        updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { template: { ...row, wallet_code: wallet?.code ?? null }, replacedDefault };
+  });
+}
+
+function viewQuery(db: Kysely<Database>, tenantId: number) {
+  return db
+    .selectFrom("templates as t")
+    .leftJoin("wallets as w", "w.id", "t.wallet_id")
+    .selectAll("t")
+    .select("w.code as wallet_code")
+    .where("t.tenant_id", "=", tenantId);
+}
+
+export async function listTemplates(
+  db: Kysely<Database>,
+  tenantId: number,
+  filter: { walletId?: number } = {},
+): Promise<TemplateView[]> {
+  let query = viewQuery(db, tenantId);
+  if (filter.walletId !== undefined) query = query.where("t.wallet_id", "=", filter.walletId);
+  return query.orderBy("t.name").orderBy("t.id").execute();
+}
+
+export async function getTemplate(
+  db: Kysely<Database>,
+  tenantId: number,
+  id: number,
+): Promise<TemplateView | null> {
+  return (await viewQuery(db, tenantId).where("t.id", "=", id).executeTakeFirst()) ?? null;
+}
+
+/** The parameter columns of a template row. */
+export function templateParams(row: Pick<TemplateRow, "params_json">): string[] {
+  try {
+    const value = JSON.parse(row.params_json) as unknown;
+    return Array.isArray(value) ? value.map(String) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Removes a template; refused while a live campaign uses it. False when absent. */
+export async function removeTemplate(
+  db: Kysely<Database>,
+  tenantId: number,
+  id: number,
+): Promise<boolean> {
+  const live = await liveCampaignsUsing(db, tenantId, "template_id", id);
+  if (live.length > 0) throw new ValidationError(inUseMessage(`O template ${id}`, live));
+  const result = await db
+    .deleteFrom("templates")
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}

@@ -153,7 +153,7 @@ export function returnStatus(
       return {
         status: "EXPIRADO",
         reason: campaign.deadlineAt
-          ? `PRAZO_ESGOTADO: o prazo limite da campanha (_LE, ${returnInstant(campaign.deadlineAt, timeZone)}) passou antes do envio.`
+          ? `PRAZO_ESGOTADO: o prazo limite da campanha (_LE) de ${returnInstant(campaign.deadlineAt, timeZone)} passou antes do envio.`
           : "PRAZO_ESGOTADO: o prazo limite da campanha passou antes do envio.",
         lastAt: message.expiredAt ?? message.updatedAt,
       };

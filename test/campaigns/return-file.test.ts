@@ -97,7 +97,7 @@ test("expired names the deadline; _x names the hours; an unknown skip code is ke
       campaign,
       semicolon,
     ),
-    "C1;12345678909;WHATSAPP;11987654321;EXPIRADO;PRAZO_ESGOTADO: o prazo limite da campanha (_LE, 26/11/2026 18:00:00) passou antes do envio.;;26/11/2026 18:00:00\r\n",
+    "C1;12345678909;WHATSAPP;11987654321;EXPIRADO;PRAZO_ESGOTADO: o prazo limite da campanha (_LE) de 26/11/2026 18:00:00 passou antes do envio.;;26/11/2026 18:00:00\r\n",
   );
   assert.match(
     returnLine(message({ state: "skipped", skipReason: "CONTATO_RECENTE" }), campaign, semicolon),

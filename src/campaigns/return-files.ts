@@ -372,7 +372,13 @@ function localConfig(folder: string): SourceConfig {
 }
 
 /** The message columns a line needs, with the person's identifiers. */
-async function messagePage(db: Db, campaignId: number, afterId: number, limit: number) {
+async function messagePage(
+  db: Db,
+  campaignId: number,
+  afterId: number,
+  lastId: number,
+  limit: number,
+) {
   return db
     .selectFrom("messages as m")
     .leftJoin("persons as p", "p.id", "m.person_id")
@@ -394,6 +400,7 @@ async function messagePage(db: Db, campaignId: number, afterId: number, limit: n
     ])
     .where("m.campaign_id", "=", campaignId)
     .where("m.id", ">", afterId)
+    .where("m.id", "<=", lastId)
     .orderBy("m.id")
     .limit(limit)
     .execute();
@@ -401,7 +408,7 @@ async function messagePage(db: Db, campaignId: number, afterId: number, limit: n
 
 /**
  * The file's bytes, page by page (keyset on messages.id), campaign after campaign: a campaign of
- * a million messages is never held whole.
+ * a million messages is never held whole. Lines follow the messages' order (planning's).
  */
 export async function* returnContent(
   db: Db,
@@ -423,9 +430,19 @@ export async function* returnContent(
       deadlineAt: c.deadline_at,
       excludeRecentHours: c.exclude_recent_hours,
     };
-    let after = 0;
+    // The campaign's id range: its messages were written by one INSERT, so they are (nearly)
+    // contiguous, and each page is a short walk of the primary key from where the last one
+    // ended (no index on (campaign_id, id) to maintain for planning's million-row INSERT).
+    const range = await db
+      .selectFrom("messages")
+      .select((eb) => [eb.fn.min<number>("id").as("first"), eb.fn.max<number>("id").as("last")])
+      .where("campaign_id", "=", c.id)
+      .executeTakeFirst();
+    if (range?.first === null || range?.first === undefined) continue;
+    let after = Number(range.first) - 1;
+    const last = Number(range.last);
     for (;;) {
-      const page = await messagePage(db, c.id, after, pageSize);
+      const page = await messagePage(db, c.id, after, last, pageSize);
       if (page.length === 0) break;
       let text = "";
       for (const m of page) {

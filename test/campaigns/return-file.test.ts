@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import iconv from "iconv-lite";
+import { DateTime } from "luxon";
 import {
   encodeReturn,
   type ReturnCampaign,
@@ -9,6 +10,7 @@ import {
   type ReturnMessage,
   returnFormat,
   returnHeader,
+  returnInstant,
   returnLine,
 } from "../../src/campaigns/return-file.js";
 
@@ -166,4 +168,29 @@ test("format from the mailing row: unknown or missing values fall back to UTF-8 
     encoding: "utf-8",
     timeZone: SP,
   });
+});
+
+test("instants across a daylight-saving change and in other zones match luxon", () => {
+  // São Paulo had DST until 2019 (-02:00 from 2018-11-04); Lord Howe moves by 30 minutes.
+  const zones = ["America/Sao_Paulo", "America/Manaus", "Australia/Lord_Howe", "UTC"];
+  const start = Date.parse("2018-11-03T00:00:00.000Z");
+  for (const zone of zones) {
+    for (let ms = start; ms < start + 3 * 86_400_000; ms += 7 * 60_000 + 13_000) {
+      const iso = new Date(ms).toISOString();
+      assert.equal(
+        returnInstant(iso, zone),
+        DateTime.fromISO(iso).setZone(zone).toFormat("dd/MM/yyyy HH:mm:ss"),
+        `${zone} ${iso}`,
+      );
+    }
+  }
+  const lordHowe = Date.parse("2026-10-03T15:00:00.000Z");
+  for (let ms = lordHowe; ms < lordHowe + 86_400_000; ms += 60_000) {
+    const iso = new Date(ms).toISOString();
+    assert.equal(
+      returnInstant(iso, "Australia/Lord_Howe"),
+      DateTime.fromISO(iso).setZone("Australia/Lord_Howe").toFormat("dd/MM/yyyy HH:mm:ss"),
+    );
+  }
+  assert.equal(returnInstant(null, SP), "");
 });

@@ -95,6 +95,20 @@ export interface ReturnMessage {
   expiredAt: string | null;
 }
 
+/** Codes that start a MOTIVO remessa wrote (the provider's own reasons for FALHOU have none). */
+export type ReturnReasonCode =
+  | "RESTRITO"
+  | "CONTATO_RECENTE"
+  | "CAMPANHA_CANCELADA"
+  | "PRAZO_ESGOTADO"
+  | "NAO_ENVIADO"
+  | "SEM_CONFIRMACAO";
+
+/** `CODE: text`, so a program can test the code and a person read the text. */
+function coded(code: ReturnReasonCode, text: string): string {
+  return `${code}: ${text}`;
+}
+
 const CHANNEL: Record<string, string> = { sms: "SMS", whatsapp: "WHATSAPP", email: "EMAIL" };
 
 const QUARTER_HOUR = 15 * 60 * 1000;
@@ -139,13 +153,19 @@ export function returnInstant(iso: string | null, timeZone: string): string {
 function skipText(code: string | null, campaign: ReturnCampaign): string {
   switch (code) {
     case "RESTRITO":
-      return "RESTRITO: o contato entrou na lista de restrição da carteira antes do envio.";
+      return coded(
+        "RESTRITO",
+        "o contato entrou na lista de restrição da carteira antes do envio.",
+      );
     case "CONTATO_RECENTE":
-      return campaign.excludeRecentHours !== null
-        ? `CONTATO_RECENTE: a pessoa fez contato nas últimas ${campaign.excludeRecentHours} horas antes do envio (_x).`
-        : "CONTATO_RECENTE: a pessoa fez contato pouco antes do envio (_x).";
+      return coded(
+        "CONTATO_RECENTE",
+        campaign.excludeRecentHours !== null
+          ? `a pessoa fez contato nas últimas ${campaign.excludeRecentHours} horas antes do envio (_x).`
+          : "a pessoa fez contato pouco antes do envio (_x).",
+      );
     case "CAMPANHA_CANCELADA":
-      return "CAMPANHA_CANCELADA: a campanha foi cancelada antes do envio.";
+      return coded("CAMPANHA_CANCELADA", "a campanha foi cancelada antes do envio.");
     case null:
     case "":
       return "";
@@ -182,17 +202,22 @@ export function returnStatus(
     case "expired":
       return {
         status: "EXPIRADO",
-        reason: campaign.deadlineAt
-          ? `PRAZO_ESGOTADO: o prazo limite da campanha (_LE) de ${returnInstant(campaign.deadlineAt, timeZone)} passou antes do envio.`
-          : "PRAZO_ESGOTADO: o prazo limite da campanha passou antes do envio.",
+        reason: coded(
+          "PRAZO_ESGOTADO",
+          campaign.deadlineAt
+            ? `o prazo limite da campanha (_LE) de ${returnInstant(campaign.deadlineAt, timeZone)} passou antes do envio.`
+            : "o prazo limite da campanha passou antes do envio.",
+        ),
         lastAt: message.expiredAt ?? message.updatedAt,
       };
     case "sending":
       // Only left this way by a worker that stopped mid-send and was never taken over.
       return {
         status: "SEM_CONFIRMACAO",
-        reason:
-          "SEM_CONFIRMACAO: o envio começou, mas não houve confirmação de que a mensagem saiu.",
+        reason: coded(
+          "SEM_CONFIRMACAO",
+          "o envio começou, mas não houve confirmação de que a mensagem saiu.",
+        ),
         lastAt: message.updatedAt,
       };
     default:
@@ -202,7 +227,7 @@ export function returnStatus(
         reason:
           campaign.state === "cancelled"
             ? skipText("CAMPANHA_CANCELADA", campaign)
-            : "NAO_ENVIADO: a campanha terminou antes do envio desta mensagem.",
+            : coded("NAO_ENVIADO", "a campanha terminou antes do envio desta mensagem."),
         lastAt: message.updatedAt,
       };
   }

@@ -272,15 +272,28 @@ export class ReturnFiles {
 
       const format = returnFormat(mailing, tenant.time_zone);
       // The name is ours alone (see the header): a file under it is a complete earlier write.
-      let path = target;
+      const path = target;
       if (!(await source.stat(target))) {
         const staging = joinRelative(parentOf(target), REPORT_STAGING);
         const staged = await source.write(
           `${staging}/${randomUUID()}.tmp`,
           returnContent(db, campaigns, format, this.pageSize),
         );
-        path = await source.move(staged, parentOf(target), baseName(target));
-        log.info("return file written", { path });
+        // A worker that stalled past its lease leaves the file to the one that took over
+        // (its staged copy stays in the staging folder, like a crash's).
+        if (!(await this.renew(candidate))) {
+          log.warn("lease lost while writing the return file; left to the worker that took over");
+          return false;
+        }
+        const moved = await source.move(staged, parentOf(target), baseName(target));
+        if (moved !== target) {
+          // The name was taken meanwhile: only by another worker's complete file (see above).
+          log.warn("return file already written by another worker; extra copy left", {
+            extra: moved,
+          });
+        } else {
+          log.info("return file written", { path });
+        }
       } else {
         log.info("return file found from an earlier attempt", { path });
       }
@@ -311,6 +324,19 @@ export class ReturnFiles {
       clearInterval(heartbeat);
       await source?.close().catch(() => {});
     }
+  }
+
+  /** Extends the lease; false when it is no longer ours. */
+  private async renew(candidate: Candidate): Promise<boolean> {
+    const result = await busyRetry(() =>
+      this.options.store.db
+        .updateTable("campaigns")
+        .set({ return_lease_expires_at: new Date(this.clock() + this.leaseMs).toISOString() })
+        .where("id", "=", candidate.anchor)
+        .where("return_lease_owner", "=", this.owner)
+        .executeTakeFirst(),
+    );
+    return Number(result.numUpdatedRows) === 1;
   }
 
   /** Marks every unwritten campaign of the mailing as written (at `path`, or nowhere with a reason). */

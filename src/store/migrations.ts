@@ -727,8 +727,15 @@ function returnFile(): Migration {
         .addColumn("return_attempts", "integer", (c) => c.notNull().defaultTo(0))
         .execute();
       await db.schema.alterTable("campaigns").addColumn("return_error", "text").execute();
+      // The return-file service looks for campaigns without a file every few seconds.
+      await db.schema
+        .createIndex("campaigns_return_due")
+        .on("campaigns")
+        .columns(["return_written_at", "mailing_id"])
+        .execute();
     },
     async down(db: AnyDb) {
+      await db.schema.dropIndex("campaigns_return_due").execute();
       for (const c of [
         "return_error",
         "return_attempts",

@@ -19,7 +19,7 @@ import {
 import { silentLogger } from "../../src/log.js";
 import { openSource } from "../../src/sources/open.js";
 import type { Source, SourceConfig } from "../../src/sources/types.js";
-import type { Store } from "../../src/store/db.js";
+import { openDatabase, type Store } from "../../src/store/db.js";
 import { createSource } from "../../src/store/sources.js";
 import {
   closedPort,
@@ -455,9 +455,11 @@ for (const db of DATABASES) {
           mailings.push(await seedMixed(t.store, sourceId, { encoding: "utf-8", delimiter: ";" }));
         }
         const writes = { n: 0 };
+        // Each worker with its own connection(s), as two processes would have.
+        const other = await openDatabase(t.url);
         const a = service(t.store, { owner: "a", openSource: counting(openSource, writes) });
-        const b = service(t.store, { owner: "b", openSource: counting(openSource, writes) });
-        const [na, nb] = await Promise.all([a.runOnce(), b.runOnce()]);
+        const b = service(other, { owner: "b", openSource: counting(openSource, writes) });
+        const [na, nb] = await Promise.all([a.runOnce(), b.runOnce()]).finally(() => other.close());
         assert.equal(na + nb, 3);
         assert.equal(writes.n, 3);
         const names = readdirSync(join(root, "BRAD", "LIDOS")).filter((n) =>
@@ -466,6 +468,47 @@ for (const db of DATABASES) {
         assert.equal(names.length, 3);
         for (const m of mailings)
           assert.ok(names.includes(`${m.movedTo.split("/").pop()}.retorno.csv`));
+      } finally {
+        await t.dispose();
+        await rm(root, { recursive: true, force: true });
+      }
+    });
+
+    test("a worker that lost its lease while writing leaves the file to the one that took over", async () => {
+      const t = await db.open();
+      const root = await tempDir("remessa-retorno-");
+      try {
+        const sourceId = await localSourceRow(t.store, root);
+        const { campaignId, movedTo } = await seedMixed(t.store, sourceId, {
+          encoding: "utf-8",
+          delimiter: ";",
+        });
+        // While the slow worker writes, its lease runs out and another worker takes the mailing.
+        const stealing = async (config: SourceConfig): Promise<Source> => {
+          const source = await openSource(config);
+          return new Proxy(source, {
+            get(target, prop, receiver) {
+              if (prop === "write") {
+                return async (...args: Parameters<Source["write"]>) => {
+                  const path = await target.write(...args);
+                  await t.store.db
+                    .updateTable("campaigns")
+                    .set({ return_lease_owner: "other" })
+                    .where("id", "=", campaignId)
+                    .execute();
+                  return path;
+                };
+              }
+              const value = Reflect.get(target, prop, receiver);
+              return typeof value === "function" ? value.bind(target) : value;
+            },
+          });
+        };
+        assert.equal(await service(t.store, { owner: "slow", openSource: stealing }).runOnce(), 0);
+        assert.equal(existsSync(join(root, `${movedTo}.retorno.csv`)), false);
+        const row = await campaignRow(t.store, campaignId);
+        assert.equal(row.return_written_at, null);
+        assert.equal(row.return_lease_owner, "other");
       } finally {
         await t.dispose();
         await rm(root, { recursive: true, force: true });

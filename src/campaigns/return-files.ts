@@ -21,7 +21,8 @@
  * - A source that cannot be reached (or refuses the write) is retried with back-off (the lease
  *   then expires at the retry time; `return_error` keeps why), forever: never lost.
  * - Nothing is written while a message of the mailing is still being sent (a live send lease),
- *   so the lines show final results.
+ *   so the lines show final results, nor before the pipeline has moved and reported the mailing
+ *   (a short campaign can end first).
  *
  * Mailings without a place for the file are recorded as done with `return_path` null and a
  * warning: an accepted file that vanished before it could be moved (no `moved_to`), a source
@@ -35,6 +36,7 @@ import { hostname } from "node:os";
 import { basename, dirname, isAbsolute } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Kysely } from "kysely";
+import { TERMINAL_STATES } from "../ingest/ledger.js";
 import type { Logger } from "../log.js";
 import { REPORT_STAGING } from "../sources/candidates.js";
 import { SourceError } from "../sources/errors.js";
@@ -189,7 +191,16 @@ export class ReturnFiles {
     try {
       const mailing = await db
         .selectFrom("mailings")
-        .select(["id", "tenant_id", "source_id", "path", "moved_to", "encoding", "delimiter"])
+        .select([
+          "id",
+          "tenant_id",
+          "source_id",
+          "path",
+          "state",
+          "moved_to",
+          "encoding",
+          "delimiter",
+        ])
         .where("id", "=", candidate.mailingId)
         .executeTakeFirst();
       const campaigns = await db
@@ -222,6 +233,17 @@ export class ReturnFiles {
         .executeTakeFirst();
       if (inFlight?.until) {
         await this.release(candidate, String(inFlight.until), null);
+        return false;
+      }
+
+      // A short campaign can end before its file is moved and reported (a move the server
+      // refuses is retried for hours): wait for the pipeline, or the file would have no place.
+      if (mailing.source_id !== null && !TERMINAL_STATES.includes(mailing.state)) {
+        await this.release(
+          candidate,
+          new Date(this.clock() + (this.options.retryBaseMs ?? 30_000)).toISOString(),
+          null,
+        );
         return false;
       }
 

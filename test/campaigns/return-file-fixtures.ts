@@ -13,6 +13,7 @@ export interface SeedMailing {
   movedTo?: string | null;
   encoding: string | null;
   delimiter: string | null;
+  state?: "imported" | "moved" | "reported" | "failed";
 }
 
 export async function localSourceRow(store: Store, root: string, name = "local"): Promise<number> {
@@ -56,7 +57,7 @@ export async function insertMailing(store: Store, m: SeedMailing): Promise<numbe
       date: "2026-11-26",
       sequence,
       wallet_id: wallet,
-      state: "reported",
+      state: m.state ?? "reported",
       outcome: "accepted",
       moved_to: m.movedTo === undefined ? `BRAD/LIDOS/${fileName}` : m.movedTo,
       encoding: m.encoding,

@@ -356,6 +356,59 @@ for (const db of DATABASES) {
       }
     });
 
+    test("a campaign that ends before its file is moved waits for the pipeline, then writes", async () => {
+      const t = await db.open();
+      const root = await tempDir("remessa-retorno-");
+      try {
+        const sourceId = await localSourceRow(t.store, root);
+        const mailingId = await insertMailing(t.store, {
+          sourceId,
+          encoding: "utf-8",
+          delimiter: ";",
+          state: "imported",
+          movedTo: null,
+        });
+        const c = await insertCampaign(t.store, {
+          mailingId,
+          channel: "sms",
+          state: "finished",
+          endedAt: ENDED,
+        });
+        const p = await insertPerson(t.store, { codCliente: "W", document: null }, "w");
+        await insertMessages(t.store, c, [
+          { personId: p, address: "11987654321", state: "sent", sentAt: T0 },
+        ]);
+        let now = NOW;
+        const files = service(t.store, { clock: () => now, retryBaseMs: 30_000 });
+        assert.equal(await files.runOnce(), 0);
+        assert.equal((await campaignRow(t.store, c)).return_written_at, null);
+        // The pipeline moves and reports it (the move was retried meanwhile).
+        const fileName = (
+          await t.store.db
+            .selectFrom("mailings")
+            .select("file_name")
+            .where("id", "=", mailingId)
+            .executeTakeFirstOrThrow()
+        ).file_name;
+        await t.store.db
+          .updateTable("mailings")
+          .set({ state: "reported", moved_to: `BRAD/LIDOS/${fileName}` })
+          .where("id", "=", mailingId)
+          .execute();
+        assert.equal(await files.runOnce(), 0, "not before the retry time");
+        now = NOW + 30_000;
+        assert.equal(await files.runOnce(), 1);
+        assert.equal(
+          (await campaignRow(t.store, c)).return_path,
+          `BRAD/LIDOS/${fileName}.retorno.csv`,
+        );
+        assert.ok(existsSync(join(root, "BRAD", "LIDOS", `${fileName}.retorno.csv`)));
+      } finally {
+        await t.dispose();
+        await rm(root, { recursive: true, force: true });
+      }
+    });
+
     test("a send still in flight holds the file back until its lease ends", async () => {
       const t = await db.open();
       const root = await tempDir("remessa-retorno-");

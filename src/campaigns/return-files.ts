@@ -388,16 +388,22 @@ export class ReturnFiles {
     return true;
   }
 
-  /** Lets go of the lease; nobody takes the mailing again before `until`. */
+  /**
+   * Lets go of the lease; nobody takes the mailing again before `until`. A release without an
+   * error (waiting for sends or for the pipeline) does not count as an attempt: the back-off of
+   * a failing source grows with its failures only.
+   */
   private async release(candidate: Candidate, until: string, error: string | null): Promise<void> {
     await busyRetry(() =>
       this.options.store.db
         .updateTable("campaigns")
-        .set({
+        .set((eb) => ({
           return_lease_owner: null,
           return_lease_expires_at: until,
-          ...(error !== null ? { return_error: error } : {}),
-        })
+          ...(error !== null
+            ? { return_error: error }
+            : { return_attempts: eb("return_attempts", "-", 1) }),
+        }))
         .where("id", "=", candidate.anchor)
         .where("return_lease_owner", "=", this.owner)
         .execute(),

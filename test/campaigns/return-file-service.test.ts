@@ -15,12 +15,14 @@ import {
   ReturnFiles,
   type ReturnFilesOptions,
   SimulatedCrash,
+  startReturnFiles,
 } from "../../src/campaigns/return-files.js";
 import { silentLogger } from "../../src/log.js";
 import { openSource } from "../../src/sources/open.js";
 import type { Source, SourceConfig } from "../../src/sources/types.js";
 import { openDatabase, type Store } from "../../src/store/db.js";
 import { createSource } from "../../src/store/sources.js";
+import { waitFor } from "../ingest/helpers.js";
 import {
   closedPort,
   ftpSrvConfig,
@@ -439,6 +441,13 @@ for (const db of DATABASES) {
         const files = service(t.store, { clock: () => now });
         assert.equal(await files.runOnce(), 0);
         assert.equal((await campaignRow(t.store, c)).return_written_at, null);
+        // Waiting is not a failed attempt.
+        const attempts = await t.store.db
+          .selectFrom("campaigns")
+          .select("return_attempts")
+          .where("id", "=", c)
+          .executeTakeFirstOrThrow();
+        assert.equal(attempts.return_attempts, 0);
         now = leaseEnd + 1;
         assert.equal(await files.runOnce(), 1);
         const name = readdirSync(join(root, "BRAD", "LIDOS")).find((n) =>
@@ -562,6 +571,35 @@ for (const db of DATABASES) {
         const row = await campaignRow(t.store, campaignId);
         assert.equal(row.return_written_at, null);
         assert.equal(row.return_lease_owner, "other");
+      } finally {
+        await t.dispose();
+        await rm(root, { recursive: true, force: true });
+      }
+    });
+
+    test("startReturnFiles runs the service periodically until stopped (the hook for serve)", async () => {
+      const t = await db.open();
+      const root = await tempDir("remessa-retorno-");
+      try {
+        const sourceId = await localSourceRow(t.store, root);
+        const { campaignId, movedTo } = await seedMixed(t.store, sourceId, {
+          encoding: null,
+          delimiter: null,
+        });
+        const loop = startReturnFiles({ store: t.store, log: silentLogger, intervalMs: 20 });
+        try {
+          await waitFor(
+            "the return file",
+            async () => (await campaignRow(t.store, campaignId)).return_path,
+          );
+        } finally {
+          await loop.stop();
+        }
+        // Unknown format (imported before it was recorded): UTF-8 and ';'.
+        assert.match(
+          readFileSync(join(root, `${movedTo}.retorno.csv`), "utf8"),
+          /^CODCLIENTE;CPFCNPJ;.*\r\nAÇÃO-1;/,
+        );
       } finally {
         await t.dispose();
         await rm(root, { recursive: true, force: true });

@@ -33,7 +33,7 @@
 import { randomUUID } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { hostname } from "node:os";
-import { basename, dirname, isAbsolute } from "node:path";
+import { basename, dirname, isAbsolute, join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Kysely } from "kysely";
 import { TERMINAL_STATES } from "../ingest/ledger.js";
@@ -247,8 +247,9 @@ export class ReturnFiles {
         return false;
       }
 
-      // Where the file goes.
+      // Where the file goes (path on the source), and the path recorded for it.
       let target: string;
+      let recorded: string;
       if (mailing.source_id !== null) {
         if (mailing.moved_to === null) {
           return await this.record(
@@ -272,6 +273,7 @@ export class ReturnFiles {
           parentOf(mailing.moved_to),
           returnFileName(baseName(mailing.moved_to)),
         );
+        recorded = target;
       } else {
         const folder = isAbsolute(mailing.path) ? dirname(mailing.path) : null;
         const exists = folder
@@ -290,11 +292,12 @@ export class ReturnFiles {
         }
         source = await (this.options.openSource ?? openSource)(localConfig(folder));
         target = returnFileName(basename(mailing.path));
+        recorded = join(folder, target);
       }
 
       const format = returnFormat(mailing, tenant.time_zone);
       // The name is ours alone (see the header): a file under it is a complete earlier write.
-      const path = target;
+      const path = recorded;
       if (!(await source.stat(target))) {
         const staging = joinRelative(parentOf(target), REPORT_STAGING);
         const staged = await source.write(

@@ -681,10 +681,7 @@ for (const db of DATABASES) {
           endedAt: ENDED,
         });
         assert.equal(await service(t.store).runOnce(), 2);
-        assert.equal(
-          (await campaignRow(t.store, c1)).return_path,
-          "mailing_261126_9_cBRAD_smsshort.csv.retorno.csv",
-        );
+        assert.equal((await campaignRow(t.store, c1)).return_path, `${file}.retorno.csv`);
         assert.match(
           readFileSync(`${file}.retorno.csv`, "utf8"),
           /^CODCLIENTE;.*\r\nL;;SMS;11987654321;ENVIADO;/,

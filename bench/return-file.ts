@@ -139,7 +139,7 @@ async function seed(url: string, root: string, n: number): Promise<number> {
     const messages = async (campaignId: number) =>
       sql`insert into messages (tenant_id, campaign_id, person_id, channel_kind, address, state, error, skip_reason,
           created_at, updated_at, sent_at, delivered_at, failed_at, skipped_at, expired_at)
-        select 1, ${campaignId}, p.id, 'mobile', '119' || substr('0000000' || p.id, -8, 8),
+        select 1, ${campaignId}, p.id, 'mobile', '119' || (10000000 + p.id),
           case p.id % 5 when 0 then 'delivered' when 1 then 'sent' when 2 then 'failed' when 3 then 'skipped' else 'expired' end,
           case when p.id % 5 = 2 then 'Número inexistente na operadora.' else null end,
           case when p.id % 5 = 3 then 'RESTRITO' else null end,

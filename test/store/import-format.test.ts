@@ -11,10 +11,17 @@ import iconv from "iconv-lite";
 import { readMailing } from "../../src/mailing/reader.js";
 import { importMailing, splitReader } from "../../src/store/import.js";
 import { createWallet } from "../../src/store/wallets.js";
+import { buildZip } from "../mailing/helpers.js";
 import { mailingName } from "./fixtures.js";
 import { DATABASES } from "./harness.js";
 
-const CASES = [
+const CASES: {
+  name: string;
+  bytes: Buffer | (() => Promise<Buffer>);
+  encoding: string;
+  delimiter: string;
+  zip?: boolean;
+}[] = [
   {
     name: "Windows-1252 with ';'",
     bytes: iconv.encode(
@@ -40,6 +47,27 @@ const CASES = [
     encoding: "utf-8",
     delimiter: "\t",
   },
+  {
+    // A zip: the first entry's delimiter; Windows-1252 when any entry is (the reader's summary).
+    name: "zip: first entry's delimiter, Windows-1252 if any entry is",
+    bytes: () =>
+      buildZip([
+        {
+          name: "a.csv",
+          data: "TIPO_DE_REGISTRO|VALOR_DO_REGISTRO|CODCLIENTE\nCELULAR|11987654321|C1\n",
+        },
+        {
+          name: "b.csv",
+          data: iconv.encode(
+            "TIPO_DE_REGISTRO;VALOR_DO_REGISTRO;CODCLIENTE\nCELULAR;21987654321;Ç2\n",
+            "windows-1252",
+          ),
+        },
+      ]),
+    encoding: "windows-1252",
+    delimiter: "|",
+    zip: true,
+  },
 ];
 
 for (const db of DATABASES) {
@@ -50,9 +78,10 @@ for (const db of DATABASES) {
         const dir = await mkdtemp(join(tmpdir(), "remessa-format-"));
         try {
           await createWallet(t.store.db, 1, { code: "BRAD" });
-          const file = join(dir, "mailing.csv");
-          await writeFile(file, c.bytes);
-          const reader = splitReader(readMailing(file, { extension: "csv", sanitize: false }));
+          const extension = c.zip ? "zip" : "csv";
+          const file = join(dir, `mailing.${extension}`);
+          await writeFile(file, typeof c.bytes === "function" ? await c.bytes() : c.bytes);
+          const reader = splitReader(readMailing(file, { extension, sanitize: false }));
           const mailing = mailingName({ sequence: i + 1 });
           const result = await importMailing(t.store, {
             tenantId: 1,

@@ -5,7 +5,7 @@
  * into the sections of docs/codigos.md, which `npm run docs:codes` generates from here (and a test
  * fails when the committed file is stale).
  */
-import { CAMPAIGN_SKIP_CODE_GUIDE } from "./campaigns/codes.js";
+import { CAMPAIGN_SKIP_CODE_GUIDE, RETURN_CODE_GUIDE } from "./campaigns/codes.js";
 import { NAME_CODE_GUIDE, TENANT_NAME_CODE_GUIDE } from "./filename/codes.js";
 import { FILE_CODE_GUIDE, ROW_CODE_GUIDE } from "./mailing/codes.js";
 import { SOURCE_CODE_GUIDE } from "./sources/codes.js";
@@ -60,5 +60,11 @@ export const CODE_SECTIONS: readonly CodeSection[] = [
     where:
       "O motivo de uma mensagem de campanha que ficou como pulada. Aparece em `bin/remessa campaigns show ID` (em **Puladas por motivo**) e na coluna de motivo do `<nome>.retorno.csv`.",
     codes: CAMPAIGN_SKIP_CODE_GUIDE,
+  },
+  {
+    title: "Arquivo de retorno",
+    where:
+      "O `<nome>.retorno.csv`, escrito em `LIDOS` ao lado do mailing quando as campanhas dele terminam (veja [relatorios.md](relatorios.md#nomeretornocsv--o-resultado-das-campanhas)): a coluna `SITUACAO` traz um dos códigos abaixo, e a coluna `MOTIVO`, quando o remessa deu o motivo, começa por um deles.",
+    codes: RETURN_CODE_GUIDE,
   },
 ];

@@ -48,6 +48,12 @@ export interface ContentSummary {
   droppedContacts?: number;
   bytes: number;
   sha256: string;
+  /**
+   * The content's encoding and delimiter (for a zip, the reader's: the first entry's delimiter,
+   * Windows-1252 if any entry is), kept on the mailing for its return file. Absent: not known.
+   */
+  encoding?: string | null;
+  delimiter?: string | null;
 }
 
 /** Context handed to the campaign hook, inside the import transaction. */
@@ -354,6 +360,8 @@ export async function importMailing(store: Store, request: ImportRequest): Promi
       .set({
         sha256: summary?.sha256 ?? null,
         bytes: summary?.bytes ?? null,
+        encoding: summary?.encoding ?? null,
+        delimiter: summary?.delimiter ?? null,
         rows: result.rows,
         persons: result.persons,
         inserted: result.inserted,

@@ -707,6 +707,47 @@ function campaignEngine(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * The return file's bookkeeping on campaigns (src/campaigns/return-files.ts):
+ * the lease of the worker writing a mailing's `.retorno.csv` (held on the
+ * mailing's lowest-id campaign, so two workers never write it at once), how
+ * many attempts were made and the last error (an unreachable source is
+ * retried with back-off: the lease then expires at the retry time).
+ */
+function returnFile(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema.alterTable("campaigns").addColumn("return_lease_owner", "text").execute();
+      await db.schema
+        .alterTable("campaigns")
+        .addColumn("return_lease_expires_at", "text")
+        .execute();
+      await db.schema
+        .alterTable("campaigns")
+        .addColumn("return_attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.alterTable("campaigns").addColumn("return_error", "text").execute();
+      // The return-file service looks for campaigns without a file every few seconds.
+      await db.schema
+        .createIndex("campaigns_return_due")
+        .on("campaigns")
+        .columns(["return_written_at", "mailing_id"])
+        .execute();
+    },
+    async down(db: AnyDb) {
+      await db.schema.dropIndex("campaigns_return_due").execute();
+      for (const c of [
+        "return_error",
+        "return_attempts",
+        "return_lease_expires_at",
+        "return_lease_owner",
+      ]) {
+        await db.schema.alterTable("campaigns").dropColumn(c).execute();
+      }
+    },
+  };
+}
+
 /** Ordered by name; append new ones with a larger prefix. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
@@ -715,6 +756,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0003_byte_order_keys": byteOrderKeys(dialect),
     "0004_report_details": reportDetails(),
     "0005_campaign_engine": campaignEngine(dialect),
+    "0006_return_file": returnFile(),
   };
 }
 

@@ -248,6 +248,13 @@ export interface CampaignTable {
   /** When its `.retorno.csv` was written, and where (path on the mailing's source). */
   return_written_at: string | null;
   return_path: string | null;
+  /** Worker writing the mailing's return file (on its lowest-id campaign only) and until when. */
+  return_lease_owner: string | null;
+  /** Also the next retry after a failed attempt. */
+  return_lease_expires_at: string | null;
+  return_attempts: Generated<number>;
+  /** Why the last attempt failed (source unreachable, …), pt-BR; null once written. */
+  return_error: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -25,7 +25,7 @@ const isGuide = (path: string) => /(^|\/)codes\.ts$/.test(relative(SRC, path));
  * variables, and the system's and the databases' own error codes, which remessa translates.
  */
 const NOT_CODES = [
-  /^(TIPO_DE_REGISTRO|VALOR_DO_REGISTRO|NOME_CLIENTE)$/,
+  /^(TIPO_DE_REGISTRO|VALOR_DO_REGISTRO|NOME_CLIENTE|ENVIADO_EM|ULTIMA_SITUACAO_EM)$/,
   /^(REMESSA|SQLITE|ERR|EAI)_/,
 ];
 

@@ -55,6 +55,24 @@ export interface ApiDeps {
   testConnection: (config: SourceConfig) => Promise<ConnectionTestResult>;
 }
 
+/** The API's settings from the environment (serve): admin key, rate limit, private sources. */
+export function apiOptionsFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): Pick<ApiOptions, "adminKey" | "rateLimit" | "allowPrivateSources"> {
+  const positive = (text: string | undefined, fallback: number) => {
+    const n = Number(text);
+    return text !== undefined && Number.isFinite(n) && n > 0 ? n : fallback;
+  };
+  return {
+    adminKey: env.REMESSA_ADMIN_KEY ?? null,
+    rateLimit: {
+      perSecond: positive(env.REMESSA_API_RATE, DEFAULT_RATE_LIMIT.perSecond),
+      burst: positive(env.REMESSA_API_BURST, DEFAULT_RATE_LIMIT.burst),
+    },
+    allowPrivateSources: env.REMESSA_API_ALLOW_PRIVATE === "1",
+  };
+}
+
 function version(): string {
   const file = new URL("../../package.json", import.meta.url);
   return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;

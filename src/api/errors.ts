@@ -19,7 +19,6 @@ export const API_ERROR_CODES = {
   TIPO_NAO_SUPORTADO: 415,
   LIMITE_DE_REQUISICOES: 429,
   ERRO_INTERNO: 500,
-  INDISPONIVEL: 503,
 } as const;
 
 export type ApiErrorCode = keyof typeof API_ERROR_CODES;

@@ -43,6 +43,8 @@ export interface ApiOptions {
   secretKey?: Buffer;
   /** The connection test behind POST /sources/{id}/test (tests may replace it). */
   testConnection?: (config: SourceConfig) => Promise<ConnectionTestResult>;
+  /** Told of every route fastify registers (introspection: the OpenAPI coverage test). */
+  onRoute?: (route: { method: string; url: string }) => void;
 }
 
 /** What every route module gets. */
@@ -126,6 +128,12 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     })(),
     return503OnClosing: true,
   });
+  const onRoute = options.onRoute;
+  if (onRoute) {
+    app.addHook("onRoute", (r) => {
+      for (const method of [r.method].flat()) onRoute({ method, url: r.url });
+    });
+  }
   const authenticate = authenticator({
     store: options.store,
     adminDigest: adminKeyDigest(options.adminKey),

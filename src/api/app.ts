@@ -9,6 +9,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { type Logger, silentLogger } from "../log.js";
 import { type ConnectionTestResult, testConnection } from "../sources/test-connection.js";
 import type { SourceConfig } from "../sources/types.js";
+import { isSqliteBusy } from "../store/busy.js";
 import type { Store } from "../store/db.js";
 import { ValidationError } from "../store/tenants.js";
 import { adminKeyDigest, authenticator } from "./auth.js";
@@ -43,6 +44,8 @@ export interface ApiOptions {
   secretKey?: Buffer;
   /** The connection test behind POST /sources/{id}/test (tests may replace it). */
   testConnection?: (config: SourceConfig) => Promise<ConnectionTestResult>;
+  /** How long a change waits for SQLite's write lock before 503 BANCO_OCUPADO (default 30 s). */
+  busyTimeoutMs?: number;
   /** Told of every route fastify registers (introspection: the OpenAPI coverage test). */
   onRoute?: (route: { method: string; url: string }) => void;
 }
@@ -144,7 +147,13 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     let known: ApiError | null = null;
     if (error instanceof ApiError) known = error;
-    else if (error instanceof ValidationError) {
+    else if (isSqliteBusy(error)) {
+      known = new ApiError(
+        "BANCO_OCUPADO",
+        "O banco de dados está ocupado (uma importação grande em andamento) e nada foi alterado. Tente de novo em instantes.",
+        { retryAfterSeconds: 5 },
+      );
+    } else if (error instanceof ValidationError) {
       known = new ApiError("VALOR_RECUSADO", error.message);
     } else known = fromFastify(error);
     if (known === null) {
@@ -159,7 +168,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
         `Erro interno ao atender a requisição (id ${request.id}). Tente de novo; se continuar, informe esse id ao suporte.`,
       );
     }
-    if (known.code === "LIMITE_DE_REQUISICOES") {
+    if (known.code === "LIMITE_DE_REQUISICOES" || known.code === "BANCO_OCUPADO") {
       const wait = (known.details as { retryAfterSeconds?: number } | null)?.retryAfterSeconds;
       if (wait) reply.header("retry-after", String(wait));
     }
@@ -190,6 +199,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     ...mailingRoutes(deps),
     ...filenameRoutes(deps),
   );
-  for (const spec of routes) register(app, spec, authenticate);
+  const busyTimeoutMs = options.busyTimeoutMs ?? 30_000;
+  for (const spec of routes) register(app, spec, authenticate, busyTimeoutMs);
   return app;
 }

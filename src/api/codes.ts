@@ -62,4 +62,9 @@ export const API_CODE_GUIDE: Readonly<Record<ApiErrorCode, CodeGuide>> = {
     action:
       "Tente de novo; se continuar, informe ao suporte o id da requisição que a mensagem mostra.",
   },
+  BANCO_OCUPADO: {
+    meaning:
+      "HTTP 503: o banco de dados SQLite ficou ocupado tempo demais (uma importação grande em andamento segura a escrita) e a alteração não foi feita.",
+    action: "Tente de novo depois do tempo indicado em Retry-After; nada foi alterado.",
+  },
 };

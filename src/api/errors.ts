@@ -19,6 +19,7 @@ export const API_ERROR_CODES = {
   TIPO_NAO_SUPORTADO: 415,
   LIMITE_DE_REQUISICOES: 429,
   ERRO_INTERNO: 500,
+  BANCO_OCUPADO: 503,
 } as const;
 
 export type ApiErrorCode = keyof typeof API_ERROR_CODES;

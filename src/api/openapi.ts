@@ -25,7 +25,7 @@ const STATUS_TEXT: Record<number, string> = {
   422: "Valor recusado por uma regra (VALOR_RECUSADO)",
   429: "Limite de requisições da chave (LIMITE_DE_REQUISICOES)",
   500: "Erro interno (ERRO_INTERNO)",
-  503: "Indisponível",
+  503: "Banco de dados ocupado, nada foi alterado (BANCO_OCUPADO)",
 };
 
 /**
@@ -137,6 +137,7 @@ export function buildOpenApi(routes: AnyRoute[], info: { version: string }): Jso
       errors.add(429);
     }
     errors.add(500);
+    if (isWrite(spec) && spec.access !== "none") errors.add(503);
     for (const status of [...errors].sort()) {
       if (responses[String(status)]) continue;
       responses[String(status)] = {

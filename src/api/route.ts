@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
+import { busyRetry } from "../store/busy.js";
 import type { ApiKeyScope } from "../store/schema.js";
 import { ApiError, invalidInput } from "./errors.js";
 
@@ -111,6 +112,7 @@ export function register(
   app: FastifyInstance,
   spec: AnyRoute,
   authenticate: (request: FastifyRequest, spec: AnyRoute) => Promise<Caller>,
+  busyTimeoutMs: number,
 ): void {
   app.route({
     method: spec.method,
@@ -133,7 +135,12 @@ export function register(
       if (spec.access === "tenant" && caller.kind !== "tenant") {
         throw new ApiError("SEM_PERMISSAO", "Esta rota precisa da chave de API de uma empresa.");
       }
-      const answer = await spec.handler(ctx);
+      // On SQLite, serve's connection does not wait for the write lock (an
+      // import may hold it for long): a change is retried without blocking.
+      // SQLITE_BUSY means the statement did nothing, so the handler runs again.
+      const answer = isWrite(spec)
+        ? await busyRetry(() => spec.handler(ctx), busyTimeoutMs)
+        : await spec.handler(ctx);
       if (spec.raw) return reply;
       reply.code(spec.status ?? 200);
       return answer;

@@ -297,3 +297,40 @@ describe("OpenAPI document and /docs", () => {
     }
   });
 });
+
+describe("SQLite write lock held by an import", () => {
+  test("a change waits for the lock without blocking, and says 503 BANCO_OCUPADO when it lasts", async () => {
+    const { openSqliteConnection } = await import("../../src/store/db.js");
+    for (const release of [true, false]) {
+      const f = await openFixture(openSqliteTestStore, release ? {} : { busyTimeoutMs: 50 });
+      const importer = openSqliteConnection(f.store.sqlitePath as string);
+      try {
+        // As serve does: its connection never waits synchronously for the lock.
+        f.store.sqlite?.pragma("busy_timeout = 0");
+        importer.exec("BEGIN IMMEDIATE");
+        const pending = f.call({
+          method: "POST",
+          url: "/wallets",
+          key: f.keys.write,
+          payload: { code: "NOVA" },
+        });
+        if (release) setTimeout(() => importer.exec("COMMIT"), 300);
+        const res = await pending;
+        if (release) {
+          assert.equal(res.statusCode, 201, res.body);
+        } else {
+          assert.equal(res.statusCode, 503);
+          assert.equal(errorBody(res).code, "BANCO_OCUPADO");
+          assert.equal(res.headers["retry-after"], "5");
+          importer.exec("ROLLBACK");
+        }
+        // Reads never wait for the writer (WAL).
+        const list = await f.call({ method: "GET", url: "/wallets", key: f.keys.read });
+        assert.equal(list.json().items.length, release ? 2 : 1);
+      } finally {
+        importer.close();
+        await f.close();
+      }
+    }
+  });
+});

@@ -131,6 +131,15 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     })(),
     return503OnClosing: true,
   });
+  // An empty JSON body (a POST or DELETE sent with the header and nothing else)
+  // is no body; anything else goes through fastify's own safe parser.
+  const json = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    const text = typeof body === "string" ? body : body.toString("utf8");
+    if (text.trim() === "") return done(null, undefined);
+    json(request, text, done);
+  });
   const onRoute = options.onRoute;
   if (onRoute) {
     app.addHook("onRoute", (r) => {

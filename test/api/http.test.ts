@@ -61,6 +61,23 @@ describe("API errors and limits", () => {
       });
       assert.equal(xml.statusCode, 415);
       assert.equal(errorBody(xml).code, "TIPO_NAO_SUPORTADO");
+      // The header with no body is no body: fine where none is needed.
+      const empty = await f.call({
+        method: "DELETE",
+        url: "/wallets/ITAU",
+        key: f.keys.write,
+        headers: { "content-type": "application/json" },
+      });
+      assert.equal(empty.statusCode, 200, empty.body);
+      const proto = await f.call({
+        method: "POST",
+        url: "/wallets",
+        key: f.keys.write,
+        headers: { "content-type": "application/json" },
+        payload: '{"code":"P","__proto__":{"x":1}}',
+      });
+      assert.equal(proto.statusCode, 400);
+      assert.equal(errorBody(proto).code, "JSON_INVALIDO");
       const route = await f.call({ method: "GET", url: "/nada", key: f.keys.write });
       assert.equal(route.statusCode, 404);
       assert.equal(errorBody(route).code, "ROTA_INEXISTENTE");

@@ -31,11 +31,13 @@ const clockFields = {
   today: z
     .string()
     .refine(isIsoDate, "use uma data no formato AAAA-MM-DD")
+    .meta({ format: "date", examples: ["2026-12-07"] })
     .optional()
     .describe("Data de 'hoje' (padrão: hoje no fuso da empresa)"),
   now: z
     .string()
     .refine(isIsoLocalDateTime, "use data e hora no formato AAAA-MM-DDTHH:MM")
+    .meta({ examples: ["2026-12-07T10:30"] })
     .optional()
     .describe("Data e hora de 'agora' no fuso da empresa"),
 };

@@ -22,7 +22,10 @@ import { ApiError, notFound } from "../errors.js";
 import { type AnyRoute, route } from "../route.js";
 import { idParam } from "./tenants.js";
 
-const isoDate = z.string().refine(isIsoDate, "use uma data no formato AAAA-MM-DD");
+const isoDate = z
+  .string()
+  .refine(isIsoDate, "use uma data no formato AAAA-MM-DD")
+  .meta({ format: "date", examples: ["2026-12-07"] });
 
 const OUTCOMES = ["accepted", "discarded", "failed", "processing"] as const;
 const REPORT_KINDS = ["resultado", "rejeitados", "erro"] as const;

@@ -56,7 +56,10 @@ export function systemRoutes(
         alsoStatuses: [503],
       },
       handler: async ({ reply }) => {
-        const { ok, body } = await extra.readiness();
+        const { ok, body } = await extra.readiness().catch(() => ({
+          ok: false,
+          body: { status: "error" },
+        }));
         readySchema.parse(body);
         await reply.code(ok ? 200 : 503).send(body);
         return undefined;

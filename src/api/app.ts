@@ -4,6 +4,7 @@
  * declared with zod schemas (route.ts) that validate, type and document them
  * (openapi.ts → /openapi.json, /docs).
  */
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { type Logger, silentLogger } from "../log.js";
@@ -124,11 +125,8 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
-    // Request ids for the log, not taken from the caller.
-    genReqId: (() => {
-      let n = 0;
-      return () => `r${(++n).toString(36)}`;
-    })(),
+    // Request ids for the log and the support (X-Request-Id), not taken from the caller.
+    genReqId: () => `r${randomBytes(6).toString("hex")}`,
     return503OnClosing: true,
   });
   // An empty JSON body (a POST or DELETE sent with the header and nothing else)
@@ -139,6 +137,9 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     const text = typeof body === "string" ? body : body.toString("utf8");
     if (text.trim() === "") return done(null, undefined);
     json(request, text, done);
+  });
+  app.addHook("onSend", async (request, reply) => {
+    reply.header("x-request-id", request.id);
   });
   const onRoute = options.onRoute;
   if (onRoute) {

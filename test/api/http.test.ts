@@ -162,7 +162,11 @@ describe("API errors and limits", () => {
       assert.equal(res.statusCode, 500);
       const body = errorBody(res);
       assert.equal(body.code, "ERRO_INTERNO");
-      assert.match(body.message, /id r[0-9a-z]+/);
+      assert.match(body.message, /id r[0-9a-f]{12}\b/);
+      assert.ok(
+        body.message.includes(String(res.headers["x-request-id"])),
+        "the id is the header's",
+      );
       assert.doesNotMatch(res.body, /SQLITE|secret|remessa\.db|Error:/);
     } finally {
       await f.close();

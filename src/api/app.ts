@@ -10,14 +10,14 @@ import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { type Logger, silentLogger } from "../log.js";
 import { type ConnectionTestResult, testConnection } from "../sources/test-connection.js";
 import type { SourceConfig } from "../sources/types.js";
-import { isSqliteBusy } from "../store/busy.js";
+import { busyRetry, isSqliteBusy } from "../store/busy.js";
 import type { Store } from "../store/db.js";
 import { ValidationError } from "../store/tenants.js";
 import { adminKeyDigest, authenticator } from "./auth.js";
 import { ApiError, type ApiErrorBody } from "./errors.js";
 import { buildOpenApi } from "./openapi.js";
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions, TokenBuckets } from "./rate-limit.js";
-import { type AnyRoute, register } from "./route.js";
+import { type AnyRoute, type AuditChange, register } from "./route.js";
 import { filenameRoutes } from "./routes/filename.js";
 import { mailingRoutes } from "./routes/mailings.js";
 import { sourceRoutes } from "./routes/sources.js";
@@ -210,6 +210,24 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     ...filenameRoutes(deps),
   );
   const busyTimeoutMs = options.busyTimeoutMs ?? 30_000;
-  for (const spec of routes) register(app, spec, authenticate, busyTimeoutMs);
+  // Never the body (it may hold a password): the route and its path parameters.
+  const audit: AuditChange = async (caller, spec, params) => {
+    await busyRetry(
+      () =>
+        options.store.db
+          .insertInto("audit_events")
+          .values({
+            tenant_id: caller.tenantId,
+            at: now().toISOString(),
+            actor: `api:${caller.prefix}`,
+            action: `${spec.method} ${spec.url}`,
+            subject: params === undefined ? null : JSON.stringify(params),
+            details_json: null,
+          })
+          .execute(),
+      busyTimeoutMs,
+    ).catch((error: unknown) => log.warn("could not record an API change", { error }));
+  };
+  for (const spec of routes) register(app, spec, authenticate, busyTimeoutMs, audit);
   return app;
 }

@@ -108,11 +108,15 @@ function parsePart(schema: Schema | undefined, value: unknown, where: "body" | "
 }
 
 /** Registers `spec` on `app`; `authenticate` runs first (before the body is read). */
+/** Records a tenant's change made through the API (who, what, on which path parameters). */
+export type AuditChange = (caller: TenantCaller, spec: AnyRoute, params: unknown) => Promise<void>;
+
 export function register(
   app: FastifyInstance,
   spec: AnyRoute,
   authenticate: (request: FastifyRequest, spec: AnyRoute) => Promise<Caller>,
   busyTimeoutMs: number,
+  audit: AuditChange,
 ): void {
   app.route({
     method: spec.method,
@@ -141,6 +145,7 @@ export function register(
       const answer = isWrite(spec)
         ? await busyRetry(() => spec.handler(ctx), busyTimeoutMs)
         : await spec.handler(ctx);
+      if (isWrite(spec) && caller.kind === "tenant") await audit(caller, spec, ctx.params);
       if (spec.raw) return reply;
       reply.code(spec.status ?? 200);
       return answer;

@@ -109,6 +109,22 @@ for (const database of DATABASES) {
         assert.equal(removed.json().impact.mailings, 1);
         const gone = await f.call({ ...w, method: "GET", url: "/wallets/SANT" });
         assert.equal(gone.statusCode, 404);
+        // Each change is in the tenant's audit trail, by key prefix, without the body.
+        const audit = await f.store.db
+          .selectFrom("audit_events")
+          .select(["tenant_id", "actor", "action", "subject"])
+          .orderBy("id")
+          .execute();
+        const prefix = f.keys.write.slice(0, 12);
+        assert.deepEqual(audit, [
+          { tenant_id: 1, actor: `api:${prefix}`, action: "POST /wallets", subject: null },
+          {
+            tenant_id: 1,
+            actor: `api:${prefix}`,
+            action: "DELETE /wallets/:code",
+            subject: JSON.stringify({ code: "SANT" }),
+          },
+        ]);
       });
     });
 

@@ -47,6 +47,8 @@ export interface ApiOptions {
   testConnection?: (config: SourceConfig) => Promise<ConnectionTestResult>;
   /** How long a change waits for SQLite's write lock before 503 BANCO_OCUPADO (default 30 s). */
   busyTimeoutMs?: number;
+  /** Tests: every JSON answer is checked against its documented schema (a mismatch is a 500). */
+  checkResponses?: boolean;
   /** Told of every route fastify registers (introspection: the OpenAPI coverage test). */
   onRoute?: (route: { method: string; url: string }) => void;
 }
@@ -228,6 +230,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       busyTimeoutMs,
     ).catch((error: unknown) => log.warn("could not record an API change", { error }));
   };
-  for (const spec of routes) register(app, spec, authenticate, busyTimeoutMs, audit);
+  for (const spec of routes)
+    register(app, spec, authenticate, busyTimeoutMs, audit, options.checkResponses);
   return app;
 }

@@ -4,6 +4,7 @@
  * (pt-BR messages), type the handler (z.output of the inputs, z.input of the
  * answer) and describe the route in the OpenAPI document (openapi.ts).
  */
+import { isDeepStrictEqual } from "node:util";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { busyRetry } from "../store/busy.js";
@@ -117,6 +118,7 @@ export function register(
   authenticate: (request: FastifyRequest, spec: AnyRoute) => Promise<Caller>,
   busyTimeoutMs: number,
   audit: AuditChange,
+  checkResponses = false,
 ): void {
   app.route({
     method: spec.method,
@@ -147,10 +149,26 @@ export function register(
         : await spec.handler(ctx);
       if (isWrite(spec) && caller.kind === "tenant") await audit(caller, spec, ctx.params);
       if (spec.raw) return reply;
+      if (checkResponses && spec.response) checkAnswer(spec, answer);
       reply.code(spec.status ?? 200);
       return answer;
     },
   });
+}
+
+/**
+ * Tests: the answer is what the document says, no field missing, wrong or
+ * undocumented (a documented object drops unknown keys when parsed, so any
+ * difference after parsing is a field the document does not have).
+ */
+function checkAnswer(spec: AnyRoute, answer: unknown): void {
+  const plain = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
+  const parsed = (spec.response as Schema).safeParse(answer);
+  if (!parsed.success || !isDeepStrictEqual(plain(parsed.data), plain(answer))) {
+    throw new Error(
+      `answer of ${spec.method} ${spec.url} does not match its schema: ${parsed.success ? "undocumented fields" : parsed.error.message}`,
+    );
+  }
 }
 
 declare module "fastify" {

@@ -70,6 +70,8 @@ export async function openFixture(
     clock: () => clock.now,
     adminKey: ADMIN_KEY,
     secretKey: key,
+    // Every answer of every test matches the OpenAPI document.
+    checkResponses: true,
     ...options,
   });
   return {

@@ -214,14 +214,20 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   const busyTimeoutMs = options.busyTimeoutMs ?? 30_000;
   // Never the body (it may hold a password): the route and its path parameters.
   const audit: AuditChange = async (caller, spec, params) => {
+    // An admin's change is the tenant's it names (its keys); creating a tenant is no tenant's yet.
+    const named = (params as { id?: unknown } | undefined)?.id;
+    const tenantId =
+      caller.kind === "tenant" ? caller.tenantId : typeof named === "number" ? named : null;
+    if (tenantId === null || caller.kind === "anonymous") return;
+    const actor = caller.kind === "tenant" ? `api:${caller.prefix}` : "api:admin";
     await busyRetry(
       () =>
         options.store.db
           .insertInto("audit_events")
           .values({
-            tenant_id: caller.tenantId,
+            tenant_id: tenantId,
             at: now().toISOString(),
-            actor: `api:${caller.prefix}`,
+            actor,
             action: `${spec.method} ${spec.url}`,
             subject: params === undefined ? null : JSON.stringify(params),
             details_json: null,

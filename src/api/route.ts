@@ -109,8 +109,8 @@ function parsePart(schema: Schema | undefined, value: unknown, where: "body" | "
 }
 
 /** Registers `spec` on `app`; `authenticate` runs first (before the body is read). */
-/** Records a tenant's change made through the API (who, what, on which path parameters). */
-export type AuditChange = (caller: TenantCaller, spec: AnyRoute, params: unknown) => Promise<void>;
+/** Records a change made through the API (who, what, on which path parameters). */
+export type AuditChange = (caller: Caller, spec: AnyRoute, params: unknown) => Promise<void>;
 
 export function register(
   app: FastifyInstance,
@@ -147,7 +147,7 @@ export function register(
       const answer = isWrite(spec)
         ? await busyRetry(() => spec.handler(ctx), busyTimeoutMs)
         : await spec.handler(ctx);
-      if (isWrite(spec) && caller.kind === "tenant") await audit(caller, spec, ctx.params);
+      if (isWrite(spec)) await audit(caller, spec, ctx.params);
       if (spec.raw) return reply;
       if (checkResponses && spec.response) checkAnswer(spec, answer);
       reply.code(spec.status ?? 200);

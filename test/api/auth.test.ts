@@ -222,6 +222,31 @@ const CASES: Case[] = [
     url: () => "/tenants",
     body: () => ({ name: "Nova" }),
   },
+  {
+    method: "GET",
+    path: "/tenants/{id}/api-keys",
+    access: "admin",
+    write: false,
+    resource: false,
+    url: () => "/tenants/1/api-keys",
+  },
+  {
+    method: "POST",
+    path: "/tenants/{id}/api-keys",
+    access: "admin",
+    write: true,
+    resource: false,
+    url: () => "/tenants/1/api-keys",
+    body: () => ({ name: "nova" }),
+  },
+  {
+    method: "DELETE",
+    path: "/tenants/{id}/api-keys/{keyId}",
+    access: "admin",
+    write: true,
+    resource: false,
+    url: () => "/tenants/1/api-keys/2",
+  },
 ];
 
 async function setup(open: () => ReturnType<(typeof DATABASES)[number]["open"]>) {

@@ -82,6 +82,67 @@ for (const database of DATABASES) {
       });
     });
 
+    test("a tenant's keys (admin): created with the key shown once, listed without it, revoked", async () => {
+      await withFixture(database.open, async (f) => {
+        const admin = { key: ADMIN_KEY };
+        const created = await f.call({
+          ...admin,
+          method: "POST",
+          url: `/tenants/${f.tenantB}/api-keys`,
+          payload: { name: "ERP", scope: "write" },
+        });
+        assert.equal(created.statusCode, 201, created.body);
+        const { key, id, prefix } = created.json() as { key: string; id: number; prefix: string };
+        const wallets = await f.call({ key, method: "GET", url: "/wallets" });
+        assert.deepEqual(
+          wallets.json().items.map((w: { code: string }) => w.code),
+          ["BRAD"],
+        );
+        const list = await f.call({
+          ...admin,
+          method: "GET",
+          url: `/tenants/${f.tenantB}/api-keys`,
+        });
+        assert.ok(list.json().items.some((k: { prefix: string }) => k.prefix === prefix));
+        assert.ok(!list.body.includes(key.slice(12)), "the key is never listed");
+        // A's key id through B's path: missing.
+        const crossed = await f.call({
+          ...admin,
+          method: "DELETE",
+          url: `/tenants/${f.tenantA}/api-keys/${id}`,
+        });
+        assert.equal(crossed.statusCode, 404);
+        const revoked = await f.call({
+          ...admin,
+          method: "DELETE",
+          url: `/tenants/${f.tenantB}/api-keys/${id}`,
+        });
+        assert.equal(revoked.statusCode, 200);
+        assert.ok(revoked.json().revokedAt);
+        assert.equal((await f.call({ key, method: "GET", url: "/wallets" })).statusCode, 401);
+        const unknown = await f.call({
+          ...admin,
+          method: "POST",
+          url: "/tenants/999/api-keys",
+          payload: { name: "x" },
+        });
+        assert.equal(unknown.statusCode, 404);
+        const audit = await f.store.db
+          .selectFrom("audit_events")
+          .select(["tenant_id", "actor", "action"])
+          .orderBy("id")
+          .execute();
+        assert.deepEqual(audit, [
+          { tenant_id: f.tenantB, actor: "api:admin", action: "POST /tenants/:id/api-keys" },
+          {
+            tenant_id: f.tenantB,
+            actor: "api:admin",
+            action: "DELETE /tenants/:id/api-keys/:keyId",
+          },
+        ]);
+      });
+    });
+
     test("wallets: create, read, refuse a duplicate, remove with its impact", async () => {
       await withFixture(database.open, async (f) => {
         const w = { key: f.keys.write };

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import { type Logger, silentLogger } from "../log.js";
 import { type ConnectionTestResult, testConnection } from "../sources/test-connection.js";
 import type { SourceConfig } from "../sources/types.js";
@@ -107,8 +107,18 @@ function fromFastify(error: FastifyError): ApiError | null {
     default:
       break;
   }
-  if (error instanceof SyntaxError || error.statusCode === 400) {
+  if (error instanceof SyntaxError) {
     return new ApiError("JSON_INVALIDO", "O corpo da requisição não é um JSON válido.");
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    // Any other refusal of the request by fastify (a malformed URL, for one).
+    return new ApiError(
+      "DADOS_INVALIDOS",
+      "A requisição está malformada. Confira o caminho, os cabeçalhos e o corpo.",
+      null,
+      status === 404 ? 400 : status,
+    );
   }
   return null;
 }
@@ -130,6 +140,11 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     // Request ids for the log and the support (X-Request-Id), not taken from the caller.
     genReqId: () => `r${randomBytes(6).toString("hex")}`,
     return503OnClosing: true,
+    // A malformed URL and the like, refused before routing: the same shape.
+    frameworkErrors: (error, _request, reply) => {
+      const known = fromFastify(error) ?? new ApiError("DADOS_INVALIDOS", "Requisição malformada.");
+      (reply as FastifyReply).code(known.status).send(known.body());
+    },
   });
   // An empty JSON body (a POST or DELETE sent with the header and nothing else)
   // is no body; anything else goes through fastify's own safe parser.

@@ -78,6 +78,9 @@ describe("API errors and limits", () => {
       });
       assert.equal(proto.statusCode, 400);
       assert.equal(errorBody(proto).code, "JSON_INVALIDO");
+      const badUrl = await f.call({ method: "GET", url: "/wallets/%E0%A4%A", key: f.keys.write });
+      assert.equal(badUrl.statusCode, 400);
+      assert.equal(errorBody(badUrl).code, "DADOS_INVALIDOS");
       const route = await f.call({ method: "GET", url: "/nada", key: f.keys.write });
       assert.equal(route.statusCode, 404);
       assert.equal(errorBody(route).code, "ROTA_INEXISTENTE");

@@ -5,6 +5,7 @@
  * into the sections of docs/codigos.md, which `npm run docs:codes` generates from here (and a test
  * fails when the committed file is stale).
  */
+import { API_CODE_GUIDE } from "./api/codes.js";
 import { CAMPAIGN_SKIP_CODE_GUIDE, RETURN_CODE_GUIDE } from "./campaigns/codes.js";
 import { NAME_CODE_GUIDE, TENANT_NAME_CODE_GUIDE } from "./filename/codes.js";
 import { FILE_CODE_GUIDE, ROW_CODE_GUIDE } from "./mailing/codes.js";
@@ -66,5 +67,11 @@ export const CODE_SECTIONS: readonly CodeSection[] = [
     where:
       "O `<nome>.retorno.csv`, escrito em `LIDOS` ao lado do mailing quando as campanhas dele terminam (veja [relatorios.md](relatorios.md#nomeretornocsv--o-resultado-das-campanhas)): a coluna `SITUACAO` traz um dos códigos abaixo, e a coluna `MOTIVO`, quando o remessa deu o motivo, começa por um deles.",
     codes: RETURN_CODE_GUIDE,
+  },
+  {
+    title: "API HTTP",
+    where:
+      "O campo `code` das respostas de erro da API HTTP (`{ code, message, details }`; veja [api.md](api.md)). O status HTTP acompanha o código.",
+    codes: API_CODE_GUIDE,
   },
 ];

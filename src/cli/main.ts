@@ -68,6 +68,10 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: "monta um nome de arquivo de mailing válido",
     load: () => import("./build-name.js"),
   },
+  "api-keys": {
+    summary: "cria, lista e revoga chaves da API HTTP",
+    load: () => import("./api-keys.js"),
+  },
   inspect: {
     summary: "lê um mailing local e mostra o que a importação faria",
     load: () => import("./inspect.js"),

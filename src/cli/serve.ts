@@ -1,16 +1,19 @@
 /**
  * `remessa serve`: everything in one process — migrations, the ingest loop
  * over every configured source, the embedded FTPS drop box and a small HTTP
- * endpoint with /health and /ready (the API and web UI are not served yet).
+ * endpoint: the HTTP API (src/api) with /healthz and /readyz (and their old
+ * names /health and /ready).
  * SIGTERM/SIGINT stop gracefully: no new work is taken, the current step
  * finishes (or its lease is released after a grace period).
  */
 import { X509Certificate } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { sql } from "kysely";
+import type { FastifyInstance } from "fastify";
+import { apiOptionsFromEnv, buildApi } from "../api/app.js";
+import { adminKeyDigest } from "../api/auth.js";
+import { defaultReadiness } from "../api/routes/system.js";
 import { dataDir as defaultDataDir } from "../config.js";
 import { DropBox, ensureCertificate, loadCredentials } from "../ingest/dropbox.js";
 import { guardLimitsFromEnv } from "../ingest/ftp-guard.js";
@@ -37,7 +40,7 @@ mailings e move cada arquivo para LIDOS ou DESCARTADOS com o relatório.
 
   --data-dir PASTA        pasta de dados (banco SQLite, chave, cópias dos arquivos,
                           caixa FTP em PASTA/drop). Padrão: REMESSA_DATA_DIR ou ./data
-  --http-port N           porta HTTP de /health e /ready (padrão 8080; 0 desativa)
+  --http-port N           porta HTTP da API e de /healthz e /readyz (padrão 8080; 0 desativa)
   --ftp-port N            porta da caixa FTPS embutida (padrão 2121; 0 desativa)
   --ftp-host H            endereço da caixa FTPS (padrão 127.0.0.1; 0.0.0.0 para a rede)
   --ftp-pasv-ports A-B    portas do modo passivo (padrão 50000-50100)
@@ -57,7 +60,13 @@ Limites (variáveis de ambiente; o README explica cada um):
   REMESSA_FTP_LOCKOUT_FAILURES, REMESSA_FTP_LOCKOUT_MS, REMESSA_FTP_FAILURE_DELAY_MS
                                       bloqueio de um endereço após senhas erradas
   REMESSA_READY_STUCK_SECONDS         /ready responde 503 com um arquivo parado há mais
-                                      que isso numa etapa (padrão 1800)`;
+                                      que isso numa etapa (padrão 1800)
+
+API HTTP (docs/api.md):
+  REMESSA_HTTP_HOST                   endereço da porta HTTP (padrão 127.0.0.1)
+  REMESSA_ADMIN_KEY                   chave de administrador (rotas de empresas), 32+ caracteres
+  REMESSA_API_RATE, REMESSA_API_BURST requisições por segundo e rajada por chave (padrão 10 e 60)
+  REMESSA_API_ALLOW_PRIVATE=1         aceita origens em rede interna cadastradas pela API`;
 
 /** /ready answers 503 when a file has been this long in one step (REMESSA_READY_STUCK_SECONDS). */
 const DEFAULT_STUCK_SECONDS = 30 * 60;
@@ -225,6 +234,12 @@ export async function run(argv: string[]): Promise<number> {
     console.error((error as Error).message);
     return 2;
   }
+  try {
+    adminKeyDigest(process.env.REMESSA_ADMIN_KEY);
+  } catch (error) {
+    console.error((error as Error).message);
+    return 2;
+  }
   const ftpHost = (values["ftp-host"] as string | undefined) ?? "127.0.0.1";
   const dir = resolve((values["data-dir"] as string | undefined) ?? defaultDataDir());
   // Everything else (database default, secret key file) reads the data dir from here.
@@ -311,57 +326,54 @@ export async function run(argv: string[]): Promise<number> {
 
   service.start();
 
-  let http: Server | null = null;
+  let api: FastifyInstance | null = null;
   let stopping = false;
+  const httpHost = process.env.REMESSA_HTTP_HOST?.trim() || "127.0.0.1";
   const stuckSeconds =
     positiveEnv("REMESSA_READY_STUCK_SECONDS", "seconds").seconds ?? DEFAULT_STUCK_SECONDS;
   if (httpPort !== 0) {
-    http = createServer((req, res) => {
-      const send = (status: number, body: object) => {
-        res.writeHead(status, { "content-type": "application/json" });
-        res.end(JSON.stringify(body));
-      };
-      if (req.url === "/health") return send(200, { status: "ok" });
-      if (req.url === "/ready") {
-        if (stopping) return send(503, { status: "stopping" });
-        sql`select 1`
-          .execute(store.db)
-          .then(
-            async () => {
-              // A file stuck in one step this long: the pipeline is wedged on it.
-              const before = new Date(Date.now() - stuckSeconds * 1000).toISOString();
-              const stuck = await stuckFiles(store.db, before).catch(() => []);
-              if (stuck.length === 0) return send(200, { status: "ready" });
-              send(503, {
-                status: "stuck",
-                thresholdSeconds: stuckSeconds,
-                files: stuck.map((f) => ({
-                  id: f.id,
-                  file: f.path,
-                  state: f.state,
-                  since: f.since,
-                  lastError: f.last_error,
-                })),
-              });
-            },
-            () => send(503, { status: "database unavailable" }),
-          )
-          .catch(() => send(503, { status: "error" }));
-        return;
-      }
-      send(404, { error: "not found" });
-    });
     try {
-      await new Promise<void>((ok, fail) => {
-        http?.once("error", fail);
-        http?.listen(httpPort, "127.0.0.1", () => ok());
+      api = buildApi({
+        store,
+        log: log.child({ component: "api" }),
+        ...apiOptionsFromEnv(),
+        readiness: async () => {
+          if (stopping) return { ok: false, body: { status: "stopping" } };
+          const base = await defaultReadiness(store)();
+          if (!base.ok) return base;
+          if (dropBox !== null && !dropBox.listening) {
+            return { ok: false, body: { status: "drop box not listening" } };
+          }
+          // A file stuck in one step this long: the pipeline is wedged on it.
+          const before = new Date(Date.now() - stuckSeconds * 1000).toISOString();
+          const stuck = await stuckFiles(store.db, before).catch(() => []);
+          if (stuck.length === 0) return base;
+          return {
+            ok: false,
+            body: {
+              status: "stuck",
+              thresholdSeconds: stuckSeconds,
+              files: stuck.map((f) => ({
+                id: f.id,
+                file: f.path,
+                state: f.state,
+                since: f.since,
+                lastError: f.last_error,
+              })),
+            },
+          };
+        },
       });
-      console.log(`HTTP em http://127.0.0.1:${httpPort} (/health, /ready)`);
+      await api.listen({ port: httpPort, host: httpHost });
+      console.log(
+        `HTTP em http://${httpHost}:${httpPort} (API: /docs e /openapi.json; saúde: /healthz, /readyz)`,
+      );
     } catch (error) {
       console.error(
         `Não foi possível abrir a porta HTTP ${httpPort}: ${(error as Error).message}. Escolha outra com --http-port ou 0 para desativar.`,
       );
-      http = null;
+      await api?.close().catch(() => undefined);
+      api = null;
     }
   }
   console.log(`remessa em execução (dados em ${dir}). Ctrl+C para parar.`);
@@ -375,7 +387,7 @@ export async function run(argv: string[]): Promise<number> {
       void (async () => {
         await dropBox?.stop();
         await service.stop();
-        await new Promise<void>((ok) => (http ? http.close(() => ok()) : ok()));
+        await api?.close().catch(() => undefined);
         await store.close();
         done();
       })();

@@ -10,8 +10,7 @@ import { resolve } from "node:path";
 import { databaseUrl, dataDir } from "../config.js";
 import type { NameError, NameFacts } from "../filename/types.js";
 import {
-  checkFolder,
-  checkTenantData,
+  checkNameFacts,
   databaseDirectory,
   type TenantDirectory,
 } from "../ingest/tenant-checks.js";
@@ -68,10 +67,6 @@ export async function withNameChecker(
   }
   return withStore(tenantId, async (store) => {
     const directory: TenantDirectory = databaseDirectory(store.db, tenantId);
-    return work(async (facts, folder) => {
-      if (facts !== null) return checkTenantData(facts, folder, null, directory);
-      const folderError = await checkFolder(folder, directory);
-      return folderError ? [folderError] : [];
-    });
+    return work((facts, folder) => checkNameFacts(facts, folder, directory));
   });
 }

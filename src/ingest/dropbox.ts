@@ -840,6 +840,12 @@ export class DropBox {
     return info !== null && info.mtimeMs < Date.now() - 2 * idle;
   }
 
+  /** The FTPS control port accepts connections (for /readyz). */
+  get listening(): boolean {
+    const net = (this.server as unknown as { server?: { listening?: boolean } } | null)?.server;
+    return net?.listening === true;
+  }
+
   async stop(): Promise<void> {
     const server = this.server;
     this.server = null;

@@ -176,6 +176,21 @@ export async function checkTenantData(
   return errors;
 }
 
+/**
+ * What `check-name`, `build-name` and the API's /filename routes add to the
+ * grammar's errors: the tenant-data checks of what the name says, or, for a
+ * name that could not be read at all, only the folder's.
+ */
+export async function checkNameFacts(
+  facts: NameFacts | null,
+  folder: string | null,
+  directory: TenantDirectory,
+): Promise<NameError[]> {
+  if (facts !== null) return checkTenantData(facts, folder, null, directory);
+  const folderError = await checkFolder(folder, directory);
+  return folderError ? [folderError] : [];
+}
+
 export function databaseDirectory(db: Kysely<Database>, tenantId: number): TenantDirectory {
   return {
     async walletId(code) {

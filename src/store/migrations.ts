@@ -748,6 +748,29 @@ function returnFile(): Migration {
   };
 }
 
+/**
+ * The HTTP API: each API key is read-only ("read") or read-write ("write").
+ * Keys created before this migration keep working as read-write; new keys
+ * are read-only unless asked otherwise (see store/api-keys.ts). Keys are
+ * looked up by their hash (already unique); listing a tenant's keys uses
+ * the tenant index.
+ */
+function apiKeys(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .alterTable("api_keys")
+        .addColumn("scope", "text", (c) => c.notNull().defaultTo("write"))
+        .execute();
+      await db.schema.createIndex("api_keys_tenant").on("api_keys").column("tenant_id").execute();
+    },
+    async down(db: AnyDb) {
+      await db.schema.dropIndex("api_keys_tenant").execute();
+      await db.schema.alterTable("api_keys").dropColumn("scope").execute();
+    },
+  };
+}
+
 /** Ordered by name; append new ones with a larger prefix. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
@@ -757,6 +780,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0004_report_details": reportDetails(),
     "0005_campaign_engine": campaignEngine(dialect),
     "0006_return_file": returnFile(),
+    "0007_api": apiKeys(),
   };
 }
 
@@ -799,4 +823,20 @@ export async function migrateToLatest(
  */
 function isOtherSchemaDropped(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === "3F000";
+}
+
+/** Names of the migrations not applied yet (for readiness checks): empty when up to date. */
+export async function pendingMigrations(
+  db: AnyDb,
+  dialect: Dialect,
+  schema?: string,
+): Promise<string[]> {
+  const provider: MigrationProvider = { getMigrations: async () => migrationsFor(dialect) };
+  const migrator = new Migrator({
+    db,
+    provider,
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
+  const all = await migrator.getMigrations();
+  return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
 }

@@ -422,6 +422,8 @@ export interface RateBucketTable {
   tat_ms: Generated<number>;
 }
 
+export type ApiKeyScope = "read" | "write";
+
 export interface ApiKeyTable {
   id: Id;
   tenant_id: number;
@@ -430,6 +432,8 @@ export interface ApiKeyTable {
   prefix: string;
   /** SHA-256 of the whole key, hex; the key itself is never stored. */
   key_hash: string;
+  /** "read" (GET only) or "write" (everything the tenant may do). */
+  scope: Generated<ApiKeyScope>;
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;

@@ -26,7 +26,7 @@ const isGuide = (path: string) => /(^|\/)codes\.ts$/.test(relative(SRC, path));
  */
 const NOT_CODES = [
   /^(TIPO_DE_REGISTRO|VALOR_DO_REGISTRO|NOME_CLIENTE|ENVIADO_EM|ULTIMA_SITUACAO_EM)$/,
-  /^(REMESSA|SQLITE|ERR|EAI)_/,
+  /^(REMESSA|SQLITE|ERR|EAI|FST)_/,
 ];
 
 /**

@@ -1,0 +1,464 @@
+/**
+ * Every route with no key, a wrong key, a revoked key and another tenant's
+ * key; a read-only key on every change; admin and tenant keys kept apart.
+ * Nothing of another tenant is readable or writable, and a resource of
+ * another tenant answers exactly as a missing one.
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { describe, test } from "node:test";
+import type { HTTPMethods } from "fastify";
+import { DATABASES } from "../store/harness.js";
+import { ADMIN_KEY, errorBody, type Fixture, insertMailing, openFixture } from "./helpers.js";
+
+interface Case {
+  method: HTTPMethods;
+  /** OpenAPI path, for the coverage check. */
+  path: string;
+  access: "tenant" | "admin";
+  write: boolean;
+  /** Names one resource of A (404 for another tenant), or a collection. */
+  resource: boolean;
+  url(ids: Ids): string;
+  body?: (ids: Ids) => unknown;
+}
+
+interface Ids {
+  sourceId: number;
+  mailingId: number;
+  wallet: string;
+}
+
+const sourceBody = {
+  protocol: "sftp",
+  host: "sftp.exemplo.com.br",
+  user: "u",
+  password: "senha-secreta-1",
+};
+
+const CASES: Case[] = [
+  {
+    method: "GET",
+    path: "/wallets",
+    access: "tenant",
+    write: false,
+    resource: false,
+    url: () => "/wallets",
+  },
+  {
+    method: "GET",
+    path: "/wallets/{code}",
+    access: "tenant",
+    write: false,
+    resource: true,
+    url: (i) => `/wallets/${i.wallet}`,
+  },
+  {
+    method: "POST",
+    path: "/wallets",
+    access: "tenant",
+    write: true,
+    resource: false,
+    url: () => "/wallets",
+    body: () => ({ code: "NOVA" }),
+  },
+  {
+    method: "DELETE",
+    path: "/wallets/{code}",
+    access: "tenant",
+    write: true,
+    resource: true,
+    url: (i) => `/wallets/${i.wallet}`,
+  },
+  {
+    method: "GET",
+    path: "/sources",
+    access: "tenant",
+    write: false,
+    resource: false,
+    url: () => "/sources",
+  },
+  {
+    method: "GET",
+    path: "/sources/{id}",
+    access: "tenant",
+    write: false,
+    resource: true,
+    url: (i) => `/sources/${i.sourceId}`,
+  },
+  {
+    method: "POST",
+    path: "/sources",
+    access: "tenant",
+    write: true,
+    resource: false,
+    url: () => "/sources",
+    body: () => sourceBody,
+  },
+  {
+    method: "PATCH",
+    path: "/sources/{id}",
+    access: "tenant",
+    write: true,
+    resource: true,
+    url: (i) => `/sources/${i.sourceId}`,
+    body: () => ({ name: "trocado" }),
+  },
+  {
+    method: "DELETE",
+    path: "/sources/{id}",
+    access: "tenant",
+    write: true,
+    resource: true,
+    url: (i) => `/sources/${i.sourceId}`,
+  },
+  {
+    method: "POST",
+    path: "/sources/{id}/test",
+    access: "tenant",
+    write: true,
+    resource: true,
+    url: (i) => `/sources/${i.sourceId}/test`,
+  },
+  {
+    method: "GET",
+    path: "/mailings",
+    access: "tenant",
+    write: false,
+    resource: false,
+    url: () => "/mailings",
+  },
+  {
+    method: "GET",
+    path: "/mailings/next-sequence",
+    access: "tenant",
+    write: false,
+    resource: false,
+    url: () => "/mailings/next-sequence",
+  },
+  {
+    method: "GET",
+    path: "/mailings/{id}",
+    access: "tenant",
+    write: false,
+    resource: true,
+    url: (i) => `/mailings/${i.mailingId}`,
+  },
+  {
+    method: "GET",
+    path: "/mailings/{id}/original",
+    access: "tenant",
+    write: false,
+    resource: true,
+    url: (i) => `/mailings/${i.mailingId}/original`,
+  },
+  {
+    method: "GET",
+    path: "/mailings/{id}/reports/{kind}",
+    access: "tenant",
+    write: false,
+    resource: true,
+    url: (i) => `/mailings/${i.mailingId}/reports/resultado`,
+  },
+  {
+    method: "POST",
+    path: "/filename/check",
+    access: "tenant",
+    write: false,
+    resource: false,
+    url: () => "/filename/check",
+    body: () => ({ name: "mailing_071226_1_cITAU.csv" }),
+  },
+  {
+    method: "POST",
+    path: "/filename/build",
+    access: "tenant",
+    write: false,
+    resource: false,
+    url: () => "/filename/build",
+    body: () => ({
+      mailing: {
+        date: "2026-12-07",
+        sequence: 1,
+        extension: "csv",
+        wallet: "ITAU",
+        walletFrom: "name",
+        description: "teste",
+        sanitize: false,
+        sms: null,
+        whatsapp: null,
+        email: null,
+        start: null,
+        split: null,
+        excludeRecentHours: null,
+        replaceTags: false,
+        removeOtherWallets: false,
+        deadline: null,
+      },
+    }),
+  },
+  {
+    method: "GET",
+    path: "/tenants",
+    access: "admin",
+    write: false,
+    resource: false,
+    url: () => "/tenants",
+  },
+  {
+    method: "GET",
+    path: "/tenants/{id}",
+    access: "admin",
+    write: false,
+    resource: false,
+    url: () => "/tenants/1",
+  },
+  {
+    method: "POST",
+    path: "/tenants",
+    access: "admin",
+    write: true,
+    resource: false,
+    url: () => "/tenants",
+    body: () => ({ name: "Nova" }),
+  },
+  {
+    method: "GET",
+    path: "/tenants/{id}/api-keys",
+    access: "admin",
+    write: false,
+    resource: false,
+    url: () => "/tenants/1/api-keys",
+  },
+  {
+    method: "POST",
+    path: "/tenants/{id}/api-keys",
+    access: "admin",
+    write: true,
+    resource: false,
+    url: () => "/tenants/1/api-keys",
+    body: () => ({ name: "nova" }),
+  },
+  {
+    method: "DELETE",
+    path: "/tenants/{id}/api-keys/{keyId}",
+    access: "admin",
+    write: true,
+    resource: false,
+    url: () => "/tenants/1/api-keys/2",
+  },
+];
+
+async function setup(open: () => ReturnType<(typeof DATABASES)[number]["open"]>) {
+  const f = await openFixture(open, {
+    // No network: the verdict itself is tested in routes.test.ts.
+    testConnection: async () => ({
+      ok: false,
+      code: "TEMPO_ESGOTADO",
+      message: "sem rede no teste",
+    }),
+  });
+  const mailingA = await insertMailing(f.store, f.tenantA, {
+    source_id: f.a.sourceId,
+    reports_json: JSON.stringify(["LIDOS/x.csv.resultado.txt"]),
+  });
+  const ids: Ids = { sourceId: f.a.sourceId, mailingId: mailingA, wallet: f.a.wallet };
+  return { f, ids };
+}
+
+function request(f: Fixture, c: Case, ids: Ids, key: string | null, headers = {}) {
+  const body = c.body?.(ids);
+  return f.call({
+    method: c.method,
+    url: c.url(ids),
+    key,
+    headers,
+    ...(body !== undefined ? { payload: body as object } : {}),
+  });
+}
+
+/** A's resources are all still there and unchanged. */
+async function assertUntouched(f: Fixture, ids: Ids): Promise<void> {
+  const wallet = await f.call({ method: "GET", url: `/wallets/${ids.wallet}`, key: f.keys.write });
+  assert.equal(wallet.statusCode, 200);
+  const source = await f.call({
+    method: "GET",
+    url: `/sources/${ids.sourceId}`,
+    key: f.keys.write,
+  });
+  assert.equal(source.statusCode, 200);
+  assert.equal(source.json().name, "ftp-a");
+  const wallets = await f.call({ method: "GET", url: "/wallets", key: f.keys.write });
+  assert.deepEqual(
+    wallets.json().items.map((w: { code: string }) => w.code),
+    ["ITAU"],
+  );
+  const tenants = await f.store.db.selectFrom("tenants").select("id").execute();
+  assert.equal(tenants.length, 2);
+}
+
+for (const database of DATABASES) {
+  describe(`API access control on ${database.name}`, { skip: database.skip }, () => {
+    test("no key, a wrong key, a malformed header and a revoked key: the same 401, nothing done", async () => {
+      const { f, ids } = await setup(database.open);
+      try {
+        const wrong = `rms_${randomBytes(32).toString("base64url")}`;
+        const attempts: [string, Record<string, string>, string | null][] = [
+          ["no key", {}, null],
+          ["wrong key", {}, wrong],
+          ["revoked key", {}, f.keys.revoked],
+          ["not a bearer", { authorization: `Basic ${f.keys.write}` }, null],
+          ["empty bearer", { authorization: "Bearer " }, null],
+          ["admin key of another install", {}, `${ADMIN_KEY}x`],
+        ];
+        let expected: { code: string; message: string; details: unknown } | null = null;
+        for (const c of CASES) {
+          for (const [what, headers, key] of attempts) {
+            const res = await request(f, c, ids, key, headers);
+            assert.equal(res.statusCode, 401, `${what}: ${c.method} ${c.path} → ${res.body}`);
+            const body = errorBody(res);
+            assert.equal(body.code, "NAO_AUTENTICADO");
+            expected ??= body;
+            assert.deepEqual(body, expected, "the same answer whatever was wrong");
+          }
+        }
+        await assertUntouched(f, ids);
+      } finally {
+        await f.close();
+      }
+    });
+
+    test("another tenant's key: A's resources answer as missing ones, lists and writes stay in B", async () => {
+      const { f, ids } = await setup(database.open);
+      try {
+        const missing: Ids = { sourceId: 999_999, mailingId: 999_999, wallet: "NAOEXISTE" };
+        const normalize = (text: string, i: Ids) =>
+          text
+            .replaceAll(String(i.sourceId), "<ID>")
+            .replaceAll(String(i.mailingId), "<ID>")
+            .replaceAll(i.wallet, "<ID>");
+        for (const c of CASES.filter((x) => x.access === "tenant")) {
+          const res = await request(f, c, ids, f.keys.other);
+          if (c.resource) {
+            const absent = await request(f, c, missing, f.keys.other);
+            assert.equal(res.statusCode, 404, `${c.method} ${c.path} → ${res.body}`);
+            assert.equal(absent.statusCode, 404);
+            assert.equal(errorBody(res).code, "NAO_ENCONTRADO");
+            assert.equal(
+              normalize(res.body, ids),
+              normalize(absent.body, missing),
+              `${c.method} ${c.path}: another tenant's resource must look missing`,
+            );
+          } else {
+            assert.ok(res.statusCode < 400, `${c.method} ${c.path} → ${res.body}`);
+            // Nothing of A in what B reads (a name check echoes the caller's own name, cITAU).
+            const ofA = c.path.startsWith("/filename/") ? /ftp-a/ : /ITAU|ftp-a/;
+            assert.doesNotMatch(res.body, ofA, `${c.method} ${c.path}`);
+          }
+        }
+        // B's own mailings list holds none of A's; B's writes went to B.
+        const list = await f.call({ method: "GET", url: "/mailings", key: f.keys.other });
+        assert.deepEqual(list.json().items, []);
+        const bWallets = await f.call({ method: "GET", url: "/wallets", key: f.keys.other });
+        assert.deepEqual(
+          bWallets.json().items.map((w: { code: string }) => w.code),
+          ["BRAD", "NOVA"],
+        );
+        await assertUntouched(f, ids);
+        // The check of a name sees B's wallets, not A's.
+        const check = await f.call({
+          method: "POST",
+          url: "/filename/check",
+          key: f.keys.other,
+          payload: { name: "mailing_071226_1_cITAU.csv" },
+        });
+        assert.deepEqual(
+          check.json().errors.map((e: { code: string }) => e.code),
+          ["CARTEIRA_INEXISTENTE"],
+        );
+      } finally {
+        await f.close();
+      }
+    });
+
+    test("a read-only key reads everything and changes nothing", async () => {
+      const { f, ids } = await setup(database.open);
+      try {
+        for (const c of CASES.filter((x) => x.access === "tenant")) {
+          const res = await request(f, c, ids, f.keys.read);
+          if (c.write) {
+            assert.equal(res.statusCode, 403, `${c.method} ${c.path} → ${res.body}`);
+            assert.equal(errorBody(res).code, "SEM_PERMISSAO");
+          } else {
+            assert.notEqual(res.statusCode, 401, `${c.method} ${c.path}`);
+            assert.notEqual(res.statusCode, 403, `${c.method} ${c.path}`);
+          }
+        }
+        await assertUntouched(f, ids);
+      } finally {
+        await f.close();
+      }
+    });
+
+    test("tenant keys cannot use admin routes, the admin key cannot read a tenant's data", async () => {
+      const { f, ids } = await setup(database.open);
+      try {
+        for (const c of CASES) {
+          if (c.access === "admin") {
+            for (const key of [f.keys.write, f.keys.other]) {
+              const res = await request(f, c, ids, key);
+              assert.equal(res.statusCode, 403, `${c.method} ${c.path}`);
+              assert.equal(errorBody(res).code, "SEM_PERMISSAO");
+            }
+            const ok = await request(f, c, ids, ADMIN_KEY);
+            assert.ok(ok.statusCode < 300, `${c.method} ${c.path} → ${ok.body}`);
+          } else {
+            const res = await request(f, c, ids, ADMIN_KEY);
+            assert.equal(res.statusCode, 403, `${c.method} ${c.path}`);
+            assert.equal(errorBody(res).code, "SEM_PERMISSAO");
+          }
+        }
+      } finally {
+        await f.close();
+      }
+    });
+
+    test("the owner's write key gets through to every route", async () => {
+      const { f, ids } = await setup(database.open);
+      try {
+        // Destructive ones last, so the others still find their resource.
+        const ordered = [...CASES].sort(
+          (x, y) => Number(x.method === "DELETE") - Number(y.method === "DELETE"),
+        );
+        for (const c of ordered.filter((x) => x.access === "tenant")) {
+          const res = await request(f, c, ids, f.keys.write);
+          assert.ok(
+            ![401, 403, 429].includes(res.statusCode),
+            `${c.method} ${c.path} → ${res.body}`,
+          );
+        }
+      } finally {
+        await f.close();
+      }
+    });
+  });
+}
+
+test("the matrix above covers every route that needs a key", async () => {
+  const { openSqliteTestStore } = await import("../store/harness.js");
+  const f = await openFixture(openSqliteTestStore);
+  try {
+    const doc = (await f.call({ method: "GET", url: "/openapi.json" })).json() as {
+      paths: Record<string, Record<string, { security: unknown[] }>>;
+    };
+    const needKey = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops)
+        .filter(([, op]) => op.security.length > 0)
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
+    const covered = CASES.map((c) => `${c.method} ${c.path}`);
+    assert.deepEqual([...needKey].sort(), [...covered].sort());
+  } finally {
+    await f.close();
+  }
+});

@@ -164,6 +164,9 @@ export async function createCampaigns(
       .execute();
     waveRows.sort((a, b) => a.number - b.number);
 
+    // PostgreSQL: the audience is sorted in file order for the waves; with
+    // the default work_mem (4 MB) that sort and the window spill to disk.
+    if (imported.dialect === "postgres") await sql`SET LOCAL work_mem = '64MB'`.execute(db);
     const inserted = await sql`${insertMessages({
       dialect: imported.dialect,
       tenantId,
@@ -177,6 +180,7 @@ export async function createCampaigns(
       waves: waveRows.map((w) => ({ id: Number(w.id), startAt: w.start_at })),
     })}`.execute(db);
     const audience = Number(inserted.numAffectedRows ?? 0n);
+    if (imported.dialect === "postgres") await sql`SET LOCAL work_mem TO DEFAULT`.execute(db);
 
     const sizes = waveSizes(audience, mailing.split);
     if (sizes.length < waveRows.length) {
@@ -451,10 +455,31 @@ function needsMessage(r: Resolved): boolean {
   return r.needsMessage && (r.template?.body ?? null) === null;
 }
 
+/**
+ * The audience: people of the mailing with a destination (and a text, when
+ * the channel needs one), with their first line. PostgreSQL reads each
+ * person's contacts once through a LATERAL join; SQLite through a scalar
+ * subquery (it has no LATERAL).
+ */
+function audienceRows(p: InsertPlan): RawBuilder<unknown> {
+  const messageFilter = needsMessage(p.resolved) ? sql`AND mp.message IS NOT NULL` : sql``;
+  if (p.dialect === "postgres") {
+    return sql`SELECT mp.person_id, mp.first_line, mp.message, c.address
+      FROM mailing_persons mp
+      CROSS JOIN LATERAL (SELECT ${firstContact(p, p.checkRestrictions)} AS address) c
+      WHERE mp.mailing_id = ${int(p.mailingId)} ${messageFilter} AND c.address IS NOT NULL`;
+  }
+  return sql`SELECT * FROM (
+      SELECT mp.person_id, mp.first_line, mp.message,
+        ${firstContact(p, p.checkRestrictions)} AS address
+      FROM mailing_persons mp
+      WHERE mp.mailing_id = ${int(p.mailingId)} ${messageFilter}
+    ) a WHERE a.address IS NOT NULL`;
+}
+
 /** One INSERT … SELECT writing the campaign's messages, each in its wave. */
 function insertMessages(p: InsertPlan): RawBuilder<unknown> {
   const { resolved } = p;
-  const messageFilter = needsMessage(resolved) ? sql`AND mp.message IS NOT NULL` : sql``;
   const wave =
     p.splitPercent === null
       ? sql`0`
@@ -474,13 +499,7 @@ function insertMessages(p: InsertPlan): RawBuilder<unknown> {
       ${byWave((w) => text(w.startAt))}, ${text(p.now)}, ${text(p.now)}
     FROM (
       SELECT a.person_id, a.address, a.message, ${wave} AS w
-      FROM (
-        SELECT mp.person_id, mp.first_line, mp.message,
-          ${firstContact(p, p.checkRestrictions)} AS address
-        FROM mailing_persons mp
-        WHERE mp.mailing_id = ${int(p.mailingId)} ${messageFilter}
-      ) a
-      WHERE a.address IS NOT NULL
+      FROM (${audienceRows(p)}) a
     ) x`;
 }
 

@@ -38,6 +38,8 @@ interface Measure {
   phase: Phase;
   seconds: number;
   hookSeconds: number;
+  /** From the hook's end to the import's return: the commit. */
+  commitSeconds: number;
   persons: number;
   audience: number;
   peakRssMB: number;
@@ -110,6 +112,7 @@ async function measure(db: Db, phase: Phase, file: string): Promise<Measure> {
         })
         .execute();
       let hookSeconds = 0;
+      let hookEnd = 0;
       let audience = 0;
       const reader = splitReader(readMailing(file, { extension: "csv", sanitize: false }));
       const t0 = performance.now();
@@ -130,15 +133,26 @@ async function measure(db: Db, phase: Phase, file: string): Promise<Measure> {
                   clock: () => Date.parse("2026-11-26T12:00:00Z"),
                   env: {},
                 });
-                hookSeconds = (performance.now() - h0) / 1000;
+                hookEnd = performance.now();
+                hookSeconds = (hookEnd - h0) / 1000;
                 audience = created[0]?.audience ?? 0;
               },
             }
           : {}),
       });
-      const seconds = (performance.now() - t0) / 1000;
+      const end = performance.now();
+      const seconds = (end - t0) / 1000;
       if (!result.ok) throw new Error(`import failed: ${JSON.stringify(result.errors)}`);
-      return { phase, seconds, hookSeconds, persons: result.persons, audience, peakRssMB: rss() };
+      const commitSeconds = hookEnd > 0 ? (end - hookEnd) / 1000 : 0;
+      return {
+        phase,
+        seconds,
+        hookSeconds,
+        commitSeconds,
+        persons: result.persons,
+        audience,
+        peakRssMB: rss(),
+      };
     } finally {
       await store.close();
     }
@@ -214,6 +228,11 @@ async function main(): Promise<void> {
     const base = median(without.map((m) => m.seconds));
     const full = median(withHook.map((m) => m.seconds));
     const hook = median(withHook.map((m) => m.hookSeconds));
+    const all = (list: Measure[], pick: (m: Measure) => number) =>
+      list.map((m) => pick(m).toFixed(2)).join(" / ");
+    console.error(
+      `${db}: corridas sem campanha ${all(without, (m) => m.seconds)} s; com ${all(withHook, (m) => m.seconds)} s (planejamento ${all(withHook, (m) => m.hookSeconds)} s, commit depois dele ${all(withHook, (m) => m.commitSeconds)} s)`,
+    );
     const last = withHook[withHook.length - 1]!;
     const entry = {
       withoutSeconds: round(base),

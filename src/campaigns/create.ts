@@ -440,7 +440,9 @@ function firstContact(p: InsertPlan, restricted: boolean): RawBuilder<unknown> {
   const source = pg
     ? sql`json_array_elements(mp.channels_json::json) WITH ORDINALITY AS e(c, o)`
     : sql`json_each(mp.channels_json) AS e`;
-  const order = pg ? sql`e.o` : sql`e.key`;
+  // json_each walks the array in order, and LIMIT 1 stops at the first match:
+  // an ORDER BY would make SQLite sort every person's contacts (twice the time).
+  const order = pg ? sql`ORDER BY e.o` : sql``;
   const restriction = restricted
     ? sql`AND NOT EXISTS (SELECT 1 FROM restrictions r
            WHERE r.tenant_id = ${int(p.tenantId)} AND r.wallet_id = ${int(p.walletId)}
@@ -448,7 +450,7 @@ function firstContact(p: InsertPlan, restricted: boolean): RawBuilder<unknown> {
     : sql``;
   return sql`(SELECT ${value} FROM ${source}
     WHERE ${kind} = ${text(resolved.contactKind)} ${restriction}
-    ORDER BY ${order} LIMIT 1)`;
+    ${order} LIMIT 1)`;
 }
 
 function needsMessage(r: Resolved): boolean {

@@ -20,7 +20,6 @@
  * (SMS / e-mail without MENSAGEM and without a template body).
  */
 import { type Kysely, type RawBuilder, sql } from "kysely";
-import type { Mailing } from "../filename/types.js";
 import {
   type EmailAccountChoice,
   findDefaultTemplate,
@@ -39,7 +38,7 @@ import type { PlanningExclusion } from "./codes.js";
 import { forecast } from "./forecast.js";
 import { scheduleOf, waveSizes } from "./plan.js";
 import { effectiveRate } from "./rates.js";
-import { parseSendWindow } from "./window.js";
+import { parseSendWindow, type SendWindow } from "./window.js";
 
 export type CampaignChannel = "sms" | "whatsapp" | "email";
 
@@ -112,7 +111,14 @@ export async function createCampaigns(
     .select("send_window_json")
     .where("id", "=", walletId)
     .executeTakeFirstOrThrow();
-  const window = parseSendWindow(wallet.send_window_json);
+  // The window only shapes the forecast here (dispatch enforces it): one the
+  // wallet holds in a shape not understood must not block the file's import.
+  let window: SendWindow | null = null;
+  try {
+    window = parseSendWindow(wallet.send_window_json);
+  } catch {
+    window = null;
+  }
   const schedule = scheduleOf(mailing, tenant.time_zone, nowMs);
   const restricted = await restrictionKinds(db, tenantId, walletId);
 
@@ -549,9 +555,4 @@ async function countExclusions(
     out[row.reason as PlanningExclusion] = Number(row.n);
   }
   return out;
-}
-
-/** For tests and the bench: whether a mailing's name orders any campaign. */
-export function ordersCampaigns(mailing: Pick<Mailing, "sms" | "whatsapp" | "email">): boolean {
-  return mailing.sms !== null || mailing.whatsapp !== null || mailing.email !== null;
 }

@@ -10,7 +10,7 @@ import type { CampaignLine } from "../mailing/reports.js";
 import type { Database } from "../store/schema.js";
 import { forecast } from "./forecast.js";
 import { effectiveRate } from "./rates.js";
-import { describeSendWindow, parseSendWindow } from "./window.js";
+import { describeSendWindow, parseSendWindow, type SendWindow } from "./window.js";
 
 /** An instant as the tenant reads it: "26/11/2026 09:00". */
 export function displayLocal(iso: string, timeZone: string, seconds = false): string {
@@ -75,7 +75,12 @@ export async function campaignSummaries(
     const rate = effectiveRate(channel, channel === "email" ? c.account_rate : c.sender_rate);
     let lateForecast: CampaignLine["late"] = null;
     if (late > 0 && c.deadline_at !== null) {
-      const window = parseSendWindow(c.send_window_json);
+      let window: SendWindow | null = null;
+      try {
+        window = parseSendWindow(c.send_window_json);
+      } catch {
+        window = null;
+      }
       const why = forecast({
         waves: waves.map((w) => ({ startMs: Date.parse(w.start_at), size: Number(w.size) })),
         rate,

@@ -294,6 +294,25 @@ for (const database of DATABASES) {
       }
     });
 
+    test("a send window the wallet holds in a shape not understood does not block the import", async () => {
+      const t = await setup();
+      try {
+        await addSender(t.store.db, { kind: "sms", mode: "short", number: "R" });
+        await t.store.db
+          .updateTable("wallets")
+          .set({ send_window_json: '{"days":[],"from":"x"}' })
+          .where("id", "=", walletId)
+          .execute();
+        const { campaigns } = await run(t, { sms: "short" }, [
+          { persons: people(2), rejected: [] },
+        ]);
+        assert.equal(Number(campaigns[0]!.audience), 2);
+        assert.equal(campaigns[0]!.forecast_end, new Date(NOW_MS + 10).toISOString());
+      } finally {
+        await t.dispose();
+      }
+    });
+
     test("WhatsApp: _nw and _nt, or the wallet's single exclusive number and default template; other modes pick a number of that mode", async () => {
       const t = await setup();
       try {

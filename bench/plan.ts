@@ -40,6 +40,9 @@ interface Measure {
   hookSeconds: number;
   /** From the hook's end to the import's return: the commit. */
   commitSeconds: number;
+  /** CPU time of this process (user + system) for the import, and for the hook alone. */
+  cpuSeconds: number;
+  hookCpuSeconds: number;
   persons: number;
   audience: number;
   peakRssMB: number;
@@ -112,10 +115,12 @@ async function measure(db: Db, phase: Phase, file: string): Promise<Measure> {
         })
         .execute();
       let hookSeconds = 0;
+      let hookCpuSeconds = 0;
       let hookEnd = 0;
       let audience = 0;
       const reader = splitReader(readMailing(file, { extension: "csv", sanitize: false }));
       const t0 = performance.now();
+      const c0 = cpu();
       const result = await importMailing(store, {
         tenantId: 1,
         mailing: mailing(),
@@ -128,6 +133,7 @@ async function measure(db: Db, phase: Phase, file: string): Promise<Measure> {
           ? {
               afterImport: async (imported) => {
                 const h0 = performance.now();
+                const hc0 = cpu();
                 // Clock at the name's date, before the deadline.
                 const created = await createCampaigns(imported, {
                   clock: () => Date.parse("2026-11-26T12:00:00Z"),
@@ -135,12 +141,19 @@ async function measure(db: Db, phase: Phase, file: string): Promise<Measure> {
                 });
                 hookEnd = performance.now();
                 hookSeconds = (hookEnd - h0) / 1000;
+                hookCpuSeconds = cpu() - hc0;
                 audience = created[0]?.audience ?? 0;
               },
             }
-          : {}),
+          : {
+              // The same point in time without a hook, for the commit's time.
+              afterImport: async () => {
+                hookEnd = performance.now();
+              },
+            }),
       });
       const end = performance.now();
+      const cpuSeconds = cpu() - c0;
       const seconds = (end - t0) / 1000;
       if (!result.ok) throw new Error(`import failed: ${JSON.stringify(result.errors)}`);
       const commitSeconds = hookEnd > 0 ? (end - hookEnd) / 1000 : 0;
@@ -149,6 +162,8 @@ async function measure(db: Db, phase: Phase, file: string): Promise<Measure> {
         seconds,
         hookSeconds,
         commitSeconds,
+        cpuSeconds,
+        hookCpuSeconds,
         persons: result.persons,
         audience,
         peakRssMB: rss(),
@@ -159,6 +174,12 @@ async function measure(db: Db, phase: Phase, file: string): Promise<Measure> {
   } finally {
     await target.dispose();
   }
+}
+
+/** User + system CPU seconds of this process (SQLite works in it; PostgreSQL does not). */
+function cpu(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
 function rss(): number {
@@ -231,15 +252,22 @@ async function main(): Promise<void> {
     const all = (list: Measure[], pick: (m: Measure) => number) =>
       list.map((m) => pick(m).toFixed(2)).join(" / ");
     console.error(
-      `${db}: corridas sem campanha ${all(without, (m) => m.seconds)} s; com ${all(withHook, (m) => m.seconds)} s (planejamento ${all(withHook, (m) => m.hookSeconds)} s, commit depois dele ${all(withHook, (m) => m.commitSeconds)} s)`,
+      `${db}: corridas sem campanha ${all(without, (m) => m.seconds)} s (commit ${all(without, (m) => m.commitSeconds)} s, CPU ${all(without, (m) => m.cpuSeconds)} s); com ${all(withHook, (m) => m.seconds)} s (planejamento ${all(withHook, (m) => m.hookSeconds)} s, commit ${all(withHook, (m) => m.commitSeconds)} s, CPU ${all(withHook, (m) => m.cpuSeconds)} s, CPU do planejamento ${all(withHook, (m) => m.hookCpuSeconds)} s)`,
     );
     const last = withHook[withHook.length - 1]!;
+    const baseCpu = median(without.map((m) => m.cpuSeconds));
+    const fullCpu = median(withHook.map((m) => m.cpuSeconds));
     const entry = {
       withoutSeconds: round(base),
       withSeconds: round(full),
       hookSeconds: round(hook),
       addedRatio: round((full - base) / base),
       hookRatio: round(hook / base),
+      // SQLite runs in this process, so its CPU time is the work done, whatever else the machine
+      // does; on PostgreSQL the work is the server's and this is only the client's share.
+      cpuWithoutSeconds: round(baseCpu),
+      cpuWithSeconds: round(fullCpu),
+      cpuAddedRatio: round((fullCpu - baseCpu) / baseCpu),
       persons: last.persons,
       audience: last.audience,
       peakRssMB: Math.max(...[...without, ...withHook].map((m) => m.peakRssMB)),
@@ -247,7 +275,7 @@ async function main(): Promise<void> {
     };
     results[db] = entry;
     console.log(
-      `${db}: importação sem campanha ${entry.withoutSeconds} s; com o planejamento (SMS em ondas, público de ${entry.audience} de ${entry.persons} pessoas) ${entry.withSeconds} s, dos quais o planejamento ${entry.hookSeconds} s; acréscimo ${entry.addedRatio} (só o planejamento: ${entry.hookRatio}; meta ≤ 0,30); pico RSS ${entry.peakRssMB} MB (sem campanha ${entry.peakRssWithoutMB} MB)`,
+      `${db}: importação sem campanha ${entry.withoutSeconds} s; com o planejamento (SMS em ondas, público de ${entry.audience} de ${entry.persons} pessoas) ${entry.withSeconds} s, dos quais o planejamento ${entry.hookSeconds} s; acréscimo ${entry.addedRatio} (só o planejamento: ${entry.hookRatio}; meta ≤ 0,30); em CPU deste processo ${entry.cpuAddedRatio}; pico RSS ${entry.peakRssMB} MB (sem campanha ${entry.peakRssWithoutMB} MB)`,
     );
   }
   console.log(JSON.stringify({ rows: persons, results }));

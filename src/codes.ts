@@ -6,7 +6,11 @@
  * fails when the committed file is stale).
  */
 import { API_CODE_GUIDE } from "./api/codes.js";
-import { CAMPAIGN_SKIP_CODE_GUIDE, RETURN_CODE_GUIDE } from "./campaigns/codes.js";
+import {
+  CAMPAIGN_SKIP_CODE_GUIDE,
+  PLANNING_EXCLUSION_GUIDE,
+  RETURN_CODE_GUIDE,
+} from "./campaigns/codes.js";
 import { NAME_CODE_GUIDE, TENANT_NAME_CODE_GUIDE } from "./filename/codes.js";
 import { FILE_CODE_GUIDE, ROW_CODE_GUIDE } from "./mailing/codes.js";
 import { SOURCE_CODE_GUIDE } from "./sources/codes.js";
@@ -55,6 +59,12 @@ export const CODE_SECTIONS: readonly CodeSection[] = [
     where:
       "Falhas ao falar com um servidor FTP, FTPS ou SFTP cadastrado (ou com a pasta local). Aparecem em `bin/remessa sources add` e `bin/remessa sources test` (também no `--json`), no log do `serve` e, quando um arquivo não pôde ser processado, no motivo do relatório `-falha-<id>.erro.txt`.",
     codes: SOURCE_CODE_GUIDE,
+  },
+  {
+    title: "Campanhas: pessoas fora do público",
+    where:
+      "Pessoas de um mailing importado que ficaram fora do público de uma campanha pedida no nome do arquivo. O `<nome>.resultado.txt` conta quantas houve de cada código em cada campanha; elas foram importadas normalmente na carteira.",
+    codes: PLANNING_EXCLUSION_GUIDE,
   },
   {
     title: "Campanhas: mensagens não enviadas",

@@ -6,8 +6,12 @@
  */
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
+import { type CreatedCampaign, createCampaigns } from "../campaigns/create.js";
+import { campaignSummaries } from "../campaigns/summary.js";
 import { parse } from "../filename/index.js";
+import { checkTenantData, databaseDirectory } from "../ingest/tenant-checks.js";
 import { readMailing } from "../mailing/reader.js";
+import { campaignReportLines } from "../mailing/reports.js";
 import { plural } from "../plural.js";
 import {
   findAcceptedMailing,
@@ -46,9 +50,11 @@ interface JsonOutput {
   updated: number;
   rejected: Partial<Record<string, number>>;
   seconds: number;
+  /** Campaigns planned for the file's channel flags. */
+  campaigns: CreatedCampaign[];
 }
 
-function toJson(r: ImportResult): JsonOutput {
+function toJson(r: ImportResult, campaigns: CreatedCampaign[]): JsonOutput {
   return {
     ok: r.ok,
     errors: r.errors,
@@ -59,6 +65,7 @@ function toJson(r: ImportResult): JsonOutput {
     updated: r.updated,
     rejected: r.rejected,
     seconds: Math.round(r.seconds * 1000) / 1000,
+    campaigns,
   };
 }
 
@@ -75,8 +82,8 @@ export async function run(argv: string[]): Promise<number> {
   if (tenantId === null) return EXIT.usage;
   const json = values.json === true;
   const started = performance.now();
-  const print = (result: ImportResult): number => {
-    if (json) console.log(JSON.stringify(toJson(result)));
+  const print = (result: ImportResult, campaigns: CreatedCampaign[] = []): number => {
+    if (json) console.log(JSON.stringify(toJson(result, campaigns)));
     else printHuman(result, basename(path));
     return result.ok ? 0 : 1;
   };
@@ -143,6 +150,20 @@ export async function run(argv: string[]): Promise<number> {
         });
       }
     }
+    if (mailing && wallet) {
+      // Senders, templates and e-mail accounts the name asks for (SPEC §3), as the pipeline checks them.
+      const registrations = await checkTenantData(
+        mailing,
+        null,
+        null,
+        databaseDirectory(store.db, tenantId),
+      );
+      errors.push(
+        ...registrations
+          .filter((e) => REGISTRATION_CODES.has(e.code))
+          .map((e) => ({ code: e.code, message: e.message, param: e.param })),
+      );
+    }
     if (!name.ok || !mailing || !wallet || errors.length > 0)
       return print(refusal(errors, started));
 
@@ -159,6 +180,7 @@ export async function run(argv: string[]): Promise<number> {
         onProgress: (read, total) => progress.bytes(read, total),
       }),
     );
+    let campaigns: CreatedCampaign[] = [];
     const result = await importMailing(store, {
       tenantId,
       mailing,
@@ -168,9 +190,18 @@ export async function run(argv: string[]): Promise<number> {
       content: reader.content,
       summary: reader.summary,
       onProgress: (p) => progress.persons(p.persons),
+      afterImport: async (imported) => {
+        campaigns = await createCampaigns(imported);
+      },
     });
     progress.done();
-    return print(result);
+    const code = print(result, campaigns);
+    if (!json && result.ok && result.mailingId !== null) {
+      const lines = await campaignSummaries(store.db, result.mailingId, tenant.time_zone);
+      if (lines.length > 0) console.log("  Campanhas criadas:");
+      for (const c of lines) for (const line of campaignReportLines(c)) console.log(`  ${line}`);
+    }
+    return code;
   });
 }
 
@@ -227,6 +258,13 @@ function printHuman(r: ImportResult, fileName: string): void {
   }
   console.log(`  Tempo: ${r.seconds.toFixed(1).replace(".", ",")} s`);
 }
+
+/** Codes of the registrations a campaign needs, found missing before anything is imported. */
+const REGISTRATION_CODES = new Set<string>([
+  "REMETENTE_INEXISTENTE",
+  "TEMPLATE_INEXISTENTE",
+  "CONTA_EMAIL_INEXISTENTE",
+]);
 
 const OPTIONS = {
   allowPositionals: true,

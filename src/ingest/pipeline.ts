@@ -45,8 +45,9 @@ import { createReadStream } from "node:fs";
 import { rm } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { setTimeout as delay } from "node:timers/promises";
-import { sql } from "kysely";
 import { DateTime } from "luxon";
+import { campaignPlanner } from "../campaigns/create.js";
+import { campaignSummaries } from "../campaigns/summary.js";
 import { escapeControls } from "../filename/control.js";
 import { movedBaseName, parse } from "../filename/index.js";
 import type { Mailing, NameError } from "../filename/types.js";
@@ -88,8 +89,12 @@ export interface PipelineContext {
   log: Logger;
   /** Test hook: die abruptly (SIGKILL) right after this state is persisted. */
   crashAt?: string | null;
-  /** Campaign seam, run inside the import transaction. */
-  afterImport?: AfterImportHook;
+  /**
+   * Campaign seam, run inside the import transaction. Absent: campaign
+   * planning (src/campaigns/create.ts) with this context's clock; null: none
+   * (the import alone, e.g. a benchmark's baseline).
+   */
+  afterImport?: AfterImportHook | null;
   /** First back-off after a failed step; doubles per attempt, capped at 15 min. */
   retryBaseMs?: number;
   /**
@@ -514,7 +519,10 @@ async function importFile(
   );
   const timings = JSON.parse(row.timings_json ?? "{}") as Record<string, number>;
   const owner = ctx.owner;
-  const outer = ctx.afterImport;
+  const outer =
+    ctx.afterImport === undefined
+      ? campaignPlanner({ clock: () => (ctx.now ? ctx.now().getTime() : Date.now()) })
+      : ctx.afterImport;
   const result = await importMailing(ctx.store, {
     tenantId: row.tenant_id,
     mailing,
@@ -1009,24 +1017,5 @@ async function campaignLines(
   row: MailingRow,
   tenant: Tenant,
 ): Promise<CampaignLine[]> {
-  const campaigns = await ctx.store.db
-    .selectFrom("campaigns")
-    .select(["id", "channel", "mode", "start_at", "deadline_at", "audience"])
-    .where("mailing_id", "=", row.id)
-    .orderBy("id")
-    .execute();
-  const lines: CampaignLine[] = [];
-  for (const c of campaigns) {
-    const { rows } = await sql<{ n: number }>`
-      select count(*) as n from waves where campaign_id = ${c.id}`.execute(ctx.store.db);
-    lines.push({
-      channel: c.channel,
-      mode: c.mode,
-      startAt: displayInstant(tenant, c.start_at),
-      deadlineAt: c.deadline_at ? displayInstant(tenant, c.deadline_at) : null,
-      audience: Number(c.audience),
-      waves: Number(rows[0]?.n ?? 0),
-    });
-  }
-  return lines;
+  return campaignSummaries(ctx.store.db, row.id, tenant.time_zone);
 }

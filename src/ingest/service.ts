@@ -52,7 +52,8 @@ export interface IngestOptions {
   tickMs?: number;
   /** Test hook: SIGKILL this process right after a file reaches this state. */
   crashAt?: string | null;
-  afterImport?: AfterImportHook;
+  /** Campaign seam (see PipelineContext.afterImport): absent = campaign planning, null = none. */
+  afterImport?: AfterImportHook | null;
   /** First retry delay after a failed step. Default 5 s. */
   retryBaseMs?: number;
   /** Also poll sources (false: only process files, e.g. a processing-only worker). Default true. */
@@ -95,7 +96,7 @@ export class IngestService {
       leaseMs: options.leaseMs ?? 60_000,
       log: options.log,
       crashAt: options.crashAt ?? null,
-      ...(options.afterImport ? { afterImport: options.afterImport } : {}),
+      ...(options.afterImport !== undefined ? { afterImport: options.afterImport } : {}),
       retryBaseMs: options.retryBaseMs ?? 5000,
       ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
       ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),

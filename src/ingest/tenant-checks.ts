@@ -191,6 +191,147 @@ export async function checkNameFacts(
   return folderError ? [folderError] : [];
 }
 
+/**
+ * The registrations a name refers to, as rows: the name checks ask whether
+ * they exist (`databaseDirectory`), campaign planning takes the one to use
+ * (src/campaigns/create.ts), with the same queries so a file the checks let
+ * through always finds what it asked for.
+ */
+export interface SenderChoice {
+  id: number;
+  name: string;
+  number: string;
+  mode: string;
+  wallet_id: number | null;
+  rate_per_second: number | null;
+  provider: string;
+}
+
+const SENDER_COLUMNS = [
+  "id",
+  "name",
+  "number",
+  "mode",
+  "wallet_id",
+  "rate_per_second",
+  "provider",
+] as const;
+
+/**
+ * An enabled sender of this kind and mode (and number, when given): the
+ * wallet's own first, then one of no wallet, then any other; the oldest of
+ * those.
+ */
+export async function findSender(
+  db: Kysely<Database>,
+  tenantId: number,
+  kind: "whatsapp" | "sms",
+  mode: string,
+  number: string | null,
+  walletId: number | null = null,
+): Promise<SenderChoice | null> {
+  let query = db
+    .selectFrom("senders")
+    .select([...SENDER_COLUMNS])
+    .where("tenant_id", "=", tenantId)
+    .where("kind", "=", kind)
+    .where("mode", "=", mode)
+    .where("enabled", "=", 1);
+  if (number !== null) query = query.where("number", "=", number);
+  const rows = await query.orderBy("id").execute();
+  const rank = (r: SenderChoice) =>
+    walletId !== null && r.wallet_id === walletId ? 0 : r.wallet_id === null ? 1 : 2;
+  return rows.sort((a, b) => rank(a) - rank(b))[0] ?? null;
+}
+
+/** The wallet's enabled exclusive WhatsApp numbers. */
+export async function findExclusiveSenders(
+  db: Kysely<Database>,
+  tenantId: number,
+  walletId: number,
+): Promise<SenderChoice[]> {
+  return db
+    .selectFrom("senders")
+    .select([...SENDER_COLUMNS])
+    .where("tenant_id", "=", tenantId)
+    .where("kind", "=", "whatsapp")
+    .where("mode", "=", "exclusivo")
+    .where("wallet_id", "=", walletId)
+    .where("enabled", "=", 1)
+    .orderBy("id")
+    .execute();
+}
+
+export interface TemplateChoice {
+  id: number;
+  name: string;
+  body: string | null;
+}
+
+/** A template with this exact name, of the wallet or of no wallet (the wallet's own first). */
+export async function findTemplate(
+  db: Kysely<Database>,
+  tenantId: number,
+  name: string,
+  walletId: number | null,
+): Promise<TemplateChoice | null> {
+  const rows = await db
+    .selectFrom("templates")
+    .select(["id", "name", "body", "wallet_id"])
+    .where("tenant_id", "=", tenantId)
+    .where("name", "=", name)
+    .where((eb) =>
+      walletId === null
+        ? eb("wallet_id", "is", null)
+        : eb.or([eb("wallet_id", "is", null), eb("wallet_id", "=", walletId)]),
+    )
+    .orderBy("id")
+    .execute();
+  const row = rows.find((r) => r.wallet_id !== null) ?? rows[0];
+  return row ? { id: row.id, name: row.name, body: row.body } : null;
+}
+
+/** The wallet's default template. */
+export async function findDefaultTemplate(
+  db: Kysely<Database>,
+  tenantId: number,
+  walletId: number,
+): Promise<TemplateChoice | null> {
+  return (
+    (await db
+      .selectFrom("templates")
+      .select(["id", "name", "body"])
+      .where("tenant_id", "=", tenantId)
+      .where("wallet_id", "=", walletId)
+      .where("is_default", "=", 1)
+      .orderBy("id")
+      .executeTakeFirst()) ?? null
+  );
+}
+
+export interface EmailAccountChoice {
+  id: number;
+  address: string;
+  rate_per_second: number | null;
+  provider: string;
+}
+
+/** The account with this address, compared ignoring case. */
+export async function findEmailAccount(
+  db: Kysely<Database>,
+  tenantId: number,
+  address: string,
+): Promise<EmailAccountChoice | null> {
+  const rows = await db
+    .selectFrom("email_accounts")
+    .select(["id", "address", "rate_per_second", "provider"])
+    .where("tenant_id", "=", tenantId)
+    .orderBy("id")
+    .execute();
+  const wanted = address.toLowerCase();
+  return rows.find((r) => r.address.toLowerCase() === wanted) ?? null;
+}
+
 export function databaseDirectory(db: Kysely<Database>, tenantId: number): TenantDirectory {
   return {
     async walletId(code) {
@@ -224,60 +365,19 @@ export function databaseDirectory(db: Kysely<Database>, tenantId: number): Tenan
       return (await query.executeTakeFirst())?.file_name ?? null;
     },
     async hasSender(kind, mode, number) {
-      let query = db
-        .selectFrom("senders")
-        .select("id")
-        .where("tenant_id", "=", tenantId)
-        .where("kind", "=", kind)
-        .where("mode", "=", mode)
-        .where("enabled", "=", 1);
-      if (number !== null) query = query.where("number", "=", number);
-      return (await query.executeTakeFirst()) !== undefined;
+      return (await findSender(db, tenantId, kind, mode, number)) !== null;
     },
     async exclusiveNumbers(walletId) {
-      const rows = await db
-        .selectFrom("senders")
-        .select("number")
-        .where("tenant_id", "=", tenantId)
-        .where("kind", "=", "whatsapp")
-        .where("mode", "=", "exclusivo")
-        .where("wallet_id", "=", walletId)
-        .where("enabled", "=", 1)
-        .execute();
-      return rows.map((r) => r.number);
+      return (await findExclusiveSenders(db, tenantId, walletId)).map((r) => r.number);
     },
     async hasTemplate(name, walletId) {
-      const row = await db
-        .selectFrom("templates")
-        .select("id")
-        .where("tenant_id", "=", tenantId)
-        .where("name", "=", name)
-        .where((eb) =>
-          walletId === null
-            ? eb("wallet_id", "is", null)
-            : eb.or([eb("wallet_id", "is", null), eb("wallet_id", "=", walletId)]),
-        )
-        .executeTakeFirst();
-      return row !== undefined;
+      return (await findTemplate(db, tenantId, name, walletId)) !== null;
     },
     async hasDefaultTemplate(walletId) {
-      const row = await db
-        .selectFrom("templates")
-        .select("id")
-        .where("tenant_id", "=", tenantId)
-        .where("wallet_id", "=", walletId)
-        .where("is_default", "=", 1)
-        .executeTakeFirst();
-      return row !== undefined;
+      return (await findDefaultTemplate(db, tenantId, walletId)) !== null;
     },
     async hasEmailAccount(address) {
-      const rows = await db
-        .selectFrom("email_accounts")
-        .select("address")
-        .where("tenant_id", "=", tenantId)
-        .execute();
-      const wanted = address.toLowerCase();
-      return rows.some((r) => r.address.toLowerCase() === wanted);
+      return (await findEmailAccount(db, tenantId, address)) !== null;
     },
   };
 }

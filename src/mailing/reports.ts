@@ -72,13 +72,44 @@ export function errorReport(input: {
 
 /** One campaign created from an accepted file, as the result report shows it. */
 export interface CampaignLine {
+  /** sms | whatsapp | email */
   channel: string;
+  /** sms: long | short; whatsapp: exclusivo | compartilhado | prospect; email: null. */
   mode: string | null;
+  /** Who sends it, already in words: `rota "Rota curta" (ROTA1)`, `número 5511…`, `conta a@b`. */
+  sender?: string | null;
+  /** WhatsApp template name, e-mail subject. */
+  template?: string | null;
+  subject?: string | null;
   /** Already formatted for display in the tenant's zone. */
   startAt: string;
   deadlineAt: string | null;
   audience: number;
-  waves: number;
+  /** People of the mailing left out, by reason (SEM_CONTATO, RESTRITO, SEM_MENSAGEM). */
+  excluded?: Partial<Record<string, number>>;
+  /** Each wave: its start (formatted) and size. */
+  waves: { startAt: string; size: number }[];
+  /** Expected end (formatted), when the audience is not empty. */
+  forecastEnd?: string | null;
+  /** Messages expected to miss the deadline, and why. */
+  late?: LateForecast | null;
+}
+
+/** Why messages will miss the deadline, for the warning of `.resultado.txt`. */
+export interface LateForecast {
+  count: number;
+  /** Messages per second of the sender. */
+  ratePerSecond: number;
+  /** Seconds sending the whole audience takes at that rate, without pauses. */
+  sendingSeconds: number;
+  /** The wallet's send window in words, when it has one. */
+  window: string | null;
+  /** The window made messages wait for its opening. */
+  windowDelayed: boolean;
+  /** The window does not open between the start and the deadline. */
+  windowClosedUntilDeadline: boolean;
+  /** Messages in waves that start at or after the deadline. */
+  inWavesAfterDeadline: number;
 }
 
 export interface ResultReportInput {
@@ -107,9 +138,8 @@ export interface ResultReportInput {
   /** Campaigns created; absent when the report is not about an import (e.g. `inspect`). */
   campaigns?: CampaignLine[];
   /**
-   * What the file name asked for, to say so when no campaign was created: until the campaign
-   * engine exists a name that asks for SMS, WhatsApp or e-mail imports people and sends nothing,
-   * and the report must not say that the name asked for nothing.
+   * What the file name asked for, to say so when no campaign was created (campaign planning
+   * switched off for the import): the report must not say that the name asked for nothing.
    */
   requested?: CampaignRequest | null;
 }
@@ -219,23 +249,128 @@ export function resultReport(input: ResultReportInput): string {
       lines.push(
         "Campanhas: o nome do arquivo pede:",
         ...asked.map((a) => `  - ${a}`),
-        "O envio de campanhas ainda não está ativo nesta versão do remessa: nenhuma campanha foi criada e nada será enviado. Os contatos foram importados normalmente na carteira.",
+        "Nenhuma campanha foi criada para este arquivo (o planejamento de campanhas está desligado neste processo): nada será enviado. Os contatos foram importados normalmente na carteira.",
       );
     } else if (input.campaigns.length === 0) {
       lines.push("Campanhas: nenhuma (o nome do arquivo não pede SMS, WhatsApp nem e-mail).");
     } else {
       lines.push("Campanhas criadas:");
-      for (const campaign of input.campaigns) {
-        const mode = campaign.mode ? ` ${campaign.mode}` : "";
-        const waves = campaign.waves > 1 ? ` em ${campaign.waves} ondas` : "";
-        const deadline = campaign.deadlineAt ? `, prazo limite ${campaign.deadlineAt}` : "";
-        lines.push(
-          `  - ${campaign.channel}${mode}: ${plural(campaign.audience, "pessoa", "pessoas")}${waves}, início ${campaign.startAt}${deadline}`,
-        );
-      }
+      for (const campaign of input.campaigns) lines.push(...campaignReportLines(campaign));
     }
   }
   return textReport(lines);
+}
+
+const CHANNEL_NAME: Record<string, string> = {
+  sms: "SMS",
+  whatsapp: "WhatsApp",
+  email: "E-mail",
+};
+
+const MODE_NAME: Record<string, string> = {
+  long: "long code",
+  short: "short code",
+  exclusivo: "número exclusivo",
+  compartilhado: "número compartilhado",
+  prospect: "prospecção",
+};
+
+/** "SMS short code", "WhatsApp número exclusivo", "E-mail". */
+export function campaignTitle(channel: string, mode: string | null): string {
+  const name = CHANNEL_NAME[channel] ?? channel;
+  return mode ? `${name} ${MODE_NAME[mode] ?? mode}` : name;
+}
+
+/** Why a person is out of the audience, in words, per channel. */
+function exclusionText(code: string, channel: string): string {
+  switch (code) {
+    case "SEM_CONTATO":
+      return channel === "email" ? "sem e-mail válido" : "sem celular válido";
+    case "RESTRITO":
+      return "com todos os contatos do canal na lista de restrição";
+    case "SEM_MENSAGEM":
+      return "sem texto na coluna MENSAGEM";
+    default:
+      return code;
+  }
+}
+
+/** "2 h 5 min", "12 min", "40 s". */
+function duration(seconds: number): string {
+  const s = Math.ceil(seconds);
+  if (s < 60) return plural(s, "segundo", "segundos");
+  const minutes = Math.ceil(s / 60);
+  if (minutes < 60) return plural(minutes, "minuto", "minutos");
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  return rest === 0
+    ? plural(hours, "hora", "horas")
+    : `${plural(hours, "hora", "horas")} e ${plural(rest, "minuto", "minutos")}`;
+}
+
+function rateText(rate: number): string {
+  return `${rate.toLocaleString("pt-BR", { maximumFractionDigits: 2 })} ${rate === 1 ? "mensagem" : "mensagens"} por segundo`;
+}
+
+/** The lines of one created campaign (`.resultado.txt`, `remessa import`). */
+export function campaignReportLines(c: CampaignLine): string[] {
+  const head = [campaignTitle(c.channel, c.mode)];
+  if (c.sender) head.push(c.sender);
+  if (c.template) head.push(`template "${c.template}"`);
+  if (c.subject) head.push(`assunto "${c.subject}"`);
+  const out = [`  - ${head.join(", ")}`];
+  out.push(
+    `    Público: ${plural(c.audience, "pessoa", "pessoas")} (uma mensagem para cada uma, ao primeiro ${c.channel === "email" ? "e-mail" : "celular"} dela no arquivo)`,
+  );
+  const excluded = Object.entries(c.excluded ?? {}).filter(([, n]) => (n ?? 0) > 0) as [
+    string,
+    number,
+  ][];
+  if (excluded.length > 0) {
+    const total = excluded.reduce((sum, [, n]) => sum + n, 0);
+    out.push(
+      `    Fora do público: ${plural(total, "pessoa", "pessoas")} (importadas normalmente, mas não recebem esta campanha):`,
+      ...excluded
+        .sort((a, b) => b[1] - a[1])
+        .map(([code, n]) => `      ${code} (${exclusionText(code, c.channel)}): ${number(n)}`),
+    );
+  }
+  if (c.waves.length <= 1) {
+    out.push(`    Início: ${c.startAt}, numa onda só`);
+  } else {
+    out.push(`    Início: ${c.startAt}, em ${c.waves.length} ondas:`);
+    for (const [k, w] of c.waves.entries()) {
+      out.push(`      onda ${k + 1}: ${w.startAt}, ${plural(w.size, "pessoa", "pessoas")}`);
+    }
+  }
+  out.push(c.deadlineAt ? `    Prazo limite: ${c.deadlineAt}` : "    Prazo limite: nenhum");
+  if (c.forecastEnd && c.audience > 0) out.push(`    Previsão de término: ${c.forecastEnd}`);
+  if (c.late && c.late.count > 0 && c.deadlineAt) out.push(...lateWarning(c.late, c.deadlineAt));
+  return out;
+}
+
+/** How many messages will not go before the deadline, why, and what to change. */
+function lateWarning(late: LateForecast, deadline: string): string[] {
+  const why: string[] = [];
+  if (late.windowClosedUntilDeadline && late.window) {
+    why.push(`a janela de envio da carteira (${late.window}) só abre depois do prazo limite`);
+  } else if (late.windowDelayed && late.window) {
+    why.push(
+      `a janela de envio da carteira (${late.window}) deixa mensagens esperando a próxima abertura`,
+    );
+  }
+  if (late.inWavesAfterDeadline > 0) {
+    why.push(
+      `${plural(late.inWavesAfterDeadline, "mensagem está numa onda que começa", "mensagens estão em ondas que começam")} no prazo limite ou depois dele`,
+    );
+  }
+  why.push(
+    `no ritmo do remetente (${rateText(late.ratePerSecond)}), enviar tudo leva ${duration(late.sendingSeconds)}`,
+  );
+  return [
+    `    ATENÇÃO: ${plural(late.count, "mensagem não deve", "mensagens não devem")} sair antes do prazo limite (${deadline}) e ${late.count === 1 ? "vai expirar" : "vão expirar"} sem envio. Motivo: ${why.join("; ")}.`,
+    "    Para enviar todas: aumente o prazo limite (_LE), comece mais cedo (_i), diminua o intervalo entre as ondas (_q) ou divida o público em mais de um arquivo.",
+  ];
 }
 
 /** What `_h` did, by kind: the removals it makes and the checks it adds. */

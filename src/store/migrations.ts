@@ -771,6 +771,37 @@ function apiKeys(): Migration {
   };
 }
 
+/**
+ * Campaign planning writes a million pending messages in one INSERT … SELECT;
+ * every one had an entry in `messages_provider` (tenant_id, provider_id) with
+ * a null provider id, which only the delivery receipts look up, by a provider
+ * id that is set. The index now holds only messages that have one: the
+ * lookups (`provider_id = ?` implies it is not null) use it the same way, and
+ * planning skips one index insert per message (about a quarter of the
+ * statement's time on PostgreSQL, measured with bench:plan).
+ */
+function planning(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema.dropIndex("messages_provider").execute();
+      await db.schema
+        .createIndex("messages_provider")
+        .on("messages")
+        .columns(["tenant_id", "provider_id"])
+        .where(sql.ref("provider_id"), "is not", null)
+        .execute();
+    },
+    async down(db: AnyDb) {
+      await db.schema.dropIndex("messages_provider").execute();
+      await db.schema
+        .createIndex("messages_provider")
+        .on("messages")
+        .columns(["tenant_id", "provider_id"])
+        .execute();
+    },
+  };
+}
+
 /** Ordered by name; append new ones with a larger prefix. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
@@ -781,6 +812,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0005_campaign_engine": campaignEngine(dialect),
     "0006_return_file": returnFile(),
     "0007_api": apiKeys(),
+    "0008_planning": planning(),
   };
 }
 

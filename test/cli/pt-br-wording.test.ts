@@ -46,13 +46,13 @@ describe("pt-BR plural agreement", () => {
           startAt: "26/11/2026 10:00",
           deadlineAt: null,
           audience: 1,
-          waves: 1,
+          waves: [{ startAt: "26/11/2026 10:00", size: 1 }],
         },
       ],
     });
     assert.match(text, /\(0 novas, 1 atualizada\)/);
     assert.match(text, /Contatos: 1 celular, 1 fixo, 0 e-mails, 1 telefone de tipo desconhecido/);
-    assert.match(text, /SMS: 1 pessoa,/);
+    assert.match(text, /Público: 1 pessoa \(/);
   });
 
   test("check-name's explanation says 1 minuto and na última hora", () => {

@@ -110,18 +110,45 @@ for (const database of DATABASES) {
       return (JSON.parse(row.reports_json ?? "[]") as string[]).map((p) => p.split("/").pop() ?? p);
     }
 
-    test("a name asking for SMS is reported as asking for it, with sending not active yet", async () => {
+    test("a name asking for SMS gets its campaign, and the report says channel, sender, audience, exclusions, waves and deadline", async () => {
       const name = `mailing_${today}_2_cBRAD_smsshort_q15020.csv`;
-      assert.equal(await dropAndWait(name, mailingCsv(3)), "LIDOS");
+      const csv = [
+        "TIPO_DE_REGISTRO;VALOR_DO_REGISTRO;MENSAGEM;NOME_CLIENTE;CODCLIENTE",
+        "TELEFONE;11991110001;Oi [NOME_CLIENTE];Ana;C1",
+        "TELEFONE;11991110002;Oi [NOME_CLIENTE];Bia;C2",
+        "TELEFONE;11991110003;;Caio;C3",
+        "TELEFONE;11991110004;Oi [NOME_CLIENTE];Davi;C4",
+        "",
+      ].join("\r\n");
+      assert.equal(await dropAndWait(name, csv), "LIDOS");
       const report = read("LIDOS", `${name}.resultado.txt`);
       assert.doesNotMatch(report, /não pede SMS/);
+      assert.doesNotMatch(report, /ainda não está ativo/);
       assert.match(
         report,
-        /Campanhas: o nome do arquivo pede:\n {2}- SMS short code \(_smsshort\); início logo após a importação, em ondas de 15% do público a cada 20 minutos, sem prazo limite\n/,
+        /Campanhas criadas:\n {2}- SMS short code, rota "Rota curta" \(ROTA1\)\n {4}Público: 3 pessoas \(uma mensagem para cada uma, ao primeiro celular dela no arquivo\)\n {4}Fora do público: 1 pessoa \(importadas normalmente, mas não recebem esta campanha\):\n {6}SEM_MENSAGEM \(sem texto na coluna MENSAGEM\): 1\n {4}Início: \d\d\/\d\d\/\d{4} \d\d:\d\d, em 3 ondas:\n {6}onda 1: [^\n]+, 1 pessoa\n {6}onda 2: [^\n]+, 1 pessoa\n {6}onda 3: [^\n]+, 1 pessoa\n {4}Prazo limite: nenhum\n {4}Previsão de término: /,
       );
-      assert.match(
-        report,
-        /ainda não está ativo nesta versão do remessa: nenhuma campanha foi criada e nada será enviado/,
+      const mailing = await ts.store.db
+        .selectFrom("mailings")
+        .select("id")
+        .where("file_name", "=", name)
+        .executeTakeFirstOrThrow();
+      const campaign = await ts.store.db
+        .selectFrom("campaigns")
+        .selectAll()
+        .where("mailing_id", "=", mailing.id)
+        .executeTakeFirstOrThrow();
+      assert.equal(campaign.channel, "sms");
+      assert.equal(Number(campaign.audience), 3);
+      const waves = await ts.store.db
+        .selectFrom("waves")
+        .select(["number", "start_at"])
+        .where("campaign_id", "=", campaign.id)
+        .orderBy("number")
+        .execute();
+      assert.deepEqual(
+        waves.map((w) => Date.parse(w.start_at) - Date.parse(campaign.start_at)),
+        [0, 20 * 60_000, 40 * 60_000],
       );
       // A name that asks for nothing still says so.
       const plain = `mailing_${today}_3_cBRAD.csv`;

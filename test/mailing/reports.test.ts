@@ -54,7 +54,7 @@ describe("reports", () => {
           startAt: "26/11/2026 10:00",
           deadlineAt: null,
           audience: 1,
-          waves: 1,
+          waves: [{ startAt: "26/11/2026 10:00", size: 1 }],
         },
       ],
     });
@@ -152,7 +152,7 @@ describe("reports", () => {
   });
 });
 
-describe("campaigns a name asks for, while the campaign engine does not exist", () => {
+describe("campaigns a name asks for, when none was created (planning off)", () => {
   const base = {
     fileName: "m.csv",
     status: "IMPORTADO",
@@ -172,7 +172,7 @@ describe("campaigns a name asks for, while the campaign engine does not exist", 
     excludeRecentHours: null,
   };
 
-  test("WhatsApp and e-mail with their parameters as parsed; sending said to be inactive", () => {
+  test("WhatsApp and e-mail with their parameters as parsed; no campaign created is said plainly", () => {
     const text = resultReport({
       ...base,
       requested: {
@@ -189,7 +189,7 @@ describe("campaigns a name asks for, while the campaign engine does not exist", 
       ),
       text,
     );
-    assert.match(text, /nenhuma campanha foi criada e nada será enviado/);
+    assert.match(text, /Nenhuma campanha foi criada para este arquivo .*: nada será enviado\./);
     assert.doesNotMatch(text, /não pede/);
     const email = resultReport({
       ...base,
@@ -206,6 +206,130 @@ describe("campaigns a name asks for, while the campaign engine does not exist", 
     assert.match(
       text,
       /Campanhas: nenhuma \(o nome do arquivo não pede SMS, WhatsApp nem e-mail\)\./,
+    );
+  });
+});
+
+describe("campaign lines of .resultado.txt", () => {
+  const base = {
+    fileName: "m.csv",
+    status: "IMPORTADO",
+    rows: 10,
+    persons: 10,
+    rejectedRows: 0,
+    rejected: {},
+  };
+
+  test("channel, sender, audience, exclusions by reason, waves with times, deadline and forecast", () => {
+    const text = resultReport({
+      ...base,
+      campaigns: [
+        {
+          channel: "sms",
+          mode: "short",
+          sender: 'rota "Rota curta" (ROTA1)',
+          startAt: "26/11/2026 09:00",
+          deadlineAt: "26/11/2026 18:00",
+          audience: 7,
+          excluded: { SEM_CONTATO: 2, RESTRITO: 1, SEM_MENSAGEM: 0 },
+          waves: [
+            { startAt: "26/11/2026 09:00", size: 3 },
+            { startAt: "26/11/2026 09:20", size: 3 },
+            { startAt: "26/11/2026 09:40", size: 1 },
+          ],
+          forecastEnd: "26/11/2026 09:40:00",
+          late: null,
+        },
+      ],
+    });
+    assert.ok(
+      text.includes(
+        [
+          "Campanhas criadas:",
+          '  - SMS short code, rota "Rota curta" (ROTA1)',
+          "    Público: 7 pessoas (uma mensagem para cada uma, ao primeiro celular dela no arquivo)",
+          "    Fora do público: 3 pessoas (importadas normalmente, mas não recebem esta campanha):",
+          "      SEM_CONTATO (sem celular válido): 2",
+          "      RESTRITO (com todos os contatos do canal na lista de restrição): 1",
+          "    Início: 26/11/2026 09:00, em 3 ondas:",
+          "      onda 1: 26/11/2026 09:00, 3 pessoas",
+          "      onda 2: 26/11/2026 09:20, 3 pessoas",
+          "      onda 3: 26/11/2026 09:40, 1 pessoa",
+          "    Prazo limite: 26/11/2026 18:00",
+          "    Previsão de término: 26/11/2026 09:40:00",
+        ].join("\n"),
+      ),
+      text,
+    );
+    assert.doesNotMatch(text, /ATENÇÃO/);
+    assert.doesNotMatch(text, /ainda não está ativo/);
+  });
+
+  test("messages predicted to miss the deadline: how many and why, in plain pt-BR", () => {
+    const text = resultReport({
+      ...base,
+      campaigns: [
+        {
+          channel: "email",
+          mode: null,
+          sender: "conta avisos@x.com",
+          subject: "Aviso",
+          startAt: "26/11/2026 09:00",
+          deadlineAt: "26/11/2026 10:00",
+          audience: 100_000,
+          waves: [{ startAt: "26/11/2026 09:00", size: 100_000 }],
+          forecastEnd: "27/11/2026 10:23:19",
+          late: {
+            count: 28_000,
+            ratePerSecond: 20,
+            sendingSeconds: 5000,
+            window: "segunda a sábado, das 08:00 às 20:00",
+            windowDelayed: false,
+            windowClosedUntilDeadline: false,
+            inWavesAfterDeadline: 0,
+          },
+        },
+      ],
+    });
+    assert.match(text, / {2}- E-mail, conta avisos@x.com, assunto "Aviso"\n/);
+    assert.match(text, /Início: 26\/11\/2026 09:00, numa onda só/);
+    assert.match(
+      text,
+      /ATENÇÃO: 28\.000 mensagens não devem sair antes do prazo limite \(26\/11\/2026 10:00\) e vão expirar sem envio\. Motivo: no ritmo do remetente \(20 mensagens por segundo\), enviar tudo leva 1 hora e 24 minutos\./,
+    );
+    assert.match(text, /aumente o prazo limite \(_LE\)/);
+    const windowed = resultReport({
+      ...base,
+      campaigns: [
+        {
+          channel: "whatsapp",
+          mode: "exclusivo",
+          sender: "número 5511900000001",
+          template: "cobranca",
+          startAt: "26/11/2026 21:00",
+          deadlineAt: "26/11/2026 23:00",
+          audience: 1,
+          waves: [{ startAt: "26/11/2026 21:00", size: 1 }],
+          forecastEnd: "27/11/2026 08:00:00",
+          late: {
+            count: 1,
+            ratePerSecond: 80,
+            sendingSeconds: 1 / 80,
+            window: "segunda a sábado, das 08:00 às 20:00",
+            windowDelayed: true,
+            windowClosedUntilDeadline: true,
+            inWavesAfterDeadline: 0,
+          },
+        },
+      ],
+    });
+    assert.match(
+      windowed,
+      /- WhatsApp número exclusivo, número 5511900000001, template "cobranca"/,
+    );
+    assert.match(
+      windowed,
+      /ATENÇÃO: 1 mensagem não deve sair antes do prazo limite \(26\/11\/2026 23:00\) e vai expirar sem envio\. Motivo: a janela de envio da carteira \(segunda a sábado, das 08:00 às 20:00\) só abre depois do prazo limite; no ritmo/,
     );
   });
 });

@@ -1,0 +1,284 @@
+/**
+ * Benchmark of campaign planning inside the import (issue 11): a generated
+ * mailing imported with the planning hook (one SMS campaign in waves, `_q`)
+ * and without it, each in a fresh database and a fresh child process (its own
+ * peak RSS), on SQLite and/or PostgreSQL. The floor is the import without the
+ * hook, measured in the same run on the same file; the figure is the time the
+ * hook adds: (with − without) ÷ without (target ≤ 0.30), and the hook's own
+ * time inside the import ÷ without.
+ *
+ * Usage: npm run bench:plan [-- --rows N] [--db sqlite|postgres|both] [--repeat N]
+ *   --rows N   people in the file, all with a mobile except the broken rows'
+ *              (default 1,000,000; the file has about 1.9 rows per person)
+ * The last line is JSON: {"rows","results":{"sqlite":{"withoutSeconds",
+ * "withSeconds","hookSeconds","addedRatio","hookRatio","audience",
+ * "peakRssMB"}, …}}.
+ */
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { createCampaigns } from "../src/campaigns/create.js";
+import { importOnlyMailing, type Mailing } from "../src/filename/index.js";
+import { readMailing } from "../src/mailing/reader.js";
+import { openMigrated, type Store } from "../src/store/db.js";
+import { importMailing, splitReader } from "../src/store/import.js";
+import { createWallet } from "../src/store/wallets.js";
+import { generateMailing } from "./generate-mailing.js";
+
+const PG_URL = process.env.REMESSA_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+type Db = "sqlite" | "postgres";
+type Phase = "without" | "with";
+
+interface Measure {
+  phase: Phase;
+  seconds: number;
+  hookSeconds: number;
+  /** From the hook's end to the import's return: the commit. */
+  commitSeconds: number;
+  /** CPU time of this process (user + system) for the import, and for the hook alone. */
+  cpuSeconds: number;
+  hookCpuSeconds: number;
+  persons: number;
+  audience: number;
+  peakRssMB: number;
+}
+
+/** Rows the generator writes per person (mobile, 30% landline, 60% e-mail). */
+const ROWS_PER_PERSON = 1.9;
+
+function mailing(): Mailing {
+  return importOnlyMailing({
+    date: "2026-11-26",
+    sequence: 1,
+    wallet: "BENCH",
+    description: "bench",
+    sms: "short",
+    split: { percent: 10, everyMinutes: 5 },
+    deadline: "2026-11-26T20:00",
+  });
+}
+
+async function scratch(db: Db): Promise<{ url: string; dispose: () => Promise<void> }> {
+  if (db === "sqlite") {
+    const dir = mkdtempSync(join(tmpdir(), "remessa-bench-plan-"));
+    return {
+      url: `sqlite:${join(dir, "bench.db")}`,
+      dispose: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+  const schema = `bench_${randomBytes(5).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  await admin.query("checkpoint");
+  await admin.end();
+  const u = new URL(PG_URL);
+  u.searchParams.set("options", `-c search_path=${schema}`);
+  return {
+    url: u.toString(),
+    dispose: async () => {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`drop schema ${schema} cascade`);
+      await c.end();
+    },
+  };
+}
+
+async function measure(db: Db, phase: Phase, file: string): Promise<Measure> {
+  const target = await scratch(db);
+  try {
+    const store: Store = await openMigrated(target.url);
+    try {
+      await createWallet(store.db, 1, { code: "BENCH" });
+      const now = new Date().toISOString();
+      await store.db
+        .insertInto("senders")
+        .values({
+          tenant_id: 1,
+          kind: "sms",
+          mode: "short",
+          name: "bench",
+          number: "BENCH",
+          phone_number_id: null,
+          token_enc: null,
+          wallet_id: null,
+          settings_json: null,
+          rate_per_second: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      let hookSeconds = 0;
+      let hookCpuSeconds = 0;
+      let hookEnd = 0;
+      let audience = 0;
+      const reader = splitReader(readMailing(file, { extension: "csv", sanitize: false }));
+      const t0 = performance.now();
+      const c0 = cpu();
+      const result = await importMailing(store, {
+        tenantId: 1,
+        mailing: mailing(),
+        fileName: "mailing_261126_1_cBENCH_smsshort_q10005.csv",
+        path: file,
+        folder: null,
+        content: reader.content,
+        summary: reader.summary,
+        ...(phase === "with"
+          ? {
+              afterImport: async (imported) => {
+                const h0 = performance.now();
+                const hc0 = cpu();
+                // Clock at the name's date, before the deadline.
+                const created = await createCampaigns(imported, {
+                  clock: () => Date.parse("2026-11-26T12:00:00Z"),
+                  env: {},
+                });
+                hookEnd = performance.now();
+                hookSeconds = (hookEnd - h0) / 1000;
+                hookCpuSeconds = cpu() - hc0;
+                audience = created[0]?.audience ?? 0;
+              },
+            }
+          : {
+              // The same point in time without a hook, for the commit's time.
+              afterImport: async () => {
+                hookEnd = performance.now();
+              },
+            }),
+      });
+      const end = performance.now();
+      const cpuSeconds = cpu() - c0;
+      const seconds = (end - t0) / 1000;
+      if (!result.ok) throw new Error(`import failed: ${JSON.stringify(result.errors)}`);
+      const commitSeconds = hookEnd > 0 ? (end - hookEnd) / 1000 : 0;
+      return {
+        phase,
+        seconds,
+        hookSeconds,
+        commitSeconds,
+        cpuSeconds,
+        hookCpuSeconds,
+        persons: result.persons,
+        audience,
+        peakRssMB: rss(),
+      };
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await target.dispose();
+  }
+}
+
+/** User + system CPU seconds of this process (SQLite works in it; PostgreSQL does not). */
+function cpu(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+function rss(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+function runChild(db: Db, phase: Phase, file: string): Measure {
+  const self = fileURLToPath(import.meta.url);
+  const out = execFileSync(
+    process.execPath,
+    ["--import", "tsx", self, "--db", db, "--phase", phase, "--file", file],
+    { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(out.trim().split("\n").pop() ?? "{}") as Measure;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const round = (n: number, digits = 3) => Number(n.toFixed(digits));
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      rows: { type: "string", default: "1000000" },
+      db: { type: "string", default: "both" },
+      repeat: { type: "string", default: "1" },
+      phase: { type: "string" },
+      file: { type: "string" },
+    },
+  });
+  if (values.phase) {
+    const db = values.db as Db;
+    console.log(JSON.stringify(await measure(db, values.phase as Phase, values.file!)));
+    return;
+  }
+  const dbs: Db[] =
+    values.db === "both" ? ["sqlite", "postgres"] : [values.db as Db].filter(Boolean);
+  if (!dbs.every((d) => d === "sqlite" || d === "postgres"))
+    throw new Error("--db must be sqlite, postgres or both");
+  const persons = Number(values.rows);
+  const dir = join(process.cwd(), ".bench");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `plan-${persons}.csv`);
+  if (!existsSync(file)) {
+    console.error(`gerando ${file} (${persons} pessoas)...`);
+    await generateMailing({
+      rows: Math.round(persons * ROWS_PER_PERSON),
+      out: file,
+      encoding: "windows-1252",
+      badRowRatio: 0.02,
+      seed: 11,
+    });
+  }
+  const repeat = Math.max(1, Number(values.repeat));
+  const results: Record<string, unknown> = {};
+  for (const db of dbs) {
+    const without: Measure[] = [];
+    const withHook: Measure[] = [];
+    for (let i = 0; i < repeat; i++) {
+      without.push(runChild(db, "without", file));
+      withHook.push(runChild(db, "with", file));
+    }
+    const base = median(without.map((m) => m.seconds));
+    const full = median(withHook.map((m) => m.seconds));
+    const hook = median(withHook.map((m) => m.hookSeconds));
+    const all = (list: Measure[], pick: (m: Measure) => number) =>
+      list.map((m) => pick(m).toFixed(2)).join(" / ");
+    console.error(
+      `${db}: corridas sem campanha ${all(without, (m) => m.seconds)} s (commit ${all(without, (m) => m.commitSeconds)} s, CPU ${all(without, (m) => m.cpuSeconds)} s); com ${all(withHook, (m) => m.seconds)} s (planejamento ${all(withHook, (m) => m.hookSeconds)} s, commit ${all(withHook, (m) => m.commitSeconds)} s, CPU ${all(withHook, (m) => m.cpuSeconds)} s, CPU do planejamento ${all(withHook, (m) => m.hookCpuSeconds)} s)`,
+    );
+    const last = withHook[withHook.length - 1]!;
+    const baseCpu = median(without.map((m) => m.cpuSeconds));
+    const fullCpu = median(withHook.map((m) => m.cpuSeconds));
+    const entry = {
+      withoutSeconds: round(base),
+      withSeconds: round(full),
+      hookSeconds: round(hook),
+      addedRatio: round((full - base) / base),
+      hookRatio: round(hook / base),
+      // SQLite runs in this process, so its CPU time is the work done, whatever else the machine
+      // does; on PostgreSQL the work is the server's and this is only the client's share.
+      cpuWithoutSeconds: round(baseCpu),
+      cpuWithSeconds: round(fullCpu),
+      cpuAddedRatio: round((fullCpu - baseCpu) / baseCpu),
+      persons: last.persons,
+      audience: last.audience,
+      peakRssMB: Math.max(...[...without, ...withHook].map((m) => m.peakRssMB)),
+      peakRssWithoutMB: Math.max(...without.map((m) => m.peakRssMB)),
+    };
+    results[db] = entry;
+    console.log(
+      `${db}: importação sem campanha ${entry.withoutSeconds} s; com o planejamento (SMS em ondas, público de ${entry.audience} de ${entry.persons} pessoas) ${entry.withSeconds} s, dos quais o planejamento ${entry.hookSeconds} s; acréscimo ${entry.addedRatio} (só o planejamento: ${entry.hookRatio}; meta ≤ 0,30); em CPU deste processo ${entry.cpuAddedRatio}; pico RSS ${entry.peakRssMB} MB (sem campanha ${entry.peakRssWithoutMB} MB)`,
+    );
+  }
+  console.log(JSON.stringify({ rows: persons, results }));
+}
+
+await main();

@@ -1,0 +1,558 @@
+/**
+ * Campaign creation at import (SPEC §7), inside the import's transaction: one
+ * campaign per channel flag of the file name, its waves, and one pending
+ * message per person of the audience. If anything here throws, the import
+ * rolls back with it: a file is accepted with its campaigns or not at all.
+ *
+ * Set-based: the messages of a campaign are written by one
+ * `INSERT … SELECT` from the mailing's people (`mailing_persons`), inside the
+ * database. Each person's contacts are the JSON array `channels_json`, in
+ * file order; the first usable one (a mobile for SMS/WhatsApp, an address
+ * for e-mail) not on the wallet's restriction list is the destination. The
+ * same statement numbers the audience in file order (`ROW_NUMBER()` over the
+ * person's first line) and counts it (`COUNT(*) OVER ()`), which gives each
+ * message its wave; wave numbers map to the wave rows (created beforehand
+ * for every wave the split can produce, the unused ones deleted after) with
+ * a CASE.
+ *
+ * People left out are counted by reason (`excluded_json`): SEM_CONTATO (no
+ * usable contact), RESTRITO (every usable contact restricted), SEM_MENSAGEM
+ * (SMS / e-mail without MENSAGEM and without a template body).
+ */
+import { type Kysely, type RawBuilder, sql } from "kysely";
+import {
+  type EmailAccountChoice,
+  findDefaultTemplate,
+  findEmailAccount,
+  findExclusiveSenders,
+  findSender,
+  findTemplate,
+  type SenderChoice,
+  type TemplateChoice,
+} from "../ingest/tenant-checks.js";
+import type { Dialect } from "../store/db.js";
+import type { AfterImportHook, ImportedMailing } from "../store/import.js";
+import type { Database } from "../store/schema.js";
+import { type Clock, systemClock } from "./channel.js";
+import type { PlanningExclusion } from "./codes.js";
+import { forecast } from "./forecast.js";
+import { scheduleOf, waveSizes } from "./plan.js";
+import { effectiveRate } from "./rates.js";
+import { parseSendWindow, type SendWindow } from "./window.js";
+
+export type CampaignChannel = "sms" | "whatsapp" | "email";
+
+/** Address of the platform default e-mail account created when none exists. */
+export const DEFAULT_EMAIL_FROM = "nao-responda@remessa.local";
+
+export interface PlanningOptions {
+  /** The import's instant (default: the system clock). */
+  clock?: Clock;
+  /** Where REMESSA_DEFAULT_EMAIL_FROM is read (default: process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** What was created for one channel flag. */
+export interface CreatedCampaign {
+  id: number;
+  channel: CampaignChannel;
+  audience: number;
+  excluded: Partial<Record<PlanningExclusion, number>>;
+  waves: { number: number; startAt: string; size: number }[];
+  forecastEnd: string;
+  forecastLate: number;
+}
+
+/** Thrown when a registration the name needs vanished after the name checks (the import rolls back). */
+export class PlanningError extends Error {}
+
+/** The default hook of the ingest pipeline and `remessa import`. */
+export function campaignPlanner(options: PlanningOptions = {}): AfterImportHook {
+  return async (imported) => {
+    await createCampaigns(imported, options);
+  };
+}
+
+interface Resolved {
+  channel: CampaignChannel;
+  mode: string | null;
+  sender: SenderChoice | null;
+  account: EmailAccountChoice | null;
+  template: TemplateChoice | null;
+  subject: string | null;
+  /** Destination kind in person_channels / messages. */
+  contactKind: "mobile" | "email";
+  restrictionKind: "phone" | "email";
+  /** SMS and e-mail need a text: the person's MENSAGEM or the template's body. */
+  needsMessage: boolean;
+  rate: number;
+}
+
+export async function createCampaigns(
+  imported: ImportedMailing,
+  options: PlanningOptions = {},
+): Promise<CreatedCampaign[]> {
+  const { mailing, db, tenantId, walletId } = imported;
+  const channels: CampaignChannel[] = [];
+  if (mailing.sms) channels.push("sms");
+  if (mailing.whatsapp) channels.push("whatsapp");
+  if (mailing.email) channels.push("email");
+  if (channels.length === 0) return [];
+
+  const nowMs = (options.clock ?? systemClock)();
+  const now = new Date(nowMs).toISOString();
+  const tenant = await db
+    .selectFrom("tenants")
+    .select("time_zone")
+    .where("id", "=", tenantId)
+    .executeTakeFirstOrThrow();
+  const wallet = await db
+    .selectFrom("wallets")
+    .select("send_window_json")
+    .where("id", "=", walletId)
+    .executeTakeFirstOrThrow();
+  // The window only shapes the forecast here (dispatch enforces it): one the
+  // wallet holds in a shape not understood must not block the file's import.
+  let window: SendWindow | null = null;
+  try {
+    window = parseSendWindow(wallet.send_window_json);
+  } catch {
+    window = null;
+  }
+  const schedule = scheduleOf(mailing, tenant.time_zone, nowMs);
+  const restricted = await restrictionKinds(db, tenantId, walletId);
+
+  const created: CreatedCampaign[] = [];
+  for (const channel of channels) {
+    const r = await resolve(db, imported, channel, now, options.env ?? process.env);
+    const campaign = await db
+      .insertInto("campaigns")
+      .values({
+        tenant_id: tenantId,
+        mailing_id: imported.mailingId,
+        wallet_id: walletId,
+        channel,
+        mode: r.mode,
+        sender_id: r.sender?.id ?? null,
+        template_id: r.template?.id ?? null,
+        email_account_id: r.account?.id ?? null,
+        subject: r.subject,
+        name: `${mailing.description} (${channel})`,
+        start_at: new Date(schedule.startMs).toISOString(),
+        deadline_at:
+          schedule.deadlineMs === null ? null : new Date(schedule.deadlineMs).toISOString(),
+        split_percent: mailing.split?.percent ?? null,
+        split_every_minutes: mailing.split?.everyMinutes ?? null,
+        exclude_recent_hours: mailing.excludeRecentHours,
+        state: "scheduled",
+        created_at: now,
+        updated_at: now,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const campaignId = Number(campaign.id);
+
+    // Every wave the split can produce; the ones left empty are dropped below.
+    const waveRows = await db
+      .insertInto("waves")
+      .values(
+        schedule.waveStartsMs.map((startMs, number) => ({
+          tenant_id: tenantId,
+          campaign_id: campaignId,
+          number,
+          start_at: new Date(startMs).toISOString(),
+          size: 0,
+          state: "scheduled",
+          created_at: now,
+        })),
+      )
+      .returning(["id", "number", "start_at"])
+      .execute();
+    waveRows.sort((a, b) => a.number - b.number);
+
+    // PostgreSQL: the audience is sorted in file order for the waves; with
+    // the default work_mem (4 MB) that sort and the window spill to disk.
+    if (imported.dialect === "postgres") await sql`SET LOCAL work_mem = '64MB'`.execute(db);
+    const inserted = await sql`${insertMessages({
+      dialect: imported.dialect,
+      tenantId,
+      walletId,
+      mailingId: imported.mailingId,
+      campaignId,
+      now,
+      resolved: r,
+      checkRestrictions: restricted.has(r.restrictionKind),
+      splitPercent: mailing.split?.percent ?? null,
+      waves: waveRows.map((w) => ({ id: Number(w.id), startAt: w.start_at })),
+    })}`.execute(db);
+    const audience = Number(inserted.numAffectedRows ?? 0n);
+    if (imported.dialect === "postgres") await sql`SET LOCAL work_mem TO DEFAULT`.execute(db);
+
+    const sizes = waveSizes(audience, mailing.split);
+    if (sizes.length < waveRows.length) {
+      await db
+        .deleteFrom("waves")
+        .where("campaign_id", "=", campaignId)
+        .where("number", ">=", sizes.length)
+        .execute();
+    }
+    for (const [number, size] of sizes.entries()) {
+      if (size === 0) continue;
+      await db
+        .updateTable("waves")
+        .set({ size })
+        .where("campaign_id", "=", campaignId)
+        .where("number", "=", number)
+        .execute();
+    }
+    const waves = sizes.map((size, number) => ({
+      number,
+      startAt: waveRows[number]!.start_at,
+      size,
+    }));
+
+    const excluded =
+      audience < imported.persons
+        ? await countExclusions(db, imported, campaignId, r, restricted.has(r.restrictionKind))
+        : {};
+
+    const expected = forecast({
+      waves: waves.map((w, k) => ({ startMs: schedule.waveStartsMs[k]!, size: w.size })),
+      rate: r.rate,
+      window,
+      timeZone: tenant.time_zone,
+      deadlineMs: schedule.deadlineMs,
+    });
+    const forecastEnd = new Date(Math.round(expected.endMs)).toISOString();
+    await db
+      .updateTable("campaigns")
+      .set({
+        audience,
+        excluded_json: JSON.stringify(excluded),
+        forecast_end: forecastEnd,
+        forecast_late: expected.late,
+        updated_at: now,
+      })
+      .where("id", "=", campaignId)
+      .execute();
+    created.push({
+      id: campaignId,
+      channel,
+      audience,
+      excluded,
+      waves,
+      forecastEnd,
+      forecastLate: expected.late,
+    });
+  }
+  return created;
+}
+
+/** Restriction kinds the wallet has entries of: no check at all (per contact) for the others. */
+async function restrictionKinds(
+  db: Kysely<Database>,
+  tenantId: number,
+  walletId: number,
+): Promise<Set<string>> {
+  const kinds = new Set<string>();
+  for (const kind of ["phone", "email"]) {
+    const row = await db
+      .selectFrom("restrictions")
+      .select("id")
+      .where("tenant_id", "=", tenantId)
+      .where("wallet_id", "=", walletId)
+      .where("channel_kind", "=", kind)
+      .limit(1)
+      .executeTakeFirst();
+    if (row) kinds.add(kind);
+  }
+  return kinds;
+}
+
+/**
+ * The sender, template and e-mail account of one channel, as SPEC §3 says;
+ * the name checks (src/ingest/tenant-checks.ts) discarded the file already
+ * when one of them is missing, with the same queries.
+ */
+async function resolve(
+  db: Kysely<Database>,
+  imported: ImportedMailing,
+  channel: CampaignChannel,
+  now: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<Resolved> {
+  const { mailing, tenantId, walletId } = imported;
+  const missing = (what: string) =>
+    new PlanningError(
+      `${what} não está mais cadastrado(a) (foi removido(a) depois da conferência do nome): cadastre-o(a) de novo e reenvie o arquivo.`,
+    );
+  if (channel === "sms") {
+    const mode = mailing.sms as string;
+    const sender = await findSender(db, tenantId, "sms", mode, null, walletId);
+    if (!sender) throw missing(`A rota de SMS ${mode}`);
+    return {
+      channel,
+      mode,
+      sender,
+      account: null,
+      template: null,
+      subject: null,
+      contactKind: "mobile",
+      restrictionKind: "phone",
+      needsMessage: true,
+      rate: effectiveRate("sms", sender.rate_per_second),
+    };
+  }
+  if (channel === "whatsapp") {
+    const w = mailing.whatsapp!;
+    let sender: SenderChoice | null;
+    if (w.mode === "exclusivo") {
+      if (w.number !== null) {
+        sender = await findSender(db, tenantId, "whatsapp", "exclusivo", w.number, walletId);
+      } else {
+        const own = await findExclusiveSenders(db, tenantId, walletId);
+        sender = own.length === 1 ? own[0]! : null;
+      }
+    } else {
+      sender = await findSender(db, tenantId, "whatsapp", w.mode, null, walletId);
+    }
+    if (!sender) throw missing(`O número WhatsApp ${w.mode}`);
+    const template =
+      w.template !== null
+        ? await findTemplate(db, tenantId, w.template, walletId)
+        : await findDefaultTemplate(db, tenantId, walletId);
+    if (!template) throw missing("O template WhatsApp");
+    return {
+      channel,
+      mode: w.mode,
+      sender,
+      account: null,
+      template,
+      subject: null,
+      contactKind: "mobile",
+      restrictionKind: "phone",
+      needsMessage: false,
+      rate: effectiveRate("whatsapp", sender.rate_per_second),
+    };
+  }
+  const e = mailing.email!;
+  let account: EmailAccountChoice | null;
+  if (e.account !== null) {
+    account = await findEmailAccount(db, tenantId, e.account);
+    if (!account) throw missing(`A conta de e-mail ${e.account}`);
+  } else {
+    account = await walletOrPlatformAccount(db, tenantId, walletId, now, env);
+  }
+  return {
+    channel,
+    mode: null,
+    sender: null,
+    account,
+    template: null,
+    subject: e.subject ?? mailing.description,
+    contactKind: "email",
+    restrictionKind: "email",
+    needsMessage: true,
+    rate: effectiveRate("email", account.rate_per_second),
+  };
+}
+
+/** The wallet's active account, else the platform default one (created, as an outbox, if missing). */
+async function walletOrPlatformAccount(
+  db: Kysely<Database>,
+  tenantId: number,
+  walletId: number,
+  now: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<EmailAccountChoice> {
+  const columns = ["id", "address", "rate_per_second", "provider"] as const;
+  const active = await db
+    .selectFrom("email_accounts")
+    .select([...columns])
+    .where("tenant_id", "=", tenantId)
+    .where("wallet_id", "=", walletId)
+    .where("active", "=", 1)
+    .orderBy("id")
+    .executeTakeFirst();
+  if (active) return active;
+  const platform = await db
+    .selectFrom("email_accounts")
+    .select([...columns])
+    .where("tenant_id", "=", tenantId)
+    .where("is_platform_default", "=", 1)
+    .orderBy("id")
+    .executeTakeFirst();
+  if (platform) return platform;
+  const address = env.REMESSA_DEFAULT_EMAIL_FROM?.trim() || DEFAULT_EMAIL_FROM;
+  // An account with that address but not marked default becomes the default.
+  const same = await findEmailAccount(db, tenantId, address);
+  if (same) {
+    await db
+      .updateTable("email_accounts")
+      .set({ is_platform_default: 1, updated_at: now })
+      .where("id", "=", same.id)
+      .execute();
+    return same;
+  }
+  return db
+    .insertInto("email_accounts")
+    .values({
+      tenant_id: tenantId,
+      address,
+      display_name: null,
+      host: "outbox",
+      port: 0,
+      security: "none",
+      username: null,
+      password_enc: null,
+      wallet_id: null,
+      active: 0,
+      is_platform_default: 1,
+      rate_per_second: null,
+      provider: "outbox",
+      created_at: now,
+      updated_at: now,
+    })
+    .returning([...columns])
+    .executeTakeFirstOrThrow();
+}
+
+interface InsertPlan {
+  dialect: Dialect;
+  tenantId: number;
+  walletId: number;
+  mailingId: number;
+  campaignId: number;
+  now: string;
+  resolved: Resolved;
+  checkRestrictions: boolean;
+  splitPercent: number | null;
+  waves: { id: number; startAt: string }[];
+}
+
+const int = (n: number) => sql`CAST(${n} AS bigint)`;
+const text = (s: string) => sql`CAST(${s} AS text)`;
+
+/**
+ * The destination of one person: the first contact of the kind in file order
+ * (the array's order) that is not restricted, or null. `restricted: false`
+ * drops the restriction check (for telling SEM_CONTATO from RESTRITO).
+ */
+function firstContact(p: InsertPlan, restricted: boolean): RawBuilder<unknown> {
+  const { resolved } = p;
+  const pg = p.dialect === "postgres";
+  const value = pg ? sql`e.c->>'value'` : sql`json_extract(e.value, '$.value')`;
+  const kind = pg ? sql`e.c->>'kind'` : sql`json_extract(e.value, '$.kind')`;
+  const source = pg
+    ? sql`json_array_elements(mp.channels_json::json) WITH ORDINALITY AS e(c, o)`
+    : sql`json_each(mp.channels_json) AS e`;
+  // json_each walks the array in order, and LIMIT 1 stops at the first match:
+  // an ORDER BY would make SQLite sort every person's contacts (twice the time).
+  const order = pg ? sql`ORDER BY e.o` : sql``;
+  const restriction = restricted
+    ? sql`AND NOT EXISTS (SELECT 1 FROM restrictions r
+           WHERE r.tenant_id = ${int(p.tenantId)} AND r.wallet_id = ${int(p.walletId)}
+             AND r.channel_kind = ${text(resolved.restrictionKind)} AND r.value = ${value})`
+    : sql``;
+  return sql`(SELECT ${value} FROM ${source}
+    WHERE ${kind} = ${text(resolved.contactKind)} ${restriction}
+    ${order} LIMIT 1)`;
+}
+
+function needsMessage(r: Resolved): boolean {
+  return r.needsMessage && (r.template?.body ?? null) === null;
+}
+
+/**
+ * The audience: people of the mailing with a destination (and a text, when
+ * the channel needs one), with their first line. PostgreSQL reads each
+ * person's contacts once through a LATERAL join; SQLite through a scalar
+ * subquery (it has no LATERAL).
+ */
+function audienceRows(p: InsertPlan): RawBuilder<unknown> {
+  const messageFilter = needsMessage(p.resolved) ? sql`AND mp.message IS NOT NULL` : sql``;
+  if (p.dialect === "postgres") {
+    return sql`SELECT mp.person_id, mp.first_line, mp.message, c.address
+      FROM mailing_persons mp
+      CROSS JOIN LATERAL (SELECT ${firstContact(p, p.checkRestrictions)} AS address) c
+      WHERE mp.mailing_id = ${int(p.mailingId)} ${messageFilter} AND c.address IS NOT NULL`;
+  }
+  return sql`SELECT * FROM (
+      SELECT mp.person_id, mp.first_line, mp.message,
+        ${firstContact(p, p.checkRestrictions)} AS address
+      FROM mailing_persons mp
+      WHERE mp.mailing_id = ${int(p.mailingId)} ${messageFilter}
+    ) a WHERE a.address IS NOT NULL`;
+}
+
+/** One INSERT … SELECT writing the campaign's messages, each in its wave. */
+function insertMessages(p: InsertPlan): RawBuilder<unknown> {
+  const { resolved } = p;
+  const wave =
+    p.splitPercent === null
+      ? sql`0`
+      : sql`(ROW_NUMBER() OVER (ORDER BY a.first_line, a.person_id) - 1)
+              / ((COUNT(*) OVER () * ${int(p.splitPercent)} + 99) / 100)`;
+  const byWave = (pick: (w: { id: number; startAt: string }) => RawBuilder<unknown>) =>
+    p.waves.length === 1
+      ? pick(p.waves[0]!)
+      : sql`CASE x.w ${sql.join(
+          p.waves.map((w, k) => sql`WHEN ${sql.lit(k)} THEN ${pick(w)}`),
+          sql` `,
+        )} END`;
+  return sql`INSERT INTO messages (tenant_id, campaign_id, wave_id, person_id, channel_kind,
+      address, body, state, next_attempt_at, created_at, updated_at)
+    SELECT ${int(p.tenantId)}, ${int(p.campaignId)}, ${byWave((w) => int(w.id))}, x.person_id,
+      ${text(resolved.contactKind)}, x.address, x.message, 'pending',
+      ${byWave((w) => text(w.startAt))}, ${text(p.now)}, ${text(p.now)}
+    FROM (
+      SELECT a.person_id, a.address, a.message, ${wave} AS w
+      FROM (${audienceRows(p)}) a
+    ) x`;
+}
+
+/** People of the mailing not in the campaign's audience, by reason. */
+async function countExclusions(
+  db: Kysely<Database>,
+  imported: ImportedMailing,
+  campaignId: number,
+  resolved: Resolved,
+  checkRestrictions: boolean,
+): Promise<Partial<Record<PlanningExclusion, number>>> {
+  const p: InsertPlan = {
+    dialect: imported.dialect,
+    tenantId: imported.tenantId,
+    walletId: imported.walletId,
+    mailingId: imported.mailingId,
+    campaignId,
+    now: "",
+    resolved,
+    checkRestrictions,
+    splitPercent: null,
+    waves: [],
+  };
+  const noMessage = needsMessage(resolved)
+    ? sql`WHEN mp.message IS NULL THEN 'SEM_MENSAGEM'`
+    : sql``;
+  const restricted = checkRestrictions
+    ? sql`WHEN ${firstContact(p, true)} IS NULL THEN 'RESTRITO'`
+    : sql``;
+  const { rows } = await sql<{ reason: string | null; n: number | string }>`
+    SELECT reason, COUNT(*) AS n FROM (
+      SELECT CASE
+        WHEN ${firstContact(p, false)} IS NULL THEN 'SEM_CONTATO'
+        ${restricted}
+        ${noMessage}
+        ELSE NULL END AS reason
+      FROM mailing_persons mp
+      WHERE mp.mailing_id = ${int(imported.mailingId)}
+        AND NOT EXISTS (SELECT 1 FROM messages m
+                        WHERE m.campaign_id = ${int(campaignId)} AND m.person_id = mp.person_id)
+    ) t GROUP BY reason`.execute(db);
+  const out: Partial<Record<PlanningExclusion, number>> = {};
+  for (const row of rows) {
+    if (row.reason === null) throw new Error("a person left out of the audience for no reason");
+    out[row.reason as PlanningExclusion] = Number(row.n);
+  }
+  return out;
+}

@@ -707,6 +707,26 @@ function campaignEngine(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * Dispatch: `_x` looks up inbound interactions by person as well as by
+ * address at send time; without this index that is a scan of the tenant's
+ * interactions for every batch.
+ */
+function dispatchIndexes(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createIndex("inbound_person_time")
+        .on("inbound_interactions")
+        .columns(["tenant_id", "person_id", "received_at"])
+        .execute();
+    },
+    async down(db: AnyDb) {
+      await db.schema.dropIndex("inbound_person_time").execute();
+    },
+  };
+}
+
 /** Ordered by name; append new ones with a larger prefix. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
@@ -715,6 +735,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0003_byte_order_keys": byteOrderKeys(dialect),
     "0004_report_details": reportDetails(),
     "0005_campaign_engine": campaignEngine(dialect),
+    "0006_dispatch": dispatchIndexes(),
   };
 }
 

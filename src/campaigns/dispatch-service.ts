@@ -32,7 +32,7 @@ export function startDispatch(
 ): DispatchService {
   const env = options.env ?? process.env;
   useAsyncBusyHandling(store);
-  const registry = new ChannelRegistry(store.db, Date.now, options.channels ?? []);
+  const registry = new ChannelRegistry(store, Date.now, options.channels ?? []);
   const batch = positive(env.REMESSA_DISPATCH_BATCH);
   const lease = positive(env.REMESSA_DISPATCH_LEASE_SECONDS);
   const dispatcher = new Dispatcher({

@@ -8,6 +8,7 @@
  * back only while the lease is still this dispatcher's.
  */
 import { type RawBuilder, sql } from "kysely";
+import { inValues, type PgType, rowsTable } from "../store/bulk.js";
 import { busyRetry } from "../store/busy.js";
 import type { Store } from "../store/db.js";
 import type { ChannelKind, SenderRef } from "./channel.js";
@@ -199,7 +200,7 @@ export class KyselyDispatchStore implements DispatchStore {
                     where campaign_id = ${campaignId} and ${which}
                       and exists (select 1 from campaigns c
                                    where c.id = ${campaignId} and c.state in ${ACTIVE})
-                    order by next_attempt_at, id
+                    order by next_attempt_at
                     limit ${n}
                     ${lock})
           returning id, wave_id, person_id, address, body, attempts`.execute(this.db),
@@ -262,12 +263,15 @@ export class KyselyDispatchStore implements DispatchStore {
   async persons(tenantId: number, ids: readonly number[]): Promise<Map<number, PersonView>> {
     const out = new Map<number, PersonView>();
     if (ids.length === 0) return out;
-    const rows = await this.db
-      .selectFrom("persons")
-      .select(["id", "name", "document", "cod_cliente", "fields_json"])
-      .where("tenant_id", "=", tenantId)
-      .where("id", "in", ids)
-      .execute();
+    const d = this.store.dialect;
+    const { rows } = await sql<{
+      id: number;
+      name: string | null;
+      document: string | null;
+      cod_cliente: string | null;
+      fields_json: string;
+    }>`select id, name, document, cod_cliente, fields_json from persons
+        where tenant_id = ${tenantId} and ${inValues(d, sql`id`, ids, "bigint")}`.execute(this.db);
     for (const r of rows) {
       let fields: Record<string, string> = {};
       try {
@@ -283,15 +287,10 @@ export class KyselyDispatchStore implements DispatchStore {
         tags: [],
       });
     }
-    const tags = await this.db
-      .selectFrom("person_tags")
-      .select(["person_id", "tag"])
-      .where("tenant_id", "=", tenantId)
-      .where("person_id", "in", ids)
-      .orderBy("person_id")
-      .orderBy("created_at")
-      .orderBy("tag")
-      .execute();
+    const { rows: tags } = await sql<{ person_id: number; tag: string }>`
+      select person_id, tag from person_tags
+       where tenant_id = ${tenantId} and ${inValues(d, sql`person_id`, ids, "bigint")}
+       order by person_id, created_at, tag`.execute(this.db);
     for (const t of tags) out.get(Number(t.person_id))?.tags.push(t.tag);
     return out;
   }
@@ -304,25 +303,19 @@ export class KyselyDispatchStore implements DispatchStore {
   ): Promise<{ addresses: Set<string>; persons: Set<number> }> {
     const found = { addresses: new Set<string>(), persons: new Set<number>() };
     if (addresses.length > 0) {
-      const rows = await this.db
-        .selectFrom("inbound_interactions")
-        .select("address")
-        .distinct()
-        .where("tenant_id", "=", tenantId)
-        .where("address", "in", addresses)
-        .where("received_at", ">=", sinceIso)
-        .execute();
+      const { rows } = await sql<{ address: string }>`
+        select distinct address from inbound_interactions
+         where tenant_id = ${tenantId} and received_at >= ${sinceIso}
+           and ${inValues(this.store.dialect, sql`address`, addresses, "text")}`.execute(this.db);
       for (const r of rows) found.addresses.add(r.address);
     }
     if (personIds.length > 0) {
-      const rows = await this.db
-        .selectFrom("inbound_interactions")
-        .select("person_id")
-        .distinct()
-        .where("tenant_id", "=", tenantId)
-        .where("person_id", "in", personIds)
-        .where("received_at", ">=", sinceIso)
-        .execute();
+      const { rows } = await sql<{ person_id: number | null }>`
+        select distinct person_id from inbound_interactions
+         where tenant_id = ${tenantId} and received_at >= ${sinceIso}
+           and ${inValues(this.store.dialect, sql`person_id`, personIds, "bigint")}`.execute(
+        this.db,
+      );
       for (const r of rows) if (r.person_id !== null) found.persons.add(Number(r.person_id));
     }
     return found;
@@ -335,14 +328,10 @@ export class KyselyDispatchStore implements DispatchStore {
     values: readonly string[],
   ): Promise<Set<string>> {
     if (values.length === 0) return new Set();
-    const rows = await this.db
-      .selectFrom("restrictions")
-      .select("value")
-      .where("tenant_id", "=", tenantId)
-      .where("wallet_id", "=", walletId)
-      .where("channel_kind", "=", kind)
-      .where("value", "in", values)
-      .execute();
+    const { rows } = await sql<{ value: string }>`
+      select value from restrictions
+       where tenant_id = ${tenantId} and wallet_id = ${walletId} and channel_kind = ${kind}
+         and ${inValues(this.store.dialect, sql`value`, values, "text")}`.execute(this.db);
     return new Set(rows.map((r) => r.value));
   }
 
@@ -350,74 +339,54 @@ export class KyselyDispatchStore implements DispatchStore {
     const by = <S extends MessageOutcome["state"]>(state: S) =>
       outcomes.filter((o): o is Extract<MessageOutcome, { state: S }> => o.state === state);
     let applied = 0;
-    // Rows are written with one UPDATE … FROM (VALUES) per outcome kind.
+    // One UPDATE … FROM per outcome kind, its rows passed as one parameter per column.
     const run = async (
-      columns: string,
-      rows: RawBuilder<unknown>[],
+      columns: { name: string; pgType: PgType }[],
+      rows: unknown[][],
       set: RawBuilder<unknown>,
     ): Promise<void> => {
-      for (let i = 0; i < rows.length; i += 1000) {
-        const part = rows.slice(i, i + 1000);
-        const result = await busyRetry(() =>
-          sql`
-            with v(${sql.raw(columns)}) as (values ${sql.join(part)})
-            update messages
-               set ${set}, lease_owner = null, lease_expires_at = null
-              from v
-             where messages.id = v.id and messages.state = 'sending'
-               and messages.lease_owner = ${owner}`.execute(this.db),
-        );
-        applied += Number(result.numAffectedRows ?? 0);
-      }
+      if (rows.length === 0) return;
+      const table = rowsTable(
+        this.store.dialect,
+        [{ name: "id", pgType: "bigint" }, ...columns],
+        rows,
+      );
+      const result = await busyRetry(() =>
+        sql`
+          update messages
+             set ${set}, lease_owner = null, lease_expires_at = null
+            from ${table}
+           where messages.id = v.id and messages.state = 'sending'
+             and messages.lease_owner = ${owner}`.execute(this.db),
+      );
+      applied += Number(result.numAffectedRows ?? 0);
     };
-    const id = (n: number) => sql`cast(${n} as bigint)`;
-    const text = (s: string | null) => sql`cast(${s} as text)`;
-    const int = (n: number | null) => sql`cast(${n} as integer)`;
-    const sent = by("sent");
-    if (sent.length > 0) {
-      await run(
-        "id, provider_id, segments, at",
-        sent.map(
-          (o) => sql`(${id(o.id)}, ${text(o.providerId)}, ${int(o.segments)}, ${text(iso(o.at))})`,
-        ),
-        sql`state = 'sent', provider_id = v.provider_id, segments = v.segments, sent_at = v.at, updated_at = v.at, error = null`,
-      );
-    }
-    const pending = by("pending");
-    if (pending.length > 0) {
-      await run(
-        "id, next_at, error, at",
-        pending.map(
-          (o) =>
-            sql`(${id(o.id)}, ${text(iso(o.nextAttemptAt))}, ${text(o.error)}, ${text(iso(o.at))})`,
-        ),
-        sql`state = 'pending', next_attempt_at = v.next_at, error = coalesce(v.error, messages.error), updated_at = v.at`,
-      );
-    }
-    const failed = by("failed");
-    if (failed.length > 0) {
-      await run(
-        "id, error, at",
-        failed.map((o) => sql`(${id(o.id)}, ${text(o.error)}, ${text(iso(o.at))})`),
-        sql`state = 'failed', error = v.error, failed_at = v.at, updated_at = v.at`,
-      );
-    }
-    const skipped = by("skipped");
-    if (skipped.length > 0) {
-      await run(
-        "id, reason, at",
-        skipped.map((o) => sql`(${id(o.id)}, ${text(o.reason)}, ${text(iso(o.at))})`),
-        sql`state = 'skipped', skip_reason = v.reason, skipped_at = v.at, updated_at = v.at`,
-      );
-    }
-    const expired = by("expired");
-    if (expired.length > 0) {
-      await run(
-        "id, at",
-        expired.map((o) => sql`(${id(o.id)}, ${text(iso(o.at))})`),
-        sql`state = 'expired', expired_at = v.at, updated_at = v.at`,
-      );
-    }
+    const at = { name: "at", pgType: "text" } as const;
+    await run(
+      [{ name: "provider_id", pgType: "text" }, { name: "segments", pgType: "integer" }, at],
+      by("sent").map((o) => [o.id, o.providerId, o.segments, iso(o.at)]),
+      sql`state = 'sent', provider_id = v.provider_id, segments = v.segments, sent_at = v.at, updated_at = v.at, error = null`,
+    );
+    await run(
+      [{ name: "next_at", pgType: "text" }, { name: "error", pgType: "text" }, at],
+      by("pending").map((o) => [o.id, iso(o.nextAttemptAt), o.error, iso(o.at)]),
+      sql`state = 'pending', next_attempt_at = v.next_at, error = coalesce(v.error, messages.error), updated_at = v.at`,
+    );
+    await run(
+      [{ name: "error", pgType: "text" }, at],
+      by("failed").map((o) => [o.id, o.error, iso(o.at)]),
+      sql`state = 'failed', error = v.error, failed_at = v.at, updated_at = v.at`,
+    );
+    await run(
+      [{ name: "reason", pgType: "text" }, at],
+      by("skipped").map((o) => [o.id, o.reason, iso(o.at)]),
+      sql`state = 'skipped', skip_reason = v.reason, skipped_at = v.at, updated_at = v.at`,
+    );
+    await run(
+      [at],
+      by("expired").map((o) => [o.id, iso(o.at)]),
+      sql`state = 'expired', expired_at = v.at, updated_at = v.at`,
+    );
     return applied;
   }
 

@@ -4,16 +4,19 @@
  * theirs. A sender whose provider has no channel here gets none: the
  * dispatcher keeps its messages pending (retry) and logs why.
  */
-import type { Kysely } from "kysely";
 import type { Channel, Clock, SenderRef } from "../campaigns/channel.js";
-import type { Database } from "../store/schema.js";
+import type { Store } from "../store/db.js";
 import { OutboxChannel } from "./outbox.js";
 
 export class ChannelRegistry {
   private readonly channels = new Map<string, Channel>();
 
-  constructor(db: Kysely<Database>, clock: Clock = Date.now, extra: readonly Channel[] = []) {
-    this.register(new OutboxChannel(db, clock));
+  constructor(
+    store: Pick<Store, "db" | "dialect">,
+    clock: Clock = Date.now,
+    extra: readonly Channel[] = [],
+  ) {
+    this.register(new OutboxChannel(store, clock));
     for (const channel of extra) this.register(channel);
   }
 

@@ -8,10 +8,11 @@
  * {"template": {"name", "language", "params"}} for WhatsApp; every payload
  * also names the sender ("from": its address).
  */
-import type { Kysely } from "kysely";
+import { sql } from "kysely";
 import type { Channel, Clock, OutgoingMessage, SendResult } from "../campaigns/channel.js";
+import { rowsTable } from "../store/bulk.js";
 import { busyRetry } from "../store/busy.js";
-import type { Database } from "../store/schema.js";
+import type { Store } from "../store/db.js";
 
 export function outboxPayload(m: OutgoingMessage): Record<string, unknown> {
   const payload: Record<string, unknown> = { from: m.from.address };
@@ -27,7 +28,7 @@ export class OutboxChannel implements Channel {
   private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly store: Pick<Store, "db" | "dialect">,
     private readonly clock: Clock = Date.now,
   ) {}
 
@@ -46,21 +47,24 @@ export class OutboxChannel implements Channel {
 
   private async write(batch: readonly OutgoingMessage[]): Promise<SendResult[]> {
     const at = new Date(this.clock()).toISOString();
-    const rows = await busyRetry(() =>
-      this.db
-        .insertInto("outbox")
-        .values(
-          batch.map((m) => ({
-            tenant_id: m.tenantId,
-            message_id: m.id,
-            channel: m.channel,
-            address: m.to,
-            payload_json: JSON.stringify(outboxPayload(m)),
-            created_at: at,
-          })),
-        )
-        .returning(["id", "message_id"])
-        .execute(),
+    const table = rowsTable(
+      this.store.dialect,
+      [
+        { name: "tenant_id", pgType: "bigint" },
+        { name: "message_id", pgType: "bigint" },
+        { name: "channel", pgType: "text" },
+        { name: "address", pgType: "text" },
+        { name: "payload_json", pgType: "text" },
+        { name: "created_at", pgType: "text" },
+      ],
+      batch.map((m) => [m.tenantId, m.id, m.channel, m.to, JSON.stringify(outboxPayload(m)), at]),
+    );
+    // One parameter per column (PostgreSQL) or one in all (SQLite), whatever the batch size.
+    const { rows } = await busyRetry(() =>
+      sql<{ id: number; message_id: number }>`
+        insert into outbox (tenant_id, message_id, channel, address, payload_json, created_at)
+        select tenant_id, message_id, channel, address, payload_json, created_at from ${table}
+        returning id, message_id`.execute(this.store.db),
     );
     const ids = new Map(rows.map((r) => [Number(r.message_id), Number(r.id)]));
     return batch.map((m) => {

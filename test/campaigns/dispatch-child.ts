@@ -15,7 +15,7 @@ import { openMigrated } from "../../src/store/db.js";
 
 const [leaseArg, batchArg] = process.argv.slice(2);
 const store = await openMigrated(databaseUrl());
-const outbox = new OutboxChannel(store.db);
+const outbox = new OutboxChannel(store);
 const slow: Channel = {
   provider: "outbox",
   async send(batch, signal) {

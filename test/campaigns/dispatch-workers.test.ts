@@ -50,7 +50,7 @@ describe("three dispatch workers on PostgreSQL", { skip: needsFull("PostgreSQL")
     });
     for (let i = 0; i < 3; i++) {
       const store = await openMigrated(t.url);
-      const registry = new ChannelRegistry(store.db);
+      const registry = new ChannelRegistry(store);
       const dispatcher = new Dispatcher({
         store: new KyselyDispatchStore(store),
         owner: `worker-${i}`,

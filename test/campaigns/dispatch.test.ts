@@ -33,7 +33,7 @@ function rig(
     clock: () => clock.now,
     behaviour: (m) => options.behaviour?.(m.to) ?? "sent",
   });
-  const registry = new ChannelRegistry(store.db, () => clock.now, [channel]);
+  const registry = new ChannelRegistry(store, () => clock.now, [channel]);
   const dispatcher = new Dispatcher({
     store: new KyselyDispatchStore(store),
     owner: "w1",

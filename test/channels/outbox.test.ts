@@ -9,7 +9,7 @@ for (const database of DATABASES) {
     `outbox (${database.name})`,
     async () => {
       const t = await database.open();
-      const channel = new OutboxChannel(t.store.db);
+      const channel = new OutboxChannel(t.store);
       const { campaignId } = await seedCampaign(t.store, { persons: 0 });
       return {
         // outbox.message_id references messages: each contract message gets its row.
@@ -57,7 +57,7 @@ for (const database of DATABASES) {
             providerId: `outbox:${r.id}`,
           }));
         },
-        another: async () => new OutboxChannel(t.store.db),
+        another: async () => new OutboxChannel(t.store),
         async cleanup() {
           await channel.close();
           await t.dispose();

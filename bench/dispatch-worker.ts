@@ -24,9 +24,11 @@ const dispatcher = new Dispatcher({
   log: silentLogger,
   idleMs: 50,
 });
+if (process.env.BENCH_TRACE) dispatcher.limiter.trace = [];
 process.stdout.write("ready\n");
 // Start together with the other workers: the parent says when.
 await new Promise<void>((resolve) => process.stdin.once("data", () => resolve()));
+process.stdin.destroy();
 dispatcher.start();
 for (;;) {
   await new Promise((r) => setTimeout(r, 200));
@@ -44,7 +46,9 @@ process.stdout.write(
     received: channel.received.map((r) => [r.sender, r.at, r.outcome]),
     stats: dispatcher.stats,
     forfeited: dispatcher.limiter.forfeited,
+    trace: dispatcher.limiter.trace,
   })}\n`,
 );
 await registry.close();
 await store.close();
+process.exit(0);

@@ -260,7 +260,11 @@ export class KyselyDispatchStore implements DispatchStore {
     return { deferred: Number(deferred.numUpdatedRows), stale: Number(stale.numUpdatedRows) };
   }
 
-  async persons(tenantId: number, ids: readonly number[]): Promise<Map<number, PersonView>> {
+  async persons(
+    tenantId: number,
+    ids: readonly number[],
+    withTags: boolean,
+  ): Promise<Map<number, PersonView>> {
     const out = new Map<number, PersonView>();
     if (ids.length === 0) return out;
     const d = this.store.dialect;
@@ -287,6 +291,7 @@ export class KyselyDispatchStore implements DispatchStore {
         tags: [],
       });
     }
+    if (!withTags) return out;
     const { rows: tags } = await sql<{ person_id: number; tag: string }>`
       select person_id, tag from person_tags
        where tenant_id = ${tenantId} and ${inValues(d, sql`person_id`, ids, "bigint")}
@@ -356,8 +361,12 @@ export class KyselyDispatchStore implements DispatchStore {
           update messages
              set ${set}, lease_owner = null, lease_expires_at = null
             from ${table}
-           where messages.id = v.id and messages.state = 'sending'
-             and messages.lease_owner = ${owner}`.execute(this.db),
+           where messages.id = v.id
+             -- Not indexable on purpose: found by id. The planner, thinking few
+             -- rows are 'sending', would scan messages_due (and its dead
+             -- entries, which pile up during a campaign) instead.
+             and messages.state || '' = 'sending'
+             and messages.lease_owner || '' = ${owner}`.execute(this.db),
       );
       applied += Number(result.numAffectedRows ?? 0);
     };

@@ -66,31 +66,64 @@ export interface RateLimiterOptions {
 export class RateLimiter {
   /** Slots given up because the worker woke up too late to use them. */
   forfeited = 0;
+  /** When set, every slot used is pushed here: [key, start, used at] (benchmarks). */
+  trace: [string, number, number][] | null = null;
+
+  /** Smoothed time a reservation takes to come back. */
+  private roundTripMs = 0;
 
   constructor(private readonly options: RateLimiterOptions) {}
 
   /**
-   * Waits for the next free slot of `key` and resolves when up to
-   * `plan.chunk` messages may be sent right away. `stopAt` (epoch ms): do
-   * not wait past it (lease or deadline); resolves false then, with the slot
-   * unused (also when this process keeps waking up too late to use one).
+   * Waits for the next free slot of `key` and resolves with its start (epoch
+   * ms): up to `plan.chunk` messages may be sent now, if `onTime` still says
+   * so right before they are handed over. `stopAt` (epoch ms): do not wait
+   * past it (lease or deadline); resolves null then, with the slot unused
+   * (also when this process keeps waking up too late to use one).
    */
-  async acquire(tenantId: number, key: string, plan: SlotPlan, stopAt?: number): Promise<boolean> {
+  async acquire(
+    tenantId: number,
+    key: string,
+    plan: SlotPlan,
+    stopAt?: number,
+  ): Promise<number | null> {
     const { store, clock, sleep } = this.options;
-    for (let attempt = 0; ; attempt++) {
-      const tat = await store.reserve(tenantId, key, plan.spacingMs, clock());
+    for (let attempt = 0; attempt <= 20; attempt++) {
+      // A free slot starts no earlier than the reservation's answer is
+      // expected back: one starting when it was asked for is late on arrival.
+      const asked = clock();
+      const tat = await store.reserve(
+        tenantId,
+        key,
+        plan.spacingMs,
+        asked + Math.min(Math.ceil(this.roundTripMs * 1.5), 200),
+      );
+      this.roundTripMs = 0.8 * this.roundTripMs + 0.2 * (clock() - asked);
       const start = tat - plan.spacingMs;
-      if (stopAt !== undefined && start > stopAt) return false;
-      let now = clock();
-      if (start > now) {
-        await sleep(start - now);
-        now = clock();
-      }
-      // Woken too late: sending now could crowd the next slots' window. Give it up.
-      if (now - start <= plan.toleranceMs) return true;
+      if (stopAt !== undefined && start > stopAt) return null;
+      // Timers may fire a little early: never before the slot's start.
+      for (let now = clock(); now < start; now = clock()) await sleep(start - now);
+      if (clock() - start <= plan.toleranceMs) return start;
+      // Woken too late: sending now could crowd the next slots' second. Give it up.
       this.forfeited++;
-      if (attempt >= 20) return false;
     }
+    return null;
+  }
+
+  /**
+   * Whether a slot may still be used now. Called synchronously right before
+   * the channel call (other work of this process may have run since
+   * `acquire`); false counts the slot as given up.
+   */
+  onTime(key: string, start: number, plan: SlotPlan): boolean {
+    const now = this.options.clock();
+    if (now < start) return false;
+    if (now - start > plan.toleranceMs) {
+      this.forfeited++;
+      return false;
+    }
+    this.trace?.push([key, start, now]);
+    return true;
   }
 
   /** The provider asked this sender to slow down: nobody sends for it before `untilMs`. */

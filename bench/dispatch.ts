@@ -132,8 +132,6 @@ async function outbox(db: string) {
       channelFor: registry.channelFor,
       log: silentLogger,
       batchSize: BATCH,
-      // As serve runs it (dispatch-service.ts).
-      parallelBatches: t.store.dialect === "postgres" ? 3 : 1,
     });
     start = performance.now();
     while ((await dispatcher.runOnce()) > 0) {}

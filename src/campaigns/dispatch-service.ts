@@ -42,7 +42,7 @@ export function startDispatch(
     ...(options.owner ? { owner: options.owner } : {}),
     ...(batch ? { batchSize: Math.floor(batch) } : {}),
     ...(lease ? { leaseMs: lease * 1000 } : {}),
-    parallelBatches: store.dialect === "postgres" ? 3 : 1,
+    parallelBatches: 1,
   });
   dispatcher.start();
   return {

@@ -708,11 +708,17 @@ function campaignEngine(dialect: Dialect): Migration {
 }
 
 /**
- * Dispatch: `_x` looks up inbound interactions by person as well as by
- * address at send time; without this index that is a scan of the tenant's
- * interactions for every batch.
+ * Dispatch:
+ * - `_x` looks up inbound interactions by person as well as by address at
+ *   send time; without this index that is a scan of the tenant's
+ *   interactions for every batch.
+ * - On PostgreSQL the outbox's foreign key to messages goes, as messages'
+ *   own did in 0005: its per-row check locks every message row it points to
+ *   (FOR KEY SHARE), an extra write of each row the dispatcher has just
+ *   claimed and is about to record. The outbox is only written by the
+ *   dispatcher, with ids of messages it holds.
  */
-function dispatchIndexes(): Migration {
+function dispatchIndexes(dialect: Dialect): Migration {
   return {
     async up(db: AnyDb) {
       await db.schema
@@ -720,6 +726,9 @@ function dispatchIndexes(): Migration {
         .on("inbound_interactions")
         .columns(["tenant_id", "person_id", "received_at"])
         .execute();
+      if (dialect === "postgres") {
+        await sql`ALTER TABLE outbox DROP CONSTRAINT IF EXISTS outbox_message_id_fkey`.execute(db);
+      }
     },
     async down(db: AnyDb) {
       await db.schema.dropIndex("inbound_person_time").execute();
@@ -735,7 +744,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0003_byte_order_keys": byteOrderKeys(dialect),
     "0004_report_details": reportDetails(),
     "0005_campaign_engine": campaignEngine(dialect),
-    "0006_dispatch": dispatchIndexes(),
+    "0006_dispatch": dispatchIndexes(dialect),
   };
 }
 

@@ -268,15 +268,19 @@ export class KyselyDispatchStore implements DispatchStore {
     const out = new Map<number, PersonView>();
     if (ids.length === 0) return out;
     const d = this.store.dialect;
+    // By id only: with the tenant in the WHERE, SQLite walks the tenant's
+    // whole key index instead of looking the ids up. The tenant is checked here.
     const { rows } = await sql<{
       id: number;
+      tenant_id: number;
       name: string | null;
       document: string | null;
       cod_cliente: string | null;
       fields_json: string;
-    }>`select id, name, document, cod_cliente, fields_json from persons
-        where tenant_id = ${tenantId} and ${inValues(d, sql`id`, ids, "bigint")}`.execute(this.db);
+    }>`select id, tenant_id, name, document, cod_cliente, fields_json from persons
+        where ${inValues(d, sql`id`, ids, "bigint")}`.execute(this.db);
     for (const r of rows) {
+      if (Number(r.tenant_id) !== tenantId) continue;
       let fields: Record<string, string> = {};
       try {
         fields = JSON.parse(r.fields_json) as Record<string, string>;

@@ -14,6 +14,8 @@ import type { FastifyInstance } from "fastify";
 import { apiOptionsFromEnv, buildApi } from "../api/app.js";
 import { adminKeyDigest } from "../api/auth.js";
 import { defaultReadiness } from "../api/routes/system.js";
+import { type DispatchService, startDispatch } from "../campaigns/dispatch-service.js";
+import { startReturnFiles } from "../campaigns/return-files.js";
 import { dataDir as defaultDataDir } from "../config.js";
 import { DropBox, ensureCertificate, loadCredentials } from "../ingest/dropbox.js";
 import { guardLimitsFromEnv } from "../ingest/ftp-guard.js";
@@ -33,10 +35,17 @@ import { DEFAULT_TENANT_ID, ValidationError } from "../store/tenants.js";
 import { describeArgsError } from "./args.js";
 import { openStoreForCommand } from "./store.js";
 
-const HELP = `Uso: remessa serve [--data-dir PASTA] [--http-port N] [--ftp-port N] [--ftp-host H] [--ftp-pasv-ports MIN-MAX]
+const HELP = `Uso: remessa serve [--role all|ingest|dispatch] [--data-dir PASTA] [--http-port N] [--ftp-port N] [--ftp-host H] [--ftp-pasv-ports MIN-MAX]
 
 Roda o remessa completo: lê as origens FTP/FTPS/SFTP cadastradas, importa os
-mailings e move cada arquivo para LIDOS ou DESCARTADOS com o relatório.
+mailings, move cada arquivo para LIDOS ou DESCARTADOS com o relatório e envia
+as mensagens das campanhas.
+
+  --role PAPEL            o que este processo faz (padrão all):
+                            all       tudo: caixa FTPS, importação e envio das campanhas
+                            ingest    só a caixa FTPS e a importação (sem envio)
+                            dispatch  só o envio das campanhas (sem caixa FTPS nem importação)
+                          Vários processos podem dividir o trabalho num mesmo PostgreSQL.
 
   --data-dir PASTA        pasta de dados (banco SQLite, chave, cópias dos arquivos,
                           caixa FTP em PASTA/drop). Padrão: REMESSA_DATA_DIR ou ./data
@@ -212,6 +221,7 @@ export async function run(argv: string[]): Promise<number> {
         "ftp-port": { type: "string" },
         "ftp-host": { type: "string" },
         "ftp-pasv-ports": { type: "string" },
+        role: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -240,6 +250,11 @@ export async function run(argv: string[]): Promise<number> {
     console.error((error as Error).message);
     return 2;
   }
+  const role = (values.role as string | undefined) ?? "all";
+  if (role !== "all" && role !== "ingest" && role !== "dispatch") {
+    console.error(`--role inválido: "${role}". Use all, ingest ou dispatch.`);
+    return 2;
+  }
   const ftpHost = (values["ftp-host"] as string | undefined) ?? "127.0.0.1";
   const dir = resolve((values["data-dir"] as string | undefined) ?? defaultDataDir());
   // Everything else (database default, secret key file) reads the data dir from here.
@@ -255,17 +270,21 @@ export async function run(argv: string[]): Promise<number> {
   if (store === null) return 1;
 
   const leaseSeconds = Number(process.env.REMESSA_LEASE_SECONDS ?? "60");
-  const service = new IngestService({
-    store,
-    filesDir: join(dir, "files"),
-    log,
-    leaseMs: (Number.isFinite(leaseSeconds) && leaseSeconds > 0 ? leaseSeconds : 60) * 1000,
-    crashAt: process.env.REMESSA_TEST_CRASH_AT || null,
-    ...positiveEnv("REMESSA_MAX_FILE_BYTES", "maxFileBytes"),
-  });
+  // Role "dispatch": no drop box and no ingest, only the campaign dispatch below.
+  const service =
+    role === "dispatch"
+      ? null
+      : new IngestService({
+          store,
+          filesDir: join(dir, "files"),
+          log,
+          leaseMs: (Number.isFinite(leaseSeconds) && leaseSeconds > 0 ? leaseSeconds : 60) * 1000,
+          crashAt: process.env.REMESSA_TEST_CRASH_AT || null,
+          ...positiveEnv("REMESSA_MAX_FILE_BYTES", "maxFileBytes"),
+        });
 
   let dropBox: DropBox | null = null;
-  if (ftpPort !== 0) {
+  if (ftpPort !== 0 && service) {
     try {
       const dropRoot = join(dir, "drop");
       const sourceId = await ensureDropSource(store, dropRoot);
@@ -324,7 +343,10 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
 
-  service.start();
+  service?.start();
+  const dispatch: DispatchService | null = role === "ingest" ? null : startDispatch(store, log);
+  // The return file is written when a campaign ends: the dispatch side's work.
+  const returns = role === "ingest" ? null : startReturnFiles({ store, log });
 
   let api: FastifyInstance | null = null;
   let stopping = false;
@@ -377,7 +399,12 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   console.log(`remessa em execução (dados em ${dir}). Ctrl+C para parar.`);
-  log.info("serve started", { dataDir: dir, database: store.dialect, owner: service.owner });
+  log.info("serve started", {
+    dataDir: dir,
+    database: store.dialect,
+    role,
+    owner: service?.owner ?? dispatch?.dispatcher.owner,
+  });
 
   await new Promise<void>((done) => {
     const stop = (signal: string) => {
@@ -386,7 +413,9 @@ export async function run(argv: string[]): Promise<number> {
       log.info("stopping", { signal });
       void (async () => {
         await dropBox?.stop();
-        await service.stop();
+        await service?.stop();
+        await dispatch?.stop();
+        await returns?.stop();
         await api?.close().catch(() => undefined);
         await store.close();
         done();

@@ -802,6 +802,35 @@ function planning(): Migration {
   };
 }
 
+/**
+ * Dispatch:
+ * - `_x` looks up inbound interactions by person as well as by address at
+ *   send time; without this index that is a scan of the tenant's
+ *   interactions for every batch.
+ * - On PostgreSQL the outbox's foreign key to messages goes, as messages'
+ *   own did in 0005: its per-row check locks every message row it points to
+ *   (FOR KEY SHARE), an extra write of each row the dispatcher has just
+ *   claimed and is about to record. The outbox is only written by the
+ *   dispatcher, with ids of messages it holds.
+ */
+function dispatchIndexes(dialect: Dialect): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createIndex("inbound_person_time")
+        .on("inbound_interactions")
+        .columns(["tenant_id", "person_id", "received_at"])
+        .execute();
+      if (dialect === "postgres") {
+        await sql`ALTER TABLE outbox DROP CONSTRAINT IF EXISTS outbox_message_id_fkey`.execute(db);
+      }
+    },
+    async down(db: AnyDb) {
+      await db.schema.dropIndex("inbound_person_time").execute();
+    },
+  };
+}
+
 /** Ordered by name; append new ones with a larger prefix. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
@@ -813,6 +842,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0006_return_file": returnFile(),
     "0007_api": apiKeys(),
     "0008_planning": planning(),
+    "0009_dispatch": dispatchIndexes(dialect),
   };
 }
 

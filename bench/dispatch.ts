@@ -1,0 +1,299 @@
+/**
+ * bench:dispatch — the campaign dispatcher.
+ *
+ *  (a) Outbox dispatch of N messages (default 200,000) on each database, one
+ *      worker: messages per second from the first claim to the last record.
+ *      Floor, same run, same rows: the same batches claimed (the
+ *      dispatcher's own claim statement) and marked sent by one plain UPDATE,
+ *      no rules, no rendering, no channel. Ratio = ours ÷ floor (target
+ *      ≥ 0.5). Peak RSS of this process (target ≤ 300 MB).
+ *  (b) PostgreSQL: 20 senders capped at 80 msg/s each by a test channel that
+ *      throttles what goes over, three worker processes: achieved share of
+ *      the 1,600 msg/s total (target ≥ 0.95), and the most messages any
+ *      sender handed the provider in one second window (never above 80).
+ *  (c) Wave start lateness: waves starting at scattered moments over a few
+ *      seconds, one `serve`-like dispatch loop; started_at − start_at, p99
+ *      (target ≤ 1 s).
+ *
+ * Prints a line per figure and, last, one JSON object with every figure.
+ * Usage: npm run bench:dispatch [-- --db sqlite|postgres|both --messages 200000
+ *        --capped-seconds 10 --waves 100 --only a,b,c]
+ */
+import { spawn } from "node:child_process";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { sql } from "kysely";
+import { Dispatcher } from "../src/campaigns/dispatch.js";
+import { KyselyDispatchStore } from "../src/campaigns/dispatch-store.js";
+import { ChannelRegistry } from "../src/channels/index.js";
+import { silentLogger } from "../src/log.js";
+import type { Store } from "../src/store/db.js";
+import { seedCampaign, seedSender, seedWallet } from "../test/campaigns/dispatch-fixtures.js";
+import { maxPerSecond } from "../test/channels/test-channel.js";
+import { openPgTestStore, openSqliteTestStore, type TestStore } from "../test/store/harness.js";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const { values } = parseArgs({
+  options: {
+    db: { type: "string", default: "both" },
+    messages: { type: "string", default: "200000" },
+    "capped-seconds": { type: "string", default: "10" },
+    senders: { type: "string", default: "20" },
+    cap: { type: "string", default: "80" },
+    waves: { type: "string", default: "100" },
+    batch: { type: "string", default: "500" },
+    only: { type: "string", default: "a,b,c" },
+  },
+});
+const databases =
+  values.db === "both" ? ["sqlite", "postgres"] : [values.db as "sqlite" | "postgres"];
+const N = Number(values.messages);
+const BATCH = Number(values.batch);
+
+let peakRss = 0;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 50);
+
+const open = (db: string): Promise<TestStore> =>
+  db === "postgres" ? openPgTestStore() : openSqliteTestStore();
+
+async function countSent(store: Store, campaignId: number): Promise<number> {
+  const row = await store.db
+    .selectFrom("messages")
+    .select((eb) => eb.fn.countAll().as("n"))
+    .where("campaign_id", "=", campaignId)
+    .where("state", "=", "sent")
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** (a) ours and the floor on one database. */
+async function outbox(db: string) {
+  const t = await open(db);
+  try {
+    const seedStart = performance.now();
+    // Two identical campaigns in one base: the floor sends the first, the
+    // dispatcher the second, on the same table.
+    const seed = (offset: number) =>
+      seedCampaign(t.store, {
+        persons: N,
+        personOffset: offset,
+        startAt: Date.now() - 1000,
+        chunk: 2000,
+        body: (i) => `Olá [NOME_CLIENTE], sua fatura ${i} vence amanhã. Código [CODCLIENTE].`,
+      });
+    const s = await seed(0);
+    const ourCampaign = await seed(N);
+    if (t.store.dialect === "postgres") await sql`vacuum analyze messages`.execute(t.store.db);
+    else await sql`analyze`.execute(t.store.db);
+    console.log(
+      `(a) ${db}: 2 × ${N} mensagens preparadas em ${((performance.now() - seedStart) / 1000).toFixed(1)} s`,
+    );
+
+    // Floor: the same claims, then one plain UPDATE per batch.
+    const ds = new KyselyDispatchStore(t.store);
+    let start = performance.now();
+    for (;;) {
+      const now = new Date().toISOString();
+      const lease = new Date(Date.now() + 60_000).toISOString();
+      const got = await ds.claim(s.campaignId, "floor", now, lease, BATCH);
+      if (got.length === 0) break;
+      await sql`update messages set state = 'sent', sent_at = ${now}, updated_at = ${now},
+                  lease_owner = null, lease_expires_at = null
+                where id in (${sql.join(got.map((m) => m.id))})`.execute(t.store.db);
+    }
+    const floorSeconds = (performance.now() - start) / 1000;
+    if ((await countSent(t.store, s.campaignId)) !== N) throw new Error("floor did not send all");
+
+    // Ours: the dispatcher, rules, rendering, outbox channel, records.
+    const registry = new ChannelRegistry(t.store);
+    const dispatcher = new Dispatcher({
+      store: new KyselyDispatchStore(t.store),
+      channelFor: registry.channelFor,
+      log: silentLogger,
+      batchSize: BATCH,
+    });
+    start = performance.now();
+    while ((await dispatcher.runOnce()) > 0) {}
+    const oursSeconds = (performance.now() - start) / 1000;
+    const sent = await countSent(t.store, ourCampaign.campaignId);
+    if (sent !== N) throw new Error(`dispatcher sent ${sent} of ${N}`);
+    await registry.close();
+    const ours = N / oursSeconds;
+    const floor = N / floorSeconds;
+    console.log(
+      `(a) ${db}: ${ours.toFixed(0)} msg/s (piso ${floor.toFixed(0)} msg/s, razão ${(ours / floor).toFixed(2)})`,
+    );
+    return { messages: N, perSecond: ours, floorPerSecond: floor, ratio: ours / floor };
+  } finally {
+    await t.dispose();
+  }
+}
+
+/** (b) three worker processes, capped test channel, PostgreSQL. */
+async function capped() {
+  const senders = Number(values.senders);
+  const cap = Number(values.cap);
+  const seconds = Number(values["capped-seconds"]);
+  const perSender = cap * seconds;
+  const t = await openPgTestStore();
+  try {
+    const walletId = await seedWallet(t.store, "BENCH");
+    const start = Date.now() - 1000;
+    for (let k = 0; k < senders; k++) {
+      const senderId = await seedSender(t.store, {
+        channel: "whatsapp",
+        walletId,
+        rate: cap,
+        provider: "test",
+      });
+      await seedCampaign(t.store, {
+        channel: "whatsapp",
+        senderId,
+        walletCode: "BENCH",
+        persons: perSender,
+        personOffset: k * perSender,
+        startAt: start,
+        chunk: 2000,
+        template: { name: `t${k}`, params: ["NOME_CLIENTE"], body: null },
+        body: () => null,
+      });
+    }
+    await sql`vacuum analyze messages`.execute(t.store.db);
+    const workers = [0, 1, 2].map(() => {
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", join(ROOT, "bench/dispatch-worker.ts"), String(cap)],
+        {
+          cwd: ROOT,
+          env: { ...process.env, DATABASE_URL: t.url, REMESSA_LOG_LEVEL: "error" },
+          stdio: ["pipe", "pipe", "inherit"],
+        },
+      );
+      let out = "";
+      child.stdout?.on("data", (d: Buffer) => {
+        out += d.toString();
+      });
+      const done = new Promise<string>((ok, fail) =>
+        child.once("exit", (code) => (code === 0 ? ok(out) : fail(new Error(`worker ${code}`)))),
+      );
+      return { child, out: () => out, done };
+    });
+    while (!workers.every((w) => w.out().includes("ready"))) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    for (const w of workers) w.child.stdin?.write("go\n");
+    const outputs = await Promise.all(workers.map((w) => w.done));
+    const received: [string, number, string][] = [];
+    let forfeited = 0;
+    let throttled = 0;
+    const traces: unknown[][] = [];
+    for (const [w, o] of outputs.entries()) {
+      const line = o.trim().split("\n").pop() ?? "{}";
+      const parsed = JSON.parse(line);
+      if (parsed.trace) for (const tr of parsed.trace) traces.push([w, ...tr]);
+      received.push(...parsed.received);
+      forfeited += parsed.forfeited;
+      throttled += parsed.stats.throttled;
+    }
+    const sent = received.filter((r) => r[2] === "sent");
+    // Each sender's pace from its first to its last accepted message, summed:
+    // senders finishing a little apart do not count as time below the cap.
+    const sentBySender = new Map<string, number[]>();
+    for (const r of sent) sentBySender.set(r[0], [...(sentBySender.get(r[0]) ?? []), r[1]]);
+    let achieved = 0;
+    for (const list of sentBySender.values()) {
+      const span = (Math.max(...list) - Math.min(...list)) / 1000;
+      // The last slot's messages take its whole spacing too.
+      achieved += list.length / (span + 8 / cap);
+    }
+    const share = achieved / (senders * cap);
+    let worst = 0;
+    const bySender = new Map<string, number[]>();
+    for (const r of received) bySender.set(r[0], [...(bySender.get(r[0]) ?? []), r[1]]);
+    for (const list of bySender.values()) worst = Math.max(worst, maxPerSecond(list));
+    if (process.env.BENCH_TRACE) {
+      const { writeFileSync } = await import("node:fs");
+      writeFileSync("/tmp/dispatch-trace.json", JSON.stringify({ traces, received }));
+    }
+    console.log(
+      `(b) postgres, 3 processos, ${senders} remetentes × ${cap} msg/s: ${achieved.toFixed(0)} msg/s = ${(share * 100).toFixed(1)} % do limite; máximo num segundo por remetente ${worst} (limite ${cap}); ${throttled} recusas por limite; ${forfeited} vagas perdidas por atraso`,
+    );
+    return {
+      senders,
+      capPerSender: cap,
+      messages: sent.length,
+      achievedPerSecond: achieved,
+      share,
+      maxInOneSecond: worst,
+      throttled,
+      forfeitedSlots: forfeited,
+    };
+  } finally {
+    await t.dispose();
+  }
+}
+
+/** (c) wave start lateness under a running dispatch loop. */
+async function lateness(db: string) {
+  const waves = Number(values.waves);
+  const t = await open(db);
+  try {
+    const campaigns = 10;
+    const perCampaign = Math.ceil(waves / campaigns);
+    const base = Date.now() + 3000;
+    for (let c = 0; c < campaigns; c++) {
+      const list = Array.from({ length: perCampaign }, (_, k) => ({
+        startAt: base + Math.floor(Math.random() * 8000) + k,
+        size: 20,
+      })).sort((x, y) => x.startAt - y.startAt);
+      await seedCampaign(t.store, {
+        persons: perCampaign * 20,
+        personOffset: c * perCampaign * 20,
+        waves: list,
+      });
+    }
+    const registry = new ChannelRegistry(t.store);
+    const dispatcher = new Dispatcher({
+      store: new KyselyDispatchStore(t.store),
+      channelFor: registry.channelFor,
+      log: silentLogger,
+    });
+    dispatcher.start();
+    for (;;) {
+      const left = await t.store.db
+        .selectFrom("waves")
+        .select("id")
+        .where("started_at", "is", null)
+        .limit(1)
+        .execute();
+      if (left.length === 0) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await dispatcher.stop();
+    await registry.close();
+    const rows = await t.store.db.selectFrom("waves").select(["start_at", "started_at"]).execute();
+    const late = rows
+      .map((r) => Date.parse(r.started_at ?? "") - Date.parse(r.start_at))
+      .sort((a, b) => a - b);
+    const p = (q: number) => late[Math.min(late.length - 1, Math.ceil(q * late.length) - 1)] ?? 0;
+    console.log(
+      `(c) ${db}: atraso do início das ondas p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, máx ${late.at(-1)} ms (${late.length} ondas)`,
+    );
+    return { waves: late.length, p50Ms: p(0.5), p99Ms: p(0.99), maxMs: late.at(-1) ?? 0 };
+  } finally {
+    await t.dispose();
+  }
+}
+
+const result: Record<string, unknown> = {};
+const parts = new Set(values.only.split(","));
+if (parts.has("a")) for (const db of databases) result[`outbox_${db}`] = await outbox(db);
+if (parts.has("b") && databases.includes("postgres")) result.capped_postgres = await capped();
+if (parts.has("c")) for (const db of databases) result[`waveLateness_${db}`] = await lateness(db);
+clearInterval(sampler);
+const maxRss = process.resourceUsage().maxRSS * 1024;
+result.peakRssMb = Math.round(Math.max(peakRss, maxRss) / 1024 / 1024);
+console.log(`RSS máximo deste processo: ${result.peakRssMb} MB`);
+console.log(JSON.stringify(result));

@@ -1,0 +1,55 @@
+/**
+ * The dispatch loop as `serve` runs it (roles all and dispatch): a
+ * Dispatcher on the store with the provider registry (outbox by default),
+ * settings from the environment.
+ */
+import { ChannelRegistry } from "../channels/index.js";
+import { useAsyncBusyHandling } from "../ingest/ledger.js";
+import type { Logger } from "../log.js";
+import type { Store } from "../store/db.js";
+import type { Channel } from "./channel.js";
+import { Dispatcher } from "./dispatch.js";
+import { KyselyDispatchStore } from "./dispatch-store.js";
+
+export interface DispatchService {
+  dispatcher: Dispatcher;
+  stop(): Promise<void>;
+}
+
+function positive(value: string | undefined): number | undefined {
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+/**
+ * Starts dispatching. Environment: REMESSA_DISPATCH_BATCH (messages per
+ * batch, default 500), REMESSA_DISPATCH_LEASE_SECONDS (default 60).
+ */
+export function startDispatch(
+  store: Store,
+  log: Logger,
+  options: { env?: NodeJS.ProcessEnv; channels?: readonly Channel[]; owner?: string } = {},
+): DispatchService {
+  const env = options.env ?? process.env;
+  useAsyncBusyHandling(store);
+  const registry = new ChannelRegistry(store, Date.now, options.channels ?? []);
+  const batch = positive(env.REMESSA_DISPATCH_BATCH);
+  const lease = positive(env.REMESSA_DISPATCH_LEASE_SECONDS);
+  const dispatcher = new Dispatcher({
+    store: new KyselyDispatchStore(store),
+    channelFor: registry.channelFor,
+    log: log.child({ part: "dispatch" }),
+    ...(options.owner ? { owner: options.owner } : {}),
+    ...(batch ? { batchSize: Math.floor(batch) } : {}),
+    ...(lease ? { leaseMs: lease * 1000 } : {}),
+    parallelBatches: 1,
+  });
+  dispatcher.start();
+  return {
+    dispatcher,
+    async stop() {
+      await dispatcher.stop();
+      await registry.close();
+    },
+  };
+}

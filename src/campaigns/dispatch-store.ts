@@ -1,0 +1,532 @@
+/**
+ * `DispatchStore` (dispatch.ts) on Kysely, for SQLite and PostgreSQL. Every
+ * statement that hands work to a dispatcher is atomic on its own: on
+ * PostgreSQL the claim's subquery locks its rows with `FOR UPDATE SKIP
+ * LOCKED` (as the file pipeline's claims do), so concurrent dispatchers take
+ * disjoint batches without waiting for each other; SQLite has one writer at
+ * a time and each UPDATE … RETURNING is a single step. Results are written
+ * back only while the lease is still this dispatcher's.
+ */
+import { type RawBuilder, sql } from "kysely";
+import { inValues, type PgType, rowsTable } from "../store/bulk.js";
+import { busyRetry } from "../store/busy.js";
+import type { Store } from "../store/db.js";
+import type { ChannelKind, SenderRef } from "./channel.js";
+import type {
+  CampaignPlan,
+  ClaimedMessage,
+  DispatchStore,
+  MessageOutcome,
+  PersonView,
+} from "./dispatch.js";
+import { DEFAULT_RATE_PER_SECOND } from "./rates.js";
+import { parseSendWindow } from "./window.js";
+
+const ACTIVE = sql`('scheduled', 'running')`;
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+interface ClaimRow {
+  id: number;
+  wave_id: number | null;
+  person_id: number;
+  address: string;
+  body: string | null;
+  attempts: number;
+}
+
+export class KyselyDispatchStore implements DispatchStore {
+  private readonly buckets = new Set<string>();
+  /** Waves this process already saw started: no UPDATE for them per batch. */
+  private readonly startedWaves = new Set<number>();
+  private readonly startedCampaigns = new Set<number>();
+
+  constructor(private readonly store: Store) {}
+
+  private get db() {
+    return this.store.db;
+  }
+
+  private get pg(): boolean {
+    return this.store.dialect === "postgres";
+  }
+
+  async dueCampaigns(nowIso: string): Promise<number[]> {
+    const { rows } = await sql<{ id: number }>`
+      select c.id from campaigns c
+       where c.state in ${ACTIVE}
+         and (exists (select 1 from messages m
+                       where m.campaign_id = c.id and m.state = 'pending'
+                         and m.next_attempt_at <= ${nowIso})
+              or exists (select 1 from messages m
+                          where m.campaign_id = c.id and m.state = 'sending'
+                            and m.lease_expires_at < ${nowIso}))
+       order by c.id`.execute(this.db);
+    return rows.map((r) => Number(r.id));
+  }
+
+  async nextDueAt(_nowIso: string): Promise<string | null> {
+    const { rows } = await sql<{ next: string | null }>`
+      select min(t) as next from (
+        select (select min(m.next_attempt_at) from messages m
+                 where m.campaign_id = c.id and m.state = 'pending') as t
+          from campaigns c where c.state in ${ACTIVE}
+        union all
+        select (select min(m.lease_expires_at) from messages m
+                 where m.campaign_id = c.id and m.state = 'sending') as t
+          from campaigns c where c.state in ${ACTIVE}
+        union all
+        select c.deadline_at as t from campaigns c
+         where c.state in ('scheduled', 'running', 'paused') and c.deadline_at is not null
+      ) x`.execute(this.db);
+    return rows[0]?.next ?? null;
+  }
+
+  async loadCampaign(id: number): Promise<CampaignPlan | null> {
+    const c = await this.db
+      .selectFrom("campaigns as c")
+      .innerJoin("tenants as t", "t.id", "c.tenant_id")
+      .leftJoin("wallets as w", "w.id", "c.wallet_id")
+      .leftJoin("templates as tp", "tp.id", "c.template_id")
+      .select([
+        "c.id",
+        "c.tenant_id",
+        "c.channel",
+        "c.wallet_id",
+        "c.deadline_at",
+        "c.exclude_recent_hours",
+        "c.subject",
+        "c.sender_id",
+        "c.email_account_id",
+        "t.time_zone",
+        "w.send_window_json",
+        "tp.name as template_name",
+        "tp.language as template_language",
+        "tp.params_json as template_params",
+        "tp.body as template_body",
+      ])
+      .where("c.id", "=", id)
+      .executeTakeFirst();
+    if (!c) return null;
+    const channel = c.channel as ChannelKind;
+    let sender: SenderRef | null = null;
+    let rate: number | null = null;
+    if (channel === "email") {
+      if (c.email_account_id !== null) {
+        const a = await this.db
+          .selectFrom("email_accounts")
+          .select(["id", "address", "display_name", "provider", "rate_per_second"])
+          .where("id", "=", c.email_account_id)
+          .executeTakeFirst();
+        if (a) {
+          sender = {
+            key: `email:${a.id}`,
+            kind: "email",
+            mode: null,
+            address: a.address,
+            name: a.display_name,
+            provider: a.provider,
+          };
+          rate = a.rate_per_second;
+        }
+      }
+    } else if (c.sender_id !== null) {
+      const s = await this.db
+        .selectFrom("senders")
+        .select(["id", "kind", "mode", "name", "number", "provider", "rate_per_second"])
+        .where("id", "=", c.sender_id)
+        .executeTakeFirst();
+      if (s) {
+        sender = {
+          key: `sender:${s.id}`,
+          kind: channel,
+          mode: s.mode,
+          address: s.number,
+          name: s.name,
+          provider: s.provider,
+        };
+        rate = s.rate_per_second;
+      }
+    }
+    let params: string[] = [];
+    try {
+      const parsed = JSON.parse(c.template_params ?? "[]");
+      if (Array.isArray(parsed)) params = parsed.map(String);
+    } catch {
+      params = [];
+    }
+    return {
+      id: Number(c.id),
+      tenantId: Number(c.tenant_id),
+      channel,
+      walletId: c.wallet_id === null ? null : Number(c.wallet_id),
+      deadlineMs: c.deadline_at ? Date.parse(c.deadline_at) : null,
+      excludeRecentHours: c.exclude_recent_hours,
+      subject: c.subject,
+      sender,
+      ratePerSecond: rate && rate > 0 ? rate : DEFAULT_RATE_PER_SECOND[channel],
+      template:
+        c.template_name !== null
+          ? {
+              name: c.template_name,
+              language: c.template_language ?? "pt_BR",
+              params,
+              body: c.template_body,
+            }
+          : null,
+      window: parseSendWindow(c.send_window_json),
+      timeZone: c.time_zone,
+    };
+  }
+
+  async claim(
+    campaignId: number,
+    owner: string,
+    nowIso: string,
+    leaseUntilIso: string,
+    limit: number,
+  ): Promise<ClaimedMessage[]> {
+    const lock = this.pg ? sql`for update skip locked` : sql``;
+    const take = (which: RawBuilder<unknown>, n: number) =>
+      busyRetry(() =>
+        sql<ClaimRow>`
+          update messages
+             set state = 'sending', lease_owner = ${owner}, lease_expires_at = ${leaseUntilIso},
+                 sending_at = ${nowIso}, updated_at = ${nowIso}, attempts = attempts + 1
+           where id in (
+                   select id from messages
+                    where campaign_id = ${campaignId} and ${which}
+                      and exists (select 1 from campaigns c
+                                   where c.id = ${campaignId} and c.state in ${ACTIVE})
+                    order by next_attempt_at
+                    limit ${n}
+                    ${lock})
+          returning id, wave_id, person_id, address, body, attempts`.execute(this.db),
+      );
+    const stale = await take(sql`state = 'sending' and lease_expires_at < ${nowIso}`, limit);
+    const fresh =
+      stale.rows.length < limit
+        ? await take(
+            sql`state = 'pending' and next_attempt_at <= ${nowIso}`,
+            limit - stale.rows.length,
+          )
+        : { rows: [] as ClaimRow[] };
+    const toMessage = (r: ClaimRow, reclaimed: boolean): ClaimedMessage => ({
+      id: Number(r.id),
+      waveId: r.wave_id === null ? null : Number(r.wave_id),
+      personId: Number(r.person_id),
+      address: r.address,
+      body: r.body,
+      attempts: Number(r.attempts),
+      reclaimed,
+    });
+    return [
+      ...stale.rows.map((r) => toMessage(r, true)),
+      ...fresh.rows.map((r) => toMessage(r, false)).sort((a, b) => a.id - b.id),
+    ];
+  }
+
+  async deferPending(
+    campaignId: number,
+    nowIso: string,
+    untilIso: string,
+  ): Promise<{ deferred: number; stale: number }> {
+    const deferred = await busyRetry(() =>
+      this.db
+        .updateTable("messages")
+        .set({ next_attempt_at: untilIso, updated_at: nowIso })
+        .where("campaign_id", "=", campaignId)
+        .where("state", "=", "pending")
+        .where("next_attempt_at", "<=", nowIso)
+        .executeTakeFirst(),
+    );
+    const stale = await busyRetry(() =>
+      this.db
+        .updateTable("messages")
+        .set({
+          state: "pending",
+          next_attempt_at: untilIso,
+          lease_owner: null,
+          lease_expires_at: null,
+          updated_at: nowIso,
+        })
+        .where("campaign_id", "=", campaignId)
+        .where("state", "=", "sending")
+        .where("lease_expires_at", "<", nowIso)
+        .executeTakeFirst(),
+    );
+    return { deferred: Number(deferred.numUpdatedRows), stale: Number(stale.numUpdatedRows) };
+  }
+
+  async persons(
+    tenantId: number,
+    ids: readonly number[],
+    withTags: boolean,
+  ): Promise<Map<number, PersonView>> {
+    const out = new Map<number, PersonView>();
+    if (ids.length === 0) return out;
+    const d = this.store.dialect;
+    // By id only: with the tenant in the WHERE, SQLite walks the tenant's
+    // whole key index instead of looking the ids up. The tenant is checked here.
+    const { rows } = await sql<{
+      id: number;
+      tenant_id: number;
+      name: string | null;
+      document: string | null;
+      cod_cliente: string | null;
+      fields_json: string;
+    }>`select id, tenant_id, name, document, cod_cliente, fields_json from persons
+        where ${inValues(d, sql`id`, ids, "bigint")}`.execute(this.db);
+    for (const r of rows) {
+      if (Number(r.tenant_id) !== tenantId) continue;
+      let fields: Record<string, string> = {};
+      try {
+        fields = JSON.parse(r.fields_json) as Record<string, string>;
+      } catch {
+        fields = {};
+      }
+      out.set(Number(r.id), {
+        name: r.name,
+        document: r.document,
+        codCliente: r.cod_cliente,
+        fields,
+        tags: [],
+      });
+    }
+    if (!withTags) return out;
+    const { rows: tags } = await sql<{ person_id: number; tag: string }>`
+      select person_id, tag from person_tags
+       where tenant_id = ${tenantId} and ${inValues(d, sql`person_id`, ids, "bigint")}
+       order by person_id, created_at, tag`.execute(this.db);
+    for (const t of tags) out.get(Number(t.person_id))?.tags.push(t.tag);
+    return out;
+  }
+
+  async recentInbound(
+    tenantId: number,
+    sinceIso: string,
+    addresses: readonly string[],
+    personIds: readonly number[],
+  ): Promise<{ addresses: Set<string>; persons: Set<number> }> {
+    const found = { addresses: new Set<string>(), persons: new Set<number>() };
+    if (addresses.length > 0) {
+      const { rows } = await sql<{ address: string }>`
+        select distinct address from inbound_interactions
+         where tenant_id = ${tenantId} and received_at >= ${sinceIso}
+           and ${inValues(this.store.dialect, sql`address`, addresses, "text")}`.execute(this.db);
+      for (const r of rows) found.addresses.add(r.address);
+    }
+    if (personIds.length > 0) {
+      const { rows } = await sql<{ person_id: number | null }>`
+        select distinct person_id from inbound_interactions
+         where tenant_id = ${tenantId} and received_at >= ${sinceIso}
+           and ${inValues(this.store.dialect, sql`person_id`, personIds, "bigint")}`.execute(
+        this.db,
+      );
+      for (const r of rows) if (r.person_id !== null) found.persons.add(Number(r.person_id));
+    }
+    return found;
+  }
+
+  async restricted(
+    tenantId: number,
+    walletId: number,
+    kind: "phone" | "email",
+    values: readonly string[],
+  ): Promise<Set<string>> {
+    if (values.length === 0) return new Set();
+    const { rows } = await sql<{ value: string }>`
+      select value from restrictions
+       where tenant_id = ${tenantId} and wallet_id = ${walletId} and channel_kind = ${kind}
+         and ${inValues(this.store.dialect, sql`value`, values, "text")}`.execute(this.db);
+    return new Set(rows.map((r) => r.value));
+  }
+
+  async record(owner: string, outcomes: readonly MessageOutcome[]): Promise<number> {
+    const by = <S extends MessageOutcome["state"]>(state: S) =>
+      outcomes.filter((o): o is Extract<MessageOutcome, { state: S }> => o.state === state);
+    let applied = 0;
+    // One UPDATE … FROM per outcome kind, its rows passed as one parameter per column.
+    const run = async (
+      columns: { name: string; pgType: PgType }[],
+      rows: unknown[][],
+      set: RawBuilder<unknown>,
+    ): Promise<void> => {
+      if (rows.length === 0) return;
+      const table = rowsTable(
+        this.store.dialect,
+        [{ name: "id", pgType: "bigint" }, ...columns],
+        rows,
+      );
+      const result = await busyRetry(() =>
+        sql`
+          update messages
+             set ${set}, lease_owner = null, lease_expires_at = null
+            from ${table}
+           where messages.id = v.id
+             -- Not indexable on purpose: found by id. The planner, thinking few
+             -- rows are 'sending', would scan messages_due (and its dead
+             -- entries, which pile up during a campaign) instead.
+             and messages.state || '' = 'sending'
+             and messages.lease_owner || '' = ${owner}`.execute(this.db),
+      );
+      applied += Number(result.numAffectedRows ?? 0);
+    };
+    const at = { name: "at", pgType: "text" } as const;
+    await run(
+      [{ name: "provider_id", pgType: "text" }, { name: "segments", pgType: "integer" }, at],
+      by("sent").map((o) => [o.id, o.providerId, o.segments, iso(o.at)]),
+      sql`state = 'sent', provider_id = v.provider_id, segments = v.segments, sent_at = v.at, updated_at = v.at, error = null`,
+    );
+    await run(
+      [{ name: "next_at", pgType: "text" }, { name: "error", pgType: "text" }, at],
+      by("pending").map((o) => [o.id, iso(o.nextAttemptAt), o.error, iso(o.at)]),
+      sql`state = 'pending', next_attempt_at = v.next_at, error = coalesce(v.error, messages.error), updated_at = v.at`,
+    );
+    await run(
+      [{ name: "error", pgType: "text" }, at],
+      by("failed").map((o) => [o.id, o.error, iso(o.at)]),
+      sql`state = 'failed', error = v.error, failed_at = v.at, updated_at = v.at`,
+    );
+    await run(
+      [{ name: "reason", pgType: "text" }, at],
+      by("skipped").map((o) => [o.id, o.reason, iso(o.at)]),
+      sql`state = 'skipped', skip_reason = v.reason, skipped_at = v.at, updated_at = v.at`,
+    );
+    await run(
+      [at],
+      by("expired").map((o) => [o.id, iso(o.at)]),
+      sql`state = 'expired', expired_at = v.at, updated_at = v.at`,
+    );
+    return applied;
+  }
+
+  // --- rate buckets (rate-limit.ts) ---
+
+  private async ensureBucket(tenantId: number, key: string): Promise<void> {
+    if (this.buckets.has(key)) return;
+    await busyRetry(() =>
+      this.db
+        .insertInto("rate_buckets")
+        .values({ tenant_id: tenantId, key, tat_ms: 0 })
+        .onConflict((oc) => oc.column("key").doNothing())
+        .execute(),
+    );
+    this.buckets.add(key);
+  }
+
+  async reserve(tenantId: number, key: string, spanMs: number, nowMs: number): Promise<number> {
+    await this.ensureBucket(tenantId, key);
+    const greatest = this.pg ? sql`greatest` : sql`max`;
+    const { rows } = await busyRetry(() =>
+      sql<{ tat_ms: number }>`
+        update rate_buckets set tat_ms = ${greatest}(tat_ms, ${Math.floor(nowMs)}) + ${Math.ceil(spanMs)}
+         where key = ${key}
+        returning tat_ms`.execute(this.db),
+    );
+    return Number(rows[0]?.tat_ms ?? nowMs + spanMs);
+  }
+
+  async pushBack(tenantId: number, key: string, untilMs: number): Promise<void> {
+    await this.ensureBucket(tenantId, key);
+    const greatest = this.pg ? sql`greatest` : sql`max`;
+    await busyRetry(() =>
+      sql`update rate_buckets set tat_ms = ${greatest}(tat_ms, ${Math.ceil(untilMs)})
+           where key = ${key}`.execute(this.db),
+    );
+  }
+
+  // --- lifecycle (lifecycle.ts) ---
+
+  async markStarted(campaignId: number, waveIds: readonly number[], nowIso: string): Promise<void> {
+    const fresh = waveIds.filter((w) => !this.startedWaves.has(w));
+    if (fresh.length > 0) {
+      await busyRetry(() =>
+        this.db
+          .updateTable("waves")
+          .set({ state: "running", started_at: nowIso })
+          .where("id", "in", fresh)
+          .where("started_at", "is", null)
+          .where("state", "=", "scheduled")
+          .execute(),
+      );
+      for (const w of fresh) this.startedWaves.add(w);
+    }
+    if (!this.startedCampaigns.has(campaignId)) {
+      await busyRetry(() =>
+        this.db
+          .updateTable("campaigns")
+          .set({ state: "running", updated_at: nowIso })
+          .where("id", "=", campaignId)
+          .where("state", "=", "scheduled")
+          .execute(),
+      );
+      this.startedCampaigns.add(campaignId);
+    }
+  }
+
+  async expireAtDeadline(nowIso: string): Promise<number> {
+    const result = await busyRetry(() =>
+      sql`
+        update messages
+           set state = 'expired', expired_at = ${nowIso}, updated_at = ${nowIso},
+               lease_owner = null, lease_expires_at = null
+         where campaign_id in (select id from campaigns
+                                where state in ('scheduled', 'running', 'paused')
+                                  and deadline_at is not null and deadline_at <= ${nowIso})
+           and (state = 'pending' or (state = 'sending' and lease_expires_at < ${nowIso}))`.execute(
+        this.db,
+      ),
+    );
+    return Number(result.numAffectedRows ?? 0);
+  }
+
+  async endCompleted(nowIso: string): Promise<{ finished: number; expired: number }> {
+    const { rows } = await busyRetry(() =>
+      sql<{ id: number; state: string }>`
+        update campaigns
+           set state = case when exists (select 1 from messages m
+                                          where m.campaign_id = campaigns.id and m.state = 'expired')
+                            then 'expired' else 'finished' end,
+               ended_at = ${nowIso}, updated_at = ${nowIso}
+         where (state in ${ACTIVE}
+                or (state = 'paused' and deadline_at is not null and deadline_at <= ${nowIso}))
+           and start_at <= ${nowIso}
+           and not exists (select 1 from messages m
+                            where m.campaign_id = campaigns.id and m.state in ('pending', 'sending'))
+        returning id, state`.execute(this.db),
+    );
+    if (rows.length > 0) {
+      await busyRetry(() =>
+        this.db
+          .updateTable("waves")
+          .set({ state: "done" })
+          .where(
+            "campaign_id",
+            "in",
+            rows.map((r) => Number(r.id)),
+          )
+          .where("state", "in", ["scheduled", "running"])
+          .execute(),
+      );
+    }
+    return {
+      finished: rows.filter((r) => r.state === "finished").length,
+      expired: rows.filter((r) => r.state === "expired").length,
+    };
+  }
+
+  async closeWaves(_nowIso: string): Promise<number> {
+    const result = await busyRetry(() =>
+      sql`
+        update waves set state = 'done'
+         where state = 'running'
+           and not exists (select 1 from messages m
+                            where m.campaign_id = waves.campaign_id and m.wave_id = waves.id
+                              and m.state in ('pending', 'sending'))`.execute(this.db),
+    );
+    return Number(result.numAffectedRows ?? 0);
+  }
+}

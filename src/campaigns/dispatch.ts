@@ -1,0 +1,697 @@
+/**
+ * The dispatcher (SPEC §7, issue 11 "Dispatch"): claims due messages in
+ * batches under a lease, applies the send-time rules, renders them, hands
+ * them to the sender's channel at the sender's shared rate and records what
+ * came back. Many dispatchers (threads of one `serve`, or other processes on
+ * one PostgreSQL) work side by side: the claim hands each message to one of
+ * them, the rate limit is shared through the database.
+ *
+ * Per batch (one campaign, so one sender), in this order:
+ * - the deadline (`_LE`) has passed → expired: nothing goes after it, retries included;
+ * - outside the wallet's send window → back to pending at the next opening;
+ * - `_x`: an inbound contact from the address or the person in the last N hours → skipped CONTATO_RECENTE;
+ * - on the wallet's restriction list now → skipped RESTRITO (an opt-out after planning counts);
+ * - rendered with the person's current values, sent: sent | retry (back-off
+ *   with jitter, never past the deadline) | throttled (retry, and the sender
+ *   slows down for every worker) | failed (the provider's reason).
+ * A crash leaves the batch in "sending"; once its lease expires another
+ * dispatcher takes it again, so at most that batch is sent twice (counted as
+ * `reclaimed`), and nothing is lost.
+ *
+ * Core logic only: the database work goes through `DispatchStore`
+ * (dispatch-store.ts), time through the injected clock.
+ */
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import type { Logger } from "../log.js";
+import { normalizeColumnName } from "../mailing/header.js";
+import { renderMessage } from "../mailing/placeholders.js";
+import type { PersonRecord } from "../mailing/types.js";
+import type {
+  Channel,
+  ChannelKind,
+  Clock,
+  OutgoingMessage,
+  SenderRef,
+  SendResult,
+} from "./channel.js";
+import { Lifecycle, type LifecycleStore } from "./lifecycle.js";
+import { planSlots, type RateBucketStore, RateLimiter } from "./rate-limit.js";
+import { nextOpening, type SendWindow } from "./window.js";
+
+/** What the dispatcher needs to know about a campaign to send its messages. */
+export interface CampaignPlan {
+  id: number;
+  tenantId: number;
+  channel: ChannelKind;
+  walletId: number | null;
+  /** Epoch ms, or null without `_LE`. */
+  deadlineMs: number | null;
+  excludeRecentHours: number | null;
+  subject: string | null;
+  /** Null when the campaign's sender or account is gone. */
+  sender: SenderRef | null;
+  ratePerSecond: number;
+  template: { name: string; language: string; params: string[]; body: string | null } | null;
+  window: SendWindow | null;
+  timeZone: string;
+}
+
+export interface ClaimedMessage {
+  id: number;
+  waveId: number | null;
+  personId: number;
+  address: string;
+  body: string | null;
+  /** Including this claim. */
+  attempts: number;
+  /** Taken over from a dispatcher whose lease expired: it may have been sent already. */
+  reclaimed: boolean;
+}
+
+/** The person's current values, as the placeholders see them. */
+export interface PersonView {
+  name: string | null;
+  document: string | null;
+  codCliente: string | null;
+  fields: Record<string, string>;
+  tags: string[];
+}
+
+/** A claimed message's new state; `at` (epoch ms) stamps it. */
+export type MessageOutcome =
+  | { id: number; at: number; state: "sent"; providerId: string | null; segments: number | null }
+  /** Back to the queue: retry, throttled, outside the window or not sent in time. */
+  | { id: number; at: number; state: "pending"; nextAttemptAt: number; error: string | null }
+  | { id: number; at: number; state: "failed"; error: string }
+  | { id: number; at: number; state: "skipped"; reason: SkipReason }
+  | { id: number; at: number; state: "expired" };
+
+/** Send-time skip reasons (messages.skip_reason). */
+export type SkipReason = "RESTRITO" | "CONTATO_RECENTE";
+
+/** The dispatcher's view of the database (implemented by dispatch-store.ts). */
+export interface DispatchStore extends RateBucketStore, LifecycleStore {
+  /** Campaigns in scheduled|running with a pending message due, or a sending one whose lease expired. */
+  dueCampaigns(nowIso: string): Promise<number[]>;
+  /** The earliest instant something may become due (next_attempt_at, lease expiry, deadline), or null. */
+  nextDueAt(nowIso: string): Promise<string | null>;
+  loadCampaign(id: number): Promise<CampaignPlan | null>;
+  /** Takes expired-lease messages first, then due pending ones; only of a scheduled|running campaign. */
+  claim(
+    campaignId: number,
+    owner: string,
+    nowIso: string,
+    leaseUntilIso: string,
+    limit: number,
+  ): Promise<ClaimedMessage[]>;
+  /**
+   * Send window closed: the campaign's due pending messages, and sending ones
+   * whose lease expired, wait (pending) until `untilIso`.
+   */
+  deferPending(
+    campaignId: number,
+    nowIso: string,
+    untilIso: string,
+  ): Promise<{ deferred: number; stale: number }>;
+  /** Current values of these persons; their tags only when `withTags`. */
+  persons(
+    tenantId: number,
+    ids: readonly number[],
+    withTags: boolean,
+  ): Promise<Map<number, PersonView>>;
+  /** Addresses and persons among these with an inbound interaction at or after `sinceIso`. */
+  recentInbound(
+    tenantId: number,
+    sinceIso: string,
+    addresses: readonly string[],
+    personIds: readonly number[],
+  ): Promise<{ addresses: Set<string>; persons: Set<number> }>;
+  /** The values among these on the wallet's restriction list. */
+  restricted(
+    tenantId: number,
+    walletId: number,
+    kind: "phone" | "email",
+    values: readonly string[],
+  ): Promise<Set<string>>;
+  /** Applies outcomes of messages this owner still holds; returns how many were applied. */
+  record(owner: string, outcomes: readonly MessageOutcome[]): Promise<number>;
+}
+
+export interface DispatcherOptions {
+  store: DispatchStore;
+  /** Lease owner id; default host:pid:random. */
+  owner?: string;
+  /** The channel that sends for a sender (by its provider), or null when none is available here. */
+  channelFor: (sender: SenderRef) => Channel | null;
+  clock?: Clock;
+  /** Waits (tests inject one that moves their clock). */
+  sleep?: (ms: number) => Promise<void>;
+  /** Jitter source, [0, 1). */
+  random?: () => number;
+  log: Logger;
+  /** Most messages claimed per batch. Default 500. */
+  batchSize?: number;
+  /** A batch holds at most this many seconds of its sender's rate. Default 2. */
+  batchSeconds?: number;
+  leaseMs?: number;
+  /** A channel call that takes longer is aborted and its messages retried. Default 30 s. */
+  sendTimeoutMs?: number;
+  /** First retry delay; doubles per attempt, with ±50 % jitter. Default 30 s. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Attempts before a message that keeps failing transiently fails for good. Default 10. */
+  maxAttempts?: number;
+  /** Campaigns worked on at once. Default 32. */
+  concurrency?: number;
+  /** Longest sleep of the loop when nothing is due. Default 1 s. */
+  idleMs?: number;
+  /** How often finished/expired campaigns are looked for. Default 1 s. */
+  settleEveryMs?: number;
+  /** Seconds a throttled sender pauses when the provider does not say. Default 1 s. */
+  throttlePauseMs?: number;
+  /**
+   * Batches of one campaign worked on at once when its sender is fast enough
+   * to keep them all busy (PostgreSQL gains from it; SQLite has one writer).
+   * Default 1.
+   */
+  parallelBatches?: number;
+  /** A campaign's settings are read again after this long. Default 5 s. */
+  planTtlMs?: number;
+}
+
+export interface DispatchStats {
+  claimed: number;
+  /** Claimed again after another dispatcher's lease expired (possible re-sends). */
+  reclaimed: number;
+  sent: number;
+  retried: number;
+  throttled: number;
+  failed: number;
+  skipped: number;
+  expired: number;
+  deferred: number;
+  /** Outcomes not applied because the lease had been taken over meanwhile. */
+  lostLeases: number;
+}
+
+const MESSAGE_NEEDED: Record<ChannelKind, string> = {
+  sms: "Mensagem vazia: a pessoa não tem MENSAGEM e a campanha não tem modelo com texto.",
+  email: "Mensagem vazia: a pessoa não tem MENSAGEM e a campanha não tem modelo com texto.",
+  whatsapp: "Campanha de WhatsApp sem modelo: cadastre o modelo e crie a campanha de novo.",
+};
+
+/** As in placeholders.ts: `[COLUMN]`. */
+const PLACEHOLDER = /\[([^[\]\r\n]{1,60})\]/g;
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class Dispatcher {
+  readonly owner: string;
+  readonly stats: DispatchStats = {
+    claimed: 0,
+    reclaimed: 0,
+    sent: 0,
+    retried: 0,
+    throttled: 0,
+    failed: 0,
+    skipped: 0,
+    expired: 0,
+    deferred: 0,
+    lostLeases: 0,
+  };
+  readonly limiter: RateLimiter;
+  readonly lifecycle: Lifecycle;
+  private readonly clock: Clock;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly store: DispatchStore;
+  private readonly log: Logger;
+  private running = false;
+  private loopDone: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+  private lastSettle = Number.NEGATIVE_INFINITY;
+  private readonly plans = new Map<number, { plan: CampaignPlan | null; until: number }>();
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.store = options.store;
+    this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.clock = options.clock ?? Date.now;
+    this.sleep = options.sleep ?? realSleep;
+    this.random = options.random ?? Math.random;
+    this.log = options.log;
+    this.limiter = new RateLimiter({ store: this.store, clock: this.clock, sleep: this.sleep });
+    this.lifecycle = new Lifecycle(this.store, this.log);
+  }
+
+  private get leaseMs(): number {
+    return this.options.leaseMs ?? 60_000;
+  }
+
+  /**
+   * One cycle: settles campaigns (finished, expired at the deadline) when due,
+   * then claims, sends and records one batch for each campaign with due work.
+   * Returns the number of messages whose state changed.
+   */
+  async runOnce(): Promise<number> {
+    const now = this.clock();
+    if (now - this.lastSettle >= (this.options.settleEveryMs ?? 1000)) {
+      this.lastSettle = now;
+      await this.lifecycle.settle(new Date(now).toISOString());
+    }
+    const due = await this.store.dueCampaigns(new Date(now).toISOString());
+    let done = 0;
+    const limit = Math.max(1, this.options.concurrency ?? 32);
+    for (let i = 0; i < due.length; i += limit) {
+      const results = await Promise.all(
+        due.slice(i, i + limit).map((id) =>
+          this.runCampaign(id).catch((error) => {
+            this.log.error("dispatch batch failed", { campaignId: id, error });
+            return 0;
+          }),
+        ),
+      );
+      for (const n of results) done += n;
+    }
+    return done;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  /** Stops taking batches; the current one finishes (its results are recorded). */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wakeUp?.();
+    await this.loopDone;
+  }
+
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  private async loop(): Promise<void> {
+    const idle = this.options.idleMs ?? 1000;
+    while (this.running) {
+      let wait = idle;
+      try {
+        const done = await this.runOnce();
+        if (done > 0) continue;
+        // Sleep until the next thing becomes due (a wave's start), at most `idle`.
+        const next = await this.store.nextDueAt(new Date(this.clock()).toISOString());
+        if (next !== null) wait = Math.max(10, Math.min(idle, Date.parse(next) - this.clock()));
+      } catch (error) {
+        this.log.error("dispatch loop error", { error });
+      }
+      if (!this.running) break;
+      if (wait <= 0) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, wait);
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeUp = null;
+    }
+  }
+
+  private async plan(campaignId: number): Promise<CampaignPlan | null> {
+    const now = this.clock();
+    const cached = this.plans.get(campaignId);
+    if (cached && cached.until > now) return cached.plan;
+    const plan = await this.store.loadCampaign(campaignId);
+    this.plans.set(campaignId, { plan, until: now + (this.options.planTtlMs ?? 5000) });
+    if (this.plans.size > 10_000) this.plans.clear();
+    return plan;
+  }
+
+  private async runCampaign(campaignId: number): Promise<number> {
+    const plan = await this.plan(campaignId);
+    if (!plan) return 0;
+    const batchSize = this.options.batchSize ?? 500;
+    const parallel = Math.max(1, this.options.parallelBatches ?? 1);
+    // Several batches at once only when the sender's rate keeps each one full.
+    const lanes =
+      parallel > 1 && plan.ratePerSecond * (this.options.batchSeconds ?? 2) >= batchSize * parallel
+        ? parallel
+        : 1;
+    if (lanes === 1) return this.runBatch(plan);
+    const done = await Promise.all(Array.from({ length: lanes }, () => this.runBatch(plan)));
+    return done.reduce((a, b) => a + b, 0);
+  }
+
+  private async runBatch(plan: CampaignPlan): Promise<number> {
+    const campaignId = plan.id;
+    const now = this.clock();
+    // At the deadline the lifecycle expires what is left; nothing is claimed.
+    if (plan.deadlineMs !== null && now >= plan.deadlineMs) {
+      await this.lifecycle.settle(new Date(now).toISOString());
+      return 0;
+    }
+    if (plan.window) {
+      const opening = nextOpening(now, plan.window, plan.timeZone);
+      if (opening !== now) {
+        // Closed: everything due waits for the opening (or the deadline, which wins).
+        const until = Math.min(
+          opening ?? Number.MAX_SAFE_INTEGER,
+          plan.deadlineMs ?? Number.MAX_SAFE_INTEGER,
+          8.64e15,
+        );
+        const { deferred, stale } = await this.store.deferPending(
+          campaignId,
+          new Date(now).toISOString(),
+          new Date(until).toISOString(),
+        );
+        this.stats.deferred += deferred + stale;
+        // Left in "sending" by a dispatcher that stopped: they may have gone out already.
+        this.stats.reclaimed += stale;
+        return 0;
+      }
+    }
+    const perBatch = Math.max(
+      1,
+      Math.min(
+        this.options.batchSize ?? 500,
+        Math.ceil(plan.ratePerSecond * (this.options.batchSeconds ?? 2)),
+      ),
+    );
+    const claimedAt = this.clock();
+    const leaseUntil = claimedAt + this.leaseMs;
+    const batch = await this.store.claim(
+      campaignId,
+      this.owner,
+      new Date(claimedAt).toISOString(),
+      new Date(leaseUntil).toISOString(),
+      perBatch,
+    );
+    if (batch.length === 0) return 0;
+    this.stats.claimed += batch.length;
+    const reclaimed = batch.filter((m) => m.reclaimed).length;
+    if (reclaimed > 0) {
+      this.stats.reclaimed += reclaimed;
+      this.log.warn("messages reclaimed after an expired lease (may be sent twice)", {
+        campaignId,
+        count: reclaimed,
+      });
+    }
+    await this.lifecycle.started(
+      campaignId,
+      [...new Set(batch.map((m) => m.waveId).filter((w): w is number => w !== null))],
+      new Date(claimedAt).toISOString(),
+    );
+    const outcomes = await this.processBatch(plan, batch, leaseUntil);
+    const applied = await this.store.record(this.owner, outcomes);
+    if (applied < outcomes.length) this.stats.lostLeases += outcomes.length - applied;
+    for (const o of outcomes) this.count(o);
+    return outcomes.length;
+  }
+
+  private count(o: MessageOutcome): void {
+    if (o.state === "sent") this.stats.sent++;
+    else if (o.state === "failed") this.stats.failed++;
+    else if (o.state === "skipped") this.stats.skipped++;
+    else if (o.state === "expired") this.stats.expired++;
+  }
+
+  /** The send-time rules, rendering, rate limit and channel for one claimed batch. */
+  async processBatch(
+    plan: CampaignPlan,
+    batch: readonly ClaimedMessage[],
+    leaseUntil: number,
+  ): Promise<MessageOutcome[]> {
+    const outcomes: MessageOutcome[] = [];
+    let now = this.clock();
+    if (plan.deadlineMs !== null && now >= plan.deadlineMs) {
+      return batch.map((m) => ({ id: m.id, at: now, state: "expired" as const }));
+    }
+    if (plan.window) {
+      const opening = nextOpening(now, plan.window, plan.timeZone);
+      if (opening !== now) {
+        const until = Math.min(opening ?? 8.64e15, plan.deadlineMs ?? 8.64e15);
+        this.stats.deferred += batch.length;
+        return batch.map((m) => ({
+          id: m.id,
+          at: now,
+          state: "pending" as const,
+          nextAttemptAt: until,
+          error: null,
+        }));
+      }
+    }
+    let remaining = [...batch];
+    if (plan.excludeRecentHours !== null && plan.excludeRecentHours > 0) {
+      const since = new Date(now - plan.excludeRecentHours * 3_600_000).toISOString();
+      const recent = await this.store.recentInbound(
+        plan.tenantId,
+        since,
+        [...new Set(remaining.map((m) => m.address))],
+        [...new Set(remaining.map((m) => m.personId))],
+      );
+      remaining = remaining.filter((m) => {
+        if (!recent.addresses.has(m.address) && !recent.persons.has(m.personId)) return true;
+        outcomes.push({ id: m.id, at: now, state: "skipped", reason: "CONTATO_RECENTE" });
+        return false;
+      });
+    }
+    if (plan.walletId !== null && remaining.length > 0) {
+      const kind = plan.channel === "email" ? "email" : "phone";
+      const restricted = await this.store.restricted(plan.tenantId, plan.walletId, kind, [
+        ...new Set(remaining.map((m) => m.address)),
+      ]);
+      remaining = remaining.filter((m) => {
+        if (!restricted.has(m.address)) return true;
+        outcomes.push({ id: m.id, at: now, state: "skipped", reason: "RESTRITO" });
+        return false;
+      });
+    }
+    if (remaining.length === 0) return outcomes;
+
+    const channel = plan.sender ? this.options.channelFor(plan.sender) : null;
+    if (!plan.sender || !channel) {
+      const error = plan.sender
+        ? `Provedor "${plan.sender.provider}" não disponível neste remessa: instale-o ou troque o provedor do remetente.`
+        : "Remetente da campanha não existe mais: cadastre-o de novo para a campanha continuar.";
+      this.log.error("no channel for campaign", {
+        campaignId: plan.id,
+        provider: plan.sender?.provider ?? null,
+      });
+      for (const m of remaining) outcomes.push(this.retryOutcome(plan, m, now, error));
+      return outcomes;
+    }
+
+    // The person's values only matter when something has a placeholder to fill.
+    const columns = new Set(plan.template?.params.map(normalizeColumnName) ?? []);
+    for (const text of [
+      ...new Set(remaining.map((m) => m.body ?? "")),
+      plan.template?.body ?? "",
+    ]) {
+      for (const match of text.matchAll(PLACEHOLDER)) {
+        columns.add(normalizeColumnName(match[1] as string));
+      }
+    }
+    const persons =
+      columns.size > 0
+        ? await this.store.persons(
+            plan.tenantId,
+            [...new Set(remaining.map((m) => m.personId))],
+            columns.has("TAG"),
+          )
+        : new Map<number, PersonView>();
+    const ready: { message: ClaimedMessage; out: OutgoingMessage }[] = [];
+    for (const m of remaining) {
+      const rendered = this.render(plan, plan.sender, m, persons.get(m.personId));
+      if (typeof rendered === "string") {
+        outcomes.push({ id: m.id, at: now, state: "failed", error: rendered });
+      } else {
+        ready.push({ message: m, out: rendered });
+      }
+    }
+
+    const slots = planSlots(plan.ratePerSecond, this.options.batchSize ?? 500);
+    // Stop sending a little before the lease ends, so nobody else takes these meanwhile.
+    const stopAt = Math.min(
+      leaseUntil - Math.min(5000, this.leaseMs / 4),
+      plan.deadlineMs ?? 8.64e15,
+    );
+    let i = 0;
+    let late = 0;
+    while (i < ready.length) {
+      const start = await this.limiter.acquire(plan.tenantId, plan.sender.key, slots, stopAt);
+      if (start === null || this.clock() >= stopAt) break;
+      const chunk = ready.slice(i, i + slots.chunk);
+      const batchOut = chunk.map((c) => c.out);
+      // Checked with nothing async before the channel call: a slot used late
+      // could crowd the next slots' second, so it is given up.
+      if (!this.limiter.onTime(plan.sender.key, start, slots)) {
+        if (++late > 20) break;
+        continue;
+      }
+      late = 0;
+      i += chunk.length;
+      const results = await this.send(channel, batchOut);
+      const at = this.clock();
+      let throttledFor = 0;
+      chunk.forEach((c, k) => {
+        const r: SendResult = results[k] ?? {
+          outcome: "retry",
+          reason: "Sem resposta do provedor.",
+        };
+        switch (r.outcome) {
+          case "sent":
+            outcomes.push({
+              id: c.message.id,
+              at,
+              state: "sent",
+              providerId: r.providerId,
+              segments: r.segments ?? null,
+            });
+            break;
+          case "failed":
+            outcomes.push({ id: c.message.id, at, state: "failed", error: r.reason });
+            break;
+          case "throttled":
+            this.stats.throttled++;
+            throttledFor = Math.max(
+              throttledFor,
+              r.afterMs ?? this.options.throttlePauseMs ?? 1000,
+            );
+            outcomes.push(this.retryOutcome(plan, c.message, at, r.reason, r.afterMs));
+            break;
+          default:
+            outcomes.push(this.retryOutcome(plan, c.message, at, r.reason, r.afterMs));
+        }
+      });
+      if (throttledFor > 0) {
+        await this.limiter.slowDown(plan.tenantId, plan.sender.key, at + throttledFor);
+      }
+    }
+    // Not sent in time (lease ending, deadline reached): back to the queue, or expired.
+    now = this.clock();
+    for (const c of ready.slice(i)) {
+      if (plan.deadlineMs !== null && now >= plan.deadlineMs) {
+        outcomes.push({ id: c.message.id, at: now, state: "expired" });
+      } else {
+        outcomes.push({
+          id: c.message.id,
+          at: now,
+          state: "pending",
+          nextAttemptAt: now,
+          error: null,
+        });
+      }
+    }
+    return outcomes;
+  }
+
+  /** One channel call with the timeout; a throw or an abort is a retry for the whole call. */
+  private async send(channel: Channel, batch: OutgoingMessage[]): Promise<SendResult[]> {
+    const timeout = this.options.sendTimeoutMs ?? 30_000;
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new Error(`tempo esgotado (${timeout} ms)`)),
+      timeout,
+    );
+    try {
+      const results = await Promise.race([
+        channel.send(batch, controller.signal),
+        new Promise<never>((_, reject) => {
+          controller.signal.addEventListener("abort", () => reject(controller.signal.reason), {
+            once: true,
+          });
+        }),
+      ]);
+      if (results.length !== batch.length) {
+        throw new Error(`o provedor devolveu ${results.length} resultados para ${batch.length}`);
+      }
+      return results;
+    } catch (error) {
+      const reason = `Falha temporária no envio: ${(error as Error)?.message ?? String(error)}`;
+      this.log.warn("channel send failed; batch will be retried", {
+        provider: channel.provider,
+        size: batch.length,
+        error,
+      });
+      return batch.map(() => ({ outcome: "retry" as const, reason }));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private retryOutcome(
+    plan: CampaignPlan,
+    m: ClaimedMessage,
+    at: number,
+    reason: string,
+    afterMs?: number,
+  ): MessageOutcome {
+    this.stats.retried++;
+    const maxAttempts = this.options.maxAttempts ?? 10;
+    if (m.attempts >= maxAttempts) {
+      return {
+        id: m.id,
+        at,
+        state: "failed",
+        error: `Desistimos após ${m.attempts} tentativas com falha temporária. Última: ${reason}`,
+      };
+    }
+    const base = this.options.retryBaseMs ?? 30_000;
+    const max = this.options.retryMaxMs ?? 30 * 60_000;
+    const backoff = Math.min(max, base * 2 ** Math.max(0, m.attempts - 1));
+    const jittered = Math.round(backoff * (0.5 + this.random()));
+    let next = at + Math.max(afterMs ?? 0, jittered);
+    // Never past the deadline: at the deadline it is expired instead.
+    if (plan.deadlineMs !== null) next = Math.min(next, plan.deadlineMs);
+    return { id: m.id, at, state: "pending", nextAttemptAt: next, error: reason };
+  }
+
+  private render(
+    plan: CampaignPlan,
+    sender: SenderRef,
+    m: ClaimedMessage,
+    person: PersonView | undefined,
+  ): OutgoingMessage | string {
+    const view: PersonRecord = {
+      key: "",
+      keyKind: "codcliente",
+      codCliente: person?.codCliente ?? null,
+      document: person?.document ?? null,
+      name: person?.name ?? null,
+      tags: person?.tags ?? [],
+      message: null,
+      fields: person?.fields ?? {},
+      channels: [],
+      firstLine: 0,
+    };
+    const to = plan.channel === "email" ? m.address : `55${m.address}`;
+    const base = {
+      id: m.id,
+      tenantId: plan.tenantId,
+      campaignId: plan.id,
+      channel: plan.channel,
+      to,
+      from: sender,
+      subject: plan.channel === "email" ? plan.subject : null,
+    };
+    if (plan.channel === "whatsapp") {
+      if (!plan.template) return MESSAGE_NEEDED.whatsapp;
+      // A column the person has no value for fills its parameter with nothing.
+      const params = plan.template.params.map((column) => {
+        const value = renderMessage(`[${column}]`, view);
+        return value === `[${column}]` ? "" : value;
+      });
+      return {
+        ...base,
+        text: null,
+        template: { name: plan.template.name, language: plan.template.language, params },
+      };
+    }
+    const body = m.body ?? plan.template?.body ?? null;
+    if (body === null || body === "") return MESSAGE_NEEDED[plan.channel];
+    return { ...base, text: renderMessage(body, view), template: null };
+  }
+}

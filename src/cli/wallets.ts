@@ -1,3 +1,9 @@
+import {
+  describeSendWindow,
+  parseSendWindow,
+  type SendWindow,
+  validateSendWindow,
+} from "../campaigns/window.js";
 import { plural } from "../plural.js";
 import {
   createWallet,
@@ -21,9 +27,17 @@ const HELP = `Uso:
   remessa wallets add CÓDIGO [--name NOME] [--tenant ID]
   remessa wallets list [--json] [--tenant ID]
   remessa wallets remove CÓDIGO [--yes] [--tenant ID]
+  remessa wallets window CÓDIGO --days DIAS --from HH:MM --to HH:MM [--tenant ID]
+  remessa wallets window CÓDIGO --clear [--tenant ID]
 
 O código da carteira é o que vai no nome do arquivo (_cCÓDIGO) e o nome da
 pasta da carteira no FTP. Sem --tenant, usa a empresa padrão (1).
+
+window define a janela de envio da carteira, no fuso horário da empresa: uma
+mensagem que vence fora dela espera a próxima abertura (o prazo _LE continua
+valendo). DIAS: 1 = segunda … 7 = domingo, em intervalo (1-6) ou lista (1,3,5).
+Ex.: remessa wallets window COBRANCA --days 1-6 --from 08:00 --to 20:00
+--clear tira a janela (envio a qualquer hora).
 
 remove mostra o que será apagado e pede confirmação; --yes confirma sem
 perguntar (obrigatório fora de um terminal, em scripts).
@@ -41,17 +55,48 @@ export async function run(argv: string[]): Promise<number> {
     !action ||
     extra.length > 0 ||
     (action === "list" && code !== undefined) ||
-    ((action === "add" || action === "remove") && !code)
+    ((action === "add" || action === "remove" || action === "window") && !code)
   ) {
     console.error(HELP);
     return 2;
   }
-  if (!["add", "list", "remove"].includes(action)) {
+  if (!["add", "list", "remove", "window"].includes(action)) {
     console.error(`Ação desconhecida: "${action}".\n\n${HELP}`);
     return 2;
   }
 
+  let window: SendWindow | null = null;
+  if (action === "window") {
+    const parsedWindow = windowFromOptions(values);
+    if (typeof parsedWindow === "string") {
+      console.error(parsedWindow);
+      return 2;
+    }
+    window = parsedWindow;
+  }
+
   return withStore(tenantId, async (store) => {
+    if (action === "window") {
+      const wallet = await getWalletByCode(store.db, tenantId, code ?? "");
+      if (!wallet) {
+        console.error(
+          `A carteira "${code}" não existe. Veja as carteiras com "remessa wallets list".`,
+        );
+        return 1;
+      }
+      await store.db
+        .updateTable("wallets")
+        .set({ send_window_json: window ? JSON.stringify(window) : null })
+        .where("tenant_id", "=", tenantId)
+        .where("id", "=", wallet.id)
+        .execute();
+      console.log(
+        window
+          ? `Janela de envio da carteira "${wallet.code}": ${describeSendWindow(window)}. Vale para as mensagens que ainda vão sair, inclusive de campanhas já criadas.`
+          : `A carteira "${wallet.code}" não tem mais janela de envio: as mensagens saem a qualquer hora.`,
+      );
+      return 0;
+    }
     if (action === "add") {
       const wallet = await createWallet(store.db, tenantId, {
         code: code ?? "",
@@ -85,16 +130,54 @@ export async function run(argv: string[]): Promise<number> {
     if (values.json) {
       console.log(
         JSON.stringify(
-          wallets.map((w) => ({ id: w.id, code: w.code, name: w.name, createdAt: w.created_at })),
+          wallets.map((w) => ({
+            id: w.id,
+            code: w.code,
+            name: w.name,
+            sendWindow: parseSendWindow(w.send_window_json),
+            createdAt: w.created_at,
+          })),
         ),
       );
     } else if (wallets.length === 0) {
       console.log('Nenhuma carteira cadastrada. Crie uma com "remessa wallets add CÓDIGO".');
     } else {
-      for (const w of wallets) console.log(`${w.code.padEnd(20)} ${w.name}`);
+      for (const w of wallets) {
+        const window = parseSendWindow(w.send_window_json);
+        const when = window ? `  (envio: ${describeSendWindow(window)})` : "";
+        console.log(`${w.code.padEnd(20)} ${w.name}${when}`);
+      }
     }
     return 0;
   });
+}
+
+/** `--days 1-6|1,3,5 --from HH:MM --to HH:MM`, or `--clear` (null); a string is the pt-BR error. */
+function windowFromOptions(values: {
+  days?: string;
+  from?: string;
+  to?: string;
+  clear?: boolean;
+}): SendWindow | null | string {
+  const given = [values.days, values.from, values.to].some((v) => v !== undefined);
+  if (values.clear) {
+    return given ? "Use --clear sozinho, ou --days, --from e --to para definir a janela." : null;
+  }
+  if (values.days === undefined || values.from === undefined || values.to === undefined) {
+    return "Informe --days, --from e --to (ex.: --days 1-6 --from 08:00 --to 20:00), ou --clear para tirar a janela.";
+  }
+  const days: number[] = [];
+  for (const part of values.days.split(",")) {
+    const range = /^\s*(\d)\s*(?:-\s*(\d)\s*)?$/.exec(part);
+    const first = Number(range?.[1]);
+    const last = range?.[2] === undefined ? first : Number(range[2]);
+    if (!range || first > last) {
+      return `--days inválido: "${values.days}". Use números de 1 (segunda) a 7 (domingo), em intervalo (1-6) ou lista (1,3,5).`;
+    }
+    for (let d = first; d <= last; d++) days.push(d);
+  }
+  const check = validateSendWindow({ days, from: values.from, to: values.to });
+  return check.ok ? check.window : check.message;
 }
 
 /** What goes with the wallet, told before asking (pt-BR, on stderr: stdout stays for results). */
@@ -142,6 +225,10 @@ const OPTIONS = {
     ...DATA_DIR_OPTION,
     yes: { type: "boolean", short: "y" },
     name: { type: "string" },
+    days: { type: "string" },
+    from: { type: "string" },
+    to: { type: "string" },
+    clear: { type: "boolean" },
     json: { type: "boolean" },
     tenant: { type: "string" },
     help: { type: "boolean", short: "h" },

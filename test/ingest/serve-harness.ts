@@ -60,6 +60,8 @@ export async function startServe(
     /** Serve /health and /ready on a free port (see `httpPort` of the result). */
     http?: boolean;
     ftpPort?: number;
+    /** More arguments for `serve` (e.g. `--role dispatch`). */
+    args?: string[];
   } = {},
 ): Promise<ServeProcess> {
   const dataDir = options.dataDir ?? newDataDir();
@@ -78,6 +80,7 @@ export async function startServe(
       String(ftpPort),
       "--ftp-pasv-ports",
       pasvRange(),
+      ...(options.args ?? []),
     ],
     {
       cwd: ROOT,

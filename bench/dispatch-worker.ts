@@ -41,14 +41,15 @@ for (;;) {
   if (left.length === 0) break;
 }
 await dispatcher.stop();
-process.stdout.write(
-  `${JSON.stringify({
-    received: channel.received.map((r) => [r.sender, r.at, r.outcome]),
-    stats: dispatcher.stats,
-    forfeited: dispatcher.limiter.forfeited,
-    trace: dispatcher.limiter.trace,
-  })}\n`,
-);
+// Written in full before exiting: on a pipe, stdout is asynchronous and
+// process.exit would cut a long line short.
+const line = `${JSON.stringify({
+  received: channel.received.map((r) => [r.sender, r.at, r.outcome]),
+  stats: dispatcher.stats,
+  forfeited: dispatcher.limiter.forfeited,
+  trace: dispatcher.limiter.trace,
+})}\n`;
+await new Promise<void>((resolve) => process.stdout.write(line, () => resolve()));
 await registry.close();
 await store.close();
 process.exit(0);

@@ -23,6 +23,17 @@ import { DEFAULT_RATE_PER_SECOND } from "./rates.js";
 import { parseSendWindow } from "./window.js";
 
 const ACTIVE = sql`('scheduled', 'running')`;
+/**
+ * SQLite: `messages` looked up through messages_due whatever the statistics
+ * say. After an ANALYZE taken while a campaign's rows were all pending,
+ * SQLite believes `state` picks nothing out and scans the whole table
+ * instead — in dueCampaigns once per batch, and in the lifecycle's statements
+ * every second — so dispatch slowed down as the table grew. PostgreSQL keeps
+ * its planner's choice.
+ */
+function byDue(pg: boolean): RawBuilder<unknown> {
+  return pg ? sql`` : sql`indexed by messages_due`;
+}
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
@@ -57,10 +68,10 @@ export class KyselyDispatchStore implements DispatchStore {
     const { rows } = await sql<{ id: number }>`
       select c.id from campaigns c
        where c.state in ${ACTIVE}
-         and (exists (select 1 from messages m
+         and (exists (select 1 from messages m ${byDue(this.pg)}
                        where m.campaign_id = c.id and m.state = 'pending'
                          and m.next_attempt_at <= ${nowIso})
-              or exists (select 1 from messages m
+              or exists (select 1 from messages m ${byDue(this.pg)}
                           where m.campaign_id = c.id and m.state = 'sending'
                             and m.lease_expires_at < ${nowIso}))
        order by c.id`.execute(this.db);
@@ -70,11 +81,11 @@ export class KyselyDispatchStore implements DispatchStore {
   async nextDueAt(_nowIso: string): Promise<string | null> {
     const { rows } = await sql<{ next: string | null }>`
       select min(t) as next from (
-        select (select min(m.next_attempt_at) from messages m
+        select (select min(m.next_attempt_at) from messages m ${byDue(this.pg)}
                  where m.campaign_id = c.id and m.state = 'pending') as t
           from campaigns c where c.state in ${ACTIVE}
         union all
-        select (select min(m.lease_expires_at) from messages m
+        select (select min(m.lease_expires_at) from messages m ${byDue(this.pg)}
                  where m.campaign_id = c.id and m.state = 'sending') as t
           from campaigns c where c.state in ${ACTIVE}
         union all
@@ -196,7 +207,7 @@ export class KyselyDispatchStore implements DispatchStore {
              set state = 'sending', lease_owner = ${owner}, lease_expires_at = ${leaseUntilIso},
                  sending_at = ${nowIso}, updated_at = ${nowIso}, attempts = attempts + 1
            where id in (
-                   select id from messages
+                   select id from messages ${byDue(this.pg)}
                     where campaign_id = ${campaignId} and ${which}
                       and exists (select 1 from campaigns c
                                    where c.id = ${campaignId} and c.state in ${ACTIVE})
@@ -470,7 +481,7 @@ export class KyselyDispatchStore implements DispatchStore {
   async expireAtDeadline(nowIso: string): Promise<number> {
     const result = await busyRetry(() =>
       sql`
-        update messages
+        update messages ${byDue(this.pg)}
            set state = 'expired', expired_at = ${nowIso}, updated_at = ${nowIso},
                lease_owner = null, lease_expires_at = null
          where campaign_id in (select id from campaigns
@@ -487,14 +498,14 @@ export class KyselyDispatchStore implements DispatchStore {
     const { rows } = await busyRetry(() =>
       sql<{ id: number; state: string }>`
         update campaigns
-           set state = case when exists (select 1 from messages m
+           set state = case when exists (select 1 from messages m ${byDue(this.pg)}
                                           where m.campaign_id = campaigns.id and m.state = 'expired')
                             then 'expired' else 'finished' end,
                ended_at = ${nowIso}, updated_at = ${nowIso}
          where (state in ${ACTIVE}
                 or (state = 'paused' and deadline_at is not null and deadline_at <= ${nowIso}))
            and start_at <= ${nowIso}
-           and not exists (select 1 from messages m
+           and not exists (select 1 from messages m ${byDue(this.pg)}
                             where m.campaign_id = campaigns.id and m.state in ('pending', 'sending'))
         returning id, state`.execute(this.db),
     );
@@ -523,7 +534,7 @@ export class KyselyDispatchStore implements DispatchStore {
       sql`
         update waves set state = 'done'
          where state = 'running'
-           and not exists (select 1 from messages m
+           and not exists (select 1 from messages m ${byDue(this.pg)}
                             where m.campaign_id = waves.campaign_id and m.wave_id = waves.id
                               and m.state in ('pending', 'sending'))`.execute(this.db),
     );

@@ -858,6 +858,8 @@ function leanMessages(dialect: Dialect): Migration {
         SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'messages'`.execute(db);
       const ddl = table.rows[0]?.sql ?? "";
       const unique = /,\s*constraint\s+"messages_campaign_person"\s+unique\s*\([^)]*\)/i;
+      // After a `down`, the unique is an index of its own.
+      await sql`DROP INDEX IF EXISTS messages_campaign_person`.execute(db);
       if (!unique.test(ddl)) return;
       const lean = ddl
         .replace(unique, "")
@@ -876,9 +878,10 @@ function leanMessages(dialect: Dialect): Migration {
           await sql`DROP TABLE messages`.execute(db);
           await sql`ALTER TABLE messages_lean RENAME TO messages`.execute(db);
           for (const { sql: index } of indexes.rows) await sql.raw(index).execute(db);
-          const broken = await sql`PRAGMA foreign_key_check`.execute(db);
-          if (broken.rows.length > 0)
-            throw new Error("messages: foreign keys broken by the rebuild");
+          for (const t of ["messages", "outbox", "delivery_events"]) {
+            const broken = await sql`SELECT * FROM pragma_foreign_key_check(${t})`.execute(db);
+            if (broken.rows.length > 0) throw new Error(`${t}: foreign keys broken by the rebuild`);
+          }
           await sql`COMMIT`.execute(db);
         } catch (error) {
           await sql`ROLLBACK`.execute(db);

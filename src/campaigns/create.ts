@@ -469,7 +469,9 @@ function needsMessage(r: Resolved): boolean {
  * person's contacts once through a LATERAL join on the contact query itself
  * (its LIMIT keeps it from being pulled up: a scalar subquery in a LATERAL
  * `SELECT` was, and then ran twice per person, in the filter and in the
- * output); SQLite through a scalar subquery (it has no LATERAL).
+ * output); SQLite through a scalar subquery (it has no LATERAL) in a
+ * subquery that `LIMIT -1` (no limit) keeps from being flattened into the
+ * filter on its result, which also ran it twice per person.
  */
 function audienceRows(p: InsertPlan): RawBuilder<unknown> {
   const messageFilter = needsMessage(p.resolved) ? sql`AND mp.message IS NOT NULL` : sql``;
@@ -484,6 +486,7 @@ function audienceRows(p: InsertPlan): RawBuilder<unknown> {
         ${firstContact(p, p.checkRestrictions)} AS address
       FROM mailing_persons mp
       WHERE mp.mailing_id = ${int(p.mailingId)} ${messageFilter}
+      LIMIT -1
     ) a WHERE a.address IS NOT NULL`;
 }
 

@@ -213,7 +213,7 @@ export async function createCampaigns(
 
     const excluded =
       audience < imported.persons
-        ? await countExclusions(db, imported, campaignId, r, restricted.has(r.restrictionKind))
+        ? await countExclusions(db, imported, audience, r, restricted.has(r.restrictionKind))
         : {};
 
     const expected = forecast({
@@ -454,7 +454,7 @@ function firstContact(p: InsertPlan, restricted: boolean): RawBuilder<unknown> {
            WHERE r.tenant_id = ${int(p.tenantId)} AND r.wallet_id = ${int(p.walletId)}
              AND r.channel_kind = ${text(resolved.restrictionKind)} AND r.value = ${value})`
     : sql``;
-  return sql`(SELECT ${value} FROM ${source}
+  return sql`(SELECT ${value} AS address FROM ${source}
     WHERE ${kind} = ${text(resolved.contactKind)} ${restriction}
     ${order} LIMIT 1)`;
 }
@@ -466,15 +466,19 @@ function needsMessage(r: Resolved): boolean {
 /**
  * The audience: people of the mailing with a destination (and a text, when
  * the channel needs one), with their first line. PostgreSQL reads each
- * person's contacts once through a LATERAL join; SQLite through a scalar
- * subquery (it has no LATERAL).
+ * person's contacts once through a LATERAL join on the contact query itself
+ * (its LIMIT keeps it from being pulled up: a scalar subquery in a LATERAL
+ * `SELECT` was, and then ran twice per person, in the filter and in the
+ * output); SQLite through a scalar subquery (it has no LATERAL) in a
+ * subquery that `LIMIT -1` (no limit) keeps from being flattened into the
+ * filter on its result, which also ran it twice per person.
  */
 function audienceRows(p: InsertPlan): RawBuilder<unknown> {
   const messageFilter = needsMessage(p.resolved) ? sql`AND mp.message IS NOT NULL` : sql``;
   if (p.dialect === "postgres") {
     return sql`SELECT mp.person_id, mp.first_line, mp.message, c.address
       FROM mailing_persons mp
-      CROSS JOIN LATERAL (SELECT ${firstContact(p, p.checkRestrictions)} AS address) c
+      CROSS JOIN LATERAL ${firstContact(p, p.checkRestrictions)} c
       WHERE mp.mailing_id = ${int(p.mailingId)} ${messageFilter} AND c.address IS NOT NULL`;
   }
   return sql`SELECT * FROM (
@@ -482,6 +486,7 @@ function audienceRows(p: InsertPlan): RawBuilder<unknown> {
         ${firstContact(p, p.checkRestrictions)} AS address
       FROM mailing_persons mp
       WHERE mp.mailing_id = ${int(p.mailingId)} ${messageFilter}
+      LIMIT -1
     ) a WHERE a.address IS NOT NULL`;
 }
 
@@ -511,48 +516,75 @@ function insertMessages(p: InsertPlan): RawBuilder<unknown> {
     ) x`;
 }
 
-/** People of the mailing not in the campaign's audience, by reason. */
+/**
+ * People of the mailing not in the campaign's audience, by reason. Every
+ * person of the mailing is in the audience or has exactly one reason, checked
+ * in this order: SEM_CONTATO, RESTRITO, SEM_MENSAGEM. What can be derived
+ * from the audience's size is not counted again (each count reads every
+ * person's contacts, as the INSERT did):
+ * - no restriction to check and no text needed: everyone left out is SEM_CONTATO;
+ * - no restriction to check: only the people without MENSAGEM are read (those
+ *   with a contact are SEM_MENSAGEM, the rest of the left-out SEM_CONTATO);
+ * - otherwise every person is classified (the audience's reason is null).
+ */
 async function countExclusions(
   db: Kysely<Database>,
   imported: ImportedMailing,
-  campaignId: number,
+  audience: number,
   resolved: Resolved,
   checkRestrictions: boolean,
 ): Promise<Partial<Record<PlanningExclusion, number>>> {
+  const leftOut = imported.persons - audience;
+  const out: Partial<Record<PlanningExclusion, number>> = {};
+  const put = (reason: PlanningExclusion, n: number) => {
+    if (n > 0) out[reason] = n;
+  };
   const p: InsertPlan = {
     dialect: imported.dialect,
     tenantId: imported.tenantId,
     walletId: imported.walletId,
     mailingId: imported.mailingId,
-    campaignId,
+    campaignId: 0,
     now: "",
     resolved,
     checkRestrictions,
     splitPercent: null,
     waves: [],
   };
+  if (!checkRestrictions) {
+    let noMessage = 0;
+    if (needsMessage(resolved)) {
+      const { rows } = await sql<{ n: number | string }>`
+        SELECT COUNT(*) AS n FROM mailing_persons mp
+         WHERE mp.mailing_id = ${int(imported.mailingId)} AND mp.message IS NULL
+           AND ${firstContact(p, false)} IS NOT NULL`.execute(db);
+      noMessage = Number(rows[0]?.n ?? 0);
+    }
+    put("SEM_CONTATO", leftOut - noMessage);
+    put("SEM_MENSAGEM", noMessage);
+    return out;
+  }
   const noMessage = needsMessage(resolved)
     ? sql`WHEN mp.message IS NULL THEN 'SEM_MENSAGEM'`
-    : sql``;
-  const restricted = checkRestrictions
-    ? sql`WHEN ${firstContact(p, true)} IS NULL THEN 'RESTRITO'`
     : sql``;
   const { rows } = await sql<{ reason: string | null; n: number | string }>`
     SELECT reason, COUNT(*) AS n FROM (
       SELECT CASE
         WHEN ${firstContact(p, false)} IS NULL THEN 'SEM_CONTATO'
-        ${restricted}
+        WHEN ${firstContact(p, true)} IS NULL THEN 'RESTRITO'
         ${noMessage}
         ELSE NULL END AS reason
       FROM mailing_persons mp
       WHERE mp.mailing_id = ${int(imported.mailingId)}
-        AND NOT EXISTS (SELECT 1 FROM messages m
-                        WHERE m.campaign_id = ${int(campaignId)} AND m.person_id = mp.person_id)
     ) t GROUP BY reason`.execute(db);
-  const out: Partial<Record<PlanningExclusion, number>> = {};
+  let counted = 0;
   for (const row of rows) {
-    if (row.reason === null) throw new Error("a person left out of the audience for no reason");
-    out[row.reason as PlanningExclusion] = Number(row.n);
+    if (row.reason === null) continue;
+    put(row.reason as PlanningExclusion, Number(row.n));
+    counted += Number(row.n);
+  }
+  if (counted !== leftOut) {
+    throw new Error(`exclusions counted ${counted}, left out of the audience ${leftOut}`);
   }
   return out;
 }

@@ -831,6 +831,80 @@ function dispatchIndexes(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * Messages lose their unique constraint on (campaign_id, person_id): planning
+ * writes each campaign's messages once, from `mailing_persons`, whose primary
+ * key already makes each person appear once per mailing, and nothing looks a
+ * message up by person. It cost one more index entry per message planned
+ * (bench:plan). Every query of messages goes by campaign through
+ * `messages_due` (campaign_id, state, next_attempt_at), by id, or by provider
+ * id.
+ *
+ * SQLite cannot drop a constraint: the table is rebuilt without it (foreign
+ * keys off meanwhile, so dropping the old table neither cascades to the
+ * outbox nor fails on it; checked before committing). Its other indexes are
+ * recreated as they were.
+ */
+function leanMessages(dialect: Dialect): Migration {
+  return {
+    async up(db: AnyDb) {
+      if (dialect === "postgres") {
+        await sql`ALTER TABLE messages DROP CONSTRAINT IF EXISTS messages_campaign_person`.execute(
+          db,
+        );
+        return;
+      }
+      const table = await sql<{ sql: string }>`
+        SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'messages'`.execute(db);
+      const ddl = table.rows[0]?.sql ?? "";
+      const unique = /,\s*constraint\s+"messages_campaign_person"\s+unique\s*\([^)]*\)/i;
+      // After a `down`, the unique is an index of its own.
+      await sql`DROP INDEX IF EXISTS messages_campaign_person`.execute(db);
+      if (!unique.test(ddl)) return;
+      const lean = ddl
+        .replace(unique, "")
+        .replace(/^create table\s+"?messages"?/i, 'CREATE TABLE "messages_lean"');
+      const indexes = await sql<{ sql: string }>`
+        SELECT sql FROM sqlite_master
+         WHERE type IN ('index', 'trigger') AND tbl_name = 'messages' AND sql IS NOT NULL`.execute(
+        db,
+      );
+      await sql`PRAGMA foreign_keys = OFF`.execute(db);
+      try {
+        await sql`BEGIN IMMEDIATE`.execute(db);
+        try {
+          await sql.raw(lean).execute(db);
+          await sql`INSERT INTO messages_lean SELECT * FROM messages`.execute(db);
+          await sql`DROP TABLE messages`.execute(db);
+          await sql`ALTER TABLE messages_lean RENAME TO messages`.execute(db);
+          for (const { sql: index } of indexes.rows) await sql.raw(index).execute(db);
+          for (const t of ["messages", "outbox", "delivery_events"]) {
+            const broken = await sql`SELECT * FROM pragma_foreign_key_check(${t})`.execute(db);
+            if (broken.rows.length > 0) throw new Error(`${t}: foreign keys broken by the rebuild`);
+          }
+          await sql`COMMIT`.execute(db);
+        } catch (error) {
+          await sql`ROLLBACK`.execute(db);
+          throw error;
+        }
+      } finally {
+        await sql`PRAGMA foreign_keys = ON`.execute(db);
+      }
+    },
+    async down(db: AnyDb) {
+      if (dialect === "postgres") {
+        await sql`ALTER TABLE messages ADD CONSTRAINT messages_campaign_person UNIQUE (campaign_id, person_id)`.execute(
+          db,
+        );
+        return;
+      }
+      await sql`CREATE UNIQUE INDEX messages_campaign_person ON messages (campaign_id, person_id)`.execute(
+        db,
+      );
+    },
+  };
+}
+
 /** Ordered by name; append new ones with a larger prefix. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
@@ -843,6 +917,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0007_api": apiKeys(),
     "0008_planning": planning(),
     "0009_dispatch": dispatchIndexes(dialect),
+    "0010_messages_lean": leanMessages(dialect),
   };
 }
 

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { sql } from "kysely";
-import type { Store } from "../../src/store/db.js";
-import { migrateToLatest } from "../../src/store/migrations.js";
+import { Migrator, sql } from "kysely";
+import { openDatabase, type Store } from "../../src/store/db.js";
+import { migrateToLatest, migrationsFor } from "../../src/store/migrations.js";
+import { seedCampaign } from "../campaigns/fixtures.js";
 import { DATABASES } from "./harness.js";
 
 /**
@@ -160,3 +161,142 @@ for (const database of DATABASES) {
     });
   });
 }
+
+for (const database of DATABASES) {
+  describe(`0010_messages_lean on ${database.name}`, { skip: database.skip }, () => {
+    test("drops messages' unique (campaign, person), keeping rows, indexes and the outbox's links", async () => {
+      const t = await database.open();
+      try {
+        const { db, dialect, pgSchema } = t.store;
+        const migrator = new Migrator({
+          db,
+          provider: { getMigrations: async () => migrationsFor(dialect) },
+          ...(pgSchema ? { migrationTableSchema: pgSchema } : {}),
+        });
+        const down = await migrator.migrateDown();
+        assert.equal(down.error, undefined);
+        assert.deepEqual(
+          down.results?.map((r) => r.migrationName),
+          ["0010_messages_lean"],
+        );
+        const seeded = await seedCampaign(db);
+        const first = seeded.messageIds[0]!;
+        const message = await db
+          .selectFrom("messages")
+          .selectAll()
+          .where("id", "=", first)
+          .executeTakeFirstOrThrow();
+        const again = { ...message } as Partial<typeof message>;
+        delete again.id;
+        // The constraint is back after down: a second message to the same person fails.
+        await assert.rejects(
+          db
+            .insertInto("messages")
+            .values(again as never)
+            .execute(),
+        );
+        await db
+          .insertInto("outbox")
+          .values({
+            tenant_id: 1,
+            message_id: first,
+            channel: "sms",
+            address: message.address,
+            payload_json: "{}",
+            created_at: "x",
+          })
+          .execute();
+
+        const up = await migrateToLatest(db, dialect, pgSchema ?? undefined);
+        assert.equal(up.error, null);
+        assert.deepEqual(up.applied, ["0010_messages_lean"]);
+        const ids = await db.selectFrom("messages").select("id").orderBy("id").execute();
+        assert.deepEqual(
+          ids.map((r) => Number(r.id)),
+          seeded.messageIds,
+        );
+        const outbox = await db.selectFrom("outbox").select("message_id").execute();
+        assert.deepEqual(
+          outbox.map((r) => Number(r.message_id)),
+          [first],
+        );
+        await db
+          .insertInto("messages")
+          .values(again as never)
+          .execute();
+        const indexes =
+          dialect === "postgres"
+            ? (
+                await sql<{ name: string }>`SELECT indexname AS name FROM pg_indexes
+                  WHERE schemaname = current_schema() AND tablename = 'messages'`.execute(db)
+              ).rows
+            : (
+                await sql<{ name: string }>`SELECT name FROM pragma_index_list('messages')`.execute(
+                  db,
+                )
+              ).rows;
+        assert.deepEqual(
+          indexes
+            .map((r) => r.name)
+            .filter((n) => !n.endsWith("_pkey"))
+            .sort(),
+          ["messages_due", "messages_provider"],
+        );
+        if (dialect === "sqlite") {
+          const fk = await sql<{
+            v: number;
+          }>`SELECT foreign_keys AS v FROM pragma_foreign_keys`.execute(db);
+          assert.equal(fk.rows[0]?.v, 1);
+        }
+      } finally {
+        await t.dispose();
+      }
+    });
+  });
+}
+
+describe("0010_messages_lean rebuilds SQLite's messages with their rows", () => {
+  test("a base at 0009 with messages and an outbox row: both kept, the link intact", async () => {
+    const store = await openDatabase("sqlite::memory:");
+    try {
+      const { db } = store;
+      const migrator = new Migrator({
+        db,
+        provider: { getMigrations: async () => migrationsFor("sqlite") },
+      });
+      const before = await migrator.migrateTo("0009_dispatch");
+      assert.equal(before.error, undefined);
+      const seeded = await seedCampaign(db);
+      const first = seeded.messageIds[0]!;
+      await db
+        .insertInto("outbox")
+        .values({
+          tenant_id: 1,
+          message_id: first,
+          channel: "sms",
+          address: "11987654321",
+          payload_json: "{}",
+          created_at: "x",
+        })
+        .execute();
+      const up = await migrateToLatest(db, "sqlite");
+      assert.equal(up.error, null);
+      assert.deepEqual(up.applied, ["0010_messages_lean"]);
+      const ids = await db.selectFrom("messages").select("id").orderBy("id").execute();
+      assert.deepEqual(
+        ids.map((r) => Number(r.id)),
+        seeded.messageIds,
+      );
+      const outbox = await db.selectFrom("outbox").select("message_id").execute();
+      assert.deepEqual(
+        outbox.map((r) => Number(r.message_id)),
+        [first],
+      );
+      const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM sqlite_master
+        WHERE sql LIKE '%messages_campaign_person%'`.execute(db);
+      assert.equal(rows[0]?.n, 0);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -940,7 +940,7 @@ export async function migrateToLatest(
   });
   for (let attempt = 1; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest();
-    if (attempt < 5 && isOtherSchemaDropped(error)) {
+    if (attempt < 5 && isOtherSchemaDropped(error, schema)) {
       await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
       continue;
     }
@@ -956,10 +956,17 @@ export async function migrateToLatest(
  * resolves each schema by name; when another schema of the same database is
  * dropped meanwhile (tests drop theirs, several deployments may share a
  * server), that lookup fails with "schema ... does not exist" (3F000) though
- * nothing is wrong with ours. Nothing was applied then: trying again is safe.
+ * nothing is wrong with ours. When the schema goes between the listing and the
+ * read of one of its tables, it fails instead with "relation
+ * "<other schema>.<table>" does not exist" (42P01; seen once in a test run).
+ * Nothing was applied then: trying again is safe.
  */
-function isOtherSchemaDropped(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === "3F000";
+function isOtherSchemaDropped(error: unknown, schema?: string): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  if (e?.code === "3F000") return true;
+  if (e?.code !== "42P01" || typeof e.message !== "string") return false;
+  const qualified = /relation "([^".]+)\.[^"]+" does not exist/.exec(e.message);
+  return qualified !== null && qualified[1] !== schema;
 }
 
 /** Names of the migrations not applied yet (for readiness checks): empty when up to date. */

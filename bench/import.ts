@@ -29,13 +29,12 @@
  * "orderRatios":{"shuffled/empty":…},"peakRssMB",...}; ratio = floor time /
  * our time (higher is better), orderRatios = our time / the together case's.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
@@ -47,6 +46,7 @@ import { openMigrated, openSqliteConnection, type Store } from "../src/store/db.
 import { importMailing, splitReader } from "../src/store/import.js";
 import { createWallet } from "../src/store/wallets.js";
 import { generateMailing, type MailingOrder, parseOrder } from "./generate-mailing.js";
+import { median, peakRssMb, round, runPhaseChild } from "./measure.js";
 
 const PG_URL = process.env.REMESSA_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 type Db = "sqlite" | "postgres";
@@ -235,7 +235,7 @@ async function measure(db: Db, phase: Phase, file: string, prefill: string): Pro
             ? await floorSqlite(target.url, file)
             : await floorPostgres(target.url, file);
       const seconds = (performance.now() - t0) / 1000;
-      return { phase, rows, seconds, ...none, peakRssMB: rss() };
+      return { phase, rows, seconds, ...none, peakRssMB: peakRssMb() };
     }
     const store = await openMigrated(target.url);
     try {
@@ -251,7 +251,7 @@ async function measure(db: Db, phase: Phase, file: string, prefill: string): Pro
         persons: result.persons,
         inserted: result.inserted,
         updated: result.updated,
-        peakRssMB: rss(),
+        peakRssMB: peakRssMb(),
       };
     } finally {
       await store.close();
@@ -261,27 +261,18 @@ async function measure(db: Db, phase: Phase, file: string, prefill: string): Pro
   }
 }
 
-function rss(): number {
-  return Math.round(process.resourceUsage().maxRSS / 1024);
-}
-
 function runChild(db: Db, phase: Phase, file: string, prefill: string): Measure {
-  const self = fileURLToPath(import.meta.url);
-  const out = execFileSync(
-    process.execPath,
-    ["--import", "tsx", self, "--db", db, "--phase", phase, "--file", file, "--prefill", prefill],
-    { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 20 },
-  );
-  return JSON.parse(out.trim().split("\n").pop() ?? "{}") as Measure;
+  return runPhaseChild<Measure>(import.meta.url, [
+    "--db",
+    db,
+    "--phase",
+    phase,
+    "--file",
+    file,
+    "--prefill",
+    prefill,
+  ]);
 }
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-const round = (n: number, digits = 3) => Number(n.toFixed(digits));
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

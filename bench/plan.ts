@@ -1,25 +1,7 @@
-/**
- * Benchmark of campaign planning inside the import (issue 11): a generated
- * mailing imported with the planning hook (one SMS campaign in waves, `_q`)
- * and without it, each in a fresh database and a fresh child process (its own
- * peak RSS), on SQLite and/or PostgreSQL. The floor is the import without the
- * hook, measured in the same run on the same file; the figure is the time the
- * hook adds: (with − without) ÷ without (target ≤ 0.30), and the hook's own
- * time inside the import ÷ without.
- *
- * Usage: npm run bench:plan [-- --rows N] [--db sqlite|postgres|both] [--repeat N]
- *   --rows N   people in the file, all with a mobile except the broken rows'
- *              (default 1,000,000; the file has about 1.9 rows per person)
- * The last line is JSON: {"rows","results":{"sqlite":{"withoutSeconds",
- * "withSeconds","hookSeconds","addedRatio","hookRatio","audience",
- * "peakRssMB"}, …}}.
- */
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { createCampaigns } from "../src/campaigns/create.js";
@@ -29,6 +11,7 @@ import { openMigrated, type Store } from "../src/store/db.js";
 import { importMailing, splitReader } from "../src/store/import.js";
 import { createWallet } from "../src/store/wallets.js";
 import { generateMailing } from "./generate-mailing.js";
+import { median, peakRssMb, round, runPhaseChild } from "./measure.js";
 
 const PG_URL = process.env.REMESSA_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 type Db = "sqlite" | "postgres";
@@ -166,7 +149,7 @@ async function measure(db: Db, phase: Phase, file: string): Promise<Measure> {
         hookCpuSeconds,
         persons: result.persons,
         audience,
-        peakRssMB: rss(),
+        peakRssMB: peakRssMb(),
       };
     } finally {
       await store.close();
@@ -182,27 +165,9 @@ function cpu(): number {
   return (u.user + u.system) / 1e6;
 }
 
-function rss(): number {
-  return Math.round(process.resourceUsage().maxRSS / 1024);
-}
-
 function runChild(db: Db, phase: Phase, file: string): Measure {
-  const self = fileURLToPath(import.meta.url);
-  const out = execFileSync(
-    process.execPath,
-    ["--import", "tsx", self, "--db", db, "--phase", phase, "--file", file],
-    { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 20 },
-  );
-  return JSON.parse(out.trim().split("\n").pop() ?? "{}") as Measure;
+  return runPhaseChild<Measure>(import.meta.url, ["--db", db, "--phase", phase, "--file", file]);
 }
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-const round = (n: number, digits = 3) => Number(n.toFixed(digits));
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

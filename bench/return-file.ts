@@ -1,23 +1,8 @@
-/**
- * Benchmark of the return file (`<moved name>.retorno.csv`) of one ended campaign of N messages,
- * on SQLite or PostgreSQL, written by `ReturnFiles.runOnce()` to a local source (Windows-1252,
- * ';'), against a floor measured in the same run on the same rows: the same pages (same keyset
- * on messages.id, same join with persons, same page size) read by plain SQL and written as raw
- * `;`-joined UTF-8 lines to a file, with no formatting, quoting, status texts or encoding.
- *
- * Each measurement runs in a fresh child process so its peak RSS is its own; floor and ours run
- * `--repeat` times (default 1), interleaved, and the medians are compared.
- * Usage: npm run bench:return-file [-- --messages N] [--db sqlite|postgres] [--repeat N]
- * The last line is JSON: {"db","messages","floorSeconds","seconds","ratio","linesPerSecond",
- * "bytes","peakRssMB","floorPeakRssMB"}; ratio = floor time / our time (higher is better).
- */
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { sql } from "kysely";
 import pg from "pg";
@@ -26,6 +11,7 @@ import { silentLogger } from "../src/log.js";
 import { openDatabase, openMigrated } from "../src/store/db.js";
 import { createSource } from "../src/store/sources.js";
 import { createWallet } from "../src/store/wallets.js";
+import { median, peakRssMb, round, runPhaseChild } from "./measure.js";
 
 const PG_URL = process.env.REMESSA_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 type Db = "sqlite" | "postgres";
@@ -157,10 +143,6 @@ async function seed(url: string, root: string, n: number): Promise<number> {
   }
 }
 
-function rss(): number {
-  return Math.round(process.resourceUsage().maxRSS / 1024);
-}
-
 async function measure(phase: "floor" | "ours", url: string, root: string): Promise<Measure> {
   const store = await openDatabase(url);
   try {
@@ -173,7 +155,7 @@ async function measure(phase: "floor" | "ours", url: string, root: string): Prom
         phase,
         seconds: (performance.now() - started) / 1000,
         bytes: statSync(file).size,
-        peakRssMB: rss(),
+        peakRssMB: peakRssMb(),
       };
     }
     const db = store.db;
@@ -231,7 +213,7 @@ async function measure(phase: "floor" | "ours", url: string, root: string): Prom
       phase,
       seconds: (performance.now() - started) / 1000,
       bytes: statSync(file).size,
-      peakRssMB: rss(),
+      peakRssMB: peakRssMb(),
     };
   } finally {
     await store.close();
@@ -239,22 +221,8 @@ async function measure(phase: "floor" | "ours", url: string, root: string): Prom
 }
 
 function runChild(phase: "floor" | "ours", url: string, root: string): Measure {
-  const self = fileURLToPath(import.meta.url);
-  const out = execFileSync(
-    process.execPath,
-    ["--import", "tsx", self, "--phase", phase, "--url", url, "--root", root],
-    { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 20 },
-  );
-  return JSON.parse(out.trim().split("\n").pop() ?? "{}") as Measure;
+  return runPhaseChild<Measure>(import.meta.url, ["--phase", phase, "--url", url, "--root", root]);
 }
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-const round = (n: number, digits = 3) => Number(n.toFixed(digits));
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

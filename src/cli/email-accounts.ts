@@ -10,8 +10,8 @@ import {
   listEmailAccounts,
   removeEmailAccount,
 } from "../store/email-accounts.js";
-import { DATA_DIR_HELP, DATA_DIR_OPTION, EXIT, parseCommandLine, tenantOption } from "./args.js";
-import { rateOption, settingsAction, walletFilter } from "./settings-args.js";
+import { DATA_DIR_HELP, DATA_DIR_OPTION, EXIT, parseCommandLine } from "./args.js";
+import { listSettings, removeSetting, settingsCommand } from "./settings-args.js";
 import { withStore } from "./store.js";
 
 const HELP = `Uso:
@@ -81,19 +81,9 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(argv, OPTIONS, HELP);
   if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  const tenantId = tenantOption(values.tenant);
-  if (tenantId === null) return EXIT.usage;
-  const command = settingsAction(positionals, "remessa email-accounts list");
-  if ("problem" in command) {
-    console.error(command.problem ? `${command.problem}\n\n${HELP}` : HELP);
-    return EXIT.usage;
-  }
-  const rate = rateOption(values.rate);
-  if (rate !== null && typeof rate === "object") {
-    console.error(rate.problem);
-    return EXIT.usage;
-  }
-  const { action, id } = command;
+  const command = settingsCommand(positionals, values, "remessa email-accounts list", HELP);
+  if (typeof command === "number") return command;
+  const { tenantId, action, id, rate } = command;
   if (action === "add" && values.address === undefined) {
     console.error(`Informe o endereço: --address nome@empresa.com.br.\n\n${HELP}`);
     return EXIT.usage;
@@ -127,29 +117,21 @@ export async function run(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     if (action === "remove") {
-      const account = await getEmailAccount(db, tenantId, id as number);
-      if (!account || !(await removeEmailAccount(db, tenantId, account.id))) {
-        console.error(
-          `A conta de e-mail ${id} não existe. Veja as contas com "remessa email-accounts list".`,
-        );
-        return EXIT.refused;
-      }
-      console.log(`Conta de e-mail ${account.id} removida (${describe(account)}).`);
-      return EXIT.ok;
-    }
-    const accounts = await listEmailAccounts(
-      db,
-      tenantId,
-      await walletFilter(db, tenantId, values.wallet),
-    );
-    if (values.json) console.log(JSON.stringify(accounts.map(emailAccountJson)));
-    else if (accounts.length === 0) {
-      console.log(
-        'Nenhuma conta de e-mail cadastrada. Cadastre uma com "remessa email-accounts add --address E-MAIL".',
+      return removeSetting(
+        id as number,
+        (n) => getEmailAccount(db, tenantId, n),
+        (n) => removeEmailAccount(db, tenantId, n),
+        {
+          missing: `A conta de e-mail ${id} não existe. Veja as contas com "remessa email-accounts list".`,
+          removed: (a) => `Conta de e-mail ${a.id} removida (${describe(a)}).`,
+        },
       );
-    } else {
-      for (const a of accounts) console.log(`${String(a.id).padStart(4)}  ${describe(a)}`);
     }
-    return EXIT.ok;
+    return listSettings(db, tenantId, values, (filter) => listEmailAccounts(db, tenantId, filter), {
+      json: emailAccountJson,
+      empty:
+        'Nenhuma conta de e-mail cadastrada. Cadastre uma com "remessa email-accounts add --address E-MAIL".',
+      print: (a) => console.log(`${String(a.id).padStart(4)}  ${describe(a)}`),
+    });
   });
 }

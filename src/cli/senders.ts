@@ -10,8 +10,8 @@ import {
   removeSender,
   type SenderView,
 } from "../store/senders.js";
-import { DATA_DIR_HELP, DATA_DIR_OPTION, EXIT, parseCommandLine, tenantOption } from "./args.js";
-import { rateOption, settingsAction, walletFilter } from "./settings-args.js";
+import { DATA_DIR_HELP, DATA_DIR_OPTION, EXIT, parseCommandLine } from "./args.js";
+import { listSettings, removeSetting, settingsCommand } from "./settings-args.js";
 import { withStore } from "./store.js";
 
 const HELP = `Uso:
@@ -95,19 +95,9 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(argv, OPTIONS, HELP);
   if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  const tenantId = tenantOption(values.tenant);
-  if (tenantId === null) return EXIT.usage;
-  const command = settingsAction(positionals, "remessa senders list");
-  if ("problem" in command) {
-    console.error(command.problem ? `${command.problem}\n\n${HELP}` : HELP);
-    return EXIT.usage;
-  }
-  const rate = rateOption(values.rate);
-  if (rate !== null && typeof rate === "object") {
-    console.error(rate.problem);
-    return EXIT.usage;
-  }
-  const { action, id } = command;
+  const command = settingsCommand(positionals, values, "remessa senders list", HELP);
+  if (typeof command === "number") return command;
+  const { tenantId, action, id, rate } = command;
   let number = "";
   if (action === "add") {
     const kind = values.kind?.trim().toLowerCase();
@@ -150,29 +140,20 @@ export async function run(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     if (action === "remove") {
-      const sender = await getSender(db, tenantId, id as number);
-      if (!sender || !(await removeSender(db, tenantId, sender.id))) {
-        console.error(
-          `O remetente ${id} não existe. Veja os remetentes com "remessa senders list".`,
-        );
-        return EXIT.refused;
-      }
-      console.log(`Remetente ${sender.id} removido (${describe(sender)}).`);
-      return EXIT.ok;
-    }
-    const senders = await listSenders(
-      db,
-      tenantId,
-      await walletFilter(db, tenantId, values.wallet),
-    );
-    if (values.json) console.log(JSON.stringify(senders.map(senderJson)));
-    else if (senders.length === 0) {
-      console.log(
-        'Nenhum remetente cadastrado. Cadastre um com "remessa senders add" (veja --help).',
+      return removeSetting(
+        id as number,
+        (n) => getSender(db, tenantId, n),
+        (n) => removeSender(db, tenantId, n),
+        {
+          missing: `O remetente ${id} não existe. Veja os remetentes com "remessa senders list".`,
+          removed: (s) => `Remetente ${s.id} removido (${describe(s)}).`,
+        },
       );
-    } else {
-      for (const s of senders) console.log(`${String(s.id).padStart(4)}  ${describe(s)}`);
     }
-    return EXIT.ok;
+    return listSettings(db, tenantId, values, (filter) => listSenders(db, tenantId, filter), {
+      json: senderJson,
+      empty: 'Nenhum remetente cadastrado. Cadastre um com "remessa senders add" (veja --help).',
+      print: (s) => console.log(`${String(s.id).padStart(4)}  ${describe(s)}`),
+    });
   });
 }

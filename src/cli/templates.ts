@@ -10,8 +10,8 @@ import {
   type TemplateView,
   templateParams,
 } from "../store/templates.js";
-import { DATA_DIR_HELP, DATA_DIR_OPTION, EXIT, parseCommandLine, tenantOption } from "./args.js";
-import { settingsAction, walletFilter } from "./settings-args.js";
+import { DATA_DIR_HELP, DATA_DIR_OPTION, EXIT, parseCommandLine } from "./args.js";
+import { listSettings, removeSetting, settingsCommand } from "./settings-args.js";
 import { withStore } from "./store.js";
 
 const HELP = `Uso:
@@ -82,14 +82,9 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(argv, OPTIONS, HELP);
   if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  const tenantId = tenantOption(values.tenant);
-  if (tenantId === null) return EXIT.usage;
-  const command = settingsAction(positionals, "remessa templates list");
-  if ("problem" in command) {
-    console.error(command.problem ? `${command.problem}\n\n${HELP}` : HELP);
-    return EXIT.usage;
-  }
-  const { action, id } = command;
+  const command = settingsCommand(positionals, values, "remessa templates list", HELP);
+  if (typeof command === "number") return command;
+  const { tenantId, action, id } = command;
   if (action === "add" && (values.name === undefined || values.body === undefined)) {
     console.error(`Informe o nome e o texto: --name NOME --body TEXTO.\n\n${HELP}`);
     return EXIT.usage;
@@ -117,32 +112,23 @@ export async function run(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     if (action === "remove") {
-      const template = await getTemplate(db, tenantId, id as number);
-      if (!template || !(await removeTemplate(db, tenantId, template.id))) {
-        console.error(
-          `O template ${id} não existe. Veja os templates com "remessa templates list".`,
-        );
-        return EXIT.refused;
-      }
-      console.log(`Template ${template.id} removido (${describe(template)}).`);
-      return EXIT.ok;
-    }
-    const templates = await listTemplates(
-      db,
-      tenantId,
-      await walletFilter(db, tenantId, values.wallet),
-    );
-    if (values.json) console.log(JSON.stringify(templates.map(templateJson)));
-    else if (templates.length === 0) {
-      console.log(
-        'Nenhum template cadastrado. Cadastre um com "remessa templates add" (veja --help).',
+      return removeSetting(
+        id as number,
+        (n) => getTemplate(db, tenantId, n),
+        (n) => removeTemplate(db, tenantId, n),
+        {
+          missing: `O template ${id} não existe. Veja os templates com "remessa templates list".`,
+          removed: (t) => `Template ${t.id} removido (${describe(t)}).`,
+        },
       );
-    } else {
-      for (const t of templates) {
+    }
+    return listSettings(db, tenantId, values, (filter) => listTemplates(db, tenantId, filter), {
+      json: templateJson,
+      empty: 'Nenhum template cadastrado. Cadastre um com "remessa templates add" (veja --help).',
+      print: (t) => {
         console.log(`${String(t.id).padStart(4)}  ${describe(t)}`);
         console.log(`      ${t.body ?? ""}`);
-      }
-    }
-    return EXIT.ok;
+      },
+    });
   });
 }

@@ -5,18 +5,12 @@
  * planning stored, so a report written after a crash and restart says the same.
  */
 import type { Kysely } from "kysely";
-import { DateTime } from "luxon";
+import { displayLocal } from "../local-time.js";
 import type { CampaignLine } from "../mailing/reports.js";
 import type { Database } from "../store/schema.js";
 import { forecast } from "./forecast.js";
 import { effectiveRate } from "./rates.js";
 import { describeSendWindow, parseSendWindow, type SendWindow } from "./window.js";
-
-/** An instant as the tenant reads it: "26/11/2026 09:00". */
-export function displayLocal(iso: string, timeZone: string, seconds = false): string {
-  const local = DateTime.fromISO(iso).setZone(timeZone);
-  return local.isValid ? local.toFormat(seconds ? "dd/MM/yyyy HH:mm:ss" : "dd/MM/yyyy HH:mm") : iso;
-}
 
 export async function campaignSummaries(
   db: Kysely<Database>,

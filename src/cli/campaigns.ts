@@ -3,7 +3,7 @@
  * names ordered, their progress by message state and wave, and the operator's
  * control over them.
  */
-import { DateTime } from "luxon";
+
 import {
   CAMPAIGN_STATE_LABEL,
   cancelCampaign,
@@ -18,6 +18,7 @@ import {
   type StateCounts,
   showCampaign,
 } from "../campaigns/overview.js";
+import { displayLocal } from "../local-time.js";
 import { plural } from "../plural.js";
 import { getTenant } from "../store/tenants.js";
 import { DATA_DIR_HELP, DATA_DIR_OPTION, EXIT, parseCommandLine, tenantOption } from "./args.js";
@@ -143,11 +144,7 @@ export async function run(argv: string[]): Promise<number> {
   return withStore(tenantId, async (store) => {
     const { db } = store;
     const zone = (await getTenant(db, tenantId))?.time_zone ?? "America/Sao_Paulo";
-    const when = (iso: string | null): string => {
-      if (!iso) return "—";
-      const local = DateTime.fromISO(iso, { zone: "utc" }).setZone(zone);
-      return local.isValid ? local.toFormat("dd/MM/yyyy HH:mm:ss") : iso;
-    };
+    const when = (iso: string | null): string => (iso ? displayLocal(iso, zone, true) : "—");
 
     if (action === "pause") {
       const r = await pauseCampaign(db, tenantId, id);

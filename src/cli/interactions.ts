@@ -3,9 +3,11 @@
  * as a channel would, so `_x N` skips the person for N hours. For operators
  * (a customer called in) and tests.
  */
+
 import { DateTime } from "luxon";
 import type { ChannelKind } from "../campaigns/channel.js";
 import { recordInbound } from "../campaigns/interactions.js";
+import { displayLocal } from "../local-time.js";
 import { getTenant, ValidationError } from "../store/tenants.js";
 import { DATA_DIR_HELP, DATA_DIR_OPTION, EXIT, parseCommandLine, tenantOption } from "./args.js";
 import { withStore } from "./store.js";
@@ -100,9 +102,8 @@ export async function run(argv: string[]): Promise<number> {
       );
       return EXIT.ok;
     }
-    const local = DateTime.fromISO(recorded.receivedAt, { zone: "utc" }).setZone(zone);
     console.log(
-      `Contato registrado: ${recorded.address} (${channel}) em ${local.toFormat("dd/MM/yyyy HH:mm:ss")}${recorded.personId === null ? ", sem pessoa cadastrada com esse contato" : `, pessoa ${recorded.personId}`}. Campanhas com _x deixam de enviar para esse contato pelas horas indicadas.`,
+      `Contato registrado: ${recorded.address} (${channel}) em ${displayLocal(recorded.receivedAt, zone, true)}${recorded.personId === null ? ", sem pessoa cadastrada com esse contato" : `, pessoa ${recorded.personId}`}. Campanhas com _x deixam de enviar para esse contato pelas horas indicadas.`,
     );
     return EXIT.ok;
   });

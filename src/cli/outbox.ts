@@ -2,8 +2,9 @@
  * `remessa outbox list`: what the embedded outbox "sent" (no external account):
  * channel, destination, rendered text or template with its parameters, campaign, time.
  */
-import { DateTime } from "luxon";
+
 import { listOutbox, type OutboxEntry } from "../campaigns/overview.js";
+import { displayLocal } from "../local-time.js";
 import { getTenant } from "../store/tenants.js";
 import { DATA_DIR_HELP, DATA_DIR_OPTION, EXIT, parseCommandLine, tenantOption } from "./args.js";
 import { withStore } from "./store.js";
@@ -94,8 +95,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     const zone = (await getTenant(store.db, tenantId))?.time_zone ?? "America/Sao_Paulo";
     for (const e of entries) {
-      const at = DateTime.fromISO(e.at, { zone: "utc" }).setZone(zone);
-      const time = at.isValid ? at.toFormat("dd/MM/yyyy HH:mm:ss") : e.at;
+      const time = displayLocal(e.at, zone, true);
       const campaign = e.campaignId === null ? "" : `campanha ${e.campaignId}  `;
       console.log(
         `${time}  ${(CHANNEL[e.channel] ?? e.channel).padEnd(8)} ${e.to.padEnd(15)} ${campaign}${content(e)}`,

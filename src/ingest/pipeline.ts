@@ -40,6 +40,7 @@
  * Every step first re-checks the lease (`advance` updates only while the
  * lease is ours); a processor that lost its lease stops without side effects.
  */
+
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { rm } from "node:fs/promises";
@@ -51,6 +52,7 @@ import { campaignSummaries } from "../campaigns/summary.js";
 import { escapeControls } from "../filename/control.js";
 import { movedBaseName, parse } from "../filename/index.js";
 import type { Mailing, NameError } from "../filename/types.js";
+import { displayLocal } from "../local-time.js";
 import type { Logger } from "../log.js";
 import { fileErrors } from "../mailing/messages.js";
 import { readMailing } from "../mailing/reader.js";
@@ -156,11 +158,6 @@ export function tenantDate(timeZone: string, at: Date): string {
   return (local.isValid ? local : DateTime.fromJSDate(at).setZone("America/Sao_Paulo")).toFormat(
     "yyyy-MM-dd",
   );
-}
-
-function displayInstant(tenant: Tenant, iso: string): string {
-  const local = DateTime.fromISO(iso).setZone(tenant.time_zone);
-  return local.isValid ? local.toFormat("dd/MM/yyyy HH:mm:ss") : iso;
 }
 
 function round3(n: number): number {
@@ -824,7 +821,7 @@ async function writeReports(
       arrived && !arrived.isFolder && row.path !== target
         ? `\nAtenção: enquanto este arquivo era processado, chegou outro arquivo, diferente, com o mesmo nome (${escapeControls(row.file_name)}). Ele não substituiu este: será processado separadamente e terá o seu próprio relatório.\n`
         : "";
-    const seenAt = displayInstant(tenant, row.first_seen_at);
+    const seenAt = displayLocal(row.first_seen_at, tenant.time_zone, true);
     const folder = parentOf(target) || "/";
     const parsed = JSON.parse(row.parsed_json ?? "null") as Mailing | null;
     const rejectedCounts = JSON.parse(row.rejected_json ?? "{}") as Record<string, number>;

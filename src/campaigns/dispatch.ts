@@ -521,7 +521,20 @@ export class Dispatcher {
     let i = 0;
     let late = 0;
     while (i < ready.length) {
-      const start = await this.limiter.acquire(plan.tenantId, plan.sender.key, slots, stopAt);
+      // A database error of the rate limit (reserve, push back) stops the
+      // sending, but what went out is still recorded and the rest goes back to
+      // the queue below: thrown, it would leave the whole batch in "sending"
+      // to be sent again once the lease expired.
+      let start: number | null;
+      try {
+        start = await this.limiter.acquire(plan.tenantId, plan.sender.key, slots, stopAt);
+      } catch (error) {
+        this.log.error("rate limit failed; the rest of the batch goes back to the queue", {
+          campaignId: plan.id,
+          error,
+        });
+        break;
+      }
       if (start === null || this.clock() >= stopAt) break;
       const chunk = ready.slice(i, i + slots.chunk);
       const batchOut = chunk.map((c) => c.out);
@@ -567,7 +580,15 @@ export class Dispatcher {
         }
       });
       if (throttledFor > 0) {
-        await this.limiter.slowDown(plan.tenantId, plan.sender.key, at + throttledFor);
+        try {
+          await this.limiter.slowDown(plan.tenantId, plan.sender.key, at + throttledFor);
+        } catch (error) {
+          this.log.error("rate limit failed; the rest of the batch goes back to the queue", {
+            campaignId: plan.id,
+            error,
+          });
+          break;
+        }
       }
     }
     // Not sent in time (lease ending, deadline reached): back to the queue, or expired.

@@ -389,6 +389,39 @@ for (const database of DATABASES) {
       assert.equal(r.dispatcher.stats.throttled, 1);
     });
 
+    test("a rate-limit database error mid-batch records what was sent and requeues the rest", async () => {
+      const store = await fresh();
+      const s = await seedCampaign(store, { persons: 3, ratePerSecond: 10 });
+      // One message per slot at 10/s: the second reservation fails.
+      class FailingStore extends KyselyDispatchStore {
+        reserves = 0;
+        override async reserve(
+          tenantId: number,
+          key: string,
+          spanMs: number,
+          nowMs: number,
+        ): Promise<number> {
+          if (++this.reserves === 2) throw new Error("connection reset");
+          return super.reserve(tenantId, key, spanMs, nowMs);
+        }
+      }
+      const r = rig(store, { store: new FailingStore(store) });
+      assert.equal(await r.dispatcher.runOnce(), 3);
+      const msgs = await messagesOf(store, s.campaignId);
+      assert.deepEqual(
+        msgs.map((m) => [m.state, m.lease_owner]),
+        [
+          ["sent", null],
+          ["pending", null],
+          ["pending", null],
+        ],
+      );
+      assert.equal((await outboxRows(store)).length, 1);
+      // The rest goes out on the next cycle, once.
+      await drain(r);
+      assert.equal((await outboxRows(store)).length, 3);
+    });
+
     test("a channel call that never answers is aborted and retried", async () => {
       const store = await fresh();
       const s = await seedCampaign(store, { persons: 2, provider: "test" });

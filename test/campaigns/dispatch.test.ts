@@ -422,6 +422,24 @@ for (const database of DATABASES) {
       assert.equal((await outboxRows(store)).length, 3);
     });
 
+    test("the store's memos of started campaigns, waves and buckets stay bounded", async () => {
+      const store = await fresh();
+      const ds = new KyselyDispatchStore(store, 3);
+      for (let i = 1; i <= 20; i++) {
+        await ds.markStarted(i, [i * 10, i * 10 + 1], iso(T0));
+        await ds.reserve(1, `sender:${i}`, 10, T0);
+      }
+      const memos = ds as unknown as Record<
+        "startedCampaigns" | "startedWaves" | "buckets",
+        Set<unknown>
+      >;
+      for (const memo of [memos.startedCampaigns, memos.startedWaves, memos.buckets]) {
+        assert.ok(memo.size <= 3, `memo of ${memo.size}`);
+      }
+      // Forgotten ones still work: the statements are idempotent.
+      assert.equal(await ds.reserve(1, "sender:1", 10, T0), T0 + 20);
+    });
+
     test("a channel call that never answers is aborted and retried", async () => {
       const store = await fresh();
       const s = await seedCampaign(store, { persons: 2, provider: "test" });

@@ -406,7 +406,16 @@ export class Dispatcher {
     );
     const outcomes = await this.processBatch(plan, batch, leaseUntil);
     const applied = await this.store.record(this.owner, outcomes);
-    if (applied < outcomes.length) this.stats.lostLeases += outcomes.length - applied;
+    if (applied < outcomes.length) {
+      this.stats.lostLeases += outcomes.length - applied;
+      // Another dispatcher took these over (or they were expired meanwhile):
+      // what they did here, sends included, is not recorded.
+      this.log.warn("outcomes not recorded: lease taken over meanwhile", {
+        campaignId,
+        lost: outcomes.length - applied,
+        sent: outcomes.filter((o) => o.state === "sent").length,
+      });
+    }
     for (const o of outcomes) this.count(o);
     return outcomes.length;
   }

@@ -440,6 +440,35 @@ for (const database of DATABASES) {
       assert.equal(await ds.reserve(1, "sender:1", 10, T0), T0 + 20);
     });
 
+    test("outcomes dropped because the lease was taken over are logged", async () => {
+      const store = await fresh();
+      const s = await seedCampaign(store, { persons: 2 });
+      class StolenStore extends KyselyDispatchStore {
+        override async record(
+          owner: string,
+          outcomes: Parameters<KyselyDispatchStore["record"]>[1],
+        ): Promise<number> {
+          // Another dispatcher took the first one over meanwhile.
+          await store.db
+            .updateTable("messages")
+            .set({ lease_owner: "w2" })
+            .where("id", "=", outcomes[0]?.id ?? 0)
+            .execute();
+          return super.record(owner, outcomes);
+        }
+      }
+      const warnings: [string, unknown][] = [];
+      const r = rig(store, {
+        store: new StolenStore(store),
+        log: { ...silentLogger, warn: (message, fields) => warnings.push([message, fields]) },
+      });
+      await r.dispatcher.runOnce();
+      assert.equal(r.dispatcher.stats.lostLeases, 1);
+      const lost = warnings.find(([message]) => message.includes("lease taken over"));
+      assert.ok(lost, JSON.stringify(warnings));
+      assert.deepEqual(lost[1], { campaignId: s.campaignId, lost: 1, sent: 2 });
+    });
+
     test("a channel call that never answers is aborted and retried", async () => {
       const store = await fresh();
       const s = await seedCampaign(store, { persons: 2, provider: "test" });

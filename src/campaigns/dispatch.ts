@@ -404,7 +404,21 @@ export class Dispatcher {
       [...new Set(batch.map((m) => m.waveId).filter((w): w is number => w !== null))],
       new Date(claimedAt).toISOString(),
     );
-    const outcomes = await this.processBatch(plan, batch, leaseUntil);
+    let outcomes: MessageOutcome[];
+    try {
+      outcomes = await this.processBatch(plan, batch, leaseUntil);
+    } catch (error) {
+      // A lookup before the sends failed (the sends themselves do not throw):
+      // the batch goes back to the queue now instead of waiting in "sending"
+      // for its lease to expire and coming back as a possible re-send.
+      this.log.error("dispatch batch failed before sending; retried later", {
+        campaignId,
+        error,
+      });
+      const at = this.clock();
+      const reason = `Falha temporária no envio: ${(error as Error)?.message ?? String(error)}`;
+      outcomes = batch.map((m) => this.retryOutcome(plan, m, at, reason));
+    }
     const applied = await this.store.record(this.owner, outcomes);
     if (applied < outcomes.length) {
       this.stats.lostLeases += outcomes.length - applied;

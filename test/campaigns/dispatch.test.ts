@@ -469,6 +469,27 @@ for (const database of DATABASES) {
       assert.deepEqual(lost[1], { campaignId: s.campaignId, lost: 1, sent: 2 });
     });
 
+    test("a lookup error before sending puts the batch back to the queue at once", async () => {
+      const store = await fresh();
+      const s = await seedCampaign(store, { persons: 2 });
+      class FailingStore extends KyselyDispatchStore {
+        override async persons(): Promise<never> {
+          throw new Error("connection reset");
+        }
+      }
+      const r = rig(store, { store: new FailingStore(store) });
+      await r.dispatcher.runOnce();
+      const msgs = await messagesOf(store, s.campaignId);
+      assert.deepEqual(
+        msgs.map((m) => [m.state, m.lease_owner, m.next_attempt_at]),
+        [
+          ["pending", null, iso(T0 + 60_000)],
+          ["pending", null, iso(T0 + 60_000)],
+        ],
+      );
+      assert.equal((await outboxRows(store)).length, 0);
+    });
+
     test("a channel call that never answers is aborted and retried", async () => {
       const store = await fresh();
       const s = await seedCampaign(store, { persons: 2, provider: "test" });

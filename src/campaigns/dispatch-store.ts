@@ -48,13 +48,28 @@ interface ClaimRow {
   attempts: number;
 }
 
+/**
+ * Adds `value` to a memo of what needs no statement again. A long-running
+ * `serve` sees campaigns, waves and senders come and go, so the memo is
+ * emptied when it reaches `max`: forgetting only costs a statement that
+ * changes nothing.
+ */
+function remember<T>(memo: Set<T>, value: T, max: number): void {
+  if (memo.size >= max) memo.clear();
+  memo.add(value);
+}
+
 export class KyselyDispatchStore implements DispatchStore {
   private readonly buckets = new Set<string>();
   /** Waves this process already saw started: no UPDATE for them per batch. */
   private readonly startedWaves = new Set<number>();
   private readonly startedCampaigns = new Set<number>();
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    /** Most entries of each memo above. */
+    private readonly maxRemembered = 10_000,
+  ) {}
 
   private get db() {
     return this.store.db;
@@ -425,7 +440,7 @@ export class KyselyDispatchStore implements DispatchStore {
         .onConflict((oc) => oc.column("key").doNothing())
         .execute(),
     );
-    this.buckets.add(key);
+    remember(this.buckets, key, this.maxRemembered);
   }
 
   async reserve(tenantId: number, key: string, spanMs: number, nowMs: number): Promise<number> {
@@ -463,7 +478,7 @@ export class KyselyDispatchStore implements DispatchStore {
           .where("state", "=", "scheduled")
           .execute(),
       );
-      for (const w of fresh) this.startedWaves.add(w);
+      for (const w of fresh) remember(this.startedWaves, w, this.maxRemembered);
     }
     if (!this.startedCampaigns.has(campaignId)) {
       await busyRetry(() =>
@@ -474,7 +489,7 @@ export class KyselyDispatchStore implements DispatchStore {
           .where("state", "=", "scheduled")
           .execute(),
       );
-      this.startedCampaigns.add(campaignId);
+      remember(this.startedCampaigns, campaignId, this.maxRemembered);
     }
   }
 

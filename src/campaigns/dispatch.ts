@@ -404,9 +404,32 @@ export class Dispatcher {
       [...new Set(batch.map((m) => m.waveId).filter((w): w is number => w !== null))],
       new Date(claimedAt).toISOString(),
     );
-    const outcomes = await this.processBatch(plan, batch, leaseUntil);
+    let outcomes: MessageOutcome[];
+    try {
+      outcomes = await this.processBatch(plan, batch, leaseUntil);
+    } catch (error) {
+      // A lookup before the sends failed (the sends themselves do not throw):
+      // the batch goes back to the queue now instead of waiting in "sending"
+      // for its lease to expire and coming back as a possible re-send.
+      this.log.error("dispatch batch failed before sending; retried later", {
+        campaignId,
+        error,
+      });
+      const at = this.clock();
+      const reason = `Falha temporária no envio: ${(error as Error)?.message ?? String(error)}`;
+      outcomes = batch.map((m) => this.retryOutcome(plan, m, at, reason));
+    }
     const applied = await this.store.record(this.owner, outcomes);
-    if (applied < outcomes.length) this.stats.lostLeases += outcomes.length - applied;
+    if (applied < outcomes.length) {
+      this.stats.lostLeases += outcomes.length - applied;
+      // Another dispatcher took these over (or they were expired meanwhile):
+      // what they did here, sends included, is not recorded.
+      this.log.warn("outcomes not recorded: lease taken over meanwhile", {
+        campaignId,
+        lost: outcomes.length - applied,
+        sent: outcomes.filter((o) => o.state === "sent").length,
+      });
+    }
     for (const o of outcomes) this.count(o);
     return outcomes.length;
   }
@@ -521,7 +544,20 @@ export class Dispatcher {
     let i = 0;
     let late = 0;
     while (i < ready.length) {
-      const start = await this.limiter.acquire(plan.tenantId, plan.sender.key, slots, stopAt);
+      // A database error of the rate limit (reserve, push back) stops the
+      // sending, but what went out is still recorded and the rest goes back to
+      // the queue below: thrown, it would leave the whole batch in "sending"
+      // to be sent again once the lease expired.
+      let start: number | null;
+      try {
+        start = await this.limiter.acquire(plan.tenantId, plan.sender.key, slots, stopAt);
+      } catch (error) {
+        this.log.error("rate limit failed; the rest of the batch goes back to the queue", {
+          campaignId: plan.id,
+          error,
+        });
+        break;
+      }
       if (start === null || this.clock() >= stopAt) break;
       const chunk = ready.slice(i, i + slots.chunk);
       const batchOut = chunk.map((c) => c.out);
@@ -567,7 +603,15 @@ export class Dispatcher {
         }
       });
       if (throttledFor > 0) {
-        await this.limiter.slowDown(plan.tenantId, plan.sender.key, at + throttledFor);
+        try {
+          await this.limiter.slowDown(plan.tenantId, plan.sender.key, at + throttledFor);
+        } catch (error) {
+          this.log.error("rate limit failed; the rest of the batch goes back to the queue", {
+            campaignId: plan.id,
+            error,
+          });
+          break;
+        }
       }
     }
     // Not sent in time (lease ending, deadline reached): back to the queue, or expired.

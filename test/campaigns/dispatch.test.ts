@@ -389,6 +389,107 @@ for (const database of DATABASES) {
       assert.equal(r.dispatcher.stats.throttled, 1);
     });
 
+    test("a rate-limit database error mid-batch records what was sent and requeues the rest", async () => {
+      const store = await fresh();
+      const s = await seedCampaign(store, { persons: 3, ratePerSecond: 10 });
+      // One message per slot at 10/s: the second reservation fails.
+      class FailingStore extends KyselyDispatchStore {
+        reserves = 0;
+        override async reserve(
+          tenantId: number,
+          key: string,
+          spanMs: number,
+          nowMs: number,
+        ): Promise<number> {
+          if (++this.reserves === 2) throw new Error("connection reset");
+          return super.reserve(tenantId, key, spanMs, nowMs);
+        }
+      }
+      const r = rig(store, { store: new FailingStore(store) });
+      assert.equal(await r.dispatcher.runOnce(), 3);
+      const msgs = await messagesOf(store, s.campaignId);
+      assert.deepEqual(
+        msgs.map((m) => [m.state, m.lease_owner]),
+        [
+          ["sent", null],
+          ["pending", null],
+          ["pending", null],
+        ],
+      );
+      assert.equal((await outboxRows(store)).length, 1);
+      // The rest goes out on the next cycle, once.
+      await drain(r);
+      assert.equal((await outboxRows(store)).length, 3);
+    });
+
+    test("the store's memos of started campaigns, waves and buckets stay bounded", async () => {
+      const store = await fresh();
+      const ds = new KyselyDispatchStore(store, 3);
+      for (let i = 1; i <= 20; i++) {
+        await ds.markStarted(i, [i * 10, i * 10 + 1], iso(T0));
+        await ds.reserve(1, `sender:${i}`, 10, T0);
+      }
+      const memos = ds as unknown as Record<
+        "startedCampaigns" | "startedWaves" | "buckets",
+        Set<unknown>
+      >;
+      for (const memo of [memos.startedCampaigns, memos.startedWaves, memos.buckets]) {
+        assert.ok(memo.size <= 3, `memo of ${memo.size}`);
+      }
+      // Forgotten ones still work: the statements are idempotent.
+      assert.equal(await ds.reserve(1, "sender:1", 10, T0), T0 + 20);
+    });
+
+    test("outcomes dropped because the lease was taken over are logged", async () => {
+      const store = await fresh();
+      const s = await seedCampaign(store, { persons: 2 });
+      class StolenStore extends KyselyDispatchStore {
+        override async record(
+          owner: string,
+          outcomes: Parameters<KyselyDispatchStore["record"]>[1],
+        ): Promise<number> {
+          // Another dispatcher took the first one over meanwhile.
+          await store.db
+            .updateTable("messages")
+            .set({ lease_owner: "w2" })
+            .where("id", "=", outcomes[0]?.id ?? 0)
+            .execute();
+          return super.record(owner, outcomes);
+        }
+      }
+      const warnings: [string, unknown][] = [];
+      const r = rig(store, {
+        store: new StolenStore(store),
+        log: { ...silentLogger, warn: (message, fields) => warnings.push([message, fields]) },
+      });
+      await r.dispatcher.runOnce();
+      assert.equal(r.dispatcher.stats.lostLeases, 1);
+      const lost = warnings.find(([message]) => message.includes("lease taken over"));
+      assert.ok(lost, JSON.stringify(warnings));
+      assert.deepEqual(lost[1], { campaignId: s.campaignId, lost: 1, sent: 2 });
+    });
+
+    test("a lookup error before sending puts the batch back to the queue at once", async () => {
+      const store = await fresh();
+      const s = await seedCampaign(store, { persons: 2 });
+      class FailingStore extends KyselyDispatchStore {
+        override async persons(): Promise<never> {
+          throw new Error("connection reset");
+        }
+      }
+      const r = rig(store, { store: new FailingStore(store) });
+      await r.dispatcher.runOnce();
+      const msgs = await messagesOf(store, s.campaignId);
+      assert.deepEqual(
+        msgs.map((m) => [m.state, m.lease_owner, m.next_attempt_at]),
+        [
+          ["pending", null, iso(T0 + 60_000)],
+          ["pending", null, iso(T0 + 60_000)],
+        ],
+      );
+      assert.equal((await outboxRows(store)).length, 0);
+    });
+
     test("a channel call that never answers is aborted and retried", async () => {
       const store = await fresh();
       const s = await seedCampaign(store, { persons: 2, provider: "test" });

@@ -512,7 +512,11 @@ for (const database of DATABASES) {
               afterImport: campaignPlanner({ clock, env: {} }),
             }),
           ),
-          PlanningError,
+          (error: unknown) =>
+            error instanceof PlanningError &&
+            /^Rota de SMS short: o cadastro foi removido .* Cadastre de novo e reenvie o arquivo\.$/.test(
+              error.message,
+            ),
         );
         // And a failure after the messages were written.
         await addSender(t.store.db, { kind: "sms", mode: "short", number: "R" });

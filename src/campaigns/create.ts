@@ -196,13 +196,23 @@ export async function createCampaigns(
         .where("number", ">=", sizes.length)
         .execute();
     }
-    for (const [number, size] of sizes.entries()) {
-      if (size === 0) continue;
+    // Every wave's size in one UPDATE (a 1% split has 100 waves).
+    const filled = [...sizes.entries()].filter(([, size]) => size > 0);
+    if (filled.length > 0) {
       await db
         .updateTable("waves")
-        .set({ size })
+        .set({
+          size: sql<number>`CASE number ${sql.join(
+            filled.map(([number, size]) => sql`WHEN ${sql.lit(number)} THEN ${int(size)}`),
+            sql` `,
+          )} END`,
+        })
         .where("campaign_id", "=", campaignId)
-        .where("number", "=", number)
+        .where(
+          "number",
+          "in",
+          filled.map(([number]) => number),
+        )
         .execute();
     }
     const waves = sizes.map((size, number) => ({

@@ -286,7 +286,9 @@ export class ReturnFiles {
           return await this.record(
             candidate,
             null,
-            "O mailing foi importado de um arquivo local cuja pasta não está acessível aqui: o retorno não foi escrito.",
+            folder
+              ? `O mailing foi importado (remessa import) de um arquivo local cuja pasta "${folder}" não existe ou não está acessível neste servidor: o retorno não foi escrito.`
+              : `O mailing foi importado (remessa import) de um arquivo local com o caminho relativo "${mailing.path}", sem a pasta de origem: o retorno não foi escrito. Importe com o caminho completo do arquivo.`,
             log,
           );
         }

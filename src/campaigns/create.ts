@@ -196,13 +196,23 @@ export async function createCampaigns(
         .where("number", ">=", sizes.length)
         .execute();
     }
-    for (const [number, size] of sizes.entries()) {
-      if (size === 0) continue;
+    // Every wave's size in one UPDATE (a 1% split has 100 waves).
+    const filled = [...sizes.entries()].filter(([, size]) => size > 0);
+    if (filled.length > 0) {
       await db
         .updateTable("waves")
-        .set({ size })
+        .set({
+          size: sql<number>`CASE number ${sql.join(
+            filled.map(([number, size]) => sql`WHEN ${sql.lit(number)} THEN ${int(size)}`),
+            sql` `,
+          )} END`,
+        })
         .where("campaign_id", "=", campaignId)
-        .where("number", "=", number)
+        .where(
+          "number",
+          "in",
+          filled.map(([number]) => number),
+        )
         .execute();
     }
     const waves = sizes.map((size, number) => ({
@@ -284,12 +294,12 @@ async function resolve(
   const { mailing, tenantId, walletId } = imported;
   const missing = (what: string) =>
     new PlanningError(
-      `${what} não está mais cadastrado(a) (foi removido(a) depois da conferência do nome): cadastre-o(a) de novo e reenvie o arquivo.`,
+      `${what}: o cadastro foi removido depois da conferência do nome do arquivo. Cadastre de novo e reenvie o arquivo.`,
     );
   if (channel === "sms") {
     const mode = mailing.sms as string;
     const sender = await findSender(db, tenantId, "sms", mode, null, walletId);
-    if (!sender) throw missing(`A rota de SMS ${mode}`);
+    if (!sender) throw missing(`Rota de SMS ${mode}`);
     return {
       channel,
       mode,
@@ -316,12 +326,15 @@ async function resolve(
     } else {
       sender = await findSender(db, tenantId, "whatsapp", w.mode, null, walletId);
     }
-    if (!sender) throw missing(`O número WhatsApp ${w.mode}`);
+    if (!sender) throw missing(`Número WhatsApp ${w.mode}`);
     const template =
       w.template !== null
         ? await findTemplate(db, tenantId, w.template, walletId)
         : await findDefaultTemplate(db, tenantId, walletId);
-    if (!template) throw missing("O template WhatsApp");
+    if (!template)
+      throw missing(
+        `Template WhatsApp${w.template !== null ? ` ${w.template}` : " padrão da carteira"}`,
+      );
     return {
       channel,
       mode: w.mode,
@@ -339,7 +352,7 @@ async function resolve(
   let account: EmailAccountChoice | null;
   if (e.account !== null) {
     account = await findEmailAccount(db, tenantId, e.account);
-    if (!account) throw missing(`A conta de e-mail ${e.account}`);
+    if (!account) throw missing(`Conta de e-mail ${e.account}`);
   } else {
     account = await walletOrPlatformAccount(db, tenantId, walletId, now, env);
   }

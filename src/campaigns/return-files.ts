@@ -27,8 +27,8 @@
  * Mailings without a place for the file are recorded as done with `return_path` null and a
  * warning: an accepted file that vanished before it could be moved (no `moved_to`), a source
  * removed since, and `remessa import` of a local file whose folder is not reachable from here
- * (a relative path, or a folder that no longer exists). A local import with an absolute path
- * gets its return file beside the file itself.
+ * (a folder that no longer exists, or a relative path recorded before the import resolved it).
+ * A local import (its path recorded absolute) gets its return file beside the file itself.
  */
 import { randomUUID } from "node:crypto";
 import { stat } from "node:fs/promises";
@@ -286,7 +286,9 @@ export class ReturnFiles {
           return await this.record(
             candidate,
             null,
-            "O mailing foi importado de um arquivo local cuja pasta não está acessível aqui: o retorno não foi escrito.",
+            folder
+              ? `O mailing foi importado (remessa import) de um arquivo local cuja pasta "${folder}" não existe ou não está acessível neste servidor: o retorno não foi escrito.`
+              : `O mailing foi importado (remessa import) de um arquivo local com o caminho relativo "${mailing.path}", sem a pasta de origem: o retorno não foi escrito. Importe com o caminho completo do arquivo.`,
             log,
           );
         }

@@ -45,14 +45,30 @@ export async function campaignSummaries(
     .where("campaigns.mailing_id", "=", mailingId)
     .orderBy("campaigns.id")
     .execute();
-  const lines: CampaignLine[] = [];
-  for (const c of campaigns) {
-    const waves = await db
+  // Every campaign's waves in one query (not one per campaign).
+  const wavesOf = new Map<number, { start_at: string; size: number }[]>();
+  if (campaigns.length > 0) {
+    const rows = await db
       .selectFrom("waves")
-      .select(["start_at", "size"])
-      .where("campaign_id", "=", c.id)
+      .select(["campaign_id", "start_at", "size"])
+      .where(
+        "campaign_id",
+        "in",
+        campaigns.map((c) => c.id),
+      )
+      .orderBy("campaign_id")
       .orderBy("number")
       .execute();
+    for (const w of rows) {
+      const id = Number(w.campaign_id);
+      const list = wavesOf.get(id) ?? [];
+      list.push({ start_at: w.start_at, size: Number(w.size) });
+      wavesOf.set(id, list);
+    }
+  }
+  const lines: CampaignLine[] = [];
+  for (const c of campaigns) {
+    const waves = wavesOf.get(Number(c.id)) ?? [];
     const channel = c.channel as "sms" | "whatsapp" | "email";
     let sender: string | null = null;
     if (channel === "sms" && c.sender_number !== null) {

@@ -5,7 +5,7 @@
  * written in one transaction.
  */
 import { stat } from "node:fs/promises";
-import { basename } from "node:path";
+import { basename, resolve } from "node:path";
 import { type CreatedCampaign, createCampaigns } from "../campaigns/create.js";
 import { campaignSummaries } from "../campaigns/summary.js";
 import { parse } from "../filename/index.js";
@@ -185,7 +185,9 @@ export async function run(argv: string[]): Promise<number> {
       tenantId,
       mailing,
       fileName,
-      path,
+      // Absolute, so the return file can be written beside it later (return-files.ts),
+      // whatever the directory `serve` runs from.
+      path: resolve(path),
       folder,
       content: reader.content,
       summary: reader.summary,

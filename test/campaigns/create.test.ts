@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { campaignPlanner, createCampaigns, PlanningError } from "../../src/campaigns/create.js";
+import { campaignSummaries } from "../../src/campaigns/summary.js";
 import type { Mailing } from "../../src/filename/types.js";
 import type { PersonRecord } from "../../src/mailing/types.js";
 import { type ImportChunk, importMailing } from "../../src/store/import.js";
@@ -473,7 +474,7 @@ for (const database of DATABASES) {
             channels: [mobile("11999990001", 2), email("um@x.com", 3)],
           }),
         ];
-        const { campaigns } = await run(
+        const { result, campaigns } = await run(
           t,
           {
             sms: "long",
@@ -495,6 +496,16 @@ for (const database of DATABASES) {
           waves.map((w) => Number(w.size)),
           [0],
         );
+        // The report reads every campaign's waves at once: each gets its own.
+        const lines = await campaignSummaries(t.store.db, result.mailingId!, "America/Sao_Paulo");
+        assert.deepEqual(
+          lines.map((l) => [l.channel, l.audience, l.waves.map((w) => w.size)]),
+          [
+            ["sms", 1, [1]],
+            ["whatsapp", 1, [1]],
+            ["email", 0, [0]],
+          ],
+        );
       } finally {
         await t.dispose();
       }
@@ -512,7 +523,11 @@ for (const database of DATABASES) {
               afterImport: campaignPlanner({ clock, env: {} }),
             }),
           ),
-          PlanningError,
+          (error: unknown) =>
+            error instanceof PlanningError &&
+            /^Rota de SMS short: o cadastro foi removido .* Cadastre de novo e reenvie o arquivo\.$/.test(
+              error.message,
+            ),
         );
         // And a failure after the messages were written.
         await addSender(t.store.db, { kind: "sms", mode: "short", number: "R" });

@@ -690,6 +690,7 @@ for (const db of DATABASES) {
         assert.equal(r2.return_path, null);
         assert.notEqual(r2.return_written_at, null);
         assert.match(r2.return_error ?? "", /local/);
+        assert.match(r2.return_error ?? "", /caminho relativo "relativo\/mailing\.csv"/);
       } finally {
         await t.dispose();
         await rm(dir, { recursive: true, force: true });

@@ -569,7 +569,14 @@ export class Dispatcher {
       }
       late = 0;
       i += chunk.length;
-      const results = await this.send(channel, batchOut);
+      // The call ends (or is abandoned as a retry) while the lease is still
+      // ours, so its results are recorded here and never re-sent by a worker
+      // that took the batch over meanwhile.
+      const results = await this.send(
+        channel,
+        batchOut,
+        leaseUntil - Math.min(2000, this.leaseMs / 10),
+      );
       const at = this.clock();
       let throttledFor = 0;
       chunk.forEach((c, k) => {
@@ -632,9 +639,19 @@ export class Dispatcher {
     return outcomes;
   }
 
-  /** One channel call with the timeout; a throw or an abort is a retry for the whole call. */
-  private async send(channel: Channel, batch: OutgoingMessage[]): Promise<SendResult[]> {
-    const timeout = this.options.sendTimeoutMs ?? 30_000;
+  /**
+   * One channel call with the timeout, cut short to end by `endBy` (epoch ms:
+   * before the lease runs out); a throw or an abort is a retry for the whole call.
+   */
+  private async send(
+    channel: Channel,
+    batch: OutgoingMessage[],
+    endBy: number,
+  ): Promise<SendResult[]> {
+    const timeout = Math.max(
+      1,
+      Math.min(this.options.sendTimeoutMs ?? 30_000, Math.floor(endBy - this.clock())),
+    );
     const controller = new AbortController();
     const timer = setTimeout(
       () => controller.abort(new Error(`tempo esgotado (${timeout} ms)`)),

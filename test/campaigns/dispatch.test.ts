@@ -503,6 +503,23 @@ for (const database of DATABASES) {
       assert.match(msgs[0]?.error ?? "", /tempo esgotado/);
     });
 
+    test("a channel call is cut short before the lease ends, whatever the send timeout", {
+      timeout: 10_000,
+    }, async () => {
+      const store = await fresh();
+      const s = await seedCampaign(store, { persons: 2, provider: "test" });
+      // A 40 ms lease and a one-minute send timeout: the call must end while
+      // the lease is still held (else another worker re-sends the batch).
+      const r = rig(store, { behaviour: () => "hang", sendTimeoutMs: 60_000, leaseMs: 40 });
+      await r.dispatcher.runOnce();
+      const msgs = await messagesOf(store, s.campaignId);
+      assert.deepEqual(
+        msgs.map((m) => m.state),
+        ["pending", "pending"],
+      );
+      assert.match(msgs[0]?.error ?? "", /tempo esgotado/);
+    });
+
     test("lease: a batch left in sending is reclaimed after its lease, and counted", async () => {
       const store = await fresh();
       const s = await seedCampaign(store, { persons: 3 });

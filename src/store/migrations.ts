@@ -10,6 +10,7 @@ import {
   type Kysely,
   type Migration,
   type MigrationProvider,
+  type MigrationResultSet,
   Migrator,
   sql,
 } from "kysely";
@@ -926,20 +927,22 @@ export interface MigrationOutcome {
   error: unknown;
 }
 
-/** Brings the schema up to date. Safe to call at every start-up and concurrently (Kysely locks). */
-export async function migrateToLatest(
-  db: AnyDb,
-  dialect: Dialect,
-  schema?: string,
-): Promise<MigrationOutcome> {
+function migratorFor(db: AnyDb, dialect: Dialect, schema?: string): Migrator {
   const provider: MigrationProvider = { getMigrations: async () => migrationsFor(dialect) };
-  const migrator = new Migrator({
-    db,
-    provider,
-    ...(schema ? { migrationTableSchema: schema } : {}),
-  });
+  return new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+}
+
+/**
+ * Runs one migrator step, trying again (up to 5 times, with a short pause)
+ * when it failed only because another schema of the server was dropped
+ * meanwhile: see isOtherSchemaDropped.
+ */
+async function runStep(
+  schema: string | undefined,
+  step: () => Promise<MigrationResultSet>,
+): Promise<MigrationOutcome> {
   for (let attempt = 1; ; attempt++) {
-    const { error, results } = await migrator.migrateToLatest();
+    const { error, results } = await step();
     if (attempt < 5 && isOtherSchemaDropped(error, schema)) {
       await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
       continue;
@@ -949,6 +952,37 @@ export async function migrateToLatest(
       error: error ?? null,
     };
   }
+}
+
+/** Brings the schema up to date. Safe to call at every start-up and concurrently (Kysely locks). */
+export async function migrateToLatest(
+  db: AnyDb,
+  dialect: Dialect,
+  schema?: string,
+): Promise<MigrationOutcome> {
+  const migrator = migratorFor(db, dialect, schema);
+  return runStep(schema, () => migrator.migrateToLatest());
+}
+
+/** Undoes the last applied migration (tests of a migration's down and up). */
+export async function migrateDown(
+  db: AnyDb,
+  dialect: Dialect,
+  schema?: string,
+): Promise<MigrationOutcome> {
+  const migrator = migratorFor(db, dialect, schema);
+  return runStep(schema, () => migrator.migrateDown());
+}
+
+/** Migrates up or down until `target` is the last applied migration (tests of one migration). */
+export async function migrateTo(
+  db: AnyDb,
+  dialect: Dialect,
+  target: string,
+  schema?: string,
+): Promise<MigrationOutcome> {
+  const migrator = migratorFor(db, dialect, schema);
+  return runStep(schema, () => migrator.migrateTo(target));
 }
 
 /**
@@ -975,12 +1009,14 @@ export async function pendingMigrations(
   dialect: Dialect,
   schema?: string,
 ): Promise<string[]> {
-  const provider: MigrationProvider = { getMigrations: async () => migrationsFor(dialect) };
-  const migrator = new Migrator({
-    db,
-    provider,
-    ...(schema ? { migrationTableSchema: schema } : {}),
-  });
-  const all = await migrator.getMigrations();
-  return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+  const migrator = migratorFor(db, dialect, schema);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const all = await migrator.getMigrations();
+      return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+    } catch (error) {
+      if (attempt >= 5 || !isOtherSchemaDropped(error, schema)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
+  }
 }

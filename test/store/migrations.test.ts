@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Migrator, sql } from "kysely";
+import { sql } from "kysely";
 import { openDatabase, type Store } from "../../src/store/db.js";
-import { migrateToLatest, migrationsFor } from "../../src/store/migrations.js";
+import { migrateDown, migrateTo, migrateToLatest } from "../../src/store/migrations.js";
 import { seedCampaign } from "../campaigns/fixtures.js";
 import { DATABASES } from "./harness.js";
 
@@ -168,17 +168,9 @@ for (const database of DATABASES) {
       const t = await database.open();
       try {
         const { db, dialect, pgSchema } = t.store;
-        const migrator = new Migrator({
-          db,
-          provider: { getMigrations: async () => migrationsFor(dialect) },
-          ...(pgSchema ? { migrationTableSchema: pgSchema } : {}),
-        });
-        const down = await migrator.migrateDown();
-        assert.equal(down.error, undefined);
-        assert.deepEqual(
-          down.results?.map((r) => r.migrationName),
-          ["0010_messages_lean"],
-        );
+        const down = await migrateDown(db, dialect, pgSchema ?? undefined);
+        assert.equal(down.error, null);
+        assert.deepEqual(down.applied, ["0010_messages_lean"]);
         const seeded = await seedCampaign(db);
         const first = seeded.messageIds[0]!;
         const message = await db
@@ -260,12 +252,8 @@ describe("0010_messages_lean rebuilds SQLite's messages with their rows", () => 
     const store = await openDatabase("sqlite::memory:");
     try {
       const { db } = store;
-      const migrator = new Migrator({
-        db,
-        provider: { getMigrations: async () => migrationsFor("sqlite") },
-      });
-      const before = await migrator.migrateTo("0009_dispatch");
-      assert.equal(before.error, undefined);
+      const before = await migrateTo(db, "sqlite", "0009_dispatch");
+      assert.equal(before.error, null);
       const seeded = await seedCampaign(db);
       const first = seeded.messageIds[0]!;
       await db

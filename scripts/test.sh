@@ -7,5 +7,7 @@ if [ "$#" -gt 0 ]; then
   files=("$@")
 else
   mapfile -t files < <(find test -name '*.test.ts' | sort)
+  # The console's component tests (Vitest, jsdom) first: node:test's summary stays the last lines.
+  npx vitest run --config web/vite.config.ts --reporter dot
 fi
 exec node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" "${files[@]}"

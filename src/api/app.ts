@@ -4,6 +4,7 @@
  * declared with zod schemas (route.ts) that validate, type and document them
  * (openapi.ts → /openapi.json, /docs).
  */
+
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
@@ -14,6 +15,7 @@ import { busyRetry, isSqliteBusy } from "../store/busy.js";
 import type { Store } from "../store/db.js";
 import { ValidationError } from "../store/tenants.js";
 import { adminKeyDigest, authenticator } from "./auth.js";
+import { registerConsole } from "./console.js";
 import { ApiError, type ApiErrorBody } from "./errors.js";
 import { buildOpenApi } from "./openapi.js";
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions, TokenBuckets } from "./rate-limit.js";
@@ -51,6 +53,11 @@ export interface ApiOptions {
   checkResponses?: boolean;
   /** Told of every route fastify registers (introspection: the OpenAPI coverage test). */
   onRoute?: (route: { method: string; url: string }) => void;
+  /**
+   * Serve the web console at `/` (serve does): the built console's folder, or null when it
+   * is not built (then `/` says how to build it). Omitted: no console routes (API tests).
+   */
+  console?: string | null;
 }
 
 /** What every route module gets. */
@@ -253,5 +260,6 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   };
   for (const spec of routes)
     register(app, spec, authenticate, busyTimeoutMs, audit, options.checkResponses);
+  if (options.console !== undefined) registerConsole(app, options.console);
   return app;
 }

@@ -6,6 +6,7 @@
  * SIGTERM/SIGINT stop gracefully: no new work is taken, the current step
  * finishes (or its lease is released after a grace period).
  */
+
 import { X509Certificate } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -13,6 +14,7 @@ import { parseArgs } from "node:util";
 import type { FastifyInstance } from "fastify";
 import { apiOptionsFromEnv, buildApi } from "../api/app.js";
 import { adminKeyDigest } from "../api/auth.js";
+import { consoleDir } from "../api/console.js";
 import { defaultReadiness } from "../api/routes/system.js";
 import { type DispatchService, startDispatch } from "../campaigns/dispatch-service.js";
 import { startReturnFiles } from "../campaigns/return-files.js";
@@ -359,6 +361,7 @@ export async function run(argv: string[]): Promise<number> {
         store,
         log: log.child({ component: "api" }),
         ...apiOptionsFromEnv(),
+        console: consoleDir(),
         readiness: async () => {
           if (stopping) return { ok: false, body: { status: "stopping" } };
           const base = await defaultReadiness(store)();

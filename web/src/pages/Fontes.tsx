@@ -1,0 +1,191 @@
+import { type FormEvent, useState } from "react";
+import { messageOf } from "../api";
+import { ErrorBox, Field, Loading, Page } from "../components";
+import { formatDateTime } from "../format";
+import { useApi, useResource } from "../hooks";
+import type { SourceItem } from "../types";
+
+interface Verdict {
+  ok: boolean;
+  code: string | null;
+  message: string;
+}
+
+const PROTOCOLS = [
+  { value: "sftp", label: "SFTP", port: 22 },
+  { value: "ftps-explicit", label: "FTPS explícito", port: 21 },
+  { value: "ftps-implicit", label: "FTPS implícito", port: 990 },
+  { value: "ftp", label: "FTP (sem criptografia)", port: 21 },
+];
+
+/** FTP/SFTP sources: the list with each one's last poll, add one, and "Testar conexão". */
+export function Fontes() {
+  const api = useApi();
+  const sources = useResource<{ items: SourceItem[] }>("/sources", 10000);
+  const [verdicts, setVerdicts] = useState<Record<number, Verdict | "testing">>({});
+  const [form, setForm] = useState({
+    name: "",
+    protocol: "sftp",
+    host: "",
+    port: "",
+    user: "",
+    password: "",
+    root: "/",
+  });
+  const [error, setError] = useState<string | null>(null);
+  const test = async (id: number) => {
+    setVerdicts((v) => ({ ...v, [id]: "testing" }));
+    try {
+      const verdict = await api.send<Verdict>("POST", `/sources/${id}/test`);
+      setVerdicts((v) => ({ ...v, [id]: verdict }));
+    } catch (e) {
+      setVerdicts((v) => ({ ...v, [id]: { ok: false, code: null, message: messageOf(e) } }));
+    }
+  };
+  const add = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      const created = await api.send<SourceItem>("POST", "/sources", {
+        name: form.name.trim() || null,
+        protocol: form.protocol,
+        host: form.host.trim(),
+        ...(form.port.trim() === "" ? {} : { port: Number(form.port) }),
+        user: form.user.trim(),
+        password: form.password,
+        root: form.root.trim() || "/",
+      });
+      setForm((f) => ({ ...f, name: "", host: "", port: "", user: "", password: "" }));
+      sources.reload();
+      void test(created.id);
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
+  const set = (key: keyof typeof form) => (value: string) =>
+    setForm((f) => ({ ...f, [key]: value }));
+  return (
+    <Page title="Origens FTP/SFTP">
+      <p>
+        O remessa lê os arquivos dessas origens a cada poucos segundos e move cada um para{" "}
+        <code>LIDOS</code> ou <code>DESCARTADOS</code>, com o relatório ao lado. No FileZilla,
+        conecte-se ao mesmo servidor com o mesmo usuário e envie o arquivo para a pasta da carteira.
+      </p>
+      <ErrorBox message={sources.error} />
+      {sources.data === null ? (
+        <Loading what="as origens" />
+      ) : (
+        <ul className="cards">
+          {sources.data.items.map((s) => {
+            const verdict = verdicts[s.id];
+            return (
+              <li key={s.id} className={`card ${s.lastError ? "bad" : ""}`} data-source={s.name}>
+                <strong>{s.name}</strong> — {s.protocol}
+                {s.host ? `://${s.user}@${s.host}${s.port ? `:${s.port}` : ""}` : ""} {s.root}
+                <br />
+                {s.lastError ? (
+                  <span className="error-text">
+                    Falhando desde {formatDateTime(s.lastErrorAt)}: {s.lastError}
+                  </span>
+                ) : (
+                  <span className="muted">
+                    Última leitura sem erro: {formatDateTime(s.lastSuccessAt)}
+                  </span>
+                )}
+                {s.tlsFingerprint ? (
+                  <>
+                    <br />
+                    <span className="muted">Certificado fixado: {s.tlsFingerprint}</span>
+                  </>
+                ) : null}
+                <div>
+                  <button
+                    type="button"
+                    className="secondary"
+                    onClick={() => test(s.id)}
+                    disabled={verdict === "testing"}
+                  >
+                    {verdict === "testing" ? "Testando…" : "Testar conexão"}
+                  </button>
+                </div>
+                {verdict && verdict !== "testing" ? (
+                  <p
+                    className={verdict.ok ? "ok-text" : "error-text"}
+                    role="status"
+                    data-testid="verdict"
+                  >
+                    {verdict.ok ? "Conexão OK. " : ""}
+                    {verdict.message}
+                  </p>
+                ) : null}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      <h2>Nova origem</h2>
+      <form onSubmit={add} className="grid">
+        <Field label="Nome">
+          <input name="name" value={form.name} onChange={(e) => set("name")(e.target.value)} />
+        </Field>
+        <Field label="Protocolo">
+          <select
+            name="protocol"
+            value={form.protocol}
+            onChange={(e) => set("protocol")(e.target.value)}
+          >
+            {PROTOCOLS.map((p) => (
+              <option key={p.value} value={p.value}>
+                {p.label}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Servidor">
+          <input
+            name="host"
+            value={form.host}
+            onChange={(e) => set("host")(e.target.value)}
+            required
+          />
+        </Field>
+        <Field
+          label="Porta"
+          hint={`Vazio: ${PROTOCOLS.find((p) => p.value === form.protocol)?.port ?? ""}`}
+        >
+          <input
+            name="port"
+            type="number"
+            value={form.port}
+            onChange={(e) => set("port")(e.target.value)}
+          />
+        </Field>
+        <Field label="Usuário">
+          <input
+            name="user"
+            value={form.user}
+            onChange={(e) => set("user")(e.target.value)}
+            required
+          />
+        </Field>
+        <Field label="Senha" hint="Guardada cifrada; nunca é mostrada de volta">
+          <input
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            value={form.password}
+            onChange={(e) => set("password")(e.target.value)}
+            required
+          />
+        </Field>
+        <Field label="Pasta raiz">
+          <input name="root" value={form.root} onChange={(e) => set("root")(e.target.value)} />
+        </Field>
+        <div>
+          <button type="submit">Cadastrar e testar</button>
+        </div>
+      </form>
+      <ErrorBox message={error} />
+    </Page>
+  );
+}

@@ -1,5 +1,5 @@
 import { DISCARDED_FOLDER, listCandidates, READ_FOLDER } from "./candidates.js";
-import { SourceError, type SourceErrorCode } from "./errors.js";
+import { SourceError, type SourceErrorCode, UntrustedServerError } from "./errors.js";
 import { checkHostSyntax } from "./host-guard.js";
 import { openSource } from "./open.js";
 import type { OpenSourceOptions, Source, SourceConfig } from "./types.js";
@@ -13,6 +13,8 @@ export interface ConnectionTestResult {
   message: string;
   /** Candidate files seen (root and wallet folders), when the test got that far. */
   candidates?: number;
+  /** An untrusted certificate or host key: its SHA-256 fingerprint, to pin after checking it. */
+  fingerprint?: string;
 }
 
 /**
@@ -53,6 +55,8 @@ export async function testConnection(
       candidates,
     };
   } catch (error) {
+    if (error instanceof UntrustedServerError)
+      return { ok: false, code: error.code, message: error.message, fingerprint: error.fingerprint };
     if (error instanceof SourceError)
       return { ok: false, code: error.code, message: error.message };
     return {

@@ -86,6 +86,7 @@ describe("testConnection against in-process ftp-srv", () => {
       assert.equal(result.ok, false);
       assert.match(result.message, /autoassinado/);
       assert.ok(result.message.includes(`--tls-fingerprint ${fingerprint}`), result.message);
+      assert.equal(result.fingerprint, fingerprint);
     }
   });
 
@@ -290,6 +291,7 @@ describe("testConnection against vsftpd and OpenSSH", {
       assert.equal(result.code, "CERTIFICADO_NAO_CONFIAVEL");
       const expected = protocol === "sftp" ? servers.hostKeySha256 : servers.certSha256;
       assert.ok(result.message.includes(`--tls-fingerprint ${expected}`), result.message);
+      assert.equal(result.fingerprint, expected);
     });
 
     test(`${protocol}: LOGIN_INVALIDO with a wrong password`, async () => {

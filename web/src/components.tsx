@@ -42,13 +42,16 @@ export function Field({
   children: ReactNode;
   hint?: string;
 }) {
+  // The hint sits outside the label, so the control's accessible name is the label alone.
   return (
-    // biome-ignore lint/a11y/noLabelWithoutControl: the control is one of the children
-    <label className="field">
-      <span className="field-label">{label}</span>
-      {children}
+    <div className="field">
+      {/* biome-ignore lint/a11y/noLabelWithoutControl: the control is one of the children */}
+      <label className="field-control">
+        <span className="field-label">{label}</span>
+        {children}
+      </label>
       {hint ? <span className="field-hint">{hint}</span> : null}
-    </label>
+    </div>
   );
 }
 

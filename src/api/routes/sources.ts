@@ -328,6 +328,12 @@ export function sourceRoutes(deps: ApiDeps): AnyRoute[] {
         code: z.string().describe("OK ou o código do problema (HOST_PROIBIDO, LOGIN_INVALIDO…)"),
         message: z.string(),
         candidates: z.number().int().optional(),
+        fingerprint: z
+          .string()
+          .optional()
+          .describe(
+            "Certificado ou chave do servidor não confiável: a impressão digital SHA-256 a fixar em tlsFingerprint, depois de conferida com o responsável",
+          ),
       }),
       errors: [404],
       handler: async ({ tenantId, params }) => {
@@ -339,6 +345,7 @@ export function sourceRoutes(deps: ApiDeps): AnyRoute[] {
           code: result.code,
           message: result.message,
           ...(result.candidates !== undefined ? { candidates: result.candidates } : {}),
+          ...(result.fingerprint !== undefined ? { fingerprint: result.fingerprint } : {}),
         };
       },
     }),

@@ -124,9 +124,15 @@ export function Arquivos() {
                     <td>
                       <span className={`badge ${status}`}>{outcomeLabel(status)}</span>
                     </td>
-                    <td className="num">{formatNumber(f.rows)}</td>
-                    <td className="num">{formatNumber(f.persons)}</td>
-                    <td className="num">{formatNumber(f.rejected)}</td>
+                    <td className="num" data-label="linhas">
+                      {formatNumber(f.rows)}
+                    </td>
+                    <td className="num" data-label="pessoas">
+                      {formatNumber(f.persons)}
+                    </td>
+                    <td className="num" data-label="rejeitadas">
+                      {formatNumber(f.rejected)}
+                    </td>
                   </tr>
                 );
               })}

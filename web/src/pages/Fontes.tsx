@@ -9,6 +9,8 @@ interface Verdict {
   ok: boolean;
   code: string | null;
   message: string;
+  /** An untrusted certificate or host key: what to pin once the server's owner confirms it. */
+  fingerprint?: string;
 }
 
 const PROTOCOLS = [
@@ -31,6 +33,8 @@ export function Fontes() {
     user: "",
     password: "",
     root: "/",
+    fingerprint: "",
+    allowPrivate: false,
   });
   const [error, setError] = useState<string | null>(null);
   const test = async (id: number) => {
@@ -38,6 +42,15 @@ export function Fontes() {
     try {
       const verdict = await api.send<Verdict>("POST", `/sources/${id}/test`);
       setVerdicts((v) => ({ ...v, [id]: verdict }));
+    } catch (e) {
+      setVerdicts((v) => ({ ...v, [id]: { ok: false, code: null, message: messageOf(e) } }));
+    }
+  };
+  const pin = async (id: number, fingerprint: string) => {
+    try {
+      await api.send("PATCH", `/sources/${id}`, { tlsFingerprint: fingerprint });
+      sources.reload();
+      await test(id);
     } catch (e) {
       setVerdicts((v) => ({ ...v, [id]: { ok: false, code: null, message: messageOf(e) } }));
     }
@@ -54,6 +67,8 @@ export function Fontes() {
         user: form.user.trim(),
         password: form.password,
         root: form.root.trim() || "/",
+        ...(form.fingerprint.trim() === "" ? {} : { tlsFingerprint: form.fingerprint.trim() }),
+        ...(form.allowPrivate ? { allowPrivate: true } : {}),
       });
       setForm((f) => ({ ...f, name: "", host: "", port: "", user: "", password: "" }));
       sources.reload();
@@ -114,9 +129,13 @@ export function Fontes() {
                     role="status"
                     data-testid="verdict"
                   >
-                    {verdict.ok ? "Conexão OK. " : ""}
                     {verdict.message}
                   </p>
+                ) : null}
+                {verdict && verdict !== "testing" && verdict.fingerprint ? (
+                  <button type="button" onClick={() => pin(s.id, verdict.fingerprint ?? "")}>
+                    Conferi com o responsável: confiar em {verdict.fingerprint}
+                  </button>
                 ) : null}
               </li>
             );
@@ -181,6 +200,25 @@ export function Fontes() {
         <Field label="Pasta raiz">
           <input name="root" value={form.root} onChange={(e) => set("root")(e.target.value)} />
         </Field>
+        <Field
+          label="Impressão digital SHA-256"
+          hint="Opcional: a do certificado (FTPS) ou da chave do servidor (SFTP). Sem ela, o teste mostra a que o servidor apresenta, para você conferir e confiar."
+        >
+          <input
+            name="fingerprint"
+            value={form.fingerprint}
+            onChange={(e) => set("fingerprint")(e.target.value)}
+          />
+        </Field>
+        <label className="check">
+          <input
+            type="checkbox"
+            name="allowPrivate"
+            checked={form.allowPrivate}
+            onChange={(e) => setForm((f) => ({ ...f, allowPrivate: e.target.checked }))}
+          />
+          Servidor na rede interna (só em instalações que permitem)
+        </label>
         <div>
           <button type="submit">Cadastrar e testar</button>
         </div>

@@ -2,11 +2,13 @@ import { useMemo, useState } from "react";
 import { createApi } from "./api";
 import { ApiContext, useHashRoute } from "./hooks";
 import { Arquivo, Arquivos } from "./pages/Arquivos";
+import { Campanha, Campanhas } from "./pages/Campanhas";
 import { Carteiras } from "./pages/Carteiras";
 import { ConferirNome } from "./pages/ConferirNome";
 import { Fontes } from "./pages/Fontes";
 import { MontarNome } from "./pages/MontarNome";
 import { Painel } from "./pages/Painel";
+import { Pessoa, Pessoas } from "./pages/Pessoas";
 import { SignIn } from "./pages/SignIn";
 
 /** The key lives in this tab's session only: closing the tab or "Sair" forgets it. */
@@ -15,6 +17,8 @@ const KEY_ITEM = "remessa.apiKey";
 const NAV: { path: string; label: string }[] = [
   { path: "painel", label: "Painel" },
   { path: "arquivos", label: "Arquivos" },
+  { path: "campanhas", label: "Campanhas" },
+  { path: "pessoas", label: "Pessoas" },
   { path: "montar-nome", label: "Montar nome" },
   { path: "conferir-nome", label: "Conferir nome" },
   { path: "carteiras", label: "Carteiras" },
@@ -82,6 +86,10 @@ function Route({ page, id }: { page: string; id: string | undefined }) {
       return <Painel />;
     case "arquivos":
       return id ? <Arquivo id={id} /> : <Arquivos />;
+    case "campanhas":
+      return id ? <Campanha id={id} /> : <Campanhas />;
+    case "pessoas":
+      return id ? <Pessoa id={id} /> : <Pessoas />;
     case "montar-nome":
       return <MontarNome />;
     case "conferir-nome":

@@ -61,3 +61,33 @@ export function outcomeLabel(outcome: string | null | undefined): string {
 export function plural(n: number, one: string, many: string): string {
   return `${formatNumber(n)} ${n === 1 ? one : many}`;
 }
+
+export const CAMPAIGN_STATUS_LABELS: Record<string, string> = {
+  scheduled: "Agendada",
+  running: "Em envio",
+  paused: "Pausada",
+  finished: "Concluída",
+  cancelled: "Cancelada",
+  expired: "Expirada",
+};
+
+/** Message states in their order along a message's life, with plural pt-BR labels. */
+export const MESSAGE_STATUS_LABELS: Record<string, string> = {
+  pending: "Pendentes",
+  sending: "Enviando",
+  sent: "Enviadas",
+  delivered: "Entregues",
+  read: "Lidas",
+  failed: "Falharam",
+  skipped: "Puladas",
+  expired: "Expiradas",
+};
+
+/** States a message does not leave by sending (a receipt may still move sent → delivered → read). */
+export const DONE_STATES = ["sent", "delivered", "read", "failed", "skipped", "expired"];
+
+export const CHANNEL_LABELS: Record<string, string> = {
+  sms: "SMS",
+  whatsapp: "WhatsApp",
+  email: "E-mail",
+};

@@ -64,3 +64,61 @@ export interface Wallet {
   name: string | null;
   createdAt: string;
 }
+
+export type MessageCounts = Record<string, number>;
+
+export interface CampaignSummary {
+  id: number;
+  mailingId: number | null;
+  channel: string;
+  status: string;
+  audience: number;
+  counts: MessageCounts;
+}
+
+export interface CampaignDetail extends CampaignSummary {
+  waves: {
+    index: number;
+    plannedAt: string;
+    startedAt: string | null;
+    size: number;
+    counts: MessageCounts;
+  }[];
+  forecastEnd: string | null;
+}
+
+export interface PersonSummary {
+  id: number;
+  keyKind: string;
+  codCliente: string | null;
+  document: string | null;
+  name: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PersonDetail extends PersonSummary {
+  fields: Record<string, unknown>;
+  contacts: { kind: string; value: string; createdAt: string }[];
+  wallets: { code: string; name: string; joinedAt: string; mailingId: number | null }[];
+  tags: { tag: string; createdAt: string }[];
+}
+
+export interface Message {
+  id: number;
+  campaignId: number;
+  personId: number;
+  channel: string;
+  destination: string;
+  body: string | null;
+  status: string;
+  attempts: number;
+  error: string | null;
+  skipReason: string | null;
+  segments: number | null;
+  createdAt: string;
+  sentAt: string | null;
+  deliveredAt: string | null;
+  readAt: string | null;
+  failedAt: string | null;
+}

@@ -20,6 +20,7 @@ import { ApiError, type ApiErrorBody } from "./errors.js";
 import { buildOpenApi } from "./openapi.js";
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions, TokenBuckets } from "./rate-limit.js";
 import { type AnyRoute, type AuditChange, register } from "./route.js";
+import { campaignTimelineRoutes } from "./routes/campaign-timeline.js";
 import { filenameRoutes } from "./routes/filename.js";
 import { mailingRoutes } from "./routes/mailings.js";
 import { sourceRoutes } from "./routes/sources.js";
@@ -232,6 +233,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     ...sourceRoutes(deps),
     ...mailingRoutes(deps),
     ...filenameRoutes(deps),
+    ...campaignTimelineRoutes(deps),
   );
   const busyTimeoutMs = options.busyTimeoutMs ?? 30_000;
   // Never the body (it may hold a password): the route and its path parameters.

@@ -12,6 +12,7 @@ import {
 } from "../format";
 import { useApi, useResource } from "../hooks";
 import type { CampaignDetail, CampaignSummary, MailingDetail, MessageCounts } from "../types";
+import { TimelineChart } from "./TimelineChart";
 
 function done(counts: MessageCounts): number {
   return DONE_STATES.reduce((n, s) => n + (counts[s] ?? 0), 0);
@@ -180,6 +181,8 @@ export function Campanha({ id }: { id: string }) {
           ) : null,
         )}
       </div>
+      <h2>Mensagens ao longo do tempo</h2>
+      <TimelineChart campaignId={c.id} />
       <h2>Previsão</h2>
       <p className={late ? "error-text" : ""}>
         Término previsto: {formatDateTime(c.forecastEnd)}

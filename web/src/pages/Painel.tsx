@@ -1,7 +1,15 @@
 import { ErrorBox, Loading, Page, Stat } from "../components";
-import { fileStatus, formatDateTime, formatNumber, outcomeLabel, todayIso } from "../format";
+import {
+  CHANNEL_LABELS,
+  fileStatus,
+  formatDateTime,
+  formatNumber,
+  outcomeLabel,
+  todayIso,
+} from "../format";
 import { useResource } from "../hooks";
-import type { MailingItem, SourceItem } from "../types";
+import type { CampaignSummary, MailingItem, SourceItem } from "../types";
+import { StatusBar } from "./Campanhas";
 
 /** Today at a glance: files by outcome, failing sources, the next free sequence. */
 export function Painel() {
@@ -9,6 +17,10 @@ export function Painel() {
   const files = useResource<{ items: MailingItem[] }>(
     `/mailings?from=${today}&to=${today}&limit=200`,
     5000,
+  );
+  const running = useResource<{ items: CampaignSummary[] }>(
+    "/campaigns?status=running&limit=20",
+    3000,
   );
   const sources = useResource<{ items: SourceItem[] }>("/sources", 15000);
   const next = useResource<{ sequence: number | null; used: number[] }>(
@@ -41,6 +53,25 @@ export function Painel() {
             </a>
           ))}
         </div>
+      )}
+      <h2>Campanhas em envio</h2>
+      <ErrorBox message={running.error} />
+      {running.data === null ? (
+        <Loading what="as campanhas" />
+      ) : running.data.items.length === 0 ? (
+        <p className="muted">Nenhuma campanha em envio agora.</p>
+      ) : (
+        <ul className="cards">
+          {running.data.items.map((c) => (
+            <li key={c.id} className="card">
+              <a href={`#/campanhas/${c.id}`}>
+                Campanha {c.id} — {CHANNEL_LABELS[c.channel] ?? c.channel}
+              </a>{" "}
+              <span className="muted">{formatNumber(c.audience)} pessoas</span>
+              <StatusBar counts={c.counts} total={c.audience} />
+            </li>
+          ))}
+        </ul>
       )}
       <h2>Próxima sequência livre hoje</h2>
       <ErrorBox message={next.error} />

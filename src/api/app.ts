@@ -21,6 +21,7 @@ import { buildOpenApi } from "./openapi.js";
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions, TokenBuckets } from "./rate-limit.js";
 import { type AnyRoute, type AuditChange, register } from "./route.js";
 import { campaignTimelineRoutes } from "./routes/campaign-timeline.js";
+import { type DropBoxInfo, dropBoxRoutes } from "./routes/dropbox.js";
 import { filenameRoutes } from "./routes/filename.js";
 import { mailingRoutes } from "./routes/mailings.js";
 import { sourceRoutes } from "./routes/sources.js";
@@ -59,6 +60,8 @@ export interface ApiOptions {
    * is not built (then `/` says how to build it). Omitted: no console routes (API tests).
    */
   console?: string | null;
+  /** The embedded drop box's address for FTP clients (serve, once the box listens). */
+  dropBox?: () => DropBoxInfo | null;
 }
 
 /** What every route module gets. */
@@ -234,6 +237,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     ...mailingRoutes(deps),
     ...filenameRoutes(deps),
     ...campaignTimelineRoutes(deps),
+    ...dropBoxRoutes(deps, options.dropBox ?? (() => null)),
   );
   const busyTimeoutMs = options.busyTimeoutMs ?? 30_000;
   // Never the body (it may hold a password): the route and its path parameters.

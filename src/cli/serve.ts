@@ -15,6 +15,7 @@ import type { FastifyInstance } from "fastify";
 import { apiOptionsFromEnv, buildApi } from "../api/app.js";
 import { adminKeyDigest } from "../api/auth.js";
 import { consoleDir } from "../api/console.js";
+import type { DropBoxInfo } from "../api/routes/dropbox.js";
 import { defaultReadiness } from "../api/routes/system.js";
 import { type DispatchService, startDispatch } from "../campaigns/dispatch-service.js";
 import { startReturnFiles } from "../campaigns/return-files.js";
@@ -286,6 +287,7 @@ export async function run(argv: string[]): Promise<number> {
         });
 
   let dropBox: DropBox | null = null;
+  let dropBoxInfo: DropBoxInfo | null = null;
   if (ftpPort !== 0 && service) {
     try {
       const dropRoot = join(dir, "drop");
@@ -316,6 +318,7 @@ export async function run(argv: string[]): Promise<number> {
       // Only now that the box listens: a failed start leaves no unseen password behind.
       credentials.persist();
       const fingerprint = new X509Certificate(readFileSync(tls.cert)).fingerprint256;
+      dropBoxInfo = { host: ftpHost, port: ftpPort, user: credentials.user, fingerprint };
       console.log(
         `Caixa FTPS em ftp://${ftpHost}:${ftpPort} (TLS explícito obrigatório), pasta ${dropRoot}`,
       );
@@ -362,6 +365,7 @@ export async function run(argv: string[]): Promise<number> {
         log: log.child({ component: "api" }),
         ...apiOptionsFromEnv(),
         console: consoleDir(),
+        dropBox: () => dropBoxInfo,
         readiness: async () => {
           if (stopping) return { ok: false, body: { status: "stopping" } };
           const base = await defaultReadiness(store)();

@@ -112,6 +112,8 @@ describe("web console in a real browser", { skip: needsFull("chromium e OpenSSH"
 
   test("an SFTP source: added, its host key shown to pin, pinned, then the test passes", async () => {
     await page.goto(`${base}/#/fontes`);
+    // The drop box's own address, for FileZilla.
+    await page.getByTestId("dropbox").getByText(String(serve.ftpPort), { exact: true }).waitFor();
     await page.getByLabel("Nome", { exact: true }).fill("sftp-e2e");
     await page.getByLabel("Servidor", { exact: true }).fill(servers.host);
     await page.getByLabel("Porta", { exact: true }).fill(String(servers.sftpPort));

@@ -5,6 +5,13 @@ import { formatDateTime } from "../format";
 import { useApi, useResource } from "../hooks";
 import type { SourceItem } from "../types";
 
+interface DropBox {
+  host: string;
+  port: number;
+  user: string;
+  fingerprint: string;
+}
+
 interface Verdict {
   ok: boolean;
   code: string | null;
@@ -24,6 +31,7 @@ const PROTOCOLS = [
 export function Fontes() {
   const api = useApi();
   const sources = useResource<{ items: SourceItem[] }>("/sources", 10000);
+  const box = useResource<DropBox>("/dropbox");
   const [verdicts, setVerdicts] = useState<Record<number, Verdict | "testing">>({});
   const [form, setForm] = useState({
     name: "",
@@ -86,6 +94,34 @@ export function Fontes() {
         <code>LIDOS</code> ou <code>DESCARTADOS</code>, com o relatório ao lado. No FileZilla,
         conecte-se ao mesmo servidor com o mesmo usuário e envie o arquivo para a pasta da carteira.
       </p>
+      {box.data ? (
+        <div className="card" data-testid="dropbox">
+          <h2>Caixa FTPS do remessa</h2>
+          <p>Para enviar arquivos direto a este servidor, no FileZilla:</p>
+          <ol>
+            <li>
+              Arquivo → Gerenciador de Sites → Novo site; Protocolo: <strong>FTP</strong>,
+              Criptografia: <strong>Requer FTP explícito sobre TLS</strong>.
+            </li>
+            <li>
+              Host:{" "}
+              <code>
+                {box.data.host === "0.0.0.0" ? "o endereço deste servidor" : box.data.host}
+              </code>
+              ; Porta: <code>{box.data.port}</code>, Usuário: <code>{box.data.user}</code>, Senha: a
+              mostrada quando o remessa iniciou pela primeira vez.
+            </li>
+            <li>
+              Na primeira conexão, confira se a impressão digital SHA-256 do certificado é{" "}
+              <code className="wrap">{box.data.fingerprint}</code> e marque "Sempre confiar".
+            </li>
+            <li>
+              Envie o arquivo para a pasta com o código da carteira (ou para a raiz, com _c no
+              nome).
+            </li>
+          </ol>
+        </div>
+      ) : null}
       <ErrorBox message={sources.error} />
       {sources.data === null ? (
         <Loading what="as origens" />

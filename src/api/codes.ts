@@ -44,7 +44,6 @@ export const API_CODE_GUIDE: Readonly<Record<ApiErrorCode, CodeGuide>> = {
     action:
       "Leia o motivo na mensagem: espere a campanha terminar (ou cancele-a) antes de remover o que ela usa.",
   },
-
   CORPO_GRANDE_DEMAIS: {
     meaning: "HTTP 413: o corpo da requisição passa do tamanho máximo aceito pela API.",
     action: "Envie menos dados por requisição.",

@@ -346,6 +346,14 @@ const CASES: Case[] = [
     url: (i) => `/campaigns/${i.campaignId}`,
   },
   {
+    method: "GET",
+    path: "/campaigns/{id}/timeline",
+    access: "tenant",
+    write: false,
+    resource: true,
+    url: (i) => `/campaigns/${i.campaignId}/timeline`,
+  },
+  {
     method: "POST",
     path: "/campaigns/{id}/pause",
     access: "tenant",

@@ -21,9 +21,13 @@ import { buildOpenApi } from "./openapi.js";
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions, TokenBuckets } from "./rate-limit.js";
 import { type AnyRoute, type AuditChange, register } from "./route.js";
 import { campaignTimelineRoutes } from "./routes/campaign-timeline.js";
+import { campaignRoutes } from "./routes/campaigns.js";
 import { type DropBoxInfo, dropBoxRoutes } from "./routes/dropbox.js";
 import { filenameRoutes } from "./routes/filename.js";
 import { mailingRoutes } from "./routes/mailings.js";
+import { messageRoutes } from "./routes/messages.js";
+import { peopleRoutes } from "./routes/people.js";
+import { settingsRoutes } from "./routes/settings.js";
 import { sourceRoutes } from "./routes/sources.js";
 import { defaultReadiness, type Readiness, systemRoutes } from "./routes/system.js";
 import { tenantRoutes } from "./routes/tenants.js";
@@ -236,6 +240,10 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     ...sourceRoutes(deps),
     ...mailingRoutes(deps),
     ...filenameRoutes(deps),
+    ...settingsRoutes(deps),
+    ...campaignRoutes(deps),
+    ...messageRoutes(deps),
+    ...peopleRoutes(deps),
     ...campaignTimelineRoutes(deps),
     ...dropBoxRoutes(deps, options.dropBox ?? (() => null)),
   );

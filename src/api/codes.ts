@@ -40,8 +40,9 @@ export const API_CODE_GUIDE: Readonly<Record<ApiErrorCode, CodeGuide>> = {
   },
   CONFLITO: {
     meaning:
-      "HTTP 409: a alteração não é possível no estado atual do recurso (por exemplo, a origem da caixa FTPS embutida não é alterada pela API).",
-    action: "Faça a alteração pela linha de comando, com o operador da plataforma, se for o caso.",
+      "HTTP 409: não é possível no estado atual do recurso (alterar a caixa FTPS embutida, remover o que uma campanha em andamento usa, pausar uma campanha já pausada…).",
+    action:
+      "Leia o motivo na mensagem: espere a campanha terminar (ou cancele-a) antes de remover o que ela usa.",
   },
   CORPO_GRANDE_DEMAIS: {
     meaning: "HTTP 413: o corpo da requisição passa do tamanho máximo aceito pela API.",

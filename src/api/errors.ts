@@ -66,7 +66,7 @@ export function notFound(what: string): ApiError {
 
 /** Zod issues as the `details` of DADOS_INVALIDOS: where and what. */
 export function invalidInput(where: "body" | "query" | "params", issues: z.core.$ZodIssue[]) {
-  const place = { body: "corpo", query: "consulta", params: "caminho" }[where];
+  const place = { body: "no corpo", query: "na consulta", params: "no caminho" }[where];
   const details = issues.map((issue) => ({
     in: where,
     path: issue.path.map(String).join("."),
@@ -76,7 +76,7 @@ export function invalidInput(where: "body" | "query" | "params", issues: z.core.
   const at = first?.path ? ` (campo "${first.path}")` : "";
   return new ApiError(
     "DADOS_INVALIDOS",
-    `Dados inválidos na ${place} da requisição${at}: ${first?.message ?? "formato inesperado"}. Corrija e envie de novo.`,
+    `Dados inválidos ${place} da requisição${at}: ${first?.message ?? "formato inesperado"}. Corrija e envie de novo.`,
     details,
   );
 }

@@ -163,6 +163,36 @@ export async function listCampaigns(
   }));
 }
 
+/** A page of campaigns, newest first (the API's list): filters and a cursor on the id. */
+export async function pageCampaigns(
+  db: Kysely<Database>,
+  tenantId: number,
+  filter: {
+    state?: string;
+    walletId?: number;
+    mailingId?: number;
+    /** Only campaigns with a smaller id (the previous page's last). */
+    beforeId?: number;
+    limit: number;
+  },
+): Promise<ListedCampaign[]> {
+  let query = campaignsQuery(db, tenantId);
+  if (filter.state !== undefined) query = query.where("c.state", "=", filter.state);
+  if (filter.walletId !== undefined) query = query.where("c.wallet_id", "=", filter.walletId);
+  if (filter.mailingId !== undefined) query = query.where("c.mailing_id", "=", filter.mailingId);
+  if (filter.beforeId !== undefined) query = query.where("c.id", "<", filter.beforeId);
+  const rows = await query.orderBy("c.id", "desc").limit(filter.limit).execute();
+  const counts = await countsByCampaign(
+    db,
+    tenantId,
+    rows.map((r) => r.id),
+  );
+  return rows.map((row) => ({
+    summary: summary(row, counts.get(row.id) ?? emptyCounts()),
+    extras: extras(row),
+  }));
+}
+
 export interface ShownCampaign {
   detail: CampaignDetail;
   extras: CampaignExtras;

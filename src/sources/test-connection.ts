@@ -56,7 +56,12 @@ export async function testConnection(
     };
   } catch (error) {
     if (error instanceof UntrustedServerError)
-      return { ok: false, code: error.code, message: error.message, fingerprint: error.fingerprint };
+      return {
+        ok: false,
+        code: error.code,
+        message: error.message,
+        fingerprint: error.fingerprint,
+      };
     if (error instanceof SourceError)
       return { ok: false, code: error.code, message: error.message };
     return {

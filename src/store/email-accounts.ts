@@ -10,7 +10,8 @@ import type { Kysely, Selectable } from "kysely";
 import { normalizeEmail } from "../mailing/email.js";
 import { isUniqueViolation } from "./errors.js";
 import { type Database, type EmailAccountTable, nowIso } from "./schema.js";
-import { checkRate, inUseMessage, liveCampaignsUsing } from "./senders.js";
+import { encryptSecret } from "./secrets.js";
+import { checkProvider, checkRate, inUseMessage, liveCampaignsUsing } from "./senders.js";
 import { ValidationError } from "./tenants.js";
 import { resolveWalletCode } from "./wallet-ref.js";
 
@@ -192,4 +193,178 @@ export async function removeEmailAccount(
     .where("id", "=", id)
     .executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
+}
+
+export const SMTP_SECURITY = ["starttls", "tls", "none"] as const;
+
+/** What an update may change; absent fields stay. The password is write-only. */
+export interface EmailAccountPatch {
+  address?: string;
+  displayName?: string | null;
+  wallet?: string | null;
+  active?: boolean;
+  platformDefault?: boolean;
+  ratePerSecond?: number | null;
+  provider?: string;
+  /** SMTP server of the account (for the SMTP provider); "" when none. */
+  host?: string;
+  port?: number;
+  security?: string;
+  username?: string | null;
+  /** Stored encrypted; null removes it. */
+  password?: string | null;
+}
+
+/**
+ * Changes an e-mail account with the rules of `addEmailAccount` applied to
+ * the result: a valid address not registered on another account, an active
+ * account needs a wallet, one active account per wallet and one platform
+ * default per tenant (the changed one takes the place of the previous).
+ * Returns null when the tenant has no such account.
+ */
+export async function updateEmailAccount(
+  db: Kysely<Database>,
+  tenantId: number,
+  id: number,
+  patch: EmailAccountPatch,
+  key?: Buffer,
+): Promise<EmailAccountAdded | null> {
+  const current = await getEmailAccount(db, tenantId, id);
+  if (!current) return null;
+  const values: Record<string, unknown> = {};
+  let address = current.address;
+  if (patch.address !== undefined) {
+    const normalized = normalizeEmail(patch.address, true);
+    if (!normalized.ok) {
+      throw new ValidationError(
+        `Endereço "${patch.address}" inválido: ${normalized.message.charAt(0).toLowerCase()}${normalized.message.slice(1)}.`,
+      );
+    }
+    address = normalized.value;
+    const others = await db
+      .selectFrom("email_accounts")
+      .select(["id", "address"])
+      .where("tenant_id", "=", tenantId)
+      .where("id", "!=", id)
+      .execute();
+    const same = others.find((e) => e.address.toLowerCase() === address.toLowerCase());
+    if (same) {
+      throw new ValidationError(
+        `A conta de e-mail ${same.address} já está cadastrada (número ${same.id}).`,
+      );
+    }
+    values.address = address;
+  }
+  if (patch.displayName !== undefined) {
+    const displayName = patch.displayName?.trim() || null;
+    if (displayName !== null && (displayName.length > 200 || /\p{Cc}/u.test(displayName))) {
+      throw new ValidationError(
+        "O nome de exibição deve ter até 200 caracteres, sem caracteres de controle.",
+      );
+    }
+    values.display_name = displayName;
+  }
+  if (patch.ratePerSecond !== undefined) {
+    checkRate(patch.ratePerSecond);
+    values.rate_per_second = patch.ratePerSecond;
+  }
+  if (patch.provider !== undefined) values.provider = checkProvider(patch.provider);
+  if (patch.host !== undefined) values.host = patch.host.trim();
+  if (patch.port !== undefined) {
+    if (!Number.isInteger(patch.port) || patch.port < 0 || patch.port > 65535) {
+      throw new ValidationError("A porta SMTP deve ser um número de 1 a 65535.");
+    }
+    values.port = patch.port;
+  }
+  if (patch.security !== undefined) {
+    if (!(SMTP_SECURITY as readonly string[]).includes(patch.security)) {
+      throw new ValidationError(
+        `Segurança "${patch.security}" inválida: use starttls, tls ou none.`,
+      );
+    }
+    values.security = patch.security;
+  }
+  if (patch.username !== undefined) values.username = patch.username?.trim() || null;
+  if (patch.password !== undefined) {
+    values.password_enc = patch.password === null ? null : encryptSecret(patch.password, key);
+  }
+  const wallet =
+    patch.wallet === undefined
+      ? current.wallet_id === null
+        ? null
+        : { id: current.wallet_id, code: current.wallet_code ?? "" }
+      : await resolveWalletCode(db, tenantId, patch.wallet);
+  values.wallet_id = wallet?.id ?? null;
+  const active = patch.active ?? (current.active === 1 && wallet?.id === current.wallet_id);
+  const platformDefault = patch.platformDefault ?? current.is_platform_default === 1;
+  if (active && wallet === null) {
+    throw new ValidationError(
+      "A conta ativa é de uma carteira: informe a carteira (wallet) ou use platformDefault para a conta padrão da plataforma.",
+    );
+  }
+  values.active = active ? 1 : 0;
+  values.is_platform_default = platformDefault ? 1 : 0;
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const now = nowIso();
+      values.updated_at = now;
+      let replacedActive: string | null = null;
+      let replacedPlatformDefault: string | null = null;
+      if (active && wallet !== null) {
+        const previous = await trx
+          .selectFrom("email_accounts")
+          .select("address")
+          .where("tenant_id", "=", tenantId)
+          .where("wallet_id", "=", wallet.id)
+          .where("active", "=", 1)
+          .where("id", "!=", id)
+          .execute();
+        if (previous.length > 0) {
+          replacedActive = previous.map((p) => p.address).join(", ");
+          await trx
+            .updateTable("email_accounts")
+            .set({ active: 0, updated_at: now })
+            .where("tenant_id", "=", tenantId)
+            .where("wallet_id", "=", wallet.id)
+            .where("active", "=", 1)
+            .where("id", "!=", id)
+            .execute();
+        }
+      }
+      if (platformDefault) {
+        const previous = await trx
+          .selectFrom("email_accounts")
+          .select("address")
+          .where("tenant_id", "=", tenantId)
+          .where("is_platform_default", "=", 1)
+          .where("id", "!=", id)
+          .execute();
+        if (previous.length > 0) {
+          replacedPlatformDefault = previous.map((p) => p.address).join(", ");
+          await trx
+            .updateTable("email_accounts")
+            .set({ is_platform_default: 0, updated_at: now })
+            .where("tenant_id", "=", tenantId)
+            .where("is_platform_default", "=", 1)
+            .where("id", "!=", id)
+            .execute();
+        }
+      }
+      await trx
+        .updateTable("email_accounts")
+        .set(values)
+        .where("tenant_id", "=", tenantId)
+        .where("id", "=", id)
+        .execute();
+      const account = await viewQuery(trx, tenantId)
+        .where("a.id", "=", id)
+        .executeTakeFirstOrThrow();
+      return { account, replacedActive, replacedPlatformDefault };
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new ValidationError(`A conta de e-mail ${address} já está cadastrada.`);
+    }
+    throw error;
+  }
 }

@@ -907,6 +907,31 @@ function leanMessages(dialect: Dialect): Migration {
 }
 
 /** Ordered by name; append new ones with a larger prefix. */
+/**
+ * The API's searches (issue 13): people by CPF/CNPJ (a person keyed by
+ * CODCLIENTE keeps its document in `document`, outside the key's index) and a
+ * person's messages (every other query of messages goes by campaign, id or
+ * provider id). Messages by destination go through `person_channels`'s
+ * (tenant_id, value) index to the person, then this one: one index on
+ * messages, kept small (an integer), since planning inserts every message.
+ */
+function apiRoutes(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createIndex("persons_tenant_document")
+        .on("persons")
+        .columns(["tenant_id", "document"])
+        .execute();
+      await db.schema.createIndex("messages_person").on("messages").column("person_id").execute();
+    },
+    async down(db: AnyDb) {
+      await db.schema.dropIndex("messages_person").execute();
+      await db.schema.dropIndex("persons_tenant_document").execute();
+    },
+  };
+}
+
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
     "0001_initial": initial(dialect),
@@ -919,6 +944,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0008_planning": planning(),
     "0009_dispatch": dispatchIndexes(dialect),
     "0010_messages_lean": leanMessages(dialect),
+    "0017_api_routes": apiRoutes(),
   };
 }
 

@@ -7,6 +7,7 @@
 import type { Kysely, Selectable } from "kysely";
 import { isUniqueViolation } from "./errors.js";
 import { type Database, nowIso, type SenderTable } from "./schema.js";
+import { encryptSecret } from "./secrets.js";
 import { ValidationError } from "./tenants.js";
 import { resolveWalletCode } from "./wallet-ref.js";
 
@@ -52,7 +53,11 @@ export function checkRate(rate: number | null | undefined): void {
   }
 }
 
-function checkSender(input: SenderInput): { kind: SenderKind; mode: string; number: string } {
+export function checkSender(input: SenderInput): {
+  kind: SenderKind;
+  mode: string;
+  number: string;
+} {
   const kind = input.kind.trim().toLowerCase();
   const mode = input.mode.trim().toLowerCase();
   if (kind !== "whatsapp" && kind !== "sms") {
@@ -197,4 +202,112 @@ export async function removeSender(
     .where("id", "=", id)
     .executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
+}
+
+/** What an update may change; absent fields stay. Secrets are write-only. */
+export interface SenderPatch {
+  kind?: string;
+  mode?: string;
+  number?: string;
+  name?: string | null;
+  wallet?: string | null;
+  ratePerSecond?: number | null;
+  provider?: string;
+  enabled?: boolean;
+  /** WhatsApp Cloud API phone-number id. */
+  phoneNumberId?: string | null;
+  /** The provider's secret (access token, SMPP password): stored encrypted; null removes it. */
+  token?: string | null;
+  /** Non-secret connection settings of the provider (SMPP host, HTTP endpoint…); null clears. */
+  settings?: Record<string, unknown> | null;
+}
+
+/** Provider names are identifiers (the ChannelRegistry's keys). */
+export function checkProvider(provider: string): string {
+  const name = provider.trim();
+  if (!/^[a-z][a-z0-9_-]{0,39}$/.test(name)) {
+    throw new ValidationError(
+      `Provedor "${provider}" inválido: use o nome do provedor em minúsculas (por exemplo outbox).`,
+    );
+  }
+  return name;
+}
+
+/** Settings are for what is not secret: a key that names a secret is refused, so it is never shown back. */
+export function checkSettings(settings: Record<string, unknown>): string {
+  const secretKey = Object.keys(settings).find((k) => /pass|secret|token|senha/i.test(k));
+  if (secretKey !== undefined) {
+    throw new ValidationError(
+      `A configuração "${secretKey}" parece um segredo: envie-o no campo token (guardado cifrado e nunca devolvido), não em settings.`,
+    );
+  }
+  const json = JSON.stringify(settings);
+  if (json.length > 10_000) {
+    throw new ValidationError("As configurações (settings) passam de 10.000 caracteres.");
+  }
+  return json;
+}
+
+/**
+ * Changes a sender with the rules of `addSender` applied to the result (kind,
+ * mode, number, rate, wallet). Returns null when the tenant has no such
+ * sender. `key`: the secrets key (default: the configured one).
+ */
+export async function updateSender(
+  db: Kysely<Database>,
+  tenantId: number,
+  id: number,
+  patch: SenderPatch,
+  key?: Buffer,
+): Promise<SenderView | null> {
+  const current = await getSender(db, tenantId, id);
+  if (!current) return null;
+  const { kind, mode, number } = checkSender({
+    kind: patch.kind ?? current.kind,
+    mode: patch.mode ?? current.mode,
+    number: patch.number ?? current.number,
+    ratePerSecond:
+      patch.ratePerSecond === undefined ? current.rate_per_second : patch.ratePerSecond,
+  });
+  const values: Record<string, unknown> = { kind, mode, number, updated_at: nowIso() };
+  if (patch.name !== undefined) values.name = patch.name?.trim() || number;
+  if (patch.wallet !== undefined) {
+    values.wallet_id = (await resolveWalletCode(db, tenantId, patch.wallet))?.id ?? null;
+  }
+  if (patch.ratePerSecond !== undefined) values.rate_per_second = patch.ratePerSecond;
+  if (patch.provider !== undefined) values.provider = checkProvider(patch.provider);
+  if (patch.enabled !== undefined) values.enabled = patch.enabled ? 1 : 0;
+  if (patch.phoneNumberId !== undefined) {
+    const phoneNumberId = patch.phoneNumberId?.trim() || null;
+    if (phoneNumberId !== null && !/^\d{1,30}$/.test(phoneNumberId)) {
+      throw new ValidationError(
+        "O phoneNumberId é o identificador numérico do número na API do WhatsApp (só dígitos).",
+      );
+    }
+    values.phone_number_id = phoneNumberId;
+  }
+  if (patch.token !== undefined) {
+    values.token_enc = patch.token === null ? null : encryptSecret(patch.token, key);
+  }
+  if (patch.settings !== undefined) {
+    values.settings_json = patch.settings === null ? null : checkSettings(patch.settings);
+  }
+  try {
+    await db
+      .updateTable("senders")
+      .set(values)
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", id)
+      .execute();
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new ValidationError(
+        kind === "sms"
+          ? `A rota de SMS "${number}" já está cadastrada em outro remetente.`
+          : `O número WhatsApp ${number} já está cadastrado em outro remetente.`,
+      );
+    }
+    throw error;
+  }
+  return getSender(db, tenantId, id);
 }

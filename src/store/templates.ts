@@ -218,3 +218,111 @@ export async function removeTemplate(
     .executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
+
+/** What an update may change; absent fields stay. */
+export interface TemplatePatch {
+  name?: string;
+  language?: string | null;
+  body?: string;
+  params?: string[];
+  wallet?: string | null;
+  isDefault?: boolean;
+}
+
+/**
+ * Changes a template with the rules of `addTemplate` applied to the result:
+ * the body's parameters and the columns (a new body without `params` keeps the
+ * stored columns, and must still match them), one name per wallet, one
+ * default per wallet (a new default takes the place of the previous one).
+ * Returns null when the tenant has no such template.
+ */
+export async function updateTemplate(
+  db: Kysely<Database>,
+  tenantId: number,
+  id: number,
+  patch: TemplatePatch,
+): Promise<TemplateAdded | null> {
+  const current = await getTemplate(db, tenantId, id);
+  if (!current) return null;
+  const name = (patch.name ?? current.name).trim();
+  if (!name) throw new ValidationError("Informe o nome do template.");
+  if (name.length > 200 || /\p{Cc}/u.test(name)) {
+    throw new ValidationError(
+      "O nome do template deve ter até 200 caracteres, sem caracteres de controle.",
+    );
+  }
+  const language = checkLanguage(patch.language === undefined ? current.language : patch.language);
+  const body = (patch.body ?? current.body ?? "").trim();
+  if (!body) throw new ValidationError("Informe o texto do template.");
+  const params = checkParams(body, patch.params ?? templateParams(current));
+  const wallet =
+    patch.wallet === undefined
+      ? current.wallet_id === null
+        ? null
+        : { id: current.wallet_id, code: current.wallet_code ?? "" }
+      : await resolveWalletCode(db, tenantId, patch.wallet);
+  const isDefault = patch.isDefault ?? current.is_default === 1;
+  if (isDefault && wallet === null) {
+    throw new ValidationError(
+      "O template padrão é de uma carteira: informe a carteira (wallet) ou retire o padrão (isDefault false).",
+    );
+  }
+  return db.transaction().execute(async (trx) => {
+    const same = await trx
+      .selectFrom("templates")
+      .select("id")
+      .where("tenant_id", "=", tenantId)
+      .where("name", "=", name)
+      .where("id", "!=", id)
+      .where((eb) =>
+        wallet === null ? eb("wallet_id", "is", null) : eb("wallet_id", "=", wallet.id),
+      )
+      .executeTakeFirst();
+    if (same) {
+      throw new ValidationError(
+        `Já existe o template "${name}"${wallet ? ` na carteira ${wallet.code}` : " para todas as carteiras"} (número ${same.id}). Use outro nome.`,
+      );
+    }
+    let replacedDefault: string | null = null;
+    const now = nowIso();
+    if (isDefault && wallet !== null) {
+      const previous = await trx
+        .selectFrom("templates")
+        .select("name")
+        .where("tenant_id", "=", tenantId)
+        .where("wallet_id", "=", wallet.id)
+        .where("is_default", "=", 1)
+        .where("id", "!=", id)
+        .execute();
+      if (previous.length > 0) {
+        replacedDefault = previous.map((p) => p.name).join(", ");
+        await trx
+          .updateTable("templates")
+          .set({ is_default: 0, updated_at: now })
+          .where("tenant_id", "=", tenantId)
+          .where("wallet_id", "=", wallet.id)
+          .where("is_default", "=", 1)
+          .where("id", "!=", id)
+          .execute();
+      }
+    }
+    await trx
+      .updateTable("templates")
+      .set({
+        name,
+        language,
+        body,
+        params_json: JSON.stringify(params),
+        wallet_id: wallet?.id ?? null,
+        is_default: isDefault ? 1 : 0,
+        updated_at: now,
+      })
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", id)
+      .execute();
+    const template = await viewQuery(trx, tenantId)
+      .where("t.id", "=", id)
+      .executeTakeFirstOrThrow();
+    return { template, replacedDefault };
+  });
+}

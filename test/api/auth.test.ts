@@ -10,6 +10,7 @@ import { describe, test } from "node:test";
 import type { HTTPMethods } from "fastify";
 import { DATABASES } from "../store/harness.js";
 import { ADMIN_KEY, errorBody, type Fixture, insertMailing, openFixture } from "./helpers.js";
+import { seedPerson, seedSettings } from "./seed.js";
 
 interface Case {
   method: HTTPMethods;
@@ -27,6 +28,11 @@ interface Ids {
   sourceId: number;
   mailingId: number;
   wallet: string;
+  senderId: number;
+  templateId: number;
+  accountId: number;
+  campaignId: number;
+  personId: number;
 }
 
 const sourceBody = {
@@ -199,6 +205,221 @@ const CASES: Case[] = [
   },
   {
     method: "GET",
+    path: "/senders",
+    access: "tenant",
+    write: false,
+    resource: false,
+    url: () => "/senders",
+  },
+  {
+    method: "GET",
+    path: "/senders/{id}",
+    access: "tenant",
+    write: false,
+    resource: true,
+    url: (i) => `/senders/${i.senderId}`,
+  },
+  {
+    method: "POST",
+    path: "/senders",
+    access: "tenant",
+    write: true,
+    resource: false,
+    url: () => "/senders",
+    body: () => ({ kind: "sms", mode: "short", number: "rota-nova", token: "segredo-do-token" }),
+  },
+  {
+    method: "PATCH",
+    path: "/senders/{id}",
+    access: "tenant",
+    write: true,
+    resource: true,
+    url: (i) => `/senders/${i.senderId}`,
+    body: () => ({ name: "trocado", token: "outro-segredo" }),
+  },
+  {
+    method: "DELETE",
+    path: "/senders/{id}",
+    access: "tenant",
+    write: true,
+    resource: true,
+    url: (i) => `/senders/${i.senderId}`,
+  },
+  {
+    method: "GET",
+    path: "/templates",
+    access: "tenant",
+    write: false,
+    resource: false,
+    url: () => "/templates",
+  },
+  {
+    method: "GET",
+    path: "/templates/{id}",
+    access: "tenant",
+    write: false,
+    resource: true,
+    url: (i) => `/templates/${i.templateId}`,
+  },
+  {
+    method: "POST",
+    path: "/templates",
+    access: "tenant",
+    write: true,
+    resource: false,
+    url: () => "/templates",
+    body: () => ({ name: "Novo", body: "Olá {{1}}", params: ["NOME_CLIENTE"] }),
+  },
+  {
+    method: "PATCH",
+    path: "/templates/{id}",
+    access: "tenant",
+    write: true,
+    resource: true,
+    url: (i) => `/templates/${i.templateId}`,
+    body: () => ({ body: "Olá de novo" }),
+  },
+  {
+    method: "DELETE",
+    path: "/templates/{id}",
+    access: "tenant",
+    write: true,
+    resource: true,
+    url: (i) => `/templates/${i.templateId}`,
+  },
+  {
+    method: "GET",
+    path: "/email-accounts",
+    access: "tenant",
+    write: false,
+    resource: false,
+    url: () => "/email-accounts",
+  },
+  {
+    method: "GET",
+    path: "/email-accounts/{id}",
+    access: "tenant",
+    write: false,
+    resource: true,
+    url: (i) => `/email-accounts/${i.accountId}`,
+  },
+  {
+    method: "POST",
+    path: "/email-accounts",
+    access: "tenant",
+    write: true,
+    resource: false,
+    url: () => "/email-accounts",
+    body: () => ({ address: "nova@exemplo.com.br", password: "senha-smtp-1" }),
+  },
+  {
+    method: "PATCH",
+    path: "/email-accounts/{id}",
+    access: "tenant",
+    write: true,
+    resource: true,
+    url: (i) => `/email-accounts/${i.accountId}`,
+    body: () => ({ displayName: "Trocado", password: "outra-senha" }),
+  },
+  {
+    method: "DELETE",
+    path: "/email-accounts/{id}",
+    access: "tenant",
+    write: true,
+    resource: true,
+    url: (i) => `/email-accounts/${i.accountId}`,
+  },
+  {
+    method: "GET",
+    path: "/campaigns",
+    access: "tenant",
+    write: false,
+    resource: false,
+    url: () => "/campaigns",
+  },
+  {
+    method: "GET",
+    path: "/campaigns/{id}",
+    access: "tenant",
+    write: false,
+    resource: true,
+    url: (i) => `/campaigns/${i.campaignId}`,
+  },
+  {
+    method: "GET",
+    path: "/campaigns/{id}/timeline",
+    access: "tenant",
+    write: false,
+    resource: true,
+    url: (i) => `/campaigns/${i.campaignId}/timeline`,
+  },
+  {
+    method: "GET",
+    path: "/dropbox",
+    access: "tenant",
+    write: false,
+    // The default tenant's box: another tenant gets the same 404 as a serve without one.
+    resource: true,
+    url: () => "/dropbox",
+  },
+  {
+    method: "POST",
+    path: "/campaigns/{id}/pause",
+    access: "tenant",
+    write: true,
+    resource: true,
+    url: (i) => `/campaigns/${i.campaignId}/pause`,
+  },
+  {
+    method: "POST",
+    path: "/campaigns/{id}/resume",
+    access: "tenant",
+    write: true,
+    resource: true,
+    url: (i) => `/campaigns/${i.campaignId}/resume`,
+  },
+  {
+    method: "POST",
+    path: "/campaigns/{id}/cancel",
+    access: "tenant",
+    write: true,
+    resource: true,
+    url: (i) => `/campaigns/${i.campaignId}/cancel`,
+  },
+  {
+    method: "GET",
+    path: "/messages",
+    access: "tenant",
+    write: false,
+    resource: false,
+    url: () => "/messages?destination=11987650001",
+  },
+  {
+    method: "GET",
+    path: "/people",
+    access: "tenant",
+    write: false,
+    resource: false,
+    url: () => "/people?phone=11987650001",
+  },
+  {
+    method: "GET",
+    path: "/people/{id}",
+    access: "tenant",
+    write: false,
+    resource: true,
+    url: (i) => `/people/${i.personId}`,
+  },
+  {
+    method: "GET",
+    path: "/people/{id}/messages",
+    access: "tenant",
+    write: false,
+    resource: true,
+    url: (i) => `/people/${i.personId}/messages`,
+  },
+  {
+    method: "GET",
     path: "/tenants",
     access: "admin",
     write: false,
@@ -251,6 +472,8 @@ const CASES: Case[] = [
 
 async function setup(open: () => ReturnType<(typeof DATABASES)[number]["open"]>) {
   const f = await openFixture(open, {
+    // The clock stands still: the buckets never refill, and the matrix is long.
+    rateLimit: { perSecond: 10, burst: 10_000 },
     // No network: the verdict itself is tested in routes.test.ts.
     testConnection: async () => ({
       ok: false,
@@ -262,7 +485,33 @@ async function setup(open: () => ReturnType<(typeof DATABASES)[number]["open"]>)
     source_id: f.a.sourceId,
     reports_json: JSON.stringify(["LIDOS/x.csv.resultado.txt"]),
   });
-  const ids: Ids = { sourceId: f.a.sourceId, mailingId: mailingA, wallet: f.a.wallet };
+  const settingsA = await seedSettings(f.store, f.tenantA, "a");
+  await seedSettings(f.store, f.tenantB, "b");
+  // The same phone in both tenants: B's searches must find B's person only.
+  const personA = await seedPerson(f.store, f.tenantA, {
+    wallet: f.a.wallet,
+    code: "CLI-A",
+    document: "11144477735",
+    name: "PESSOA-DE-A",
+    phone: "11987650001",
+    email: "maria@pessoa-a.com.br",
+  });
+  await seedPerson(f.store, f.tenantB, {
+    wallet: f.b.wallet,
+    code: "CLI-B",
+    document: "52998224725",
+    name: "Pessoa de B",
+    phone: "11987650001",
+    email: "jose@pessoa-b.com.br",
+  });
+  const ids: Ids = {
+    sourceId: f.a.sourceId,
+    mailingId: mailingA,
+    wallet: f.a.wallet,
+    ...settingsA,
+    campaignId: personA.campaignId,
+    personId: personA.personId,
+  };
   return { f, ids };
 }
 
@@ -295,6 +544,29 @@ async function assertUntouched(f: Fixture, ids: Ids): Promise<void> {
   );
   const tenants = await f.store.db.selectFrom("tenants").select("id").execute();
   assert.equal(tenants.length, 2);
+  for (const url of [
+    `/senders/${ids.senderId}`,
+    `/templates/${ids.templateId}`,
+    `/email-accounts/${ids.accountId}`,
+    `/people/${ids.personId}`,
+  ]) {
+    const res = await f.call({ method: "GET", url, key: f.keys.write });
+    assert.equal(res.statusCode, 200, url);
+    assert.doesNotMatch(res.body, /trocado|Trocado|de novo/, url);
+  }
+  const sender = await f.store.db
+    .selectFrom("senders")
+    .select("token_enc")
+    .where("id", "=", ids.senderId)
+    .executeTakeFirstOrThrow();
+  assert.equal(sender.token_enc, null, "A's sender got no token");
+  const campaign = await f.call({
+    method: "GET",
+    url: `/campaigns/${ids.campaignId}`,
+    key: f.keys.write,
+  });
+  assert.equal(campaign.json().status, "running");
+  assert.equal(campaign.json().counts.pending, 2);
 }
 
 for (const database of DATABASES) {
@@ -331,12 +603,19 @@ for (const database of DATABASES) {
     test("another tenant's key: A's resources answer as missing ones, lists and writes stay in B", async () => {
       const { f, ids } = await setup(database.open);
       try {
-        const missing: Ids = { sourceId: 999_999, mailingId: 999_999, wallet: "NAOEXISTE" };
+        const missing: Ids = {
+          sourceId: 999_999,
+          mailingId: 999_999,
+          wallet: "NAOEXISTE",
+          senderId: 999_999,
+          templateId: 999_999,
+          accountId: 999_999,
+          campaignId: 999_999,
+          personId: 999_999,
+        };
+        // The answers' numbers are the ids asked for: any one reads the same.
         const normalize = (text: string, i: Ids) =>
-          text
-            .replaceAll(String(i.sourceId), "<ID>")
-            .replaceAll(String(i.mailingId), "<ID>")
-            .replaceAll(i.wallet, "<ID>");
+          text.replace(/\b\d+\b/g, "<ID>").replaceAll(i.wallet, "<ID>");
         for (const c of CASES.filter((x) => x.access === "tenant")) {
           const res = await request(f, c, ids, f.keys.other);
           if (c.resource) {
@@ -352,7 +631,9 @@ for (const database of DATABASES) {
           } else {
             assert.ok(res.statusCode < 400, `${c.method} ${c.path} → ${res.body}`);
             // Nothing of A in what B reads (a name check echoes the caller's own name, cITAU).
-            const ofA = c.path.startsWith("/filename/") ? /ftp-a/ : /ITAU|ftp-a/;
+            const ofA = c.path.startsWith("/filename/")
+              ? /ftp-a|PESSOA-DE-A|pessoa-a|CLI-A/
+              : /ITAU|ftp-a|PESSOA-DE-A|pessoa-a|CLI-A|rota-a|Aviso a|@a\.com/;
             assert.doesNotMatch(res.body, ofA, `${c.method} ${c.path}`);
           }
         }
@@ -376,6 +657,12 @@ for (const database of DATABASES) {
           check.json().errors.map((e: { code: string }) => e.code),
           ["CARTEIRA_INEXISTENTE"],
         );
+        // A phone both tenants have: B finds its own person and messages only.
+        for (const url of ["/people?phone=11987650001", "/messages?destination=11987650001"]) {
+          const found = await f.call({ method: "GET", url, key: f.keys.other });
+          assert.equal(found.json().items.length, 1, url);
+          assert.doesNotMatch(found.body, /PESSOA-DE-A/, url);
+        }
       } finally {
         await f.close();
       }

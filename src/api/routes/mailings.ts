@@ -18,11 +18,12 @@ import type { MailingRow } from "../../store/schema.js";
 import { getSourceWithSecret } from "../../store/sources.js";
 import { getTenant } from "../../store/tenants.js";
 import type { ApiDeps } from "../app.js";
-import { ApiError, notFound } from "../errors.js";
+import { notFound } from "../errors.js";
 import { type AnyRoute, route } from "../route.js";
+import { decodeIdCursor, encodeIdCursor } from "./cursor.js";
 import { idParam } from "./tenants.js";
 
-const isoDate = z
+export const isoDate = z
   .string()
   .refine(isIsoDate, "use uma data no formato AAAA-MM-DD")
   .meta({ format: "date", examples: ["2026-12-07"] });
@@ -136,24 +137,6 @@ export function attachment(name: string): string {
   return `attachment; filename="${ascii || "arquivo"}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
-const cursorSchema = z.object({ id: z.number().int().min(1) });
-
-function encodeCursor(id: number): string {
-  return Buffer.from(JSON.stringify({ id })).toString("base64url");
-}
-
-function decodeCursor(text: string): number {
-  try {
-    return cursorSchema.parse(JSON.parse(Buffer.from(text, "base64url").toString("utf8"))).id;
-  } catch {
-    throw new ApiError(
-      "DADOS_INVALIDOS",
-      "Cursor inválido: use o valor de nextCursor da página anterior, sem alterá-lo.",
-      [{ in: "query", path: "cursor", message: "cursor inválido" }],
-    );
-  }
-}
-
 export function mailingRoutes(deps: ApiDeps): AnyRoute[] {
   const { db } = deps.store;
   const base = (tenantId: number) =>
@@ -208,7 +191,7 @@ export function mailingRoutes(deps: ApiDeps): AnyRoute[] {
         } else if (query.outcome === "processing") {
           q = q.where("m.state", "not in", TERMINAL_STATES);
         }
-        if (query.cursor !== undefined) q = q.where("m.id", "<", decodeCursor(query.cursor));
+        if (query.cursor !== undefined) q = q.where("m.id", "<", decodeIdCursor(query.cursor));
         const rows = (await q
           .orderBy("m.id", "desc")
           .limit(query.limit + 1)
@@ -217,7 +200,7 @@ export function mailingRoutes(deps: ApiDeps): AnyRoute[] {
         const last = page[page.length - 1];
         return {
           items: page.map(summary),
-          nextCursor: rows.length > query.limit && last ? encodeCursor(last.id) : null,
+          nextCursor: rows.length > query.limit && last ? encodeIdCursor(last.id) : null,
         };
       },
     }),

@@ -7,7 +7,7 @@
  * always answered with deliver_sm_resp, then handed to `onDeliver`.
  */
 import smpp, { type PDU, type PduFields, type Session } from "smpp";
-import type { Logger } from "../log.js";
+import { type Logger, silentLogger } from "../log.js";
 
 export interface BindTarget {
   host: string;
@@ -398,5 +398,26 @@ export class SmppBind {
       if (wasBound) session.unbind({}, () => session.close());
       else session.destroy();
     });
+  }
+}
+
+/**
+ * One real bind, for `remessa sms-routes test`: connects, binds as a
+ * transceiver and unbinds. Null when it worked, else what failed.
+ */
+export async function testBind(
+  target: BindTarget,
+  timeoutMs = 10_000,
+): Promise<BindProblem | null> {
+  const bind = new SmppBind(
+    target,
+    { ...DEFAULT_BIND_OPTIONS, bindTimeoutMs: timeoutMs, reconnectBaseMs: 60_000 },
+    silentLogger,
+    () => {},
+  );
+  try {
+    return await bind.waitBound(timeoutMs + 1_000);
+  } finally {
+    await bind.close();
   }
 }

@@ -19,6 +19,8 @@ export interface ReceivedPart {
   text: string;
   concat: { reference: number; total: number; sequence: number } | null;
   session: Session;
+  /** When the SMSC accepted it (epoch ms). */
+  receivedAt: number;
 }
 
 export interface ReassembledMessage {
@@ -132,6 +134,7 @@ export class TestSmsc {
       text: typeof sm.message === "string" ? sm.message : sm.message.toString("latin1"),
       concat,
       session,
+      receivedAt: Date.now(),
     };
   }
 

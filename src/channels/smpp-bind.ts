@@ -8,6 +8,7 @@
  */
 import smpp, { type PDU, type PduFields, type Session } from "smpp";
 import { type Logger, silentLogger } from "../log.js";
+import type { SmppTestCode } from "./smpp-codes.js";
 
 export interface BindTarget {
   host: string;
@@ -54,14 +55,7 @@ export function statusName(status: number): string {
 
 /** Why a bind or connection attempt failed, in pt-BR, with a stable code for `sms-routes test`. */
 export interface BindProblem {
-  code:
-    | "CONEXAO_RECUSADA"
-    | "TEMPO_ESGOTADO"
-    | "HOST_DESCONHECIDO"
-    | "SENHA_INCORRETA"
-    | "USUARIO_INVALIDO"
-    | "BIND_RECUSADO"
-    | "CONEXAO_PERDIDA";
+  code: Exclude<SmppTestCode, "CONFIGURACAO">;
   message: string;
 }
 

@@ -6,6 +6,7 @@
  */
 import { DEFAULT_RATE_PER_SECOND } from "../campaigns/rates.js";
 import { testBind } from "../channels/smpp-bind.js";
+import type { SmppTestCode } from "../channels/smpp-codes.js";
 import { SecretError } from "../store/secrets.js";
 import { removeSender } from "../store/senders.js";
 import {
@@ -277,7 +278,12 @@ export async function run(argv: string[]): Promise<number> {
   });
 }
 
-function report(ok: boolean, code: string, message: string, json: boolean | undefined): number {
+function report(
+  ok: boolean,
+  code: SmppTestCode | "OK",
+  message: string,
+  json: boolean | undefined,
+): number {
   if (json) console.log(JSON.stringify({ ok, code, message }));
   else if (ok) console.log(message);
   else console.error(`[${code}] ${message}`);

@@ -288,6 +288,52 @@ for (const database of DATABASES) {
       );
     });
 
+    test("SMSC errors: a refused number fails in pt-BR, a full queue throttles, a later part is retried in place", async () => {
+      const { errors } = smpp;
+      let throttledOnce = false;
+      await start({
+        submitStatus: (_n, pdu) => {
+          if (pdu.destination_addr?.endsWith("13")) return errors.ESME_RINVDSTADR as number;
+          if (pdu.destination_addr?.endsWith("14")) return errors.ESME_RMSGQFUL as number;
+          // The second part of the long message is throttled once, then accepted.
+          const sm = pdu.short_message as { udh?: Buffer[] };
+          if (sm.udh?.[0]?.[4] === 2 && !throttledOnce) {
+            throttledOnce = true;
+            return errors.ESME_RTHROTTLED as number;
+          }
+          return 0;
+        },
+      });
+      const senderId = await addRoute(t.store, smsc);
+      const from = {
+        key: `sender:${senderId}`,
+        kind: "sms" as const,
+        mode: "long",
+        address: "r",
+        name: null,
+        provider: "smpp",
+      };
+      const long = "Sua fatura vence amanhã. ".repeat(8);
+      const results = await channel.send([
+        message("sms", "smpp", { from, to: "5511900000013" }),
+        message("sms", "smpp", { from, to: "5511900000014" }),
+        message("sms", "smpp", { from, to: "5511900000015", text: long }),
+      ]);
+      assert.deepEqual(
+        results.map((r) => r.outcome),
+        ["failed", "throttled", "sent"],
+      );
+      assert.equal(
+        results[0]?.outcome === "failed" ? results[0].reason : "",
+        "SMS recusado: número de destino inválido (ESME_RINVDSTADR).",
+      );
+      assert.match(results[1]?.outcome === "throttled" ? results[1].reason : "", /ESME_RMSGQFUL/);
+      assert.ok(throttledOnce);
+      const got = smsc.messages().find((m) => m.to === "5511900000015");
+      assert.equal(got?.text, long);
+      assert.equal(results[2]?.outcome === "sent" ? results[2].segments : 0, got?.parts.length);
+    });
+
     test("delivery receipts: DELIVRD → delivered, UNDELIV → failed; a receipt ahead of its 'sent' waits", async () => {
       await start();
       const senderId = await addRoute(t.store, smsc);

@@ -144,6 +144,22 @@ export function receiptOutcome(
   }
 }
 
+/**
+ * The ids a receipt may mean: as written and, since many SMSCs answer
+ * submit_sm with a hexadecimal message_id but write the receipt's "id:" in
+ * decimal (or the reverse), the same number in the other base.
+ */
+export function receiptIdCandidates(id: string): string[] {
+  const out = [id];
+  try {
+    if (/^\d{1,30}$/.test(id)) out.push(BigInt(id).toString(16));
+    if (/^[0-9a-f]{1,24}$/i.test(id)) out.push(BigInt(`0x${id}`).toString(10));
+  } catch {
+    // Not a number in either base: only the id as written.
+  }
+  return [...new Set(out)];
+}
+
 const OPT_OUT_WORDS = new Set(["SAIR", "PARE", "STOP"]);
 
 /** True for a reply that asks to stop: SAIR, PARE or STOP, any case or accents, trimmed. */
@@ -402,22 +418,24 @@ export class SmppChannel implements Channel {
     }
     const outcome = receiptOutcome(stat, parsed?.err ?? null);
     if (!outcome) return;
-    const receipt = {
+    const base = {
       tenantId: config.tenantId,
-      providerId: `sender:${config.senderId}:${id}`,
       status: outcome.status,
       at: new Date(this.clock()).toISOString(),
       reason: outcome.reason,
     };
+    const ids = receiptIdCandidates(id);
     const tries = this.options.receiptRetries ?? 5;
     const wait = this.options.receiptRetryMs ?? 1_000;
     for (let attempt = 0; ; attempt++) {
-      const applied = await applyDeliveryReceipt(this.db, receipt);
+      for (const candidate of ids) {
+        const providerId = `sender:${config.senderId}:${candidate}`;
+        const applied = await applyDeliveryReceipt(this.db, { ...base, providerId });
+        if (applied !== "unknown") return;
+      }
       // "unknown": the receipt may have beaten the record of the "sent" it is about.
-      if (applied !== "unknown" || attempt >= tries || this.closed) {
-        if (applied === "unknown") {
-          this.log.warn("recibo SMPP de mensagem desconhecida", { providerId: receipt.providerId });
-        }
+      if (attempt >= tries || this.closed) {
+        this.log.warn("recibo SMPP de mensagem desconhecida", { route: config.senderId, id });
         return;
       }
       await new Promise((r) => setTimeout(r, wait));

@@ -351,7 +351,9 @@ for (const database of DATABASES) {
       assert.equal(resp.command, "deliver_sm_resp");
       assert.equal(resp.command_status, 0);
       await smsc.receipt(byTo.get(`55${b?.address}`) ?? "", "UNDELIV", { err: "001" });
-      await smsc.receipt(byTo.get(`55${c?.address}`) ?? "", "DELIVRD", { tlv: true });
+      // c's receipt writes the SMSC's hexadecimal id in decimal, as many SMSCs do.
+      const cId = byTo.get(`55${c?.address}`) ?? "0";
+      await smsc.receipt(BigInt(`0x${cId}`).toString(10), "DELIVRD");
       await until(async () => {
         const rows = await messagesOf(t.store, seeded.campaignId);
         return rows.every((m) => m.state !== "sent");
@@ -360,6 +362,33 @@ for (const database of DATABASES) {
       assert.deepEqual(
         rows.map((m) => m.state),
         ["delivered", "failed", "delivered"],
+      );
+      // The receipted_message_id TLV wins over the text (here, a text with another id).
+      const more = await seedCampaign(t.store, {
+        persons: 1,
+        personOffset: 40,
+        provider: "smpp",
+        senderId,
+        walletCode: "DLR",
+      });
+      await runCampaign(t.store, dispatcher, clock, more.campaignId);
+      const last = smsc.messages().at(-1);
+      const session = last?.parts[0]?.session;
+      await new Promise((resolve) =>
+        session?.deliver_sm(
+          {
+            source_addr: last?.to ?? "",
+            destination_addr: "5511999990000",
+            esm_class: 0x04,
+            short_message: "id:ffffff stat:UNDELIV err:001",
+            receipted_message_id: last?.receiptId ?? "",
+            message_state: 2,
+          },
+          resolve,
+        ),
+      );
+      await until(
+        async () => (await messagesOf(t.store, more.campaignId))[0]?.state === "delivered",
       );
       assert.match(rows[1]?.error ?? "", /não conseguiu entregar/);
 

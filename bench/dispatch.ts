@@ -11,13 +11,17 @@
  *      throttles what goes over, three worker processes: achieved share of
  *      the 1,600 msg/s total (target ≥ 0.95), and the most messages any
  *      sender handed the provider in one second window (never above 80).
+ *  (s) SMPP channel against the in-process SMSC: messages per second over
+ *      one bind, and the share of a route's cap the dispatcher achieves
+ *      (target ≥ 0.95); see bench/dispatch-smpp.ts.
  *  (c) Wave start lateness: waves starting at scattered moments over a few
  *      seconds, one `serve`-like dispatch loop; started_at − start_at, p99
  *      (target ≤ 1 s).
  *
  * Prints a line per figure and, last, one JSON object with every figure.
  * Usage: npm run bench:dispatch [-- --db sqlite|postgres|both --messages 200000
- *        --capped-seconds 10 --waves 100 --only a,b,c]
+ *        --capped-seconds 10 --waves 100 --only a,b,c,s
+ *        --smpp-messages 5000 --smpp-window 10 --smpp-cap 100 --smpp-seconds 10]
  */
 import { spawn } from "node:child_process";
 import { join, resolve } from "node:path";
@@ -31,6 +35,7 @@ import type { Store } from "../src/store/db.js";
 import { seedCampaign, seedSender, seedWallet } from "../test/campaigns/dispatch-fixtures.js";
 import { maxPerSecond } from "../test/channels/test-channel.js";
 import { openPgTestStore, openSqliteTestStore, type TestStore } from "../test/store/harness.js";
+import { smppPhase } from "./dispatch-smpp.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const { values } = parseArgs({
@@ -42,7 +47,11 @@ const { values } = parseArgs({
     cap: { type: "string", default: "80" },
     waves: { type: "string", default: "100" },
     batch: { type: "string", default: "500" },
-    only: { type: "string", default: "a,b,c" },
+    only: { type: "string", default: "a,b,c,s" },
+    "smpp-messages": { type: "string", default: "5000" },
+    "smpp-window": { type: "string", default: "10" },
+    "smpp-cap": { type: "string", default: "100" },
+    "smpp-seconds": { type: "string", default: "10" },
   },
 });
 const databases =
@@ -291,6 +300,16 @@ const result: Record<string, unknown> = {};
 const parts = new Set(values.only.split(","));
 if (parts.has("a")) for (const db of databases) result[`outbox_${db}`] = await outbox(db);
 if (parts.has("b") && databases.includes("postgres")) result.capped_postgres = await capped();
+if (parts.has("s")) {
+  for (const db of databases) {
+    result[`smpp_${db}`] = await smppPhase(db, () => open(db), {
+      messages: Number(values["smpp-messages"]),
+      window: Number(values["smpp-window"]),
+      cap: Number(values["smpp-cap"]),
+      seconds: Number(values["smpp-seconds"]),
+    });
+  }
+}
 if (parts.has("c")) for (const db of databases) result[`waveLateness_${db}`] = await lateness(db);
 clearInterval(sampler);
 const maxRss = process.resourceUsage().maxRSS * 1024;

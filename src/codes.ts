@@ -11,6 +11,7 @@ import {
   PLANNING_EXCLUSION_GUIDE,
   RETURN_CODE_GUIDE,
 } from "./campaigns/codes.js";
+import { SMPP_TEST_CODE_GUIDE } from "./channels/smpp-codes.js";
 import { NAME_CODE_GUIDE, TENANT_NAME_CODE_GUIDE } from "./filename/codes.js";
 import { FILE_CODE_GUIDE, ROW_CODE_GUIDE } from "./mailing/codes.js";
 import { SOURCE_CODE_GUIDE } from "./sources/codes.js";
@@ -77,6 +78,12 @@ export const CODE_SECTIONS: readonly CodeSection[] = [
     where:
       "O `<nome>.retorno.csv`, escrito em `LIDOS` ao lado do mailing quando as campanhas dele terminam (veja [relatorios.md](relatorios.md#nomeretornocsv--o-resultado-das-campanhas)): a coluna `SITUACAO` traz um dos códigos abaixo, e a coluna `MOTIVO`, quando o remessa deu o motivo, começa por um deles.",
     codes: RETURN_CODE_GUIDE,
+  },
+  {
+    title: "Rotas de SMS (SMPP)",
+    where:
+      "A resposta de `bin/remessa sms-routes test ID` quando o bind na operadora falha (`[CÓDIGO] mensagem`, ou o campo `code` com `--json`). Veja [sms.md](sms.md).",
+    codes: SMPP_TEST_CODE_GUIDE,
   },
   {
     title: "API HTTP",

@@ -7,6 +7,7 @@
 import type { Channel, Clock, SenderRef } from "../campaigns/channel.js";
 import type { Store } from "../store/db.js";
 import { OutboxChannel } from "./outbox.js";
+import { SmppChannel } from "./smpp.js";
 
 export class ChannelRegistry {
   private readonly channels = new Map<string, Channel>();
@@ -17,6 +18,7 @@ export class ChannelRegistry {
     extra: readonly Channel[] = [],
   ) {
     this.register(new OutboxChannel(store, clock));
+    this.register(new SmppChannel(store, { clock }));
     for (const channel of extra) this.register(channel);
   }
 

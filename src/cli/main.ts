@@ -32,6 +32,10 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: "cadastra, lista e remove remetentes (números WhatsApp e rotas de SMS)",
     load: () => import("./senders.js"),
   },
+  "sms-routes": {
+    summary: "cadastra, lista, remove e testa rotas de SMS (SMPP)",
+    load: () => import("./sms-routes.js"),
+  },
   templates: {
     summary: "cadastra, lista e remove templates de mensagem",
     load: () => import("./templates.js"),

@@ -599,12 +599,12 @@ for (const database of DATABASES) {
 
     test("a sender whose provider has no channel here keeps its messages pending", async () => {
       const store = await fresh();
-      const s = await seedCampaign(store, { persons: 1, provider: "smpp" });
+      const s = await seedCampaign(store, { persons: 1, provider: "kannel" });
       const r = rig(store);
       await drain(r);
       const [m] = await messagesOf(store, s.campaignId);
       assert.equal(m?.state, "pending");
-      assert.match(m?.error ?? "", /Provedor "smpp" não disponível/);
+      assert.match(m?.error ?? "", /Provedor "kannel" não disponível/);
     });
 
     test("the shared rate limit paces sends: never more than the cap in a second", async () => {

@@ -110,6 +110,16 @@ describe("web console in a real browser", { skip: needsFull("chromium e OpenSSH"
     await shoot("carteiras");
   });
 
+  test("an SMS route registered on the senders page is listed", async () => {
+    await page.goto(`${base}/#/remetentes`);
+    await page.getByLabel("Tipo", { exact: true }).selectOption("long");
+    await page.getByLabel("Nome da rota", { exact: true }).fill("rota-e2e");
+    await page.getByLabel("Carteira").first().selectOption("E2E");
+    await page.getByRole("button", { name: "Cadastrar" }).first().click();
+    await page.getByTestId("senders").getByText("rota-e2e").waitFor();
+    await shoot("remetentes");
+  });
+
   test("an SFTP source: added, its host key shown to pin, pinned, then the test passes", async () => {
     await page.goto(`${base}/#/fontes`);
     // The drop box's own address, for FileZilla.
@@ -171,6 +181,44 @@ describe("web console in a real browser", { skip: needsFull("chromium e OpenSSH"
     await reasons.waitFor();
     assert.match((await reasons.textContent()) ?? "", /data/i);
     await shoot("arquivo-descartado");
+  });
+
+  test("a campaign's progress moves on its page, wave by wave, to the end", async () => {
+    const name = `mailing_${ddmmyy()}_5_cE2E_smslong_q50001.csv`;
+    writeFileSync(join(serve.drop, name), mailingCsv(10, 0, 1));
+    await page.goto(`${base}/#/campanhas`);
+    await page.locator("[data-campaign] a").first().click({ timeout: 60_000 });
+    const bar = page.getByRole("progressbar").first();
+    const seen = new Set<number>();
+    const deadline = Date.now() + 150_000;
+    for (;;) {
+      seen.add(Number(await bar.getAttribute("aria-valuenow")));
+      const status = await page.getByTestId("campaign-status").textContent();
+      if (status === "Concluída") break;
+      assert.ok(Date.now() < deadline, `still ${status}; progress seen: ${[...seen]}`);
+      if (seen.size === 2) await shoot("campanha-em-envio");
+      await page.waitForTimeout(500);
+    }
+    seen.add(Number(await bar.getAttribute("aria-valuenow")));
+    // The first wave (half) went at once; the second a minute later: the bar moved in between.
+    assert.ok(
+      [...seen].some((v) => v > 0 && v < 100),
+      `progress seen: ${[...seen]}`,
+    );
+    assert.ok(seen.has(100));
+    await page.getByTestId("campaign-counts").getByText("enviadas").waitFor();
+    await shoot("campanha");
+  });
+
+  test("a person found by phone shows contacts, wallet and the message sent", async () => {
+    await page.goto(`${base}/#/pessoas`);
+    await page.getByLabel("Buscar por").selectOption("phone");
+    await page.getByLabel("Valor").fill("(11) 91010-0000");
+    await page.getByRole("button", { name: "Buscar" }).click();
+    await page.getByTestId("people").getByRole("link", { name: "Pessoa 0" }).click();
+    await page.getByTestId("contacts").getByText("11910100000").waitFor();
+    await page.getByRole("cell", { name: "Enviadas" }).first().waitFor();
+    await shoot("pessoa");
   });
 
   test("the name checker explains a good name and lists every error of a bad one", async () => {

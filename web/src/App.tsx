@@ -9,6 +9,7 @@ import { Fontes } from "./pages/Fontes";
 import { MontarNome } from "./pages/MontarNome";
 import { Painel } from "./pages/Painel";
 import { Pessoa, Pessoas } from "./pages/Pessoas";
+import { Remetentes } from "./pages/Remetentes";
 import { SignIn } from "./pages/SignIn";
 
 /** The key lives in this tab's session only: closing the tab or "Sair" forgets it. */
@@ -23,6 +24,7 @@ const NAV: { path: string; label: string }[] = [
   { path: "conferir-nome", label: "Conferir nome" },
   { path: "carteiras", label: "Carteiras" },
   { path: "fontes", label: "FTP/SFTP" },
+  { path: "remetentes", label: "Remetentes" },
 ];
 
 export function App() {
@@ -98,6 +100,8 @@ function Route({ page, id }: { page: string; id: string | undefined }) {
       return <Carteiras />;
     case "fontes":
       return <Fontes />;
+    case "remetentes":
+      return <Remetentes />;
     default:
       return (
         <p>

@@ -1,4 +1,4 @@
-import type { ReactNode } from "react";
+import { cloneElement, type ReactElement, type ReactNode, useId } from "react";
 
 export function ErrorBox({ message }: { message: string | null }) {
   if (!message) return null;
@@ -33,24 +33,39 @@ export function Page({
   );
 }
 
+/**
+ * A labelled control. The label points at the control by id (not by wrapping it), so the
+ * control's accessible name is the label alone, without the control's own value; the hint
+ * is its description.
+ */
 export function Field({
   label,
   children,
   hint,
 }: {
   label: string;
-  children: ReactNode;
+  children: ReactElement;
   hint?: string;
 }) {
-  // The hint sits outside the label, so the control's accessible name is the label alone.
+  const id = useId();
+  const control = cloneElement(
+    children as ReactElement<{ id?: string; "aria-describedby"?: string }>,
+    {
+      id,
+      ...(hint ? { "aria-describedby": `${id}-hint` } : {}),
+    },
+  );
   return (
     <div className="field">
-      {/* biome-ignore lint/a11y/noLabelWithoutControl: the control is one of the children */}
-      <label className="field-control">
-        <span className="field-label">{label}</span>
-        {children}
+      <label className="field-label" htmlFor={id}>
+        {label}
       </label>
-      {hint ? <span className="field-hint">{hint}</span> : null}
+      {control}
+      {hint ? (
+        <span className="field-hint" id={`${id}-hint`}>
+          {hint}
+        </span>
+      ) : null}
     </div>
   );
 }

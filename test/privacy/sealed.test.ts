@@ -98,7 +98,7 @@ describe("sealed stored files", () => {
     const otherDir = mkdtempSync(join(tmpdir(), "remessa-sealed-other-"));
     try {
       const path = join(otherDir, "files", "ab", "x.bin");
-      
+
       mkdirSync(join(otherDir, "files", "ab"), { recursive: true });
       writeFileSync(path, good);
       await assert.rejects(readAll(openStoredFile(path)), SealedFileError);
@@ -121,7 +121,10 @@ describe("sealed stored files", () => {
   test("the mailing reader reads sealed CSVs and zips like plain ones", async () => {
     const csv = [
       "TIPO_DE_REGISTRO;VALOR_DO_REGISTRO;NOME_CLIENTE;CODCLIENTE",
-      ...Array.from({ length: 3000 }, (_, i) => `TELEFONE;119${String(87_000_000 + i)};P${i};C${i}`),
+      ...Array.from(
+        { length: 3000 },
+        (_, i) => `TELEFONE;119${String(87_000_000 + i)};P${i};C${i}`,
+      ),
       "",
     ].join("\n");
     const zip = new yazl.ZipFile();

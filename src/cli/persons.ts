@@ -208,11 +208,11 @@ export async function run(argv: string[]): Promise<number> {
     }
     if (result.persons.length === 0) {
       console.log(
-        result.alreadyErased.length > 0
+        result.alreadyErased.length > 0 || result.previouslyErased
           ? "Os dados dessa pessoa já tinham sido apagados: nada mais a fazer."
           : "Nenhuma pessoa encontrada com esse dado.",
       );
-      return result.alreadyErased.length > 0 ? EXIT.ok : EXIT.refused;
+      return result.alreadyErased.length > 0 || result.previouslyErased ? EXIT.ok : EXIT.refused;
     }
     const out = [
       `Dados apagados: pessoa ${result.persons.join(", ")}. Mensagens: ${result.messages}; contatos recebidos: ${result.inbound}; linhas rejeitadas: ${result.rejections}; restrições mantidas só como código: ${result.restrictions}.`,

@@ -41,6 +41,8 @@ export interface ErasureResult {
   persons: number[];
   /** People the selector named that had been erased before. */
   alreadyErased: number[];
+  /** Nobody found now, but the selector's value is an erased person's (keyed hash): erased before. */
+  previouslyErased: boolean;
   messages: number;
   inbound: number;
   rejections: number;
@@ -69,6 +71,7 @@ export async function erasePerson(
   const result: ErasureResult = {
     persons: [],
     alreadyErased: [],
+    previouslyErased: false,
     messages: 0,
     inbound: 0,
     rejections: 0,
@@ -133,7 +136,7 @@ export async function erasePerson(
       },
       at,
     });
-    if (ids.length === 0 && selectorHash) result.alreadyErased.push(0);
+    result.previouslyErased = ids.length === 0 && selectorHash !== undefined;
   } finally {
     if (store.sqlite) {
       store.sqlite.pragma("secure_delete = OFF");

@@ -80,6 +80,14 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: "lê um mailing local e mostra o que a importação faria",
     load: () => import("./inspect.js"),
   },
+  persons: {
+    summary: "direitos do titular (LGPD): mostra, exporta, corrige e apaga os dados de uma pessoa",
+    load: () => import("./persons.js"),
+  },
+  retention: {
+    summary: "prazos de retenção de arquivos e mensagens, e a limpeza do que passou do prazo",
+    load: () => import("./retention.js"),
+  },
 };
 
 /** The version in package.json (two levels up from src/cli and from dist/cli). */

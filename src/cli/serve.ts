@@ -25,6 +25,7 @@ import { guardLimitsFromEnv } from "../ingest/ftp-guard.js";
 import { stuckFiles } from "../ingest/ledger.js";
 import { IngestService } from "../ingest/service.js";
 import { createLogger } from "../log.js";
+import { scheduleRetention } from "../privacy/retention.js";
 import type { Store } from "../store/db.js";
 import { ownerOnlyUmask, secureDataDir } from "../store/permissions.js";
 import {
@@ -352,6 +353,8 @@ export async function run(argv: string[]): Promise<number> {
   const dispatch: DispatchService | null = role === "ingest" ? null : startDispatch(store, log);
   // The return file is written when a campaign ends: the dispatch side's work.
   const returns = role === "ingest" ? null : startReturnFiles({ store, log });
+  // Retention purge once a day (src/privacy/retention.ts); with the files, on the ingest side.
+  const stopRetention = role === "dispatch" ? null : scheduleRetention(store, log);
 
   let api: FastifyInstance | null = null;
   let stopping = false;
@@ -419,6 +422,7 @@ export async function run(argv: string[]): Promise<number> {
       stopping = true;
       log.info("stopping", { signal });
       void (async () => {
+        stopRetention?.();
         await dropBox?.stop();
         await service?.stop();
         await dispatch?.stop();

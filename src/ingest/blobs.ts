@@ -2,7 +2,9 @@
  * The original bytes of every file picked up, kept under the data dir by
  * content (SHA-256): `files/ab/abcdef….bin`. Writing is streamed into a
  * temporary name and renamed into place, so a stored blob is always complete;
- * the same bytes dropped twice are stored once.
+ * the same bytes dropped twice are stored once. The bytes are sealed
+ * (encrypted, src/privacy/sealed.ts) on the way in: they are full lists of
+ * personal data. Read them back with `openStoredFile` (never the raw file).
  */
 import { createHash, randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
@@ -10,6 +12,7 @@ import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { keyForStoredFile, seal } from "../privacy/sealed.js";
 
 export interface StoredBlob {
   path: string;
@@ -31,15 +34,20 @@ export class BlobStore {
     const tmp = join(tmpDir, `${randomUUID()}.part`);
     const hash = createHash("sha256");
     let bytes = 0;
+    // The key of this data dir (the file's final place tells it; see keyForStoredFile).
+    const key = keyForStoredFile(this.pathFor("00"));
     try {
       await pipeline(
         input,
         async function* (chunks: AsyncIterable<Buffer>) {
-          for await (const chunk of chunks) {
-            hash.update(chunk);
-            bytes += chunk.length;
-            yield chunk;
-          }
+          const counted = (async function* () {
+            for await (const chunk of chunks) {
+              hash.update(chunk);
+              bytes += chunk.length;
+              yield chunk;
+            }
+          })();
+          yield* seal(counted, key);
         },
         createWriteStream(tmp),
       );

@@ -42,7 +42,6 @@
  */
 
 import { createHash, randomUUID } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { rm } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { setTimeout as delay } from "node:timers/promises";
@@ -64,6 +63,8 @@ import {
   resultReport,
 } from "../mailing/reports.js";
 import type { FileError, RowRejectCode } from "../mailing/types.js";
+import { withErasedContacts } from "../privacy/erased.js";
+import { openStoredFile } from "../privacy/sealed.js";
 import { DISCARDED_FOLDER, READ_FOLDER, REPORT_STAGING } from "../sources/candidates.js";
 import { SourceError, systemCode } from "../sources/errors.js";
 import { baseName, clashName, joinRelative, parentOf } from "../sources/paths.js";
@@ -593,9 +594,13 @@ async function restrictionLookup(
     .where("tenant_id", "=", row.tenant_id)
     .where("wallet_id", "=", wallet.id)
     .execute();
-  if (rows.length === 0) return undefined;
   const set = new Set(rows.map((r) => `${r.channel_kind}:${r.value}`));
-  return (kind, value) => set.has(`${kind}:${value}`);
+  const listed =
+    rows.length === 0
+      ? undefined
+      : (kind: "phone" | "email", value: string) => set.has(`${kind}:${value}`);
+  // An erased person's contacts (kept only as keyed hashes) are restricted too.
+  return withErasedContacts(ctx.store.db, row.tenant_id, listed);
 }
 
 async function moveFile(
@@ -640,7 +645,7 @@ async function moveFile(
       // crash leaves at most a stray file in the staging folder.
       const staged = await source.write(
         `${joinRelative(folder, REPORT_STAGING)}/${randomUUID()}.tmp`,
-        createReadStream(row.stored_path),
+        openStoredFile(row.stored_path),
       );
       movedTo = await source.move(staged, folder, movedBaseName(baseName(row.path)));
     }

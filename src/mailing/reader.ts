@@ -13,8 +13,7 @@
  * the first entry (encoding: "windows-1252" if any entry is). Records never span two entries.
  */
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { openStoredFile, storedFileSize } from "../privacy/sealed.js";
 import {
   CsvRowSplitter,
   detectDelimiter,
@@ -159,7 +158,8 @@ export async function* readMailing(
     formatSet: false,
   };
   try {
-    const info = await stat(path);
+    // A stored original may be sealed (encrypted at rest): its content's size and bytes.
+    const info = { size: await storedFileSize(path) };
     summary.bytes = info.size;
     const maxBytes = options.maxBytes ?? GiB;
     if (info.size > maxBytes) {
@@ -218,7 +218,7 @@ async function* fileChunks(
   onRead: ((bytesRead: number) => void) | null,
 ): AsyncGenerator<Buffer, void, void> {
   let read = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK })) {
+  for await (const chunk of openStoredFile(path, { highWaterMark: READ_CHUNK })) {
     const buf = chunk as Buffer;
     read += buf.length;
     const hashed = hasher?.update(buf);
@@ -233,7 +233,7 @@ async function* fileChunks(
 
 async function hashFile(path: string): Promise<string> {
   const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK }))
+  for await (const chunk of openStoredFile(path, { highWaterMark: READ_CHUNK }))
     hash.update(chunk as Buffer);
   return hash.digest("hex");
 }

@@ -12,11 +12,11 @@
  * Ignored: folders, and macOS metadata (`__MACOSX/`, `._*`, `.DS_Store`) that Finder adds.
  */
 import { isUtf8 } from "node:buffer";
-import { createReadStream } from "node:fs";
 import { pipeline, Readable } from "node:stream";
 import { createInflateRaw } from "node:zlib";
 import iconv from "iconv-lite";
 import yauzl from "yauzl";
+import { isSealed, openStoredFile, storedFileSize } from "../privacy/sealed.js";
 import { fileErrors } from "./messages.js";
 import type { FileError } from "./types.js";
 
@@ -63,12 +63,35 @@ function decodeName(entry: yauzl.Entry): string {
   return iconv.decode(raw, "cp850");
 }
 
-function openZip(path: string): Promise<yauzl.ZipFile> {
+/** yauzl's random access to a stored original through its (possibly sealed) content. */
+class StoredFileReader extends yauzl.RandomAccessReader {
+  constructor(private readonly path: string) {
+    super();
+  }
+  override _readStreamForRange(start: number, end: number): Readable {
+    // yauzl's end is exclusive, openStoredFile's inclusive.
+    return openStoredFile(this.path, { start, end: end - 1 });
+  }
+}
+
+async function openZip(path: string): Promise<yauzl.ZipFile> {
+  const options = {
+    lazyEntries: true,
+    decodeStrings: false,
+    validateEntrySizes: true,
+    autoClose: false,
+  };
+  if (await isSealed(path)) {
+    const size = await storedFileSize(path);
+    return new Promise((resolve, reject) => {
+      yauzl.fromRandomAccessReader(new StoredFileReader(path), size, options, (err, zip) =>
+        err || !zip ? reject(err ?? new Error("no zip")) : resolve(zip),
+      );
+    });
+  }
   return new Promise((resolve, reject) => {
-    yauzl.open(
-      path,
-      { lazyEntries: true, decodeStrings: false, validateEntrySizes: true, autoClose: false },
-      (err, zip) => (err || !zip ? reject(err ?? new Error("no zip")) : resolve(zip)),
+    yauzl.open(path, options, (err, zip) =>
+      err || !zip ? reject(err ?? new Error("no zip")) : resolve(zip),
     );
   });
 }
@@ -231,7 +254,7 @@ async function openEntryStream(
   const compressed =
     entry.compressedSize === 0
       ? Readable.from([])
-      : createReadStream(item.path, {
+      : openStoredFile(item.path, {
           start: fileDataStart,
           end: fileDataStart + entry.compressedSize - 1,
         });

@@ -906,6 +906,66 @@ function leanMessages(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * A person's rights and retention (src/privacy/):
+ * - `retention_settings`: per-tenant retention in days (null = the default);
+ * - `erased_contacts`: keyed hashes (HMAC) of an erased person's contacts, so a
+ *   later import of the same phone or e-mail is recognised as restricted
+ *   without the value itself being kept;
+ * - `persons.erased_at`, `campaigns.texts_purged_at`, `mailings.files_purged_at`:
+ *   what erasure and the retention job already did (both are idempotent);
+ * - indexes for the lookups of a person's export and erasure, each of which
+ *   would otherwise scan a table the size of the base: by customer code, a
+ *   person's mailings, outbox entries and the restrictions on a contact value
+ *   (by document and a person's messages: 0017_api_routes). They cost one more
+ *   index entry per person and mailing person imported.
+ */
+function privacyRights(dialect: Dialect): Migration {
+  const { big } = columns(dialect);
+  const indexes: [string, string, string[]][] = [
+    ["persons_tenant_code", "persons", ["tenant_id", "cod_cliente"]],
+    ["mailing_persons_person", "mailing_persons", ["person_id"]],
+    ["outbox_message", "outbox", ["message_id"]],
+    ["restrictions_tenant_value", "restrictions", ["tenant_id", "value"]],
+  ];
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable("retention_settings")
+        .addColumn("tenant_id", big, (c) =>
+          c.primaryKey().references("tenants.id").onDelete("cascade"),
+        )
+        .addColumn("originals_days", "integer")
+        .addColumn("messages_days", "integer")
+        .addColumn("discarded_days", "integer")
+        .addColumn("updated_at", "text", notNull)
+        .execute();
+      await db.schema
+        .createTable("erased_contacts")
+        .addColumn("tenant_id", big, notNull)
+        .addColumn("kind", "text", notNull)
+        .addColumn("hash", "text", notNull)
+        .addColumn("erased_at", "text", notNull)
+        .addPrimaryKeyConstraint("erased_contacts_pk", ["tenant_id", "kind", "hash"])
+        .execute();
+      await db.schema.alterTable("persons").addColumn("erased_at", "text").execute();
+      await db.schema.alterTable("campaigns").addColumn("texts_purged_at", "text").execute();
+      await db.schema.alterTable("mailings").addColumn("files_purged_at", "text").execute();
+      for (const [name, table, cols] of indexes) {
+        await db.schema.createIndex(name).ifNotExists().on(table).columns(cols).execute();
+      }
+    },
+    async down(db: AnyDb) {
+      for (const [name] of indexes) await db.schema.dropIndex(name).ifExists().execute();
+      await db.schema.alterTable("mailings").dropColumn("files_purged_at").execute();
+      await db.schema.alterTable("campaigns").dropColumn("texts_purged_at").execute();
+      await db.schema.alterTable("persons").dropColumn("erased_at").execute();
+      await db.schema.dropTable("erased_contacts").execute();
+      await db.schema.dropTable("retention_settings").execute();
+    },
+  };
+}
+
 /** Ordered by name; append new ones with a larger prefix. */
 /**
  * The API's searches (issue 13): people by CPF/CNPJ (a person keyed by
@@ -944,6 +1004,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0008_planning": planning(),
     "0009_dispatch": dispatchIndexes(dialect),
     "0010_messages_lean": leanMessages(dialect),
+    "0016_privacy_rights": privacyRights(dialect),
     "0017_api_routes": apiRoutes(),
   };
 }

@@ -1,5 +1,6 @@
 /** Restriction (opt-out) lists: per wallet and channel kind ("phone" or "email"). */
 import type { Kysely } from "kysely";
+import { withErasedContacts } from "../privacy/erased.js";
 import { type Database, nowIso } from "./schema.js";
 
 export type RestrictionKind = "phone" | "email";
@@ -26,7 +27,10 @@ export async function addRestriction(
     .execute();
 }
 
-/** The wallet's restriction list as a lookup for the mailing reader (`isRestricted`). */
+/**
+ * The wallet's restriction list as a lookup for the mailing reader
+ * (`isRestricted`), with the tenant's erased contacts (src/privacy/erased.ts).
+ */
 export async function loadRestrictionLookup(
   db: Kysely<Database>,
   tenantId: number,
@@ -41,5 +45,7 @@ export async function loadRestrictionLookup(
   const phones = new Set<string>();
   const emails = new Set<string>();
   for (const r of rows) (r.channel_kind === "email" ? emails : phones).add(r.value);
-  return (kind, value) => (kind === "email" ? emails : phones).has(value);
+  const listed = (kind: RestrictionKind, value: string) =>
+    (kind === "email" ? emails : phones).has(value);
+  return (await withErasedContacts(db, tenantId, listed)) ?? listed;
 }

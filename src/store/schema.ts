@@ -50,6 +50,8 @@ export interface PersonTable {
   created_at: string;
   /** When an import last changed one of its values (a re-sent unchanged person keeps it). */
   updated_at: string;
+  /** When the person's data was erased (LGPD art. 18, src/privacy/erase.ts); null otherwise. */
+  erased_at: Generated<string | null>;
 }
 
 /** Primary key (person_id, value): a contact is never duplicated on a person. */
@@ -187,6 +189,8 @@ export interface MailingTable {
   /** The content's encoding ("utf-8" | "windows-1252") and delimiter, for the return file. */
   encoding: string | null;
   delimiter: string | null;
+  /** When the retention job removed its stored copy and (local sources) its files. */
+  files_purged_at: Generated<string | null>;
   created_at: string;
   updated_at: string;
 }
@@ -255,6 +259,8 @@ export interface CampaignTable {
   return_attempts: Generated<number>;
   /** Why the last attempt failed (source unreachable, …), pt-BR; null once written. */
   return_error: string | null;
+  /** When the retention job blanked its messages' texts and destinations (src/privacy/retention.ts). */
+  texts_purged_at: Generated<string | null>;
   created_at: string;
   updated_at: string;
 }
@@ -450,6 +456,24 @@ export interface AuditEventTable {
   details_json: string | null;
 }
 
+/** Per-tenant retention in days; null columns take the defaults of src/privacy/retention.ts. */
+export interface RetentionSettingsTable {
+  tenant_id: number;
+  originals_days: number | null;
+  messages_days: number | null;
+  discarded_days: number | null;
+  updated_at: string;
+}
+
+/** Keyed hashes (HMAC-SHA256, src/privacy/erased.ts) of erased people's contacts. */
+export interface ErasedContactTable {
+  tenant_id: number;
+  /** phone | email */
+  kind: string;
+  hash: string;
+  erased_at: string;
+}
+
 export interface Database {
   tenants: TenantTable;
   wallets: WalletTable;
@@ -474,6 +498,8 @@ export interface Database {
   rate_buckets: RateBucketTable;
   api_keys: ApiKeyTable;
   audit_events: AuditEventTable;
+  retention_settings: RetentionSettingsTable;
+  erased_contacts: ErasedContactTable;
 }
 
 export type Tenant = Selectable<TenantTable>;

@@ -4,7 +4,7 @@
  * the stored original and of each report written beside the moved file, and
  * the next free sequence of a day.
  */
-import { createReadStream } from "node:fs";
+
 import { stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { DateTime } from "luxon";
@@ -12,6 +12,7 @@ import { z } from "zod";
 import { isIsoDate } from "../../filename/datetime.js";
 import { mailingSchema } from "../../filename/schema.js";
 import { TERMINAL_STATES } from "../../ingest/ledger.js";
+import { openStoredFile } from "../../privacy/sealed.js";
 import { openSource } from "../../sources/open.js";
 import type { Source } from "../../sources/types.js";
 import type { MailingRow } from "../../store/schema.js";
@@ -308,7 +309,7 @@ export function mailingRoutes(deps: ApiDeps): AnyRoute[] {
         await reply
           .type("application/octet-stream")
           .header("content-disposition", attachment(r.file_name))
-          .send(createReadStream(r.stored_path));
+          .send(openStoredFile(r.stored_path));
         return undefined;
       },
     }),

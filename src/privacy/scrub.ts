@@ -1,0 +1,185 @@
+/**
+ * Removing one person from files: a mailing (CSV/TXT), its reports
+ * (`.rejeitados.csv`, `.retorno.csv`, …) are rewritten without the lines that
+ * carry one of the person's identifiers; whatever cannot be rewritten (a zip)
+ * or still holds an identifier after the rewrite is deleted instead. Lines are
+ * cut at LF bytes, which UTF-8 and Windows-1252 both keep as themselves, and
+ * kept lines are copied byte for byte (no re-encoding).
+ */
+import { isUtf8 } from "node:buffer";
+import { randomUUID } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { keyForStoredFile, openStoredFile, seal } from "./sealed.js";
+
+/** What identifies the person in a file: normalised values as the base holds them. */
+export interface Identifiers {
+  document: string | null;
+  code: string | null;
+  names: string[];
+  phones: string[];
+  emails: string[];
+}
+
+function decode(line: Buffer): string {
+  return isUtf8(line) ? line.toString("utf8") : line.toString("latin1");
+}
+
+function phoneVariants(phones: string[]): string[] {
+  const out = new Set<string>();
+  for (const p of phones) {
+    out.add(p);
+    // An old 8-digit mobile in the file became DDD + 9 + number in the base.
+    if (p.length === 11 && p[2] === "9") out.add(p.slice(0, 2) + p.slice(3));
+  }
+  return [...out].filter((p) => p.length >= 8);
+}
+
+/** True when one field of the line (split at ; , TAB |) is one of the person's identifiers. */
+export function lineMatcher(ids: Identifiers): (line: string) => boolean {
+  const names = new Set(ids.names.map((n) => n.trim().toLowerCase()).filter((n) => n !== ""));
+  const emails = new Set(ids.emails.map((e) => e.trim().toLowerCase()));
+  const phones = phoneVariants(ids.phones);
+  const doc = ids.document?.toUpperCase() ?? null;
+  const code = ids.code?.trim() || null;
+  return (line) => {
+    for (const raw of line.split(/[;,\t|]/)) {
+      const field = raw
+        .trim()
+        .replace(/^"+|"+$/g, "")
+        .trim();
+      if (field === "") continue;
+      const lower = field.toLowerCase();
+      if (emails.has(lower) || names.has(lower) || (code !== null && field === code)) return true;
+      const alnum = field.replace(/[^0-9A-Za-z]/g, "").toUpperCase();
+      if (doc !== null && alnum.length >= doc.length - 3 && alnum.padStart(doc.length, "0") === doc)
+        return true;
+      const digits = field.replace(/\D/g, "");
+      if (digits.length >= 10 && phones.some((p) => digits.endsWith(p))) return true;
+    }
+    return false;
+  };
+}
+
+/** The identifiers as plain substrings: what a verified file must no longer contain. */
+export function needles(ids: Identifiers): string[] {
+  const out = new Set<string>();
+  if (ids.document) {
+    out.add(ids.document.toLowerCase());
+    if (ids.document.length === 11) {
+      const d = ids.document;
+      out.add(`${d.slice(0, 3)}.${d.slice(3, 6)}.${d.slice(6, 9)}-${d.slice(9)}`);
+    }
+  }
+  for (const n of ids.names) if (n.trim().length >= 3) out.add(n.trim().toLowerCase());
+  for (const e of ids.emails) out.add(e.trim().toLowerCase());
+  for (const p of ids.phones) out.add(p);
+  return [...out];
+}
+
+/** Splits a byte stream into lines (each with its LF), in constant memory per line. */
+async function* lines(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let rest: Buffer = Buffer.alloc(0);
+  for await (const chunk of input) {
+    let data = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
+    let at = data.indexOf(10);
+    while (at >= 0) {
+      yield data.subarray(0, at + 1);
+      data = data.subarray(at + 1);
+      at = data.indexOf(10);
+    }
+    rest = Buffer.from(data);
+  }
+  if (rest.length > 0) yield rest;
+}
+
+/** The input without the matching lines (the first line, a header, always kept). */
+async function* withoutPerson(
+  input: AsyncIterable<Buffer>,
+  matches: (line: string) => boolean,
+  counter: { removed: number },
+): AsyncGenerator<Buffer> {
+  let first = true;
+  for await (const line of lines(input)) {
+    if (!first && matches(decode(line))) {
+      counter.removed++;
+      continue;
+    }
+    first = false;
+    yield line;
+  }
+}
+
+async function holdsAny(input: AsyncIterable<Buffer>, search: string[]): Promise<boolean> {
+  for await (const line of lines(input)) {
+    const text = decode(line).toLowerCase();
+    if (search.some((s) => text.includes(s))) return true;
+  }
+  return false;
+}
+
+export type ScrubOutcome = "rewritten" | "deleted" | "unchanged" | "missing";
+
+const TEXT = /\.(csv|txt)$/i;
+
+/**
+ * Rewrites a file without the person's lines (or deletes it, see the module
+ * comment). `sealed`: a stored original under the data dir, read and written
+ * back sealed; otherwise a plain file (a local source's). `name` is the name
+ * that tells whether the content is text (the stored copy's is a hash).
+ */
+export async function scrubFile(
+  path: string,
+  name: string,
+  ids: Identifiers,
+  sealed: boolean,
+): Promise<{ outcome: ScrubOutcome; removed: number }> {
+  const read = (p: string): AsyncIterable<Buffer> =>
+    sealed ? openStoredFile(p, { highWaterMark: 1 << 18 }) : createReadStream(p);
+  try {
+    await (sealed
+      ? openStoredFile(path, { end: 0 })
+      : createReadStream(path, { end: 0 })
+    ).toArray();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+      return { outcome: "missing", removed: 0 };
+    throw error;
+  }
+  const search = needles(ids);
+  if (!TEXT.test(name)) {
+    await rm(path, { force: true });
+    return { outcome: "deleted", removed: 0 };
+  }
+  const counter = { removed: 0 };
+  const tmpDir = sealed ? join(dirname(dirname(path)), "tmp") : dirname(path);
+  await mkdir(tmpDir, { recursive: true });
+  // Hidden name beside a local file: the file scanner ignores names starting with ".".
+  const tmp = join(tmpDir, `.${basename(path)}.${randomUUID()}.part`);
+  try {
+    const filtered = withoutPerson(read(path), lineMatcher(ids), counter);
+    if (sealed) {
+      const key = keyForStoredFile(path);
+      await pipeline(Readable.from(seal(filtered, key)), createWriteStream(tmp));
+    } else {
+      await pipeline(Readable.from(filtered), createWriteStream(tmp));
+    }
+    if (await holdsAny(read(tmp), search)) {
+      await rm(tmp, { force: true });
+      await rm(path, { force: true });
+      return { outcome: "deleted", removed: counter.removed };
+    }
+    if (counter.removed === 0) {
+      await rm(tmp, { force: true });
+      return { outcome: "unchanged", removed: 0 };
+    }
+    await rename(tmp, path);
+    return { outcome: "rewritten", removed: counter.removed };
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
+}

@@ -1016,7 +1016,16 @@ export interface MigrationOutcome {
 
 function migratorFor(db: AnyDb, dialect: Dialect, schema?: string): Migrator {
   const provider: MigrationProvider = { getMigrations: async () => migrationsFor(dialect) };
-  return new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  return new Migrator({
+    db,
+    provider,
+    // Names give fresh bases their order. Migrations are written on parallel branches, so a
+    // base may already have a later one (0017) when an earlier one (0016) arrives: it still
+    // gets it. Each migration touches only its own tables and columns, so the order between
+    // such siblings does not matter.
+    allowUnorderedMigrations: true,
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
 }
 
 /**

@@ -173,6 +173,21 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
+  // One log line per request with its id (the X-Request-Id the caller got):
+  // the route's pattern, never the query string (it may hold a phone or a CPF).
+  // Probes and scrapes only at debug level: they come every few seconds.
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? request.url.split("?")[0] ?? "";
+    const quiet = /^\/(healthz?|readyz?|metrics)$/.test(route) && reply.statusCode < 500;
+    log[quiet ? "debug" : "info"]("api request", {
+      reqId: request.id,
+      method: request.method,
+      route,
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime),
+      ...(request.caller?.kind === "tenant" ? { tenantId: request.caller.tenantId } : {}),
+    });
+  });
   const onRoute = options.onRoute;
   if (onRoute) {
     app.addHook("onRoute", (r) => {

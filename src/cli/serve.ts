@@ -17,16 +17,15 @@ import { adminKeyDigest } from "../api/auth.js";
 import { consoleDir } from "../api/console.js";
 import type { DropBoxInfo } from "../api/routes/dropbox.js";
 import { metricsKeyDigest } from "../api/routes/metrics.js";
-import { defaultReadiness } from "../api/routes/system.js";
 import { type DispatchService, startDispatch } from "../campaigns/dispatch-service.js";
 import { startReturnFiles } from "../campaigns/return-files.js";
 import { dataDir as defaultDataDir } from "../config.js";
 import { DropBox, ensureCertificate, loadCredentials } from "../ingest/dropbox.js";
 import { guardLimitsFromEnv } from "../ingest/ftp-guard.js";
-import { stuckFiles } from "../ingest/ledger.js";
 import { IngestService } from "../ingest/service.js";
 import { createLogger } from "../log.js";
 import { createPrometheus } from "../ops/prometheus.js";
+import { serveReadiness } from "../ops/readiness.js";
 import type { Store } from "../store/db.js";
 import { ownerOnlyUmask, secureDataDir } from "../store/permissions.js";
 import {
@@ -382,32 +381,12 @@ export async function run(argv: string[]): Promise<number> {
         console: consoleDir(),
         dropBox: () => dropBoxInfo,
         metrics: prometheus,
-        readiness: async () => {
-          if (stopping) return { ok: false, body: { status: "stopping" } };
-          const base = await defaultReadiness(store)();
-          if (!base.ok) return base;
-          if (dropBox !== null && !dropBox.listening) {
-            return { ok: false, body: { status: "drop box not listening" } };
-          }
-          // A file stuck in one step this long: the pipeline is wedged on it.
-          const before = new Date(Date.now() - stuckSeconds * 1000).toISOString();
-          const stuck = await stuckFiles(store.db, before).catch(() => []);
-          if (stuck.length === 0) return base;
-          return {
-            ok: false,
-            body: {
-              status: "stuck",
-              thresholdSeconds: stuckSeconds,
-              files: stuck.map((f) => ({
-                id: f.id,
-                file: f.path,
-                state: f.state,
-                since: f.since,
-                lastError: f.last_error,
-              })),
-            },
-          };
-        },
+        readiness: serveReadiness({
+          store,
+          dropBox: () => dropBox,
+          stopping: () => stopping,
+          stuckSeconds,
+        }),
       });
       await api.listen({ port: httpPort, host: httpHost });
       console.log(

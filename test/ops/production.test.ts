@@ -21,6 +21,7 @@ import { ddmmyy, mailingCsv, waitFor } from "../ingest/helpers.js";
 import { freePort } from "../ingest/serve-harness.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const METRICS_KEY = "metrics-key-for-the-deploy-test-0123456789";
 const skip = needsFull("uma cópia do node_modules e uma compilação completa");
 
 const work = mkdtempSync(join(tmpdir(), "remessa-deploy-"));
@@ -94,12 +95,16 @@ describe("production build with production dependencies only", { skip }, () => {
     assert.equal(result.rows, 4);
   });
 
-  test("serve answers /healthz and /readyz from the built code", async () => {
+  test("serve answers /healthz, /readyz and /metrics from the built code", async () => {
     const port = await freePort();
     const child: ChildProcess = spawn(
       join(app, "bin/remessa"),
       ["serve", "--data-dir", data, "--http-port", String(port), "--ftp-port", "0"],
-      { cwd: app, env: prodEnv({ REMESSA_LOG_LEVEL: "warn" }), stdio: ["ignore", "pipe", "pipe"] },
+      {
+        cwd: app,
+        env: prodEnv({ REMESSA_LOG_LEVEL: "warn", REMESSA_METRICS_KEY: METRICS_KEY }),
+        stdio: ["ignore", "pipe", "pipe"],
+      },
     );
     let out = "";
     child.stdout?.on("data", (d: Buffer) => {
@@ -116,6 +121,11 @@ describe("production build with production dependencies only", { skip }, () => {
       assert.deepEqual([health.status, await health.json()], [200, { status: "ok" }]);
       const ready = await fetch(`${base}/readyz`);
       assert.deepEqual([ready.status, await ready.json()], [200, { status: "ready" }]);
+      const metrics = await fetch(`${base}/metrics`, {
+        headers: { authorization: `Bearer ${METRICS_KEY}` },
+      });
+      assert.equal(metrics.status, 200);
+      assert.match(await metrics.text(), /^remessa_files_total\{outcome="accepted"\} 0$/m);
     } finally {
       child.kill("SIGTERM");
     }

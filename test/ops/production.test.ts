@@ -47,7 +47,7 @@ function remessa(args: string[]) {
 
 describe("production build with production dependencies only", { skip }, () => {
   before(() => {
-    for (const part of ["bin", "src", "package.json", "package-lock.json"]) {
+    for (const part of ["bin", "src", "web", "scripts", "package.json", "package-lock.json"]) {
       cpSync(join(ROOT, part), join(app, part), { recursive: true });
     }
     for (const file of ["tsconfig.json", "tsconfig.build.json"]) {
@@ -66,7 +66,8 @@ describe("production build with production dependencies only", { skip }, () => {
 
   test("the build is in dist/ and the prune removed the development packages", () => {
     assert.ok(existsSync(join(app, "dist/cli/main.js")));
-    for (const dev of ["tsx", "typescript", "@biomejs/biome", "fast-check"]) {
+    assert.ok(existsSync(join(app, "dist/web/index.html")), "the console is built too");
+    for (const dev of ["tsx", "typescript", "vite", "@biomejs/biome", "fast-check"]) {
       assert.equal(existsSync(join(app, "node_modules", dev)), false, `${dev} still installed`);
     }
   });
@@ -126,6 +127,10 @@ describe("production build with production dependencies only", { skip }, () => {
       });
       assert.equal(metrics.status, 200);
       assert.match(await metrics.text(), /^remessa_files_total\{outcome="accepted"\} 0$/m);
+      // The web console, built into dist/web, is found from dist/ and served at /.
+      const page = await fetch(`${base}/`);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /<script[^>]+src="\/assets\//);
     } finally {
       child.kill("SIGTERM");
     }

@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import { type Logger, silentLogger } from "../log.js";
+import { createPrometheus, type MetricsEndpoint } from "../ops/prometheus.js";
 import { type ConnectionTestResult, testConnection } from "../sources/test-connection.js";
 import type { SourceConfig } from "../sources/types.js";
 import { busyRetry, isSqliteBusy } from "../store/busy.js";
@@ -26,6 +27,7 @@ import { type DropBoxInfo, dropBoxRoutes } from "./routes/dropbox.js";
 import { filenameRoutes } from "./routes/filename.js";
 import { mailingRoutes } from "./routes/mailings.js";
 import { messageRoutes } from "./routes/messages.js";
+import { metricsKeyDigest, metricsRoutes } from "./routes/metrics.js";
 import { peopleRoutes } from "./routes/people.js";
 import { settingsRoutes } from "./routes/settings.js";
 import { sourceRoutes } from "./routes/sources.js";
@@ -57,6 +59,10 @@ export interface ApiOptions {
   busyTimeoutMs?: number;
   /** Tests: every JSON answer is checked against its documented schema (a mismatch is a 500). */
   checkResponses?: boolean;
+  /** What /metrics serves (serve passes the one its services count in; default: a fresh one). */
+  metrics?: MetricsEndpoint;
+  /** The key that opens /metrics (REMESSA_METRICS_KEY), besides the admin key. */
+  metricsKey?: string | null;
   /** Told of every route fastify registers (introspection: the OpenAPI coverage test). */
   onRoute?: (route: { method: string; url: string }) => void;
   /**
@@ -81,13 +87,14 @@ export interface ApiDeps {
 /** The API's settings from the environment (serve): admin key, rate limit, private sources. */
 export function apiOptionsFromEnv(
   env: Record<string, string | undefined> = process.env,
-): Pick<ApiOptions, "adminKey" | "rateLimit" | "allowPrivateSources"> {
+): Pick<ApiOptions, "adminKey" | "metricsKey" | "rateLimit" | "allowPrivateSources"> {
   const positive = (text: string | undefined, fallback: number) => {
     const n = Number(text);
     return text !== undefined && Number.isFinite(n) && n > 0 ? n : fallback;
   };
   return {
     adminKey: env.REMESSA_ADMIN_KEY ?? null,
+    metricsKey: env.REMESSA_METRICS_KEY ?? null,
     rateLimit: {
       perSecond: positive(env.REMESSA_API_RATE, DEFAULT_RATE_LIMIT.perSecond),
       burst: positive(env.REMESSA_API_BURST, DEFAULT_RATE_LIMIT.burst),
@@ -173,6 +180,21 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
+  // One log line per request with its id (the X-Request-Id the caller got):
+  // the route's pattern, never the query string (it may hold a phone or a CPF).
+  // Probes and scrapes only at debug level: they come every few seconds.
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? request.url.split("?")[0] ?? "";
+    const quiet = /^\/(healthz?|readyz?|metrics)$/.test(route) && reply.statusCode < 500;
+    log[quiet ? "debug" : "info"]("api request", {
+      reqId: request.id,
+      method: request.method,
+      route,
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime),
+      ...(request.caller?.kind === "tenant" ? { tenantId: request.caller.tenantId } : {}),
+    });
+  });
   const onRoute = options.onRoute;
   if (onRoute) {
     app.addHook("onRoute", (r) => {
@@ -246,6 +268,11 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     ...peopleRoutes(deps),
     ...campaignTimelineRoutes(deps),
     ...dropBoxRoutes(deps, options.dropBox ?? (() => null)),
+    ...metricsRoutes(deps, {
+      endpoint:
+        options.metrics ?? createPrometheus({ store: options.store, processMetrics: false }),
+      digests: [adminKeyDigest(options.adminKey), metricsKeyDigest(options.metricsKey)],
+    }),
   );
   const busyTimeoutMs = options.busyTimeoutMs ?? 30_000;
   // Never the body (it may hold a password): the route and its path parameters.

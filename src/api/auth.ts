@@ -27,7 +27,8 @@ export function adminKeyDigest(key: string | null | undefined): string | null {
   return hashApiKey(trimmed);
 }
 
-function bearer(request: FastifyRequest): string | null {
+/** The token of an `Authorization: Bearer` header, or null. */
+export function bearer(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
   if (typeof header !== "string") return null;
   const match = /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(header);

@@ -6,6 +6,7 @@
 import { ChannelRegistry } from "../channels/index.js";
 import { useAsyncBusyHandling } from "../ingest/ledger.js";
 import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics.js";
 import type { Store } from "../store/db.js";
 import type { Channel } from "./channel.js";
 import { Dispatcher } from "./dispatch.js";
@@ -28,7 +29,12 @@ function positive(value: string | undefined): number | undefined {
 export function startDispatch(
   store: Store,
   log: Logger,
-  options: { env?: NodeJS.ProcessEnv; channels?: readonly Channel[]; owner?: string } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    channels?: readonly Channel[];
+    owner?: string;
+    metrics?: Metrics;
+  } = {},
 ): DispatchService {
   const env = options.env ?? process.env;
   useAsyncBusyHandling(store);
@@ -40,6 +46,7 @@ export function startDispatch(
     channelFor: registry.channelFor,
     log: log.child({ part: "dispatch" }),
     ...(options.owner ? { owner: options.owner } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(batch ? { batchSize: Math.floor(batch) } : {}),
     ...(lease ? { leaseMs: lease * 1000 } : {}),
     parallelBatches: 1,

@@ -27,6 +27,7 @@ import type { Logger } from "../log.js";
 import { normalizeColumnName } from "../mailing/header.js";
 import { renderMessage } from "../mailing/placeholders.js";
 import type { PersonRecord } from "../mailing/types.js";
+import { type Metrics, noMetrics } from "../metrics.js";
 import type {
   Channel,
   ChannelKind,
@@ -178,6 +179,8 @@ export interface DispatcherOptions {
   parallelBatches?: number;
   /** A campaign's settings are read again after this long. Default 5 s. */
   planTtlMs?: number;
+  /** Messages and lost leases are counted here (default: not counted). */
+  metrics?: Metrics;
 }
 
 export interface DispatchStats {
@@ -420,8 +423,10 @@ export class Dispatcher {
       outcomes = batch.map((m) => this.retryOutcome(plan, m, at, reason));
     }
     const applied = await this.store.record(this.owner, outcomes);
+    this.countMetrics(plan, outcomes);
     if (applied < outcomes.length) {
       this.stats.lostLeases += outcomes.length - applied;
+      (this.options.metrics ?? noMetrics).leaseLost("messages");
       // Another dispatcher took these over (or they were expired meanwhile):
       // what they did here, sends included, is not recorded.
       this.log.warn("outcomes not recorded: lease taken over meanwhile", {
@@ -432,6 +437,19 @@ export class Dispatcher {
     }
     for (const o of outcomes) this.count(o);
     return outcomes.length;
+  }
+
+  /** What this batch did, by status (what went out counts even when its record was lost). */
+  private countMetrics(plan: CampaignPlan, outcomes: readonly MessageOutcome[]): void {
+    const metrics = this.options.metrics;
+    if (!metrics) return;
+    const byStatus = new Map<string, number>();
+    for (const o of outcomes) {
+      const status = o.state !== "pending" ? o.state : o.error !== null ? "retry" : "deferred";
+      byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+    }
+    const provider = plan.sender?.provider ?? "none";
+    for (const [status, n] of byStatus) metrics.messages(plan.channel, provider, status, n);
   }
 
   private count(o: MessageOutcome): void {

@@ -16,15 +16,16 @@ import { apiOptionsFromEnv, buildApi } from "../api/app.js";
 import { adminKeyDigest } from "../api/auth.js";
 import { consoleDir } from "../api/console.js";
 import type { DropBoxInfo } from "../api/routes/dropbox.js";
-import { defaultReadiness } from "../api/routes/system.js";
+import { metricsKeyDigest } from "../api/routes/metrics.js";
 import { type DispatchService, startDispatch } from "../campaigns/dispatch-service.js";
 import { startReturnFiles } from "../campaigns/return-files.js";
 import { dataDir as defaultDataDir } from "../config.js";
 import { DropBox, ensureCertificate, loadCredentials } from "../ingest/dropbox.js";
 import { guardLimitsFromEnv } from "../ingest/ftp-guard.js";
-import { stuckFiles } from "../ingest/ledger.js";
 import { IngestService } from "../ingest/service.js";
 import { createLogger } from "../log.js";
+import { createPrometheus } from "../ops/prometheus.js";
+import { serveReadiness } from "../ops/readiness.js";
 import { scheduleRetention } from "../privacy/retention.js";
 import type { Store } from "../store/db.js";
 import { ownerOnlyUmask, secureDataDir } from "../store/permissions.js";
@@ -78,8 +79,14 @@ Limites (variáveis de ambiente; o README explica cada um):
 API HTTP (docs/api.md):
   REMESSA_HTTP_HOST                   endereço da porta HTTP (padrão 127.0.0.1)
   REMESSA_ADMIN_KEY                   chave de administrador (rotas de empresas), 32+ caracteres
+  REMESSA_METRICS_KEY                 chave que abre só /metrics (Prometheus), 32+ caracteres
   REMESSA_API_RATE, REMESSA_API_BURST requisições por segundo e rajada por chave (padrão 10 e 60)
-  REMESSA_API_ALLOW_PRIVATE=1         aceita origens em rede interna cadastradas pela API`;
+  REMESSA_API_ALLOW_PRIVATE=1         aceita origens em rede interna cadastradas pela API
+
+Logs (JSON, uma linha por evento, no stderr; legíveis num terminal):
+  REMESSA_LOG_LEVEL                   debug, info (padrão), warn, error ou silent
+  REMESSA_LOG_FORMAT                  json ou pretty (padrão: pretty só num terminal)
+  REMESSA_LOG_PROGRESS_SECONDS        intervalo das linhas de progresso de uma importação (padrão 5)`;
 
 /** /ready answers 503 when a file has been this long in one step (REMESSA_READY_STUCK_SECONDS). */
 const DEFAULT_STUCK_SECONDS = 30 * 60;
@@ -250,6 +257,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   try {
     adminKeyDigest(process.env.REMESSA_ADMIN_KEY);
+    metricsKeyDigest(process.env.REMESSA_METRICS_KEY);
   } catch (error) {
     console.error((error as Error).message);
     return 2;
@@ -273,6 +281,9 @@ export async function run(argv: string[]): Promise<number> {
   const store = await openStoreForCommand();
   if (store === null) return 1;
 
+  // One set of counters for the whole process, served at /metrics.
+  const prometheus = createPrometheus({ store, log });
+  const progressSeconds = positiveEnv("REMESSA_LOG_PROGRESS_SECONDS", "s").s;
   const leaseSeconds = Number(process.env.REMESSA_LEASE_SECONDS ?? "60");
   // Role "dispatch": no drop box and no ingest, only the campaign dispatch below.
   const service =
@@ -284,6 +295,8 @@ export async function run(argv: string[]): Promise<number> {
           log,
           leaseMs: (Number.isFinite(leaseSeconds) && leaseSeconds > 0 ? leaseSeconds : 60) * 1000,
           crashAt: process.env.REMESSA_TEST_CRASH_AT || null,
+          metrics: prometheus.metrics,
+          ...(progressSeconds ? { progressEveryMs: progressSeconds * 1000 } : {}),
           ...positiveEnv("REMESSA_MAX_FILE_BYTES", "maxFileBytes"),
         });
 
@@ -350,7 +363,8 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   service?.start();
-  const dispatch: DispatchService | null = role === "ingest" ? null : startDispatch(store, log);
+  const dispatch: DispatchService | null =
+    role === "ingest" ? null : startDispatch(store, log, { metrics: prometheus.metrics });
   // The return file is written when a campaign ends: the dispatch side's work.
   const returns = role === "ingest" ? null : startReturnFiles({ store, log });
   // Retention purge once a day (src/privacy/retention.ts); with the files, on the ingest side.
@@ -369,32 +383,13 @@ export async function run(argv: string[]): Promise<number> {
         ...apiOptionsFromEnv(),
         console: consoleDir(),
         dropBox: () => dropBoxInfo,
-        readiness: async () => {
-          if (stopping) return { ok: false, body: { status: "stopping" } };
-          const base = await defaultReadiness(store)();
-          if (!base.ok) return base;
-          if (dropBox !== null && !dropBox.listening) {
-            return { ok: false, body: { status: "drop box not listening" } };
-          }
-          // A file stuck in one step this long: the pipeline is wedged on it.
-          const before = new Date(Date.now() - stuckSeconds * 1000).toISOString();
-          const stuck = await stuckFiles(store.db, before).catch(() => []);
-          if (stuck.length === 0) return base;
-          return {
-            ok: false,
-            body: {
-              status: "stuck",
-              thresholdSeconds: stuckSeconds,
-              files: stuck.map((f) => ({
-                id: f.id,
-                file: f.path,
-                state: f.state,
-                since: f.since,
-                lastError: f.last_error,
-              })),
-            },
-          };
-        },
+        metrics: prometheus,
+        readiness: serveReadiness({
+          store,
+          dropBox: () => dropBox,
+          stopping: () => stopping,
+          stuckSeconds,
+        }),
       });
       await api.listen({ port: httpPort, host: httpHost });
       console.log(

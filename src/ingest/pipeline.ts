@@ -63,6 +63,7 @@ import {
   resultReport,
 } from "../mailing/reports.js";
 import type { FileError, RowRejectCode } from "../mailing/types.js";
+import { type FileOutcome, type Metrics, noMetrics } from "../metrics.js";
 import { withErasedContacts } from "../privacy/erased.js";
 import { openStoredFile } from "../privacy/sealed.js";
 import { DISCARDED_FOLDER, READ_FOLDER, REPORT_STAGING } from "../sources/candidates.js";
@@ -81,6 +82,7 @@ import {
   renewFileLease,
   TERMINAL_STATES,
 } from "./ledger.js";
+import { DEFAULT_PROGRESS_MS, ImportProgressLog } from "./progress.js";
 import { checkFolder, checkTenantData, databaseDirectory } from "./tenant-checks.js";
 
 export interface PipelineContext {
@@ -111,6 +113,10 @@ export interface PipelineContext {
    */
   maxFileBytes?: number;
   now?: () => Date;
+  /** Files, imports and lost leases are counted here (default: not counted). */
+  metrics?: Metrics;
+  /** Time between two progress lines of a long import in the log. Default 5 s. */
+  progressEveryMs?: number;
 }
 
 export type ProcessOutcome = "finished" | "retry-later" | "lease-lost" | "failed";
@@ -176,6 +182,7 @@ export async function processFile(
   source: Source,
 ): Promise<ProcessOutcome> {
   const clock = ctx.now ?? (() => new Date());
+  const metrics = ctx.metrics ?? noMetrics;
   const log = ctx.log.child({
     mailingId: initial.id,
     file: initial.path,
@@ -248,9 +255,11 @@ export async function processFile(
           await writeReports(ctx, row, tenant, source, step);
           await releaseFile(ctx.store.db, row.id, ctx.owner, { error: null });
           log.info("file finished", { outcome: row.outcome, movedTo: row.moved_to });
+          metrics.fileFinished(row.outcome as FileOutcome, discardCodes(row));
           return "finished";
         case "vanished":
           log.info("file vanished before download");
+          metrics.fileFinished("vanished", []);
           return "finished";
         default:
           // stable/seen/reported: nothing for a processor (should not be claimed).
@@ -263,6 +272,7 @@ export async function processFile(
     // neither a retry nor a failure (report and all) of ours.
     if (error instanceof LeaseLostError || leaseLost) {
       log.warn("lease lost; another process took the file over");
+      metrics.leaseLost("file");
       return "lease-lost";
     }
     const message =
@@ -284,12 +294,14 @@ export async function processFile(
       const until = new Date(clock().getTime() + ctx.leaseMs).toISOString();
       if (!(await renewFileLease(ctx.store.db, row.id, ctx.owner, until).catch(() => false))) {
         log.warn("lease lost; another process took the file over");
+        metrics.leaseLost("file");
         return "lease-lost";
       }
       log.error("file failed; not retried", { state: row.state, attempts: row.attempts, error });
       await failFile(ctx, row, source, reason, log).catch((failError) =>
         log.error("could not record the failure", { error: failError }),
       );
+      metrics.fileFinished("failed", []);
       return "failed";
     }
     const wait = Math.min(
@@ -304,6 +316,16 @@ export async function processFile(
     return "retry-later";
   } finally {
     clearInterval(heartbeat);
+  }
+}
+
+/** The codes of a discarded file's reasons (none for any other outcome). */
+function discardCodes(row: MailingRow): string[] {
+  if (row.outcome !== "discarded") return [];
+  try {
+    return (JSON.parse(row.errors_json ?? "[]") as { code: string }[]).map((p) => p.code);
+  } catch {
+    return [];
   }
 }
 
@@ -506,6 +528,7 @@ async function importFile(
     return null;
   }
   const isRestricted = mailing.sanitize ? await restrictionLookup(ctx, row, mailing) : undefined;
+  const progress = new ImportProgressLog(log, ctx.progressEveryMs ?? DEFAULT_PROGRESS_MS);
   const reader = splitReader(
     readMailing(row.stored_path, {
       extension: mailing.extension,
@@ -513,6 +536,7 @@ async function importFile(
       maxRejectRatio: tenant.reject_ratio,
       maxBytes: ctx.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
       ...(isRestricted ? { isRestricted } : {}),
+      onProgress: (read, total) => progress.bytes(read, total),
     }),
   );
   const timings = JSON.parse(row.timings_json ?? "{}") as Record<string, number>;
@@ -522,6 +546,7 @@ async function importFile(
       ? campaignPlanner({ clock: () => (ctx.now ? ctx.now().getTime() : Date.now()) })
       : ctx.afterImport;
   const result = await importMailing(ctx.store, {
+    onProgress: (p) => progress.rows(p.persons, p.rejectedRows),
     tenantId: row.tenant_id,
     mailing,
     fileName: row.file_name,
@@ -546,8 +571,9 @@ async function importFile(
       if (holder?.lease_owner !== owner) throw new LeaseLostError();
       if (outer) await outer(imported);
     },
-  });
+  }).finally(() => progress.stop());
   if (result.ok) {
+    (ctx.metrics ?? noMetrics).fileImported(result.rows, result.rejectedRows, result.seconds);
     log.info("file imported", {
       rows: result.rows,
       persons: result.persons,

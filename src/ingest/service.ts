@@ -8,6 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Logger } from "../log.js";
+import { type Metrics, noMetrics } from "../metrics.js";
 import { SourceError } from "../sources/errors.js";
 import { isWatchable, openSource } from "../sources/open.js";
 import type { Source } from "../sources/types.js";
@@ -62,6 +63,10 @@ export interface IngestOptions {
   maxFileBytes?: number;
   /** Attempts before a file that keeps failing ends as "failed". Default 30. */
   maxAttempts?: number;
+  /** Files, imports, poll errors and lost leases are counted here (default: not counted). */
+  metrics?: Metrics;
+  /** Time between two progress lines of a long import in the log. Default 5 s. */
+  progressEveryMs?: number;
 }
 
 interface OpenedSource {
@@ -100,6 +105,8 @@ export class IngestService {
       retryBaseMs: options.retryBaseMs ?? 5000,
       ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
       ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+      ...(options.progressEveryMs ? { progressEveryMs: options.progressEveryMs } : {}),
     };
   }
 
@@ -209,12 +216,23 @@ export class IngestService {
 
   private async poll(sourceId: number, tenantId: number): Promise<void> {
     const { store, log } = this.options;
+    const metrics = this.options.metrics ?? noMetrics;
     const db = store.db;
     this.dirty.delete(sourceId);
+    let lost = false;
     const renew = setInterval(
       () => {
         const until = new Date(Date.now() + this.ctx.leaseMs).toISOString();
-        void renewSourceLease(db, sourceId, this.owner, until).catch(() => {});
+        void renewSourceLease(db, sourceId, this.owner, until)
+          .then((ok) => {
+            // Another process polls this source now (this one stalled past its lease).
+            if (!ok && !lost) {
+              lost = true;
+              metrics.leaseLost("source");
+              log.warn("source lease lost; another process polls it now", { sourceId });
+            }
+          })
+          .catch(() => {});
       },
       Math.max(250, Math.floor(this.ctx.leaseMs / 3)),
     );
@@ -237,6 +255,7 @@ export class IngestService {
         this.signals.get(sourceId) ?? null,
       );
       await busyRetry(() => recordSourceSuccess(db, tenantId, sourceId));
+      for (let i = 0; i < result.vanished; i++) metrics.fileFinished("vanished", []);
       if (result.added || result.stable || result.vanished) {
         log.debug("source scanned", { sourceId, ...result });
       }
@@ -246,6 +265,7 @@ export class IngestService {
           ? error.message
           : `Erro ao ler a origem: ${(error as Error)?.message ?? String(error)}`;
       log.warn("source poll failed", { sourceId, error: message });
+      metrics.pollFailed(tenantId, sourceId);
       await busyRetry(() => recordSourceError(db, tenantId, sourceId, message)).catch(() => {});
       // A broken connection is opened afresh next time.
       await this.dropSource(this.pollSources, sourceId);

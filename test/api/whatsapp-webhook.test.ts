@@ -132,7 +132,8 @@ for (const database of DATABASES) {
       );
       assert.deepEqual(rows.map((r) => r.provider_id).sort(), sent.map((s) => s.wamid).sort());
       const first = sent.find((s) => s.to === `55${rows[0]?.address}`);
-      assert.deepEqual((first?.body.template as { components: unknown }).components, [
+      assert.ok(first);
+      assert.deepEqual((first.body.template as { components: unknown }).components, [
         { type: "body", parameters: [{ type: "text", text: "Pessoa 0" }] },
       ]);
     });

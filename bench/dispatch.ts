@@ -17,22 +17,32 @@
  *  (c) Wave start lateness: waves starting at scattered moments over a few
  *      seconds, one `serve`-like dispatch loop; started_at − start_at, p99
  *      (target ≤ 1 s).
+ *  (w) WhatsApp Cloud API channel against the fake Cloud API server (real
+ *      HTTP, the real wire format, `--wa-latency` ms per answer): numbers
+ *      capped at `--wa-cap` msg/s (the server answers 130429 beyond), one
+ *      dispatcher: messages per second per number and the share of the cap
+ *      achieved (target ≥ 0.95), most accepted in any one-second window.
  *
  * Prints a line per figure and, last, one JSON object with every figure.
  * Usage: npm run bench:dispatch [-- --db sqlite|postgres|both --messages 200000
- *        --capped-seconds 10 --waves 100 --only a,b,c,s
- *        --smpp-messages 5000 --smpp-window 10 --smpp-cap 100 --smpp-seconds 10]
+ *        --capped-seconds 10 --waves 100 --only a,b,c,s,w
+ *        --smpp-messages 5000 --smpp-window 10 --smpp-cap 100 --smpp-seconds 10
+ *        --wa-numbers 3 --wa-cap 80 --wa-seconds 10 --wa-latency 20]
  */
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { sql } from "kysely";
 import { Dispatcher } from "../src/campaigns/dispatch.js";
 import { KyselyDispatchStore } from "../src/campaigns/dispatch-store.js";
+import { CloudApiChannel } from "../src/channels/cloud-api.js";
 import { ChannelRegistry } from "../src/channels/index.js";
 import { silentLogger } from "../src/log.js";
 import type { Store } from "../src/store/db.js";
+import { encryptSecret } from "../src/store/secrets.js";
 import { seedCampaign, seedSender, seedWallet } from "../test/campaigns/dispatch-fixtures.js";
+import { FakeCloudApi, type FakeNumber } from "../test/channels/fake-cloud-api.js";
 import { maxPerSecond } from "../test/channels/test-channel.js";
 import { openPgTestStore, openSqliteTestStore, type TestStore } from "../test/store/harness.js";
 import { smppPhase } from "./dispatch-smpp.js";
@@ -47,11 +57,17 @@ const { values } = parseArgs({
     cap: { type: "string", default: "80" },
     waves: { type: "string", default: "100" },
     batch: { type: "string", default: "500" },
-    only: { type: "string", default: "a,b,c,s" },
+    only: { type: "string", default: "a,b,c,s,w" },
     "smpp-messages": { type: "string", default: "5000" },
     "smpp-window": { type: "string", default: "10" },
     "smpp-cap": { type: "string", default: "100" },
     "smpp-seconds": { type: "string", default: "10" },
+    "wa-numbers": { type: "string", default: "3" },
+    "wa-cap": { type: "string", default: "80" },
+    "wa-seconds": { type: "string", default: "10" },
+    "wa-latency": { type: "string", default: "20" },
+    /** The fake server's own cap per number (0: none); default the same as --wa-cap. */
+    "wa-server-cap": { type: "string" },
   },
 });
 const databases =
@@ -296,6 +312,111 @@ async function lateness(db: string) {
   }
 }
 
+/** (w) the Cloud API channel against the fake Cloud API, `--wa-numbers` numbers at the cap. */
+async function cloudApi(db: string) {
+  process.env.REMESSA_SECRET_KEY ??= randomBytes(32).toString("base64");
+  const numbers = Number(values["wa-numbers"]);
+  const cap = Number(values["wa-cap"]);
+  const seconds = Number(values["wa-seconds"]);
+  const perNumber = cap * seconds;
+  const fakeNumbers: FakeNumber[] = Array.from({ length: numbers }, (_, k) => ({
+    phoneNumberId: `10000000000${k}`,
+    token: randomBytes(16).toString("hex"),
+    displayPhoneNumber: `551199000000${k}`,
+  }));
+  const fake = await new FakeCloudApi({
+    numbers: fakeNumbers,
+    ...(Number(values["wa-server-cap"] ?? cap) > 0
+      ? { ratePerSecond: Number(values["wa-server-cap"] ?? cap) }
+      : {}),
+    latencyMs: Number(values["wa-latency"]),
+  }).start();
+  const t = await open(db);
+  try {
+    const walletId = await seedWallet(t.store, "BRAD");
+    for (const [k, n] of fakeNumbers.entries()) {
+      const senderId = await seedSender(t.store, {
+        channel: "whatsapp",
+        walletId,
+        rate: cap,
+        provider: "cloudapi",
+      });
+      await t.store.db
+        .updateTable("senders")
+        .set({
+          phone_number_id: n.phoneNumberId,
+          token_enc: encryptSecret(n.token),
+          settings_json: JSON.stringify({ baseUrl: fake.baseUrl }),
+        })
+        .where("id", "=", senderId)
+        .execute();
+      await seedCampaign(t.store, {
+        channel: "whatsapp",
+        persons: perNumber,
+        personOffset: k * perNumber,
+        senderId,
+        startAt: Date.now() - 1000,
+        chunk: 2000,
+        template: { name: "cobranca", params: ["NOME_CLIENTE", "CORINGA1"], body: null },
+      });
+    }
+    const registry = new ChannelRegistry(t.store, Date.now, [
+      new CloudApiChannel({ db: t.store.db, concurrency: 32 }),
+    ]);
+    const dispatcher = new Dispatcher({
+      store: new KyselyDispatchStore(t.store),
+      channelFor: registry.channelFor,
+      log: silentLogger,
+      batchSize: BATCH,
+      concurrency: numbers,
+      // A message refused with 130429 goes again soon, as a serve would with
+      // a short back-off; the default 30 s would measure the back-off, not the channel.
+      retryBaseMs: 1000,
+    });
+    const start = performance.now();
+    while (fake.sent().length < numbers * perNumber) {
+      if ((await dispatcher.runOnce()) === 0) await new Promise((r) => setTimeout(r, 20));
+      if (performance.now() - start > (seconds * 6 + 60) * 1000) break;
+    }
+    await registry.close();
+    let achieved = 0;
+    let worst = 0;
+    for (const n of fakeNumbers) {
+      const times = fake
+        .sent()
+        .filter((r) => r.phoneNumberId === n.phoneNumberId)
+        .map((r) => r.at)
+        .sort((a, b) => a - b);
+      // Each accepted message stands for 1/cap s of the number's time.
+      const span = (times.at(-1)! - times[0]!) / 1000 + 1 / cap;
+      achieved += times.length / span;
+      let lo = 0;
+      for (let hi = 0; hi < times.length; hi++) {
+        while (times[hi]! - times[lo]! >= 1000) lo++;
+        worst = Math.max(worst, hi - lo + 1);
+      }
+    }
+    const throttled = fake.received.filter((r) => r.answer === 130429).length;
+    const share = achieved / (numbers * cap);
+    console.log(
+      `(w) ${db}, Cloud API (servidor falso, ${values["wa-latency"]} ms por resposta), ${numbers} números × ${cap} msg/s: ${achieved.toFixed(0)} msg/s = ${(share * 100).toFixed(1)} % do limite; ${(achieved / numbers).toFixed(1)} msg/s por número; máximo num segundo por número ${worst}; ${throttled} recusas 130429; ${fake.sent().length} de ${numbers * perNumber} aceitas`,
+    );
+    return {
+      numbers,
+      capPerNumber: cap,
+      messages: fake.sent().length,
+      perSecond: achieved,
+      perNumberPerSecond: achieved / numbers,
+      share,
+      worstSecond: worst,
+      throttled,
+    };
+  } finally {
+    await fake.stop();
+    await t.dispose();
+  }
+}
+
 const result: Record<string, unknown> = {};
 const parts = new Set(values.only.split(","));
 if (parts.has("a")) for (const db of databases) result[`outbox_${db}`] = await outbox(db);
@@ -311,6 +432,7 @@ if (parts.has("s")) {
   }
 }
 if (parts.has("c")) for (const db of databases) result[`waveLateness_${db}`] = await lateness(db);
+if (parts.has("w")) for (const db of databases) result[`cloudApi_${db}`] = await cloudApi(db);
 clearInterval(sampler);
 const maxRss = process.resourceUsage().maxRSS * 1024;
 result.peakRssMb = Math.round(Math.max(peakRss, maxRss) / 1024 / 1024);

@@ -11,6 +11,7 @@ import {
   PLANNING_EXCLUSION_GUIDE,
   RETURN_CODE_GUIDE,
 } from "./campaigns/codes.js";
+import { CLOUD_API_ERROR_GUIDE } from "./channels/cloud-api-errors.js";
 import { SMPP_TEST_CODE_GUIDE } from "./channels/smpp-codes.js";
 import { NAME_CODE_GUIDE, TENANT_NAME_CODE_GUIDE } from "./filename/codes.js";
 import { FILE_CODE_GUIDE, ROW_CODE_GUIDE } from "./mailing/codes.js";
@@ -84,6 +85,12 @@ export const CODE_SECTIONS: readonly CodeSection[] = [
     where:
       "A resposta de `bin/remessa sms-routes test ID` quando o bind na operadora falha (`[CÓDIGO] mensagem`, ou o campo `code` com `--json`). Veja [sms.md](sms.md).",
     codes: SMPP_TEST_CODE_GUIDE,
+  },
+  {
+    title: "WhatsApp (Cloud API)",
+    where:
+      "Códigos de erro da Cloud API da Meta, no motivo de uma mensagem de WhatsApp (`WhatsApp <código>: …`, em `bin/remessa campaigns show ID` e na coluna `MOTIVO` do `<nome>.retorno.csv`): devolvidos no envio ou num status `failed` do webhook. Erros do número (token, conta, pagamento) não fazem a mensagem falhar: ela espera e o número para de enviar por 15 minutos. Veja [whatsapp.md](whatsapp.md).",
+    codes: CLOUD_API_ERROR_GUIDE,
   },
   {
     title: "API HTTP",

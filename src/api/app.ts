@@ -34,6 +34,7 @@ import { sourceRoutes } from "./routes/sources.js";
 import { defaultReadiness, type Readiness, systemRoutes } from "./routes/system.js";
 import { tenantRoutes } from "./routes/tenants.js";
 import { walletRoutes } from "./routes/wallets.js";
+import { whatsappWebhookRoutes } from "./routes/whatsapp-webhook.js";
 
 /** Default request body cap: 1 MiB (JSON bodies here are small). */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -174,6 +175,8 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
     const text = typeof body === "string" ? body : body.toString("utf8");
+    // Webhooks check a signature over the body exactly as received.
+    if (request.url.startsWith("/webhooks/")) request.rawBody = text;
     if (text.trim() === "") return done(null, undefined);
     json(request, text, done);
   });
@@ -273,6 +276,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
         options.metrics ?? createPrometheus({ store: options.store, processMetrics: false }),
       digests: [adminKeyDigest(options.adminKey), metricsKeyDigest(options.metricsKey)],
     }),
+    ...whatsappWebhookRoutes(deps),
   );
   const busyTimeoutMs = options.busyTimeoutMs ?? 30_000;
   // Never the body (it may hold a password): the route and its path parameters.

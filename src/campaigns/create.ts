@@ -86,6 +86,8 @@ interface Resolved {
   /** SMS and e-mail need a text: the person's MENSAGEM or the template's body. */
   needsMessage: boolean;
   rate: number;
+  /** WhatsApp: the number's messaging tier and its recipients of the last 24 h. */
+  tier: { limit: number; used: number } | null;
 }
 
 export async function createCampaigns(
@@ -124,7 +126,7 @@ export async function createCampaigns(
 
   const created: CreatedCampaign[] = [];
   for (const channel of channels) {
-    const r = await resolve(db, imported, channel, now, options.env ?? process.env);
+    const r = await resolve(db, imported, channel, now, options.env ?? process.env, nowMs);
     const campaign = await db
       .insertInto("campaigns")
       .values({
@@ -232,6 +234,7 @@ export async function createCampaigns(
       window,
       timeZone: tenant.time_zone,
       deadlineMs: schedule.deadlineMs,
+      tier: r.tier,
     });
     const forecastEnd = new Date(Math.round(expected.endMs)).toISOString();
     await db
@@ -290,6 +293,7 @@ async function resolve(
   channel: CampaignChannel,
   now: string,
   env: Readonly<Record<string, string | undefined>>,
+  nowMs: number,
 ): Promise<Resolved> {
   const { mailing, tenantId, walletId } = imported;
   const missing = (what: string) =>
@@ -311,6 +315,7 @@ async function resolve(
       restrictionKind: "phone",
       needsMessage: true,
       rate: effectiveRate("sms", sender.rate_per_second),
+      tier: null,
     };
   }
   if (channel === "whatsapp") {
@@ -323,6 +328,8 @@ async function resolve(
         const own = await findExclusiveSenders(db, tenantId, walletId);
         sender = own.length === 1 ? own[0]! : null;
       }
+    } else if (w.mode === "prospect") {
+      sender = await pickFromProspectPool(db, tenantId, walletId, nowMs);
     } else {
       sender = await findSender(db, tenantId, "whatsapp", w.mode, null, walletId);
     }
@@ -346,6 +353,13 @@ async function resolve(
       restrictionKind: "phone",
       needsMessage: false,
       rate: effectiveRate("whatsapp", sender.rate_per_second),
+      tier:
+        sender.messaging_tier === null
+          ? null
+          : {
+              limit: sender.messaging_tier,
+              used: await recipientsInLastDay(db, sender.id, nowMs),
+            },
     };
   }
   const e = mailing.email!;
@@ -367,7 +381,86 @@ async function resolve(
     restrictionKind: "email",
     needsMessage: true,
     rate: effectiveRate("email", account.rate_per_second),
+    tier: null,
   };
+}
+
+/** Unique recipients a tiered number wrote to in the 24 h before `nowMs` (sender_recipients). */
+async function recipientsInLastDay(
+  db: Kysely<Database>,
+  senderId: number,
+  nowMs: number,
+): Promise<number> {
+  const row = await db
+    .selectFrom("sender_recipients")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("sender_id", "=", senderId)
+    .where("last_at", ">=", new Date(nowMs - 24 * 3_600_000).toISOString())
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * The prospect pool's number for a new campaign (`_whatsappprospect`): among
+ * the enabled prospect numbers the wallet may use (its own first, as
+ * findSender ranks them), the one with the most room left in its messaging
+ * tier today, then the one with the fewest live campaigns, then the oldest.
+ * Successive campaigns so rotate over the pool, and a number near its tier
+ * is spared. The choice is per campaign: a campaign keeps its number (the
+ * rate limit, the tier count and the replies all follow one number).
+ */
+async function pickFromProspectPool(
+  db: Kysely<Database>,
+  tenantId: number,
+  walletId: number,
+  nowMs: number,
+): Promise<SenderChoice | null> {
+  const best = await findSender(db, tenantId, "whatsapp", "prospect", null, walletId);
+  if (!best) return null;
+  const pool = (
+    await db
+      .selectFrom("senders")
+      .select([
+        "id",
+        "name",
+        "number",
+        "mode",
+        "wallet_id",
+        "rate_per_second",
+        "provider",
+        "messaging_tier",
+      ])
+      .where("tenant_id", "=", tenantId)
+      .where("kind", "=", "whatsapp")
+      .where("mode", "=", "prospect")
+      .where("enabled", "=", 1)
+      .orderBy("id")
+      .execute()
+  ).filter((s) => s.wallet_id === best.wallet_id);
+  if (pool.length <= 1) return best;
+  const live = await db
+    .selectFrom("campaigns")
+    .select((eb) => ["sender_id", eb.fn.countAll<number>().as("n")])
+    .where("tenant_id", "=", tenantId)
+    .where(
+      "sender_id",
+      "in",
+      pool.map((s) => s.id),
+    )
+    .where("state", "in", ["scheduled", "running", "paused"])
+    .groupBy("sender_id")
+    .execute();
+  const liveOf = new Map(live.map((r) => [Number(r.sender_id), Number(r.n)]));
+  const scored = [];
+  for (const s of pool) {
+    const room =
+      s.messaging_tier === null
+        ? Number.POSITIVE_INFINITY
+        : s.messaging_tier - (await recipientsInLastDay(db, s.id, nowMs));
+    scored.push({ s, room, live: liveOf.get(s.id) ?? 0 });
+  }
+  scored.sort((a, b) => b.room - a.room || a.live - b.live || a.s.id - b.s.id);
+  return scored[0]?.s ?? best;
 }
 
 /** The wallet's active account, else the platform default one (created, as an outbox, if missing). */

@@ -139,6 +139,7 @@ export class KyselyDispatchStore implements DispatchStore {
     const channel = c.channel as ChannelKind;
     let sender: SenderRef | null = null;
     let rate: number | null = null;
+    let tier: number | null = null;
     if (channel === "email") {
       if (c.email_account_id !== null) {
         const a = await this.db
@@ -161,7 +162,16 @@ export class KyselyDispatchStore implements DispatchStore {
     } else if (c.sender_id !== null) {
       const s = await this.db
         .selectFrom("senders")
-        .select(["id", "kind", "mode", "name", "number", "provider", "rate_per_second"])
+        .select([
+          "id",
+          "kind",
+          "mode",
+          "name",
+          "number",
+          "provider",
+          "rate_per_second",
+          "messaging_tier",
+        ])
         .where("id", "=", c.sender_id)
         .executeTakeFirst();
       if (s) {
@@ -174,6 +184,7 @@ export class KyselyDispatchStore implements DispatchStore {
           provider: s.provider,
         };
         rate = s.rate_per_second;
+        tier = channel === "whatsapp" ? s.messaging_tier : null;
       }
     }
     let params: string[] = [];
@@ -193,6 +204,7 @@ export class KyselyDispatchStore implements DispatchStore {
       subject: c.subject,
       sender,
       ratePerSecond: rate && rate > 0 ? rate : DEFAULT_RATE_PER_SECOND[channel],
+      messagingTier: tier,
       template:
         c.template_name !== null
           ? {
@@ -368,6 +380,77 @@ export class KyselyDispatchStore implements DispatchStore {
        where tenant_id = ${tenantId} and wallet_id = ${walletId} and channel_kind = ${kind}
          and ${inValues(this.store.dialect, sql`value`, values, "text")}`.execute(this.db);
     return new Set(rows.map((r) => r.value));
+  }
+
+  async reserveRecipients(
+    tenantId: number,
+    senderKey: string,
+    tier: number,
+    addresses: readonly string[],
+    nowIso: string,
+  ): Promise<{ allowed: Set<string>; retryAt: string | null }> {
+    const senderId = Number(/^sender:(\d+)$/.exec(senderKey)?.[1]);
+    if (!Number.isSafeInteger(senderId) || addresses.length === 0) {
+      return { allowed: new Set(addresses), retryAt: null };
+    }
+    const since = iso(Date.parse(nowIso) - 24 * 3_600_000);
+    return busyRetry(() =>
+      this.db.transaction().execute(async (trx) => {
+        // First a write: on SQLite it takes the write lock, on PostgreSQL the
+        // sender's row is locked, so workers count and reserve one at a time.
+        await trx
+          .deleteFrom("sender_recipients")
+          .where("sender_id", "=", senderId)
+          .where("last_at", "<", since)
+          .execute();
+        if (this.pg) {
+          await sql`select id from senders where id = ${senderId} for update`.execute(trx);
+        }
+        const { rows: known } = await sql<{ address: string }>`
+          select address from sender_recipients
+           where sender_id = ${senderId} and last_at >= ${since}
+             and ${inValues(this.store.dialect, sql`address`, addresses, "text")}`.execute(trx);
+        const free = new Set(known.map((r) => r.address));
+        const used = await trx
+          .selectFrom("sender_recipients")
+          .select((eb) => [eb.fn.countAll<number>().as("n"), eb.fn.min("last_at").as("oldest")])
+          .where("sender_id", "=", senderId)
+          .where("last_at", ">=", since)
+          .executeTakeFirst();
+        let room = Math.max(0, tier - Number(used?.n ?? 0));
+        const allowed = new Set<string>();
+        let left = false;
+        for (const a of addresses) {
+          if (free.has(a)) allowed.add(a);
+          else if (room > 0) {
+            allowed.add(a);
+            room--;
+          } else left = true;
+        }
+        const rows = [...allowed].map((address) => ({
+          sender_id: senderId,
+          tenant_id: tenantId,
+          address,
+          last_at: nowIso,
+        }));
+        for (let i = 0; i < rows.length; i += 500) {
+          await trx
+            .insertInto("sender_recipients")
+            .values(rows.slice(i, i + 500))
+            .onConflict((oc) =>
+              oc.columns(["sender_id", "address"]).doUpdateSet((eb) => ({
+                last_at: eb.ref("excluded.last_at"),
+              })),
+            )
+            .execute();
+        }
+        const oldest = used?.oldest ? String(used.oldest) : nowIso;
+        return {
+          allowed,
+          retryAt: left ? iso(Date.parse(oldest) + 24 * 3_600_000) : null,
+        };
+      }),
+    );
   }
 
   async record(owner: string, outcomes: readonly MessageOutcome[]): Promise<number> {

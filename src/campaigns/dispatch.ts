@@ -53,6 +53,8 @@ export interface CampaignPlan {
   /** Null when the campaign's sender or account is gone. */
   sender: SenderRef | null;
   ratePerSecond: number;
+  /** WhatsApp messaging tier of the sender (unique recipients per rolling 24 h); null/absent = none. */
+  messagingTier?: number | null;
   template: { name: string; language: string; params: string[]; body: string | null } | null;
   window: SendWindow | null;
   timeZone: string;
@@ -135,6 +137,20 @@ export interface DispatchStore extends RateBucketStore, LifecycleStore {
     kind: "phone" | "email",
     values: readonly string[],
   ): Promise<Set<string>>;
+  /**
+   * Messaging tier (WhatsApp): which of these addresses the sender may write
+   * to now without passing `tier` unique recipients in the 24 h before
+   * `nowIso` (those it wrote to in that window are free); the allowed ones are
+   * counted from now on. `retryAt`: when the window frees a place, if some
+   * were left out.
+   */
+  reserveRecipients?(
+    tenantId: number,
+    senderKey: string,
+    tier: number,
+    addresses: readonly string[],
+    nowIso: string,
+  ): Promise<{ allowed: Set<string>; retryAt: string | null }>;
   /** Applies outcomes of messages this owner still holds; returns how many were applied. */
   record(owner: string, outcomes: readonly MessageOutcome[]): Promise<number>;
 }
@@ -194,6 +210,8 @@ export interface DispatchStats {
   skipped: number;
   expired: number;
   deferred: number;
+  /** Messages held back by the sender's messaging tier (they wait for the 24 h window to roll). */
+  tierDeferred: number;
   /** Outcomes not applied because the lease had been taken over meanwhile. */
   lostLeases: number;
 }
@@ -221,6 +239,7 @@ export class Dispatcher {
     skipped: 0,
     expired: 0,
     deferred: 0,
+    tierDeferred: 0,
     lostLeases: 0,
   };
   readonly limiter: RateLimiter;
@@ -543,7 +562,7 @@ export class Dispatcher {
             columns.has("TAG"),
           )
         : new Map<number, PersonView>();
-    const ready: { message: ClaimedMessage; out: OutgoingMessage }[] = [];
+    let ready: { message: ClaimedMessage; out: OutgoingMessage }[] = [];
     for (const m of remaining) {
       const rendered = this.render(plan, plan.sender, m, persons.get(m.personId));
       if (typeof rendered === "string") {
@@ -551,6 +570,34 @@ export class Dispatcher {
       } else {
         ready.push({ message: m, out: rendered });
       }
+    }
+    const tier = plan.messagingTier ?? null;
+    if (tier !== null && ready.length > 0 && this.store.reserveRecipients) {
+      // The number may not write to more people in 24 h than its tier (Meta
+      // blocks it otherwise): the rest wait for the window to roll.
+      const { allowed, retryAt } = await this.store.reserveRecipients(
+        plan.tenantId,
+        plan.sender.key,
+        tier,
+        [...new Set(ready.map((c) => c.message.address))],
+        new Date(now).toISOString(),
+      );
+      const wait = Math.min(
+        retryAt ? Date.parse(retryAt) : now + 3_600_000,
+        plan.deadlineMs ?? 8.64e15,
+      );
+      ready = ready.filter((c) => {
+        if (allowed.has(c.message.address)) return true;
+        this.stats.tierDeferred++;
+        outcomes.push({
+          id: c.message.id,
+          at: now,
+          state: "pending",
+          nextAttemptAt: wait,
+          error: `O número WhatsApp atingiu o limite do seu nível (${tier.toLocaleString("pt-BR")} pessoas em 24 horas): a mensagem sai quando a janela de 24 horas liberar.`,
+        });
+        return false;
+      });
     }
 
     const slots = planSlots(plan.ratePerSecond, this.options.batchSize ?? 500);

@@ -14,6 +14,12 @@ export interface ForecastInput {
   window: SendWindow | null;
   timeZone: string;
   deadlineMs: number | null;
+  /**
+   * WhatsApp messaging tier: at most `limit` unique recipients per 24 h, of
+   * which `used` went in the last 24 h (they are taken to free up 24 h after
+   * the start: the cautious guess). Absent: no such limit.
+   */
+  tier?: { limit: number; used: number } | null;
 }
 
 export interface Forecast {
@@ -34,7 +40,11 @@ export interface LateCauses {
   windowDelayed: boolean;
   /** Whether there is no opening of the window between the start and the deadline. */
   windowClosedUntilDeadline: boolean;
+  /** Whether the messaging tier made messages wait for its 24 h window (only with a tier). */
+  tierDelayed?: boolean;
 }
+
+const DAY_MS = 24 * 3_600_000;
 
 /** Guard against a window that lets almost nothing through: the forecast stops counting after this. */
 const MAX_OPENINGS = 100_000;
@@ -58,11 +68,20 @@ export function forecast(input: ForecastInput): Forecast {
   let windowDelayed = false;
   let openings = 0;
   let lastMs = firstStart;
+  const tier = input.tier ?? null;
+  let tierLeft = tier ? Math.max(0, tier.limit - tier.used) : Number.POSITIVE_INFINITY;
+  let tierRenewAt = firstStart + DAY_MS;
+  let tierDelayed = false;
   for (const wave of input.waves) {
     if (wave.size === 0) continue;
     cursor = Math.max(cursor, wave.startMs);
     let left = wave.size;
     while (left > 0) {
+      if (tier && cursor >= tierRenewAt) {
+        // A day after the window's first sends, its places are free again.
+        tierLeft = tier.limit;
+        tierRenewAt = cursor + DAY_MS;
+      }
       let close = Number.POSITIVE_INFINITY;
       if (window) {
         const opening = currentOpening(cursor, window, timeZone);
@@ -76,7 +95,9 @@ export function forecast(input: ForecastInput): Forecast {
       }
       // Messages that fit before the window closes; the first goes at `cursor`.
       const fit = close === Number.POSITIVE_INFINITY ? left : slots(close - cursor, rate);
-      const sent = Math.min(left, Math.max(fit, 0));
+      const byWindow = Math.min(left, Math.max(fit, 0));
+      // The tier lets at most tierLeft more go before its 24 h window renews.
+      const sent = Math.min(byWindow, tierLeft);
       if (deadlineMs !== null && cursor < deadlineMs) {
         // Message i (0-based) of this stretch goes at cursor + i / perMs.
         const beforeDeadline = slots(deadlineMs - cursor, rate);
@@ -84,7 +105,16 @@ export function forecast(input: ForecastInput): Forecast {
       }
       if (sent > 0) lastMs = cursor + (sent - 1) / perMs;
       left -= sent;
-      cursor = left > 0 ? close : cursor + sent / perMs;
+      tierLeft -= sent;
+      if (left > 0 && sent < byWindow && tier) {
+        // Stopped by the tier: the rest waits for the window to renew.
+        tierDelayed = true;
+        cursor = Math.max(cursor + sent / perMs, tierRenewAt);
+        tierRenewAt = cursor + DAY_MS;
+        tierLeft = tier.limit;
+      } else {
+        cursor = left > 0 ? close : cursor + sent / perMs;
+      }
     }
   }
   const late = deadlineMs === null ? 0 : total - onTime;
@@ -104,6 +134,7 @@ export function forecast(input: ForecastInput): Forecast {
       inWavesAfterDeadline,
       windowDelayed,
       windowClosedUntilDeadline,
+      ...(tier ? { tierDelayed } : {}),
     },
   };
 }

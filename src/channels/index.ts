@@ -6,6 +6,7 @@
  */
 import type { Channel, Clock, SenderRef } from "../campaigns/channel.js";
 import type { Store } from "../store/db.js";
+import { CloudApiChannel } from "./cloud-api.js";
 import { OutboxChannel } from "./outbox.js";
 import { SmppChannel } from "./smpp.js";
 
@@ -19,6 +20,7 @@ export class ChannelRegistry {
   ) {
     this.register(new OutboxChannel(store, clock));
     this.register(new SmppChannel(store, { clock }));
+    this.register(new CloudApiChannel({ db: store.db, clock }));
     for (const channel of extra) this.register(channel);
   }
 

@@ -8,29 +8,36 @@ import type { Database } from "../store/schema.js";
 import { resolveWalletCode } from "../store/wallet-ref.js";
 import { EXIT, tenantOption } from "./args.js";
 
-export type SettingsAction = "add" | "list" | "remove";
+export type SettingsAction = "add" | "list" | "remove" | "test";
 
-/** The action and the ID of `remove`, or the pt-BR usage problem. */
+const BASE_ACTIONS: readonly SettingsAction[] = ["add", "list", "remove"];
+
+/** The action and the ID of `remove` (and `test`), or the pt-BR usage problem. */
 export function settingsAction(
   positionals: string[],
   listHint: string,
+  actions: readonly SettingsAction[] = BASE_ACTIONS,
 ): { action: SettingsAction; id: number | null } | { problem: string } {
   const [action, id, ...extra] = positionals;
   if (!action) return { problem: "" };
-  if (action !== "add" && action !== "list" && action !== "remove") {
-    return { problem: `Ação desconhecida: "${action}". Use add, list ou remove.` };
+  if (!(actions as readonly string[]).includes(action)) {
+    const names = actions.join(", ").replace(/, ([^,]*)$/, " ou $1");
+    return { problem: `Ação desconhecida: "${action}". Use ${names}.` };
   }
-  if (extra.length > 0 || (action !== "remove" && id !== undefined)) {
+  const withId = action === "remove" || action === "test";
+  if (extra.length > 0 || (!withId && id !== undefined)) {
     return { problem: `Argumento inesperado: "${[id, ...extra].filter(Boolean).join(" ")}".` };
   }
-  if (action === "remove") {
+  if (withId) {
     const n = Number(id);
     if (id === undefined || !/^\d+$/.test(id) || !Number.isSafeInteger(n) || n < 1) {
-      return { problem: `Informe o número a remover (veja "${listHint}").` };
+      return {
+        problem: `Informe o número a ${action === "test" ? "testar" : "remover"} (veja "${listHint}").`,
+      };
     }
-    return { action, id: n };
+    return { action: action as SettingsAction, id: n };
   }
-  return { action, id: null };
+  return { action: action as SettingsAction, id: null };
 }
 
 /** `--rate N` as a number (validated by the repository), or a pt-BR problem. */
@@ -73,10 +80,11 @@ export function settingsCommand(
   values: { tenant?: string; rate?: string },
   listHint: string,
   help: string,
+  actions?: readonly SettingsAction[],
 ): SettingsCommand | number {
   const tenantId = tenantOption(values.tenant);
   if (tenantId === null) return EXIT.usage;
-  const command = settingsAction(positionals, listHint);
+  const command = settingsAction(positionals, listHint, actions);
   if ("problem" in command) {
     console.error(command.problem ? `${command.problem}\n\n${help}` : help);
     return EXIT.usage;

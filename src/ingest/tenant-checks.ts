@@ -205,6 +205,7 @@ export interface SenderChoice {
   wallet_id: number | null;
   rate_per_second: number | null;
   provider: string;
+  messaging_tier: number | null;
 }
 
 const SENDER_COLUMNS = [
@@ -215,6 +216,7 @@ const SENDER_COLUMNS = [
   "wallet_id",
   "rate_per_second",
   "provider",
+  "messaging_tier",
 ] as const;
 
 /**

@@ -966,7 +966,56 @@ function privacyRights(dialect: Dialect): Migration {
   };
 }
 
-/** Ordered by name; append new ones with a larger prefix. */
+/**
+ * WhatsApp Cloud API (issue 12):
+ * - senders.messaging_tier: the number's messaging limit (unique recipients
+ *   per rolling 24 h: 250, 1000, 10000, 100000; null = unlimited).
+ * - senders.phone_number_id is unique where set: the webhook finds the
+ *   tenant (and the number) by it, so two registrations of one Cloud API
+ *   number would make that ambiguous.
+ * - sender_recipients: who each tiered number wrote to and when, one row per
+ *   (sender, recipient), refreshed on every send. The dispatcher counts the
+ *   rows of the last 24 h to stay inside the tier; kept apart from
+ *   `messages` so that count is an index range per number instead of a
+ *   scan of every message of its campaigns, and numbers without a tier
+ *   write nothing here.
+ */
+function whatsapp(dialect: Dialect): Migration {
+  const { big } = columns(dialect);
+  return {
+    async up(db: AnyDb) {
+      await db.schema.alterTable("senders").addColumn("messaging_tier", "integer").execute();
+      await db.schema
+        .createIndex("senders_phone_number_id")
+        .on("senders")
+        .column("phone_number_id")
+        .unique()
+        .where(sql.ref("phone_number_id"), "is not", null)
+        .execute();
+      await db.schema
+        .createTable("sender_recipients")
+        .addColumn("sender_id", big, (c) =>
+          c.notNull().references("senders.id").onDelete("cascade"),
+        )
+        .addColumn("tenant_id", big, notNull)
+        .addColumn("address", "text", notNull)
+        .addColumn("last_at", "text", notNull)
+        .addPrimaryKeyConstraint("sender_recipients_pk", ["sender_id", "address"])
+        .execute();
+      await db.schema
+        .createIndex("sender_recipients_time")
+        .on("sender_recipients")
+        .columns(["sender_id", "last_at"])
+        .execute();
+    },
+    async down(db: AnyDb) {
+      await db.schema.dropTable("sender_recipients").execute();
+      await db.schema.dropIndex("senders_phone_number_id").execute();
+      await db.schema.alterTable("senders").dropColumn("messaging_tier").execute();
+    },
+  };
+}
+
 /**
  * The API's searches (issue 13): people by CPF/CNPJ (a person keyed by
  * CODCLIENTE keeps its document in `document`, outside the key's index) and a
@@ -992,6 +1041,7 @@ function apiRoutes(): Migration {
   };
 }
 
+/** Ordered by name; append new ones with a larger prefix. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
     "0001_initial": initial(dialect),
@@ -1004,6 +1054,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0008_planning": planning(),
     "0009_dispatch": dispatchIndexes(dialect),
     "0010_messages_lean": leanMessages(dialect),
+    "0012_whatsapp": whatsapp(dialect),
     "0016_privacy_rights": privacyRights(dialect),
     "0017_api_routes": apiRoutes(),
   };

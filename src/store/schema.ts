@@ -363,11 +363,22 @@ export interface SenderTable {
   /** SMPP / HTTP connection settings (non-secret), JSON. */
   settings_json: string | null;
   rate_per_second: number | null;
+  /** WhatsApp messaging tier: unique recipients per rolling 24 h; null = unlimited. */
+  messaging_tier: number | null;
   /** Who sends for it: "outbox" (embedded default) or a real provider. */
   provider: Generated<string>;
   enabled: Generated<number>;
   created_at: string;
   updated_at: string;
+}
+
+/** Recipients of a tiered WhatsApp number and when it last wrote to each (tier count). */
+export interface SenderRecipientTable {
+  sender_id: number;
+  tenant_id: number;
+  /** As messages.address (DDD + number). */
+  address: string;
+  last_at: string;
 }
 
 export interface TemplateTable {
@@ -492,6 +503,7 @@ export interface Database {
   inbound_interactions: InboundInteractionTable;
   delivery_events: DeliveryEventTable;
   senders: SenderTable;
+  sender_recipients: SenderRecipientTable;
   templates: TemplateTable;
   email_accounts: EmailAccountTable;
   outbox: OutboxTable;

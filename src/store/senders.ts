@@ -28,6 +28,107 @@ export interface SenderInput {
   /** Messages per second; null = the channel's default. */
   ratePerSecond?: number | null;
   provider?: string;
+  /** WhatsApp messaging tier (unique recipients per rolling 24 h); null = unlimited. */
+  messagingTier?: number | null;
+  /** Cloud API: the number's phone-number id (digits, from Meta's WhatsApp Manager). */
+  phoneNumberId?: string | null;
+  /** Cloud API: the access token, in clear; stored encrypted, never shown. */
+  token?: string | null;
+  /** Cloud API: base URL and API version, when not the platform's (env) ones. */
+  baseUrl?: string | null;
+  apiVersion?: string | null;
+}
+
+/** The WhatsApp messaging tiers Meta assigns (unique recipients per rolling 24 h). */
+export const MESSAGING_TIERS = [250, 1000, 10_000, 100_000] as const;
+
+/**
+ * `--tier`: 250, 1k, 10k, 100k (or the full numbers), "ilimitado"/"unlimited"
+ * → null; anything else is a pt-BR error.
+ */
+export function parseMessagingTier(text: string): number | null {
+  const t = text
+    .trim()
+    .toLowerCase()
+    .replace(/[._\s]/g, "");
+  if (t === "ilimitado" || t === "unlimited" || t === "semlimite") return null;
+  const m = /^(\d+)(k?)$/.exec(t);
+  const n = m ? Number(m[1]) * (m[2] ? 1000 : 1) : Number.NaN;
+  if (!(MESSAGING_TIERS as readonly number[]).includes(n)) {
+    throw new ValidationError(
+      `Nível de mensagens "${text}" inválido: use 250, 1k, 10k, 100k ou ilimitado (o nível que a Meta mostra no WhatsApp Manager).`,
+    );
+  }
+  return n;
+}
+
+/** Non-secret Cloud API settings kept in senders.settings_json. */
+export interface CloudApiSettings {
+  baseUrl?: string;
+  apiVersion?: string;
+}
+
+function checkCloudApi(
+  input: SenderInput,
+  kind: SenderKind,
+): {
+  phoneNumberId: string | null;
+  tokenEnc: string | null;
+  settings: string | null;
+} {
+  const provider = input.provider ?? "outbox";
+  if (provider !== "cloudapi") {
+    if (input.phoneNumberId || input.token) {
+      throw new ValidationError(
+        "--phone-number-id e o token só valem para o provedor cloudapi (use --provider cloudapi).",
+      );
+    }
+    return { phoneNumberId: null, tokenEnc: null, settings: null };
+  }
+  if (kind !== "whatsapp") {
+    throw new ValidationError("O provedor cloudapi é só para números WhatsApp (--kind whatsapp).");
+  }
+  const id = input.phoneNumberId?.trim() ?? "";
+  if (!/^\d{5,30}$/.test(id)) {
+    throw new ValidationError(
+      "Informe o identificador do número na Cloud API com --phone-number-id (só dígitos; está no WhatsApp Manager, em Números de telefone).",
+    );
+  }
+  const token = input.token?.trim() ?? "";
+  if (token === "" || /\s/.test(token)) {
+    throw new ValidationError(
+      "Informe o token de acesso da Cloud API pela entrada padrão (uma linha, sem espaços).",
+    );
+  }
+  const settings: CloudApiSettings = {};
+  if (input.baseUrl) {
+    let url: URL;
+    try {
+      url = new URL(input.baseUrl.trim());
+    } catch {
+      throw new ValidationError(
+        `URL base "${input.baseUrl}" inválida: use https://graph.facebook.com ou similar.`,
+      );
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+      throw new ValidationError(`URL base "${input.baseUrl}" inválida: use http ou https.`);
+    }
+    settings.baseUrl = url.toString().replace(/\/+$/, "");
+  }
+  if (input.apiVersion) {
+    const v = input.apiVersion.trim();
+    if (!/^v\d+\.\d+$/.test(v)) {
+      throw new ValidationError(
+        `Versão da API "${input.apiVersion}" inválida: use o formato v21.0.`,
+      );
+    }
+    settings.apiVersion = v;
+  }
+  return {
+    phoneNumberId: id,
+    tokenEnc: encryptSecret(token),
+    settings: Object.keys(settings).length > 0 ? JSON.stringify(settings) : null,
+  };
 }
 
 /** A sender as listed, with its wallet's code. */
@@ -100,6 +201,18 @@ export async function addSender(
   input: SenderInput,
 ): Promise<SenderView> {
   const { kind, mode, number } = checkSender(input);
+  const cloud = checkCloudApi(input, kind);
+  const tier = input.messagingTier ?? null;
+  if (
+    tier !== null &&
+    (kind !== "whatsapp" || !(MESSAGING_TIERS as readonly number[]).includes(tier))
+  ) {
+    throw new ValidationError(
+      kind === "whatsapp"
+        ? "Nível de mensagens inválido: use 250, 1k, 10k, 100k ou ilimitado."
+        : "O nível de mensagens (--tier) só vale para números WhatsApp.",
+    );
+  }
   const wallet = await resolveWalletCode(db, tenantId, input.wallet ?? null);
   const now = nowIso();
   try {
@@ -114,6 +227,10 @@ export async function addSender(
         wallet_id: wallet?.id ?? null,
         rate_per_second: input.ratePerSecond ?? null,
         provider: input.provider ?? "outbox",
+        messaging_tier: tier,
+        phone_number_id: cloud.phoneNumberId,
+        token_enc: cloud.tokenEnc,
+        settings_json: cloud.settings,
         created_at: now,
         updated_at: now,
       })
@@ -122,6 +239,18 @@ export async function addSender(
     return { ...row, wallet_code: wallet?.code ?? null };
   } catch (error) {
     if (isUniqueViolation(error)) {
+      if (cloud.phoneNumberId !== null) {
+        const same = await db
+          .selectFrom("senders")
+          .select("id")
+          .where("phone_number_id", "=", cloud.phoneNumberId)
+          .executeTakeFirst();
+        if (same) {
+          throw new ValidationError(
+            `O identificador ${cloud.phoneNumberId} da Cloud API já está cadastrado em outro remetente: cada número da Cloud API é cadastrado uma vez só.`,
+          );
+        }
+      }
       throw new ValidationError(
         kind === "sms"
           ? `A rota de SMS "${number}" já está cadastrada. Use outro nome ou remova a existente.`

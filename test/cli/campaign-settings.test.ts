@@ -33,6 +33,8 @@ for (const database of DATABASES) {
           "wallet",
           "ratePerSecond",
           "provider",
+          "messagingTier",
+          "phoneNumberId",
           "enabled",
           "createdAt",
         ]);

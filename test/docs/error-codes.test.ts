@@ -27,6 +27,8 @@ const isGuide = (path: string) => /(^|\/)codes\.ts$/.test(relative(SRC, path));
 const NOT_CODES = [
   /^(TIPO_DE_REGISTRO|VALOR_DO_REGISTRO|NOME_CLIENTE|ENVIADO_EM|ULTIMA_SITUACAO_EM)$/,
   /^(REMESSA|SQLITE|ERR|EAI|FST)_/,
+  // Meta's names of the WhatsApp messaging tiers, read from its answers.
+  /^TIER_/,
 ];
 
 /**
@@ -77,7 +79,8 @@ describe("docs/codigos.md", () => {
       for (const [, code] of text.matchAll(WORD)) if (code) used.add(code);
     }
     assert.deepEqual(
-      [...documented].filter((code) => !used.has(code)),
+      // Numeric codes are the WhatsApp Cloud API's: looked up from its answers, never written.
+      [...documented].filter((code) => !used.has(code) && !/^\d+$/.test(code)),
       [],
       "Códigos documentados que o programa não usa mais: remova-os do guia e rode `npm run docs:codes`.",
     );

@@ -1,0 +1,268 @@
+/** The Cloud API channel against the fake Cloud API server: the contract, the wire format, errors. */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, before, describe, test } from "node:test";
+import type { OutgoingMessage } from "../../src/campaigns/channel.js";
+import { CloudApiChannel, probeCloudApi } from "../../src/channels/cloud-api.js";
+import type { Store } from "../../src/store/db.js";
+import { addSender } from "../../src/store/senders.js";
+import { DATABASES, openSqliteTestStore, type TestStore } from "../store/harness.js";
+import { channelContract, message } from "./contract.js";
+import { FakeCloudApi, type FakeError, type FakeNumber } from "./fake-cloud-api.js";
+
+process.env.REMESSA_SECRET_KEY ??= randomBytes(32).toString("base64");
+
+const NUMBER: FakeNumber = {
+  phoneNumberId: "106540352242922",
+  token: `EAAG${randomBytes(24).toString("hex")}`,
+  displayPhoneNumber: "+55 11 99999-0000",
+};
+
+/** Registers the cloudapi sender (id 1 in a fresh store: the contract's "sender:1"). */
+async function cloudSender(
+  store: Store,
+  fake: FakeCloudApi,
+  number: FakeNumber = NUMBER,
+  extra: { token?: string; apiVersion?: string; digits?: string } = {},
+): Promise<number> {
+  const s = await addSender(store.db, 1, {
+    kind: "whatsapp",
+    mode: "exclusivo",
+    number: extra.digits ?? "5511999990000",
+    provider: "cloudapi",
+    phoneNumberId: number.phoneNumberId,
+    token: extra.token ?? number.token,
+    baseUrl: fake.baseUrl,
+    apiVersion: extra.apiVersion ?? "v21.0",
+  });
+  return Number(s.id);
+}
+
+for (const database of DATABASES) {
+  channelContract(
+    `cloudapi (${database.name})`,
+    async () => {
+      const t = await database.open();
+      const fake = await new FakeCloudApi({ numbers: [NUMBER] }).start();
+      await cloudSender(t.store, fake);
+      const channel = new CloudApiChannel({ db: t.store.db });
+      return {
+        channel,
+        // Only templates go through the Cloud API: SMS or e-mail content fails at once.
+        expected: (m) => (m.channel === "whatsapp" ? "sent" : "failed"),
+        async delivered() {
+          return fake.sent().map((r) => {
+            const id = Number(
+              (
+                (r.body.template as { components?: { parameters: { text: string }[] }[] })
+                  .components?.[0]?.parameters[0]?.text ?? "P0"
+              ).slice(1),
+            );
+            return { messageId: id, to: r.to, providerId: r.wamid };
+          });
+        },
+        another: async () => new CloudApiChannel({ db: t.store.db }),
+        async cleanup() {
+          await channel.close();
+          await fake.stop();
+          await t.dispose();
+        },
+      };
+    },
+    { skip: database.skip },
+  );
+}
+
+function wa(overrides: Partial<OutgoingMessage> = {}): OutgoingMessage {
+  return message("whatsapp", "cloudapi", overrides);
+}
+
+describe("Cloud API channel", () => {
+  let t: TestStore;
+  let fake: FakeCloudApi;
+  let channel: CloudApiChannel;
+  let behaviour: ((to: string) => FakeError | "hang" | undefined) | undefined;
+  let now = Date.parse("2026-12-07T12:00:00Z");
+
+  before(async () => {
+    t = await openSqliteTestStore();
+    fake = await new FakeCloudApi({
+      numbers: [NUMBER],
+      behaviour: ({ to }) => behaviour?.(to),
+    }).start();
+    await cloudSender(t.store, fake);
+    channel = new CloudApiChannel({ db: t.store.db, clock: () => now });
+  });
+  after(async () => {
+    await channel.close();
+    await fake.stop();
+    await t.dispose();
+  });
+
+  test("sends the documented template request with the bearer token, and keeps the wamid", async () => {
+    behaviour = undefined;
+    const m = wa({
+      template: { name: "cobranca_v2", language: "pt_BR", params: ["Maria", "R$ 10,00"] },
+    });
+    const [r] = await channel.send([m]);
+    assert.equal(r?.outcome, "sent");
+    const got = fake.received.at(-1);
+    assert.ok(got);
+    assert.equal(got.phoneNumberId, NUMBER.phoneNumberId);
+    assert.equal(got.version, "v21.0");
+    assert.deepEqual(got.body, {
+      messaging_product: "whatsapp",
+      recipient_type: "individual",
+      to: m.to,
+      type: "template",
+      template: {
+        name: "cobranca_v2",
+        language: { code: "pt_BR" },
+        components: [
+          {
+            type: "body",
+            parameters: [
+              { type: "text", text: "Maria" },
+              { type: "text", text: "R$ 10,00" },
+            ],
+          },
+        ],
+      },
+    });
+    assert.equal(r?.outcome === "sent" ? r.providerId : null, got.wamid);
+    assert.deepEqual(fake.refusals, []);
+  });
+
+  test("errors by code: recipient, template and policy fail in pt-BR; throughput throttles; pair limit and 5xx retry", async () => {
+    const plan: Record<string, FakeError> = {
+      a: { status: 400, code: 131026, message: "Message undeliverable", details: "x" },
+      b: { status: 400, code: 132001, message: "Template name does not exist in the translation" },
+      c: { status: 400, code: 131047, message: "Re-engagement message" },
+      d: { status: 400, code: 368, message: "Temporarily blocked for policies violations" },
+      e: { status: 400, code: 130429, message: "Rate limit hit" },
+      f: { status: 400, code: 131056, message: "Pair rate limit hit" },
+      g: { status: 500, code: 131000, message: "Something went wrong" },
+      h: { status: 503, code: 2, message: "Service temporarily unavailable", retryAfterSeconds: 7 },
+      i: { status: 400, code: 132999, message: "some new template error" },
+    };
+    const batch = Object.keys(plan).map((k, i) => wa({ to: `5511900000${i}0${k.charCodeAt(0)}` }));
+    const byTo = new Map(batch.map((m, i) => [m.to, plan[Object.keys(plan)[i] as string]]));
+    behaviour = (to) => byTo.get(to);
+    const results = await channel.send(batch);
+    assert.deepEqual(
+      results.map((r) => r.outcome),
+      ["failed", "failed", "failed", "failed", "throttled", "retry", "retry", "retry", "failed"],
+    );
+    const reason = (i: number) => (results[i] as { reason: string }).reason;
+    assert.match(reason(0), /^WhatsApp 131026: .*não tem WhatsApp/);
+    assert.match(reason(1), /template não existe/);
+    assert.match(reason(2), /24 horas/);
+    assert.match(reason(3), /bloqueado temporariamente/);
+    assert.match(reason(8), /Erro no template/);
+    assert.ok((results[4] as { afterMs?: number }).afterMs! > 0);
+    assert.equal((results[7] as { afterMs?: number }).afterMs, 7000, "Retry-After is honoured");
+  });
+
+  test("an expired token makes the number wait (no failure) and stops calling Meta for it", async () => {
+    behaviour = () => ({ status: 401, code: 190, subcode: 463, message: "Session has expired" });
+    const before = fake.received.length;
+    const first = await channel.send([wa(), wa()]);
+    for (const r of first) {
+      assert.equal(r.outcome, "retry");
+      assert.match((r as { reason: string }).reason, /Token de acesso/);
+      assert.ok(((r as { afterMs?: number }).afterMs ?? 0) >= 10 * 60_000);
+    }
+    const called = fake.received.length - before;
+    assert.ok(called >= 1 && called <= 2);
+    // Later batches of that number wait without a request, until the pause ends.
+    now += 60_000;
+    const second = await channel.send([wa(), wa(), wa()]);
+    assert.deepEqual(
+      second.map((r) => r.outcome),
+      ["retry", "retry", "retry"],
+    );
+    assert.equal(fake.received.length - before, called);
+    now += 15 * 60_000;
+    behaviour = undefined;
+    const third = await channel.send([wa()]);
+    assert.equal(third[0]?.outcome, "sent");
+  });
+
+  test("an unreachable API is a retry, never a failure", async () => {
+    const s = await openSqliteTestStore();
+    try {
+      const dead = await new FakeCloudApi({ numbers: [NUMBER] }).start();
+      await cloudSender(s.store, dead);
+      await dead.stop();
+      const c = new CloudApiChannel({ db: s.store.db });
+      const [r] = await c.send([wa()]);
+      assert.equal(r?.outcome, "retry");
+      assert.match((r as { reason: string }).reason, /Sem resposta da Cloud API/);
+      await c.close();
+    } finally {
+      await s.dispose();
+    }
+  });
+
+  test("an abort during the requests rejects nothing silently: pending requests end as retry", async () => {
+    behaviour = () => "hang";
+    const controller = new AbortController();
+    const pending = channel.send([wa(), wa()], controller.signal);
+    setTimeout(() => controller.abort(new Error("tempo esgotado")), 50);
+    const results = await pending;
+    assert.deepEqual(
+      results.map((r) => r.outcome),
+      ["retry", "retry"],
+    );
+    behaviour = undefined;
+  });
+
+  test("base URL and version per sender (settings) or from the environment", async () => {
+    const s = await openSqliteTestStore();
+    try {
+      const other: FakeNumber = { ...NUMBER, phoneNumberId: "2000001" };
+      const f = await new FakeCloudApi({ numbers: [other] }).start();
+      await addSender(s.store.db, 1, {
+        kind: "whatsapp",
+        mode: "compartilhado",
+        number: "5511988887777",
+        provider: "cloudapi",
+        phoneNumberId: other.phoneNumberId,
+        token: other.token,
+      });
+      const c = new CloudApiChannel({
+        db: s.store.db,
+        env: { REMESSA_WHATSAPP_BASE_URL: `${f.baseUrl}/`, REMESSA_WHATSAPP_API_VERSION: "v19.0" },
+      });
+      const [r] = await c.send([wa()]);
+      assert.equal(r?.outcome, "sent");
+      assert.equal(f.received[0]?.version, "v19.0");
+      await c.close();
+      await f.stop();
+    } finally {
+      await s.dispose();
+    }
+  });
+
+  test("the phone-number lookup: ok, bad token, unknown id, unreachable, in pt-BR", async () => {
+    const base = {
+      senderId: 1,
+      baseUrl: fake.baseUrl,
+      apiVersion: "v21.0",
+      phoneNumberId: NUMBER.phoneNumberId,
+      token: NUMBER.token,
+    };
+    const ok = await probeCloudApi(base);
+    assert.equal(ok.ok, true);
+    assert.match(ok.message, /Cloud API respondeu: número \+55 11 99999-0000/);
+    assert.equal(ok.number?.messagingLimitTier, "TIER_1K");
+    const badToken = await probeCloudApi({ ...base, token: "errado" });
+    assert.equal(badToken.ok, false);
+    assert.match(badToken.message, /recusou o token/);
+    assert.doesNotMatch(badToken.message, /errado/);
+    const unknown = await probeCloudApi({ ...base, phoneNumberId: "999" });
+    assert.match(unknown.message, /não conhece o número 999/);
+    const down = await probeCloudApi({ ...base, baseUrl: "http://127.0.0.1:1" });
+    assert.match(down.message, /Não foi possível falar com a Cloud API/);
+  });
+});

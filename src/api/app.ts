@@ -31,6 +31,7 @@ import { settingsRoutes } from "./routes/settings.js";
 import { sourceRoutes } from "./routes/sources.js";
 import { defaultReadiness, type Readiness, systemRoutes } from "./routes/system.js";
 import { tenantRoutes } from "./routes/tenants.js";
+import { acceptFormBodies, unsubscribeRoutes } from "./routes/unsubscribe.js";
 import { walletRoutes } from "./routes/wallets.js";
 
 /** Default request body cap: 1 MiB (JSON bodies here are small). */
@@ -170,6 +171,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     if (text.trim() === "") return done(null, undefined);
     json(request, text, done);
   });
+  acceptFormBodies(app);
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
@@ -246,6 +248,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     ...peopleRoutes(deps),
     ...campaignTimelineRoutes(deps),
     ...dropBoxRoutes(deps, options.dropBox ?? (() => null)),
+    ...unsubscribeRoutes(deps),
   );
   const busyTimeoutMs = options.busyTimeoutMs ?? 30_000;
   // Never the body (it may hold a password): the route and its path parameters.

@@ -8,6 +8,7 @@ import type { Channel, Clock, SenderRef } from "../campaigns/channel.js";
 import type { Store } from "../store/db.js";
 import { OutboxChannel } from "./outbox.js";
 import { SmppChannel } from "./smpp.js";
+import { SmtpChannel } from "./smtp.js";
 
 export class ChannelRegistry {
   private readonly channels = new Map<string, Channel>();
@@ -19,6 +20,7 @@ export class ChannelRegistry {
   ) {
     this.register(new OutboxChannel(store, clock));
     this.register(new SmppChannel(store, { clock }));
+    this.register(new SmtpChannel(store, { clock }));
     for (const channel of extra) this.register(channel);
   }
 
@@ -35,3 +37,4 @@ export class ChannelRegistry {
 }
 
 export { OutboxChannel } from "./outbox.js";
+export { SmtpChannel } from "./smtp.js";

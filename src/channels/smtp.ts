@@ -186,36 +186,75 @@ function serverText(e: MailError): string {
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 
-/** What went wrong with a connection (not a server's reply), in pt-BR. */
-export function connectionProblem(e: MailError, host: string): string {
+/** What a connection problem is, for `email-accounts test` and docs/codigos.md. */
+export type SmtpProblemCode =
+  | "SMTP_DNS"
+  | "SMTP_RECUSADA"
+  | "SMTP_CERTIFICADO"
+  | "SMTP_TLS"
+  | "SMTP_AUTENTICACAO"
+  | "SMTP_TEMPO_ESGOTADO"
+  | "SMTP_CONEXAO_CAIU"
+  | "SMTP_FALHA";
+
+const oneLine = (text: string | undefined) => (text ?? "").replace(/\s+/g, " ").trim();
+
+/** What went wrong with a connection (not a server's reply to a message): a code and pt-BR text. */
+export function classifyConnectionError(
+  e: MailError,
+  host: string,
+): { code: SmtpProblemCode; text: string } {
   const code = e.code ?? "";
   const original = e.originalCode ?? "";
-  const message = e.message ?? "";
+  const message = oneLine(e.message);
   if (code === "EDNS" || original === "ENOTFOUND" || original === "EAI_AGAIN") {
-    return `o nome ${host} não foi encontrado no DNS (confira o servidor SMTP)`;
+    return {
+      code: "SMTP_DNS",
+      text: `o nome ${host} não foi encontrado no DNS (confira o servidor SMTP)`,
+    };
   }
   if (original === "ECONNREFUSED" || /ECONNREFUSED/.test(message)) {
-    return `o servidor ${host} recusou a conexão (confira o servidor e a porta)`;
+    return {
+      code: "SMTP_RECUSADA",
+      text: `o servidor ${host} recusou a conexão (confira o servidor e a porta)`,
+    };
   }
   if (
-    /CERT|certificate|self[- ]signed|UNABLE_TO_VERIFY|altname/i.test(`${original} ${message}`) &&
-    code !== "EAUTH"
+    code !== "EAUTH" &&
+    /CERT|certificate|self[- ]signed|UNABLE_TO_VERIFY|altname/i.test(`${original} ${message}`)
   ) {
-    return `o certificado TLS de ${host} não foi aceito (${message.replace(/\s+/g, " ").trim()})`;
+    return {
+      code: "SMTP_CERTIFICADO",
+      text: `o certificado TLS de ${host} não foi aceito (${message})`,
+    };
   }
   if (code === "ETLS" || code === "EREQUIRETLS") {
-    return `não foi possível estabelecer TLS com ${host} (${message.replace(/\s+/g, " ").trim()}); confira --security (starttls, tls ou none) e a porta`;
+    return {
+      code: "SMTP_TLS",
+      text: `não foi possível estabelecer TLS com ${host} (${message}); confira a segurança (starttls, tls ou none) e a porta`,
+    };
   }
   if (code === "EAUTH" || code === "ENOAUTH") {
-    return `o servidor ${host} recusou o usuário ou a senha${e.response ? ` (${serverText(e)})` : ""}`;
+    return {
+      code: "SMTP_AUTENTICACAO",
+      text: `o servidor ${host} recusou o usuário ou a senha${e.response ? ` (${serverText(e)})` : ""}`,
+    };
   }
   if (code === "ETIMEDOUT") {
-    return `o servidor ${host} não respondeu a tempo`;
+    return { code: "SMTP_TEMPO_ESGOTADO", text: `o servidor ${host} não respondeu a tempo` };
   }
   if (code === "ECONNECTION" || code === "ESOCKET" || /closed|reset|ECONNRESET/i.test(message)) {
-    return `a conexão com ${host} caiu`;
+    return { code: "SMTP_CONEXAO_CAIU", text: `a conexão com ${host} caiu (${message})` };
   }
-  return `falha ao falar com ${host} (${message.replace(/\s+/g, " ").trim() || code || "erro desconhecido"})`;
+  return {
+    code: "SMTP_FALHA",
+    text: `falha ao falar com ${host} (${message || code || "erro desconhecido"})`,
+  };
+}
+
+/** A connection problem in pt-BR. */
+export function connectionProblem(e: MailError, host: string): string {
+  return classifyConnectionError(e, host).text;
 }
 
 /** One message's result from nodemailer's error. */
@@ -449,5 +488,36 @@ export class SmtpChannel implements Channel {
     await Promise.allSettled([...this.loading.values()]);
     for (const pool of this.pools.values()) pool.transporter.close();
     this.pools.clear();
+  }
+}
+
+/** The outcome of `email-accounts test`: one real round trip (connect, EHLO, STARTTLS/TLS, AUTH). */
+export type SmtpTestResult =
+  | { ok: true; message: string }
+  | { ok: false; code: SmtpProblemCode; message: string };
+
+export async function testSmtpAccount(
+  account: SmtpAccount,
+  options: Pick<SmtpChannelOptions, "connectionTimeoutMs" | "socketTimeoutMs" | "tls"> = {},
+): Promise<SmtpTestResult> {
+  const transporter = nodemailer.createTransport(transportOptions(account, options));
+  try {
+    await transporter.verify();
+    const security = { starttls: "STARTTLS", tls: "TLS", none: "sem criptografia" }[
+      account.security
+    ];
+    return {
+      ok: true,
+      message: `Conexão com ${account.host}:${account.port} OK (${security}${account.username ? `, usuário ${account.username} autenticado` : ", sem autenticação"}).`,
+    };
+  } catch (error) {
+    const problem = classifyConnectionError(error as MailError, account.host);
+    return {
+      ok: false,
+      code: problem.code,
+      message: `Falha ao testar ${account.host}:${account.port}: ${problem.text}.`,
+    };
+  } finally {
+    transporter.close();
   }
 }

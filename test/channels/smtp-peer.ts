@@ -78,6 +78,8 @@ export interface PeerOptions {
     mail: { to: string[]; messageId: string; index: number },
     attempt: number,
   ) => PeerDecision;
+  /** Benchmarks: accept without parsing or keeping anything (only `accepted` counts). */
+  light?: boolean;
 }
 
 export interface SmtpPeer {
@@ -88,6 +90,8 @@ export interface SmtpPeer {
   authFailures: number;
   /** Messages whose DATA the server got, accepted or not (re-sends counted). */
   attempts: number;
+  /** Messages accepted (also in light mode). */
+  accepted: number;
   close(): Promise<void>;
 }
 
@@ -95,7 +99,7 @@ export async function startSmtpPeer(options: PeerOptions = {}): Promise<SmtpPeer
   const received: ReceivedMail[] = [];
   const tries = new Map<string, number>();
   const sockets = new Set<Socket>();
-  const state = { authFailures: 0, attempts: 0 };
+  const state = { authFailures: 0, attempts: 0, accepted: 0 };
   const server = new SMTPServer({
     secure: options.secure ?? false,
     ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : {}),
@@ -113,6 +117,15 @@ export async function startSmtpPeer(options: PeerOptions = {}): Promise<SmtpPeer
       callback(new Error("Usuário ou senha inválidos"));
     },
     onData(stream, session, callback) {
+      if (options.light) {
+        stream.on("data", () => {});
+        stream.on("end", () => {
+          state.attempts++;
+          state.accepted++;
+          callback(null, "Ok");
+        });
+        return;
+      }
       const chunks: Buffer[] = [];
       stream.on("data", (c: Buffer) => chunks.push(c));
       stream.on("end", () => {
@@ -137,6 +150,7 @@ export async function startSmtpPeer(options: PeerOptions = {}): Promise<SmtpPeer
             callback(error);
             return;
           }
+          state.accepted++;
           received.push({
             from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
             to,
@@ -152,6 +166,8 @@ export async function startSmtpPeer(options: PeerOptions = {}): Promise<SmtpPeer
     },
   });
   server.server.on("connection", (socket: Socket) => {
+    // Replies go out at once (as a real MTA's do), not held back by Nagle.
+    socket.setNoDelay(true);
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
@@ -170,6 +186,9 @@ export async function startSmtpPeer(options: PeerOptions = {}): Promise<SmtpPeer
     },
     get attempts() {
       return state.attempts;
+    },
+    get accepted() {
+      return state.accepted;
     },
     async close() {
       for (const s of sockets) s.destroy();

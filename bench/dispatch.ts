@@ -23,12 +23,23 @@
  *      dispatcher: messages per second per number and the share of the cap
  *      achieved (target ≥ 0.95), most accepted in any one-second window.
  *
+ *  (d) SMTP (SQLite): the SMTP channel against a local smtp-server peer in
+ *      this process (STARTTLS + AUTH with a self-signed certificate unless
+ *      --smtp-plain). Messages per second per connection (one pooled
+ *      connection, batches of 50 straight into the channel), then a campaign
+ *      through the dispatcher with the account capped at --smtp-cap msg/s
+ *      (default 20, the default e-mail rate): achieved ÷ cap, from the first
+ *      to the last sent_at (target ≥ 0.95). Both ends run in this process:
+ *      CPU per message is printed, it bounds what one connection can do.
+ *
  * Prints a line per figure and, last, one JSON object with every figure.
  * Usage: npm run bench:dispatch [-- --db sqlite|postgres|both --messages 200000
- *        --capped-seconds 10 --waves 100 --only a,b,c,s,w
+ *        --capped-seconds 10 --waves 100 --only a,b,c,s,w,d
  *        --smpp-messages 5000 --smpp-window 10 --smpp-cap 100 --smpp-seconds 10
- *        --wa-numbers 3 --wa-cap 80 --wa-seconds 10 --wa-latency 20]
+ *        --wa-numbers 3 --wa-cap 80 --wa-seconds 10 --wa-latency 20
+ *        --smtp-messages 500 --smtp-cap 20 --smtp-seconds 10 --smtp-plain]
  */
+
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
@@ -38,11 +49,15 @@ import { Dispatcher } from "../src/campaigns/dispatch.js";
 import { KyselyDispatchStore } from "../src/campaigns/dispatch-store.js";
 import { CloudApiChannel } from "../src/channels/cloud-api.js";
 import { ChannelRegistry } from "../src/channels/index.js";
+import { SmtpChannel } from "../src/channels/smtp.js";
 import { silentLogger } from "../src/log.js";
 import type { Store } from "../src/store/db.js";
+import { addEmailAccount } from "../src/store/email-accounts.js";
 import { encryptSecret } from "../src/store/secrets.js";
 import { seedCampaign, seedSender, seedWallet } from "../test/campaigns/dispatch-fixtures.js";
+import { message } from "../test/channels/contract.js";
 import { FakeCloudApi, type FakeNumber } from "../test/channels/fake-cloud-api.js";
+import { selfSignedCert, startSmtpPeer } from "../test/channels/smtp-peer.js";
 import { maxPerSecond } from "../test/channels/test-channel.js";
 import { openPgTestStore, openSqliteTestStore, type TestStore } from "../test/store/harness.js";
 import { smppPhase } from "./dispatch-smpp.js";
@@ -57,11 +72,15 @@ const { values } = parseArgs({
     cap: { type: "string", default: "80" },
     waves: { type: "string", default: "100" },
     batch: { type: "string", default: "500" },
-    only: { type: "string", default: "a,b,c,s,w" },
+    only: { type: "string", default: "a,b,c,s,w,d" },
     "smpp-messages": { type: "string", default: "5000" },
     "smpp-window": { type: "string", default: "10" },
     "smpp-cap": { type: "string", default: "100" },
     "smpp-seconds": { type: "string", default: "10" },
+    "smtp-messages": { type: "string", default: "500" },
+    "smtp-cap": { type: "string", default: "20" },
+    "smtp-seconds": { type: "string", default: "10" },
+    "smtp-plain": { type: "boolean", default: false },
     "wa-numbers": { type: "string", default: "3" },
     "wa-cap": { type: "string", default: "80" },
     "wa-seconds": { type: "string", default: "10" },
@@ -417,6 +436,146 @@ async function cloudApi(db: string) {
   }
 }
 
+/** (d) the SMTP channel against a local peer: per connection, and the share of a cap. */
+async function smtp() {
+  const n = Number(values["smtp-messages"]);
+  const cap = Number(values["smtp-cap"]);
+  const seconds = Number(values["smtp-seconds"]);
+  const plain = values["smtp-plain"] === true;
+  const key = Buffer.alloc(32, 3);
+  const login = { user: "bench", pass: "bench-senha" };
+  const cert = plain ? null : selfSignedCert();
+  const peer = await startSmtpPeer({
+    light: true,
+    ...(cert ? { tls: cert, auth: login } : {}),
+  });
+  const t = await openSqliteTestStore();
+  const channels: SmtpChannel[] = [];
+  const open = (connections: number) => {
+    const c = new SmtpChannel(t.store, {
+      secretKey: key,
+      publicUrl: "https://remessa.exemplo.com.br",
+      maxConnections: connections,
+      maxMessages: 1_000_000,
+      ...(cert ? { tls: { ca: cert.cert, servername: "localhost" } } : {}),
+    });
+    channels.push(c);
+    return c;
+  };
+  try {
+    const walletId = await seedWallet(t.store, "BENCH");
+    const { account } = await addEmailAccount(
+      t.store.db,
+      1,
+      {
+        address: "bench@remessa.test",
+        displayName: "Bench",
+        wallet: "BENCH",
+        ratePerSecond: cap,
+        smtp: {
+          host: peer.host,
+          port: peer.port,
+          security: plain ? "none" : "starttls",
+          username: plain ? null : login.user,
+          password: plain ? null : login.pass,
+        },
+      },
+      key,
+    );
+    const from = {
+      key: `email:${account.id}`,
+      kind: "email" as const,
+      mode: null,
+      address: account.address,
+      name: account.display_name,
+      provider: "smtp",
+    };
+    const warm = await seedCampaign(t.store, {
+      channel: "email",
+      persons: 0,
+      senderId: account.id,
+      walletCode: "BENCH",
+    });
+
+    // Per connection: batches of 50 straight into the channel, one connection.
+    const direct = open(1);
+    await direct.send([message("email", "smtp", { from, campaignId: warm.campaignId })]);
+    const before = peer.accepted;
+    const cpuBefore = process.cpuUsage();
+    let start = performance.now();
+    for (let i = 0; i < n; i += 50) {
+      const batch = Array.from({ length: Math.min(50, n - i) }, () =>
+        message("email", "smtp", {
+          from,
+          campaignId: warm.campaignId,
+          text: "<p>Olá, sua fatura vence amanhã.</p>",
+        }),
+      );
+      const results = await direct.send(batch);
+      if (results.some((r) => r.outcome !== "sent")) throw new Error("smtp: not all sent");
+    }
+    const perConnection = n / ((performance.now() - start) / 1000);
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuMsPerMessage = (cpu.user + cpu.system) / 1000 / n;
+    if (peer.accepted - before !== n) throw new Error("smtp: peer count differs");
+    await direct.close();
+
+    // Capped: a campaign through the dispatcher, the account at `cap` msg/s.
+    const total = cap * seconds;
+    const s = await seedCampaign(t.store, {
+      channel: "email",
+      senderId: account.id,
+      walletCode: "BENCH",
+      persons: total,
+      personOffset: 1_000_000,
+      startAt: Date.now() - 1000,
+      body: (i) => `<p>Olá [NOME_CLIENTE], sua fatura ${i} vence amanhã.</p>`,
+    });
+    // The pool's default size: enough connections that the cap, not one connection, is the limit.
+    const channel = open(2);
+    const registry = new ChannelRegistry(t.store, Date.now, [channel]);
+    const dispatcher = new Dispatcher({
+      store: new KyselyDispatchStore(t.store),
+      channelFor: registry.channelFor,
+      log: silentLogger,
+    });
+    start = performance.now();
+    dispatcher.start();
+    while ((await countSent(t.store, s.campaignId)) < total) {
+      if (performance.now() - start > (seconds * 4 + 30) * 1000) throw new Error("smtp: too slow");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await dispatcher.stop();
+    await registry.close();
+    const times = await t.store.db
+      .selectFrom("messages")
+      .select("sent_at")
+      .where("campaign_id", "=", s.campaignId)
+      .execute();
+    const ms = times.map((r) => Date.parse(r.sent_at ?? "")).sort((a, b) => a - b);
+    const span = ((ms.at(-1) ?? 0) - (ms[0] ?? 0)) / 1000;
+    // The last message's slot counts too (1/cap), as in (b).
+    const achieved = total / (span + 1 / cap);
+    const share = achieved / cap;
+    console.log(
+      `(d) smtp ${plain ? "sem TLS" : "STARTTLS + AUTH"}, sqlite: ${perConnection.toFixed(0)} msg/s por conexão (${n} mensagens, ${cpuMsPerMessage.toFixed(1)} ms de CPU por mensagem, cliente e servidor neste processo); campanha limitada a ${cap} msg/s: ${achieved.toFixed(1)} msg/s = ${(share * 100).toFixed(1)} % do limite (${total} mensagens, walletId ${walletId})`,
+    );
+    return {
+      tls: !plain,
+      perConnection,
+      messages: n,
+      cap,
+      campaignMessages: total,
+      achievedPerSecond: achieved,
+      share,
+    };
+  } finally {
+    for (const c of channels) await c.close();
+    await peer.close();
+    await t.dispose();
+  }
+}
+
 const result: Record<string, unknown> = {};
 const parts = new Set(values.only.split(","));
 if (parts.has("a")) for (const db of databases) result[`outbox_${db}`] = await outbox(db);
@@ -433,6 +592,7 @@ if (parts.has("s")) {
 }
 if (parts.has("c")) for (const db of databases) result[`waveLateness_${db}`] = await lateness(db);
 if (parts.has("w")) for (const db of databases) result[`cloudApi_${db}`] = await cloudApi(db);
+if (parts.has("d")) result.smtp_sqlite = await smtp();
 clearInterval(sampler);
 const maxRss = process.resourceUsage().maxRSS * 1024;
 result.peakRssMb = Math.round(Math.max(peakRss, maxRss) / 1024 / 1024);

@@ -12,6 +12,7 @@ import {
   RETURN_CODE_GUIDE,
 } from "./campaigns/codes.js";
 import { CLOUD_API_ERROR_GUIDE } from "./channels/cloud-api-errors.js";
+import { SMTP_CODE_GUIDE } from "./channels/codes.js";
 import { SMPP_TEST_CODE_GUIDE } from "./channels/smpp-codes.js";
 import { NAME_CODE_GUIDE, TENANT_NAME_CODE_GUIDE } from "./filename/codes.js";
 import { FILE_CODE_GUIDE, ROW_CODE_GUIDE } from "./mailing/codes.js";
@@ -61,6 +62,12 @@ export const CODE_SECTIONS: readonly CodeSection[] = [
     where:
       "Falhas ao falar com um servidor FTP, FTPS ou SFTP cadastrado (ou com a pasta local). Aparecem em `bin/remessa sources add` e `bin/remessa sources test` (também no `--json`), no log do `serve` e, quando um arquivo não pôde ser processado, no motivo do relatório `-falha-<id>.erro.txt`.",
     codes: SOURCE_CODE_GUIDE,
+  },
+  {
+    title: "Servidores de e-mail (SMTP)",
+    where:
+      "Falhas ao falar com o servidor SMTP de uma conta de e-mail. Aparecem em `bin/remessa email-accounts test ID` (também no `--json`, campo `code`) e, descritas, no motivo de uma mensagem de e-mail que voltou para a fila.",
+    codes: SMTP_CODE_GUIDE,
   },
   {
     title: "Campanhas: pessoas fora do público",

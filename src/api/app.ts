@@ -33,6 +33,7 @@ import { settingsRoutes } from "./routes/settings.js";
 import { sourceRoutes } from "./routes/sources.js";
 import { defaultReadiness, type Readiness, systemRoutes } from "./routes/system.js";
 import { tenantRoutes } from "./routes/tenants.js";
+import { acceptFormBodies, unsubscribeRoutes } from "./routes/unsubscribe.js";
 import { walletRoutes } from "./routes/wallets.js";
 import { whatsappWebhookRoutes } from "./routes/whatsapp-webhook.js";
 
@@ -180,6 +181,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     if (text.trim() === "") return done(null, undefined);
     json(request, text, done);
   });
+  acceptFormBodies(app);
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
@@ -277,6 +279,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       digests: [adminKeyDigest(options.adminKey), metricsKeyDigest(options.metricsKey)],
     }),
     ...whatsappWebhookRoutes(deps),
+    ...unsubscribeRoutes(deps),
   );
   const busyTimeoutMs = options.busyTimeoutMs ?? 30_000;
   // Never the body (it may hold a password): the route and its path parameters.

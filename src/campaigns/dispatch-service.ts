@@ -3,7 +3,7 @@
  * Dispatcher on the store with the provider registry (outbox by default),
  * settings from the environment.
  */
-import { ChannelRegistry } from "../channels/index.js";
+import { ChannelRegistry, SmtpChannel } from "../channels/index.js";
 import { useAsyncBusyHandling } from "../ingest/ledger.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
@@ -38,7 +38,9 @@ export function startDispatch(
 ): DispatchService {
   const env = options.env ?? process.env;
   useAsyncBusyHandling(store);
-  const registry = new ChannelRegistry(store, Date.now, options.channels ?? []);
+  // The SMTP channel with serve's log (a missing REMESSA_PUBLIC_URL is warned there).
+  const smtp = new SmtpChannel(store, { log: log.child({ part: "smtp" }) });
+  const registry = new ChannelRegistry(store, Date.now, [smtp, ...(options.channels ?? [])]);
   const batch = positive(env.REMESSA_DISPATCH_BATCH);
   const lease = positive(env.REMESSA_DISPATCH_LEASE_SECONDS);
   const dispatcher = new Dispatcher({

@@ -9,6 +9,7 @@ import type { Store } from "../store/db.js";
 import { CloudApiChannel } from "./cloud-api.js";
 import { OutboxChannel } from "./outbox.js";
 import { SmppChannel } from "./smpp.js";
+import { SmtpChannel } from "./smtp.js";
 
 export class ChannelRegistry {
   private readonly channels = new Map<string, Channel>();
@@ -21,6 +22,7 @@ export class ChannelRegistry {
     this.register(new OutboxChannel(store, clock));
     this.register(new SmppChannel(store, { clock }));
     this.register(new CloudApiChannel({ db: store.db, clock }));
+    this.register(new SmtpChannel(store, { clock }));
     for (const channel of extra) this.register(channel);
   }
 
@@ -37,3 +39,4 @@ export class ChannelRegistry {
 }
 
 export { OutboxChannel } from "./outbox.js";
+export { SmtpChannel } from "./smtp.js";

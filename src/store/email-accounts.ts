@@ -3,9 +3,11 @@
  * wallet's active account is used, else the tenant's platform default. Each
  * wallet has at most one active account and the tenant at most one platform
  * default: registering a new one takes the place of the previous.
- * Provider "outbox" (embedded) for now: host/port/credentials stay empty until
- * the SMTP provider exists.
+ * Provider "outbox" (embedded, no server) or "smtp" (src/channels/smtp.ts):
+ * host, port, security, login, Reply-To and optional DKIM; the password and
+ * the DKIM private key are stored encrypted (secrets.ts) and never shown.
  */
+import { createPrivateKey } from "node:crypto";
 import type { Kysely, Selectable } from "kysely";
 import { normalizeEmail } from "../mailing/email.js";
 import { isUniqueViolation } from "./errors.js";
@@ -31,6 +33,94 @@ export interface EmailAccountInput {
   platformDefault?: boolean;
   ratePerSecond?: number | null;
   provider?: string;
+  /** Provider "smtp": the server and what goes with it. */
+  smtp?: SmtpSettingsInput | null;
+}
+
+export interface SmtpSettingsInput {
+  host: string;
+  port: number;
+  security: string;
+  username?: string | null;
+  /** In clear; stored encrypted. */
+  password?: string | null;
+  replyTo?: string | null;
+  /** PEM private key in clear; stored encrypted. */
+  dkim?: { domain: string; selector: string; privateKey: string } | null;
+}
+
+const SECURITY = ["starttls", "tls", "none"] as const;
+const HOST =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$|^\[?[0-9a-fA-F:.]+\]?$/;
+const SELECTOR = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62})$/;
+
+/** Checked SMTP columns, secrets encrypted; a ValidationError (pt-BR) on the first problem. */
+function smtpColumns(smtp: SmtpSettingsInput, key: Buffer | undefined) {
+  const host = smtp.host.trim();
+  if (!HOST.test(host)) {
+    throw new ValidationError(
+      `Servidor SMTP "${smtp.host}" inválido: informe um nome (smtp.empresa.com.br) ou um IP.`,
+    );
+  }
+  if (!Number.isInteger(smtp.port) || smtp.port < 1 || smtp.port > 65535) {
+    throw new ValidationError(
+      "A porta SMTP deve ser um número de 1 a 65535 (em geral 587 com starttls ou 465 com tls).",
+    );
+  }
+  const security = smtp.security.trim().toLowerCase();
+  if (!(SECURITY as readonly string[]).includes(security)) {
+    throw new ValidationError(
+      `Segurança "${smtp.security}" desconhecida: use starttls, tls ou none.`,
+    );
+  }
+  let replyTo: string | null = null;
+  if (smtp.replyTo?.trim()) {
+    const normalized = normalizeEmail(smtp.replyTo, true);
+    if (!normalized.ok) {
+      throw new ValidationError(`Endereço de resposta (Reply-To) "${smtp.replyTo}" inválido.`);
+    }
+    replyTo = normalized.value;
+  }
+  const username = smtp.username?.trim() || null;
+  if (username !== null && !smtp.password) {
+    throw new ValidationError("Informe a senha do usuário SMTP (lida da entrada padrão).");
+  }
+  let dkim: { domain: string; selector: string; keyEnc: string } | null = null;
+  if (smtp.dkim) {
+    const domain = smtp.dkim.domain.trim().toLowerCase();
+    const selector = smtp.dkim.selector.trim();
+    if (!HOST.test(domain) || !domain.includes(".")) {
+      throw new ValidationError(
+        `Domínio DKIM "${smtp.dkim.domain}" inválido (ex.: empresa.com.br).`,
+      );
+    }
+    if (!SELECTOR.test(selector)) {
+      throw new ValidationError(
+        `Seletor DKIM "${smtp.dkim.selector}" inválido (ex.: remessa2026).`,
+      );
+    }
+    try {
+      const parsed = createPrivateKey(smtp.dkim.privateKey);
+      if (parsed.asymmetricKeyType !== "rsa" && parsed.asymmetricKeyType !== "ed25519")
+        throw new Error();
+    } catch {
+      throw new ValidationError(
+        "A chave DKIM não é uma chave privada RSA ou Ed25519 em PEM (-----BEGIN PRIVATE KEY-----).",
+      );
+    }
+    dkim = { domain, selector, keyEnc: encryptSecret(smtp.dkim.privateKey, key) };
+  }
+  return {
+    host,
+    port: smtp.port,
+    security,
+    username,
+    password_enc: smtp.password ? encryptSecret(smtp.password, key) : null,
+    reply_to: replyTo,
+    dkim_domain: dkim?.domain ?? null,
+    dkim_selector: dkim?.selector ?? null,
+    dkim_key_enc: dkim?.keyEnc ?? null,
+  };
 }
 
 export interface EmailAccountAdded {
@@ -45,6 +135,8 @@ export async function addEmailAccount(
   db: Kysely<Database>,
   tenantId: number,
   input: EmailAccountInput,
+  /** Key for the password and DKIM key (default: the configured one). */
+  secretKey?: Buffer,
 ): Promise<EmailAccountAdded> {
   const normalized = normalizeEmail(input.address, true);
   if (!normalized.ok) {
@@ -60,6 +152,14 @@ export async function addEmailAccount(
       "O nome de exibição deve ter até 200 caracteres, sem caracteres de controle.",
     );
   }
+  const provider = input.provider ?? (input.smtp ? "smtp" : "outbox");
+  if (provider === "smtp" && !input.smtp) {
+    throw new ValidationError("Uma conta SMTP precisa do servidor: informe --host e --port.");
+  }
+  if (provider !== "smtp" && provider !== "outbox") {
+    throw new ValidationError(`Provedor "${provider}" desconhecido: use smtp ou outbox.`);
+  }
+  const server = input.smtp ? smtpColumns(input.smtp, secretKey) : null;
   const wallet = await resolveWalletCode(db, tenantId, input.wallet ?? null);
   if (input.active && wallet === null) {
     throw new ValidationError(
@@ -127,11 +227,12 @@ export async function addEmailAccount(
           display_name: displayName,
           host: "",
           port: 0,
+          ...(server ?? {}),
           wallet_id: wallet?.id ?? null,
           active: input.active ? 1 : 0,
           is_platform_default: input.platformDefault ? 1 : 0,
           rate_per_second: input.ratePerSecond ?? null,
-          provider: input.provider ?? "outbox",
+          provider,
           created_at: now,
           updated_at: now,
         })

@@ -1017,6 +1017,27 @@ function whatsapp(dialect: Dialect): Migration {
 }
 
 /**
+ * The SMTP provider's per-account settings beside host/port/security/
+ * username/password_enc (already in 0001): the Reply-To address and optional
+ * DKIM signing (domain, selector, private key encrypted with encryptSecret).
+ */
+function emailSmtp(): Migration {
+  const added = ["reply_to", "dkim_domain", "dkim_selector", "dkim_key_enc"];
+  return {
+    async up(db: AnyDb) {
+      for (const c of added) {
+        await db.schema.alterTable("email_accounts").addColumn(c, "text").execute();
+      }
+    },
+    async down(db: AnyDb) {
+      for (const c of [...added].reverse()) {
+        await db.schema.alterTable("email_accounts").dropColumn(c).execute();
+      }
+    },
+  };
+}
+
+/**
  * The API's searches (issue 13): people by CPF/CNPJ (a person keyed by
  * CODCLIENTE keeps its document in `document`, outside the key's index) and a
  * person's messages (every other query of messages goes by campaign, id or
@@ -1054,6 +1075,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0008_planning": planning(),
     "0009_dispatch": dispatchIndexes(dialect),
     "0010_messages_lean": leanMessages(dialect),
+    "0011_email_smtp": emailSmtp(),
     "0012_whatsapp": whatsapp(dialect),
     "0016_privacy_rights": privacyRights(dialect),
     "0017_api_routes": apiRoutes(),

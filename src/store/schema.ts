@@ -415,6 +415,12 @@ export interface EmailAccountTable {
   rate_per_second: number | null;
   /** Who sends for it: "outbox" (embedded default) or "smtp". */
   provider: Generated<string>;
+  /** Reply-To of every message (smtp). */
+  reply_to: string | null;
+  /** DKIM signing (smtp): all three or none; the key encrypted (encryptSecret). */
+  dkim_domain: string | null;
+  dkim_selector: string | null;
+  dkim_key_enc: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -28,6 +28,10 @@ export interface ContractTarget {
   expected?: (message: OutgoingMessage) => SendResult["outcome"];
   /** Called with every batch before it is sent (the outbox needs its messages rows to exist). */
   prepare?: (batch: readonly OutgoingMessage[]) => Promise<void>;
+  /** The kinds this channel sends (default all three: the outbox takes any). */
+  kinds?: readonly ChannelKind[];
+  /** The sender of a message of this kind (default `sender(kind, provider)`): a real provider needs one it knows. */
+  from?: (kind: ChannelKind) => SenderRef;
   /** A second, fresh channel on the same peer (close tests close it). */
   another(): Promise<Channel>;
   cleanup(): Promise<void>;
@@ -105,6 +109,11 @@ export function channelContract(
     });
 
     const provider = () => channel.provider;
+    const kinds = () => target.kinds ?? (["sms", "whatsapp", "email"] as const);
+    /** The kind of the tests that take any one. */
+    const kind = () => kinds()[0] ?? "sms";
+    const msg = (k: ChannelKind, p: string) =>
+      message(k, p, target.from ? { from: target.from(k) } : {});
     const make = async (batch: OutgoingMessage[]) => {
       await target.prepare?.(batch);
       return batch;
@@ -120,8 +129,8 @@ export function channelContract(
     });
 
     test("one result per message, in the batch's order, for every kind", async () => {
-      for (const kind of ["sms", "whatsapp", "email"] as const) {
-        const batch = await make(Array.from({ length: 7 }, () => message(kind, provider())));
+      for (const k of kinds()) {
+        const batch = await make(Array.from({ length: 7 }, () => msg(k, provider())));
         const before = await target.delivered();
         const results = await channel.send(batch);
         assert.equal(results.length, batch.length);
@@ -145,7 +154,7 @@ export function channelContract(
     });
 
     test("does not change the batch it is handed", async () => {
-      const batch = await make([message("sms", provider()), message("email", provider())]);
+      const batch = await make(kinds().map((k) => msg(k, provider())));
       const copy = structuredClone(batch);
       await channel.send(batch);
       assert.deepEqual(batch, copy);
@@ -154,7 +163,7 @@ export function channelContract(
     test("an already aborted signal rejects and delivers nothing", async () => {
       const controller = new AbortController();
       controller.abort(new Error("parado"));
-      const batch = await make([message("sms", provider())]);
+      const batch = await make([msg(kind(), provider())]);
       const before = (await target.delivered()).length;
       await assert.rejects(channel.send(batch, controller.signal));
       assert.equal((await target.delivered()).length, before);
@@ -162,7 +171,7 @@ export function channelContract(
 
     test("an abort during the call settles it (results or a rejection), never hangs", async () => {
       const controller = new AbortController();
-      const batch = await make(Array.from({ length: 3 }, () => message("sms", provider())));
+      const batch = await make(Array.from({ length: 3 }, () => msg(kind(), provider())));
       const pending = channel.send(batch, controller.signal);
       controller.abort(new Error("tempo esgotado"));
       const settled = await Promise.race([
@@ -178,14 +187,14 @@ export function channelContract(
 
     test("close lets a send in progress finish, and is idempotent", async () => {
       const other = await target.another();
-      const batch = await make([message("sms", other.provider), message("sms", other.provider)]);
+      const batch = await make([msg(kind(), other.provider), msg(kind(), other.provider)]);
       const sending = other.send(batch);
       const closing = other.close();
       const results = await sending;
       await closing;
       assert.equal(results.length, 2);
       await other.close();
-      await assert.rejects(other.send(await make([message("sms", other.provider)])));
+      await assert.rejects(other.send(await make([msg(kind(), other.provider)])));
     });
   });
 }

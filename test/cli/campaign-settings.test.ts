@@ -258,6 +258,7 @@ for (const database of DATABASES) {
           platformDefault: false,
           ratePerSecond: null,
           provider: "outbox",
+          smtp: null,
           createdAt: first.createdAt,
         });
         const second = await cli(

@@ -322,3 +322,33 @@ for (const database of DATABASES) {
     });
   });
 }
+
+for (const database of DATABASES) {
+  describe(`0011_email_smtp on ${database.name}`, { skip: database.skip }, () => {
+    test("adds the SMTP account's Reply-To and DKIM columns, and takes them away on down", async () => {
+      const t = await database.open();
+      try {
+        const { dialect, pgSchema } = t.store;
+        const smtpColumns = ["reply_to", "dkim_domain", "dkim_selector", "dkim_key_enc"];
+        const columns = async () => (await ownTables(t.store)).get("email_accounts") ?? [];
+        for (const c of smtpColumns) assert.ok((await columns()).includes(c), c);
+        const down = await migrateTo(
+          t.store.db,
+          dialect,
+          "0010_messages_lean",
+          pgSchema ?? undefined,
+        );
+        assert.equal(down.error, null);
+        assert.equal(down.applied.at(-1), "0011_email_smtp");
+        for (const c of smtpColumns) assert.ok(!(await columns()).includes(c), c);
+        assert.ok((await columns()).includes("password_enc"));
+        const up = await migrateToLatest(t.store.db, dialect, pgSchema ?? undefined);
+        assert.equal(up.error, null);
+        assert.equal(up.applied[0], "0011_email_smtp");
+        for (const c of smtpColumns) assert.ok((await columns()).includes(c), c);
+      } finally {
+        await t.dispose();
+      }
+    });
+  });
+}

@@ -70,6 +70,11 @@ import { baseName, clashName, joinRelative, parentOf } from "../sources/paths.js
 import type { Source, WriteContent } from "../sources/types.js";
 import type { Store } from "../store/db.js";
 import { type AfterImportHook, importMailing, splitReader } from "../store/import.js";
+import {
+  type ImportRestrictionMatcher,
+  importRestrictionMatcher,
+  orderedChannels,
+} from "../store/restrictions.js";
 import type { MailingRow, MailingState, MailingUpdate, Tenant } from "../store/schema.js";
 import type { BlobStore } from "./blobs.js";
 import {
@@ -450,7 +455,7 @@ interface Problem {
 }
 
 /** Codes the import writer may return that are about the name, not the content. */
-const NAME_CODES = new Set(["CARTEIRA_INEXISTENTE", "SEQUENCIA_REPETIDA"]);
+const NAME_CODES = new Set(["CARTEIRA_INEXISTENTE", "SEQUENCIA_REPETIDA", "BASE_LEGAL_AUSENTE"]);
 
 function problemOf(
   e: { code: string; message: string; param?: string | null },
@@ -504,14 +509,14 @@ async function importFile(
     await step({ state: "claimed" });
     return null;
   }
-  const isRestricted = mailing.sanitize ? await restrictionLookup(ctx, row, mailing) : undefined;
+  const restricted = mailing.sanitize ? await restrictionLookup(ctx, row, mailing) : null;
   const reader = splitReader(
     readMailing(row.stored_path, {
       extension: mailing.extension,
       sanitize: mailing.sanitize,
       maxRejectRatio: tenant.reject_ratio,
       maxBytes: ctx.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
-      ...(isRestricted ? { isRestricted } : {}),
+      ...(restricted ?? {}),
     }),
   );
   const timings = JSON.parse(row.timings_json ?? "{}") as Record<string, number>;
@@ -573,29 +578,24 @@ async function importFile(
   return null;
 }
 
-/** The wallet's restriction list as an in-memory set (sanitize only). */
+/**
+ * The wallet's and the tenant's restriction lists as in-memory sets (sanitize
+ * only), for the channels the file orders (src/store/restrictions.ts).
+ */
 async function restrictionLookup(
   ctx: PipelineContext,
   row: MailingRow,
   mailing: Mailing,
-): Promise<((kind: "phone" | "email", value: string) => boolean) | undefined> {
-  if (!mailing.wallet) return undefined;
+): Promise<ImportRestrictionMatcher | null> {
+  if (!mailing.wallet) return null;
   const wallet = await ctx.store.db
     .selectFrom("wallets")
     .select("id")
     .where("tenant_id", "=", row.tenant_id)
     .where("code", "=", mailing.wallet)
     .executeTakeFirst();
-  if (!wallet) return undefined;
-  const rows = await ctx.store.db
-    .selectFrom("restrictions")
-    .select(["channel_kind", "value"])
-    .where("tenant_id", "=", row.tenant_id)
-    .where("wallet_id", "=", wallet.id)
-    .execute();
-  if (rows.length === 0) return undefined;
-  const set = new Set(rows.map((r) => `${r.channel_kind}:${r.value}`));
-  return (kind, value) => set.has(`${kind}:${value}`);
+  if (!wallet) return null;
+  return importRestrictionMatcher(ctx.store.db, row.tenant_id, wallet.id, orderedChannels(mailing));
 }
 
 async function moveFile(
@@ -953,13 +953,13 @@ async function* rejectedCsvFromCopy(
     | "zip";
   const imported = mailing !== null && !problems.some((p) => p.scope === "name");
   const sanitize = imported && mailing.sanitize;
-  const isRestricted = sanitize ? await restrictionLookup(ctx, row, mailing) : undefined;
+  const restricted = sanitize ? await restrictionLookup(ctx, row, mailing) : null;
   const reader = readMailing(row.stored_path as string, {
     extension,
     sanitize,
     maxRejectRatio: tenant.reject_ratio,
     maxBytes: ctx.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
-    ...(isRestricted ? { isRestricted } : {}),
+    ...(restricted ?? {}),
   });
   for (;;) {
     const step = await reader.next();

@@ -28,6 +28,7 @@ import { mailingRoutes } from "./routes/mailings.js";
 import { messageRoutes } from "./routes/messages.js";
 import { peopleRoutes } from "./routes/people.js";
 import { settingsRoutes } from "./routes/settings.js";
+import { RESTRICTIONS_UPLOAD_LIMIT, restrictionRoutes } from "./routes/restrictions.js";
 import { sourceRoutes } from "./routes/sources.js";
 import { defaultReadiness, type Readiness, systemRoutes } from "./routes/system.js";
 import { tenantRoutes } from "./routes/tenants.js";
@@ -170,6 +171,12 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     if (text.trim() === "") return done(null, undefined);
     json(request, text, done);
   });
+  // Restriction lists are uploaded as CSV (src/api/routes/restrictions.ts), larger than JSON bodies.
+  app.addContentTypeParser(
+    ["text/csv", "text/plain"],
+    { parseAs: "string", bodyLimit: RESTRICTIONS_UPLOAD_LIMIT },
+    (_request, body, done) => done(null, body),
+  );
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
@@ -246,6 +253,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     ...peopleRoutes(deps),
     ...campaignTimelineRoutes(deps),
     ...dropBoxRoutes(deps, options.dropBox ?? (() => null)),
+    ...restrictionRoutes(deps),
   );
   const busyTimeoutMs = options.busyTimeoutMs ?? 30_000;
   // Never the body (it may hold a password): the route and its path parameters.

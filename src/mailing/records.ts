@@ -484,9 +484,8 @@ export class RecordBuilder {
   private documentRestricted(): boolean {
     const lookup = this.options.isDocumentRestricted;
     const doc = this.rowDoc;
-    return (
-      this.options.sanitize && lookup !== undefined && doc !== null && doc.ok && lookup(doc.value)
-    );
+    if (!this.options.sanitize || lookup === undefined || !doc?.ok) return false;
+    return lookup(doc.value);
   }
 
   private restricted(kind: ContactChannel["kind"], value: string): boolean {

@@ -192,7 +192,7 @@ export async function run(argv: string[]): Promise<number> {
         return EXIT.refused;
       }
       const started = performance.now();
-      const result = await importRestrictionLines(db, tenantId, fileLines(path), {
+      const result = await importRestrictionLines(db, store.dialect, tenantId, fileLines(path), {
         walletId,
         channel,
         ...(kind !== undefined ? { kind } : {}),
@@ -221,6 +221,11 @@ export async function run(argv: string[]): Promise<number> {
         console.log(
           `Lista importada (${scopeText(scope)}): ${plural(result.added, "restrição nova", "restrições novas")}, ${plural(result.existing, "já existia", "já existiam")}, ${plural(result.rejectedCount, "linha recusada", "linhas recusadas")} (${result.lines} linhas em ${seconds.toFixed(1)} s).`,
         );
+        if (result.ambiguous > 0 && kind === undefined) {
+          console.log(
+            `  ${plural(result.ambiguous, "linha era", "linhas eram")} ao mesmo tempo celular e CPF válidos e ${result.ambiguous === 1 ? "entrou" : "entraram"} como telefone; se a lista for de CPFs, importe de novo com --kind cpf.`,
+          );
+        }
         for (const r of result.rejected) console.log(`  linha ${r.line}: ${r.message}`);
         if (result.rejectedCount > result.rejected.length) {
           console.log(

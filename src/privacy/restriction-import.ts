@@ -2,18 +2,21 @@
  * Bulk load of a restriction list (issue 15): a CSV or text with one phone,
  * e-mail or CPF/CNPJ per line (a national do-not-disturb export, a bank's
  * opt-out list), hundreds of thousands of lines, streamed: lines are parsed
- * as they are read and written in multi-row INSERTs of `BATCH` rows inside
- * one transaction, so a list lands whole or not at all and memory stays flat
+ * as they are read and written `BATCH` rows per INSERT … SELECT (the rows
+ * passed as one parameter: src/store/bulk.ts) inside one transaction, so a list lands whole or not at all and memory stays flat
  * whatever its size. Bad lines are reported with their numbers and skipped.
  *
  * Each line's first field (up to `;`, `,` or a tab) is the value; its kind is
- * detected per value (`parseRestrictionValue`) unless the operator forces
- * one. A first line that is no value and has no digit ("telefone", "CPF")
+ * detected per value (`parseRestrictionValue`; 11 digits that are both a
+ * valid mobile and a valid CPF count as a phone, and are counted in
+ * `ambiguous`) unless the operator forces one (--kind cpf for a CPF list). A first line that is no value and has no digit ("telefone", "CPF")
  * is taken as a header.
  */
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
+import { rowsTable } from "../store/bulk.js";
+import type { Dialect } from "../store/db.js";
 import {
   CHANNELS_OF_KIND,
   type ParsedValue,
@@ -24,8 +27,8 @@ import {
 } from "../store/restrictions.js";
 import { type Database, nowIso } from "../store/schema.js";
 
-/** Rows per INSERT: 9 parameters each, well under SQLite's and PostgreSQL's limits. */
-export const BATCH = 1000;
+/** Rows per INSERT (sent as one JSON / two array parameters, whatever the count). */
+export const BATCH = 5000;
 /** Rejected lines kept with their text (all are counted). */
 const KEPT_REJECTIONS = 1000;
 
@@ -47,6 +50,8 @@ export interface RestrictionImportResult {
   /** Valid lines already on the list in this scope (or repeated in the file). */
   existing: number;
   byKind: Record<RestrictionKind, number>;
+  /** Unpunctuated values that are both a valid mobile and a valid CPF, taken as phones. */
+  ambiguous: number;
   rejectedCount: number;
   /** The first rejected lines, with their numbers. */
   rejected: { line: number; text: string; message: string }[];
@@ -67,6 +72,7 @@ function firstField(line: string): string {
 /** Imports `lines` (without line ends) into the tenant's list, in one transaction. */
 export async function importRestrictionLines(
   db: Kysely<Database>,
+  dialect: Dialect,
   tenantId: number,
   lines: AsyncIterable<string> | Iterable<string>,
   scope: RestrictionImportScope,
@@ -76,11 +82,11 @@ export async function importRestrictionLines(
     added: 0,
     existing: 0,
     byKind: { phone: 0, email: 0, document: 0 },
+    ambiguous: 0,
     rejectedCount: 0,
     rejected: [],
   };
   const at = nowIso();
-  const channel = scope.channel ?? "all";
   const reject = (line: number, text: string, message: string) => {
     result.rejectedCount++;
     if (result.rejected.length < KEPT_REJECTIONS) {
@@ -88,25 +94,10 @@ export async function importRestrictionLines(
     }
   };
   await db.transaction().execute(async (trx) => {
-    let batch: {
-      tenant_id: number;
-      wallet_id: number | null;
-      channel: string;
-      channel_kind: RestrictionKind;
-      value: string;
-      reason: string | null;
-      origin: string;
-      actor: string | null;
-      created_at: string;
-    }[] = [];
+    let batch: (readonly [RestrictionKind, string])[] = [];
     const flush = async () => {
       if (batch.length === 0) return;
-      const inserted = await trx
-        .insertInto("restrictions")
-        .values(batch)
-        .onConflict((oc) => oc.doNothing())
-        .executeTakeFirst();
-      const n = Number(inserted.numInsertedOrUpdatedRows ?? 0n);
+      const n = await insertRestrictionRows(trx, dialect, tenantId, scope, at, batch);
       result.added += n;
       result.existing += batch.length - n;
       batch = [];
@@ -116,7 +107,7 @@ export async function importRestrictionLines(
       const line = number === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
       const text = firstField(line);
       if (text === "") continue;
-      const parsed: ParsedValue = parseRestrictionValue(text, scope.kind);
+      const parsed: ParsedValue = parseRestrictionValue(text, scope.kind, "phone");
       if (!parsed.ok) {
         if (number === 1 && !/\d/.test(text) && !text.includes("@")) continue; // a header
         reject(number, line, parsed.message);
@@ -131,22 +122,46 @@ export async function importRestrictionLines(
         continue;
       }
       result.byKind[parsed.kind]++;
-      batch.push({
-        tenant_id: tenantId,
-        wallet_id: scope.walletId,
-        channel,
-        channel_kind: parsed.kind,
-        value: parsed.value,
-        reason: scope.reason,
-        origin: scope.origin,
-        actor: scope.actor,
-        created_at: at,
-      });
+      if (parsed.ambiguous) result.ambiguous++;
+      batch.push([parsed.kind, parsed.value]);
       if (batch.length >= BATCH) await flush();
     }
     await flush();
   });
   return result;
+}
+
+/**
+ * Inserts (kind, value) rows in one scope; returns how many were new. The
+ * scope's fields are the same for every row: they go once, as parameters.
+ */
+export async function insertRestrictionRows(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  tenantId: number,
+  scope: Omit<RestrictionImportScope, "kind">,
+  at: string,
+  rows: readonly (readonly [RestrictionKind, string])[],
+): Promise<number> {
+  const table = rowsTable(
+    dialect,
+    [
+      { name: "k", pgType: "text" },
+      { name: "val", pgType: "text" },
+    ],
+    rows,
+  );
+  const text = (v: string | null) => sql`CAST(${v} AS text)`;
+  // "WHERE true": SQLite would read the ON of ON CONFLICT as a join's after a bare FROM.
+  const result = await sql`INSERT INTO restrictions
+      (tenant_id, wallet_id, channel, channel_kind, value, reason, origin, actor, created_at)
+    SELECT CAST(${tenantId} AS bigint), CAST(${scope.walletId} AS bigint),
+      ${text(scope.channel ?? "all")}, v.k, v.val, ${text(scope.reason)}, ${text(scope.origin)},
+      ${text(scope.actor)}, ${text(at)}
+    FROM ${table}
+    WHERE true
+    ON CONFLICT DO NOTHING`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
 }
 
 const KIND_TEXT: Readonly<Record<RestrictionKind, string>> = {

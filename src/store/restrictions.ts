@@ -213,7 +213,8 @@ export async function listRestrictions(
 }
 
 export type ParsedValue =
-  | { ok: true; kind: RestrictionKind; value: string }
+  /** `ambiguous`: also a valid CPF, read as a phone as asked. */
+  | { ok: true; kind: RestrictionKind; value: string; ambiguous?: true }
   | { ok: false; message: string };
 
 /** CPF written with its punctuation (000.000.000-00) or CNPJ (00.000.000/0000-00). */
@@ -225,10 +226,16 @@ const PUNCTUATED_DOCUMENT =
  * them): an `@` makes an e-mail; CPF/CNPJ punctuation a document; digits a
  * phone when they are a valid Brazilian number, else a document when the
  * check digits hold. Digits that are both a valid mobile and a valid CPF
- * (unpunctuated, 11 digits) are refused as ambiguous rather than guessed:
- * `forced` (the operator's --kind) settles them.
+ * (unpunctuated, 11 digits) are refused as ambiguous rather than guessed
+ * (`forced`, the operator's --kind, settles them), or, for a bulk list
+ * (`ambiguous: "phone"`), read as phones and counted: opt-out lists are
+ * overwhelmingly phones, and refusing 1 line in 100 of one would be worse.
  */
-export function parseRestrictionValue(raw: string, forced?: RestrictionKind): ParsedValue {
+export function parseRestrictionValue(
+  raw: string,
+  forced?: RestrictionKind,
+  ambiguous: "refuse" | "phone" = "refuse",
+): ParsedValue {
   const text = raw.trim();
   if (text === "") return { ok: false, message: "valor vazio" };
   const kind: RestrictionKind | null =
@@ -250,6 +257,8 @@ export function parseRestrictionValue(raw: string, forced?: RestrictionKind): Pa
   const digits = text.replace(/\D/g, "");
   const documentOk = document?.ok === true && (digits.length === 11 || digits.length === 14);
   if (phone.ok && documentOk) {
+    if (ambiguous === "phone")
+      return { ok: true, kind: "phone", value: phone.value, ambiguous: true };
     return {
       ok: false,
       message: `"${text}" é ao mesmo tempo um telefone e um CPF/CNPJ válidos: escreva o CPF com pontuação (000.000.000-00) ou informe o tipo (--kind)`,

@@ -218,6 +218,12 @@ export function restrictionRoutes(deps: ApiDeps): AnyRoute[] {
           email: z.number().int(),
           document: z.number().int(),
         }),
+        ambiguous: z
+          .number()
+          .int()
+          .describe(
+            "Valores que eram ao mesmo tempo celular e CPF válidos: entraram como telefone (use kind=document para uma lista de CPFs)",
+          ),
         rejectedCount: z.number().int(),
         rejected: z.array(
           z.object({ line: z.number().int(), text: z.string(), message: z.string() }),
@@ -239,7 +245,7 @@ export function restrictionRoutes(deps: ApiDeps): AnyRoute[] {
           );
         }
         const walletId = await walletIdOf(tenantId, query.wallet);
-        return importRestrictionLines(db, tenantId, textLines(text), {
+        return importRestrictionLines(db, deps.store.dialect, tenantId, textLines(text), {
           walletId,
           channel: query.channel ?? null,
           ...(query.kind !== undefined ? { kind: query.kind } : {}),

@@ -309,7 +309,7 @@ for (const database of DATABASES) {
         for (const name of ours) assert.ok((await indexes()).includes(name), name);
         const down = await migrateTo(db, dialect, "0010_messages_lean", pgSchema ?? undefined);
         assert.equal(down.error, null);
-        assert.equal(down.applied.at(-1), "0017_api_routes");
+        assert.ok(down.applied.includes("0017_api_routes"));
         for (const name of ours) assert.ok(!(await indexes()).includes(name), name);
         const up = await migrateToLatest(db, dialect, pgSchema ?? undefined);
         assert.equal(up.error, null);

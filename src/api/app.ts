@@ -29,6 +29,7 @@ import { mailingRoutes } from "./routes/mailings.js";
 import { messageRoutes } from "./routes/messages.js";
 import { metricsKeyDigest, metricsRoutes } from "./routes/metrics.js";
 import { peopleRoutes } from "./routes/people.js";
+import { RESTRICTIONS_UPLOAD_LIMIT, restrictionRoutes } from "./routes/restrictions.js";
 import { settingsRoutes } from "./routes/settings.js";
 import { sourceRoutes } from "./routes/sources.js";
 import { defaultReadiness, type Readiness, systemRoutes } from "./routes/system.js";
@@ -182,6 +183,12 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     json(request, text, done);
   });
   acceptFormBodies(app);
+  // Restriction lists are uploaded as CSV (src/api/routes/restrictions.ts), larger than JSON bodies.
+  app.addContentTypeParser(
+    ["text/csv", "text/plain"],
+    { parseAs: "string", bodyLimit: RESTRICTIONS_UPLOAD_LIMIT },
+    (_request, body, done) => done(null, body),
+  );
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
@@ -280,6 +287,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     }),
     ...whatsappWebhookRoutes(deps),
     ...unsubscribeRoutes(deps),
+    ...restrictionRoutes(deps),
   );
   const busyTimeoutMs = options.busyTimeoutMs ?? 30_000;
   // Never the body (it may hold a password): the route and its path parameters.

@@ -32,6 +32,7 @@ import {
 } from "../ingest/tenant-checks.js";
 import type { Dialect } from "../store/db.js";
 import type { AfterImportHook, ImportedMailing } from "../store/import.js";
+import { restrictedCondition, restrictionKindsInScope } from "../store/restrictions.js";
 import type { Database } from "../store/schema.js";
 import { type Clock, systemClock } from "./channel.js";
 import type { PlanningExclusion } from "./codes.js";
@@ -122,11 +123,14 @@ export async function createCampaigns(
     window = null;
   }
   const schedule = scheduleOf(mailing, tenant.time_zone, nowMs);
-  const restricted = await restrictionKinds(db, tenantId, walletId);
-
   const created: CreatedCampaign[] = [];
   for (const channel of channels) {
     const r = await resolve(db, imported, channel, now, options.env ?? process.env, nowMs);
+    const kinds = await restrictionKindsInScope(db, tenantId, walletId, channel);
+    const checks: RestrictionChecks = {
+      contact: kinds.has(r.restrictionKind),
+      document: kinds.has("document"),
+    };
     const campaign = await db
       .insertInto("campaigns")
       .values({
@@ -183,7 +187,7 @@ export async function createCampaigns(
       campaignId,
       now,
       resolved: r,
-      checkRestrictions: restricted.has(r.restrictionKind),
+      checkRestrictions: checks,
       splitPercent: mailing.split?.percent ?? null,
       waves: waveRows.map((w) => ({ id: Number(w.id), startAt: w.start_at })),
     })}`.execute(db);
@@ -224,9 +228,7 @@ export async function createCampaigns(
     }));
 
     const excluded =
-      audience < imported.persons
-        ? await countExclusions(db, imported, audience, r, restricted.has(r.restrictionKind))
-        : {};
+      audience < imported.persons ? await countExclusions(db, imported, audience, r, checks) : {};
 
     const expected = forecast({
       waves: waves.map((w, k) => ({ startMs: schedule.waveStartsMs[k]!, size: w.size })),
@@ -261,26 +263,15 @@ export async function createCampaigns(
   return created;
 }
 
-/** Restriction kinds the wallet has entries of: no check at all (per contact) for the others. */
-async function restrictionKinds(
-  db: Kysely<Database>,
-  tenantId: number,
-  walletId: number,
-): Promise<Set<string>> {
-  const kinds = new Set<string>();
-  for (const kind of ["phone", "email"]) {
-    const row = await db
-      .selectFrom("restrictions")
-      .select("id")
-      .where("tenant_id", "=", tenantId)
-      .where("wallet_id", "=", walletId)
-      .where("channel_kind", "=", kind)
-      .limit(1)
-      .executeTakeFirst();
-    if (row) kinds.add(kind);
-  }
-  return kinds;
+/** Which restriction lists have entries for this campaign (no per-contact check for the others). */
+interface RestrictionChecks {
+  /** Entries of the destination's kind (phone or e-mail). */
+  contact: boolean;
+  /** CPF/CNPJ entries: the person's document. */
+  document: boolean;
 }
+
+const anyCheck = (c: RestrictionChecks) => c.contact || c.document;
 
 /**
  * The sender, template and e-mail account of one channel, as SPEC §3 says;
@@ -531,7 +522,7 @@ interface InsertPlan {
   campaignId: number;
   now: string;
   resolved: Resolved;
-  checkRestrictions: boolean;
+  checkRestrictions: RestrictionChecks;
   splitPercent: number | null;
   waves: { id: number; startAt: string }[];
 }
@@ -555,11 +546,21 @@ function firstContact(p: InsertPlan, restricted: boolean): RawBuilder<unknown> {
   // json_each walks the array in order, and LIMIT 1 stops at the first match:
   // an ORDER BY would make SQLite sort every person's contacts (twice the time).
   const order = pg ? sql`ORDER BY e.o` : sql``;
-  const restriction = restricted
-    ? sql`AND NOT EXISTS (SELECT 1 FROM restrictions r
-           WHERE r.tenant_id = ${int(p.tenantId)} AND r.wallet_id = ${int(p.walletId)}
-             AND r.channel_kind = ${text(resolved.restrictionKind)} AND r.value = ${value})`
+  // Entries of the wallet or the whole tenant, of this channel or of all (src/store/restrictions.ts).
+  const checks = restricted ? p.checkRestrictions : { contact: false, document: false };
+  const contactCheck = checks.contact
+    ? sql`AND NOT ${restrictedCondition(p.tenantId, p.walletId, resolved.channel, resolved.restrictionKind, value)}`
     : sql``;
+  const documentCheck = checks.document
+    ? sql`AND NOT ${restrictedCondition(
+        p.tenantId,
+        p.walletId,
+        resolved.channel,
+        "document",
+        sql`(SELECT pe.document FROM persons pe WHERE pe.id = mp.person_id)`,
+      )}`
+    : sql``;
+  const restriction = sql`${contactCheck} ${documentCheck}`;
   return sql`(SELECT ${value} AS address FROM ${source}
     WHERE ${kind} = ${text(resolved.contactKind)} ${restriction}
     ${order} LIMIT 1)`;
@@ -584,12 +585,12 @@ function audienceRows(p: InsertPlan): RawBuilder<unknown> {
   if (p.dialect === "postgres") {
     return sql`SELECT mp.person_id, mp.first_line, mp.message, c.address
       FROM mailing_persons mp
-      CROSS JOIN LATERAL ${firstContact(p, p.checkRestrictions)} c
+      CROSS JOIN LATERAL ${firstContact(p, anyCheck(p.checkRestrictions))} c
       WHERE mp.mailing_id = ${int(p.mailingId)} ${messageFilter} AND c.address IS NOT NULL`;
   }
   return sql`SELECT * FROM (
       SELECT mp.person_id, mp.first_line, mp.message,
-        ${firstContact(p, p.checkRestrictions)} AS address
+        ${firstContact(p, anyCheck(p.checkRestrictions))} AS address
       FROM mailing_persons mp
       WHERE mp.mailing_id = ${int(p.mailingId)} ${messageFilter}
       LIMIT -1
@@ -638,7 +639,7 @@ async function countExclusions(
   imported: ImportedMailing,
   audience: number,
   resolved: Resolved,
-  checkRestrictions: boolean,
+  checkRestrictions: RestrictionChecks,
 ): Promise<Partial<Record<PlanningExclusion, number>>> {
   const leftOut = imported.persons - audience;
   const out: Partial<Record<PlanningExclusion, number>> = {};
@@ -657,7 +658,7 @@ async function countExclusions(
     splitPercent: null,
     waves: [],
   };
-  if (!checkRestrictions) {
+  if (!anyCheck(checkRestrictions)) {
     let noMessage = 0;
     if (needsMessage(resolved)) {
       const { rows } = await sql<{ n: number | string }>`

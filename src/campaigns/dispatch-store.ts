@@ -370,16 +370,39 @@ export class KyselyDispatchStore implements DispatchStore {
 
   async restricted(
     tenantId: number,
-    walletId: number,
+    walletId: number | null,
+    channel: ChannelKind,
     kind: "phone" | "email",
     values: readonly string[],
-  ): Promise<Set<string>> {
-    if (values.length === 0) return new Set();
-    const { rows } = await sql<{ value: string }>`
-      select value from restrictions
-       where tenant_id = ${tenantId} and wallet_id = ${walletId} and channel_kind = ${kind}
-         and ${inValues(this.store.dialect, sql`value`, values, "text")}`.execute(this.db);
-    return new Set(rows.map((r) => r.value));
+    personIds: readonly number[],
+  ): Promise<{ values: Set<string>; persons: Set<number> }> {
+    const found = { values: new Set<string>(), persons: new Set<number>() };
+    // Scope as planning reads it (src/store/restrictions.ts): the wallet's or the tenant's
+    // entries, of this channel or of all.
+    const scope =
+      walletId === null
+        ? sql`wallet_id is null`
+        : sql`(wallet_id is null or wallet_id = ${walletId})`;
+    if (values.length > 0) {
+      const { rows } = await sql<{ value: string }>`
+        select value from restrictions
+         where tenant_id = ${tenantId} and channel_kind = ${kind}
+           and ${inValues(this.store.dialect, sql`value`, values, "text")}
+           and ${scope} and channel in ('all', ${channel})`.execute(this.db);
+      for (const r of rows) found.values.add(r.value);
+    }
+    if (personIds.length > 0) {
+      const { rows } = await sql<{ id: number }>`
+        select p.id from persons p
+         where p.tenant_id = ${tenantId} and p.document is not null
+           and ${inValues(this.store.dialect, sql`p.id`, personIds, "bigint")}
+           and exists (select 1 from restrictions
+                        where tenant_id = ${tenantId} and channel_kind = 'document'
+                          and value = p.document and ${scope}
+                          and channel in ('all', ${channel}))`.execute(this.db);
+      for (const r of rows) found.persons.add(Number(r.id));
+    }
+    return found;
   }
 
   async reserveRecipients(

@@ -130,13 +130,18 @@ export interface DispatchStore extends RateBucketStore, LifecycleStore {
     addresses: readonly string[],
     personIds: readonly number[],
   ): Promise<{ addresses: Set<string>; persons: Set<number> }>;
-  /** The values among these on the wallet's restriction list. */
+  /**
+   * The destinations among these, and the persons among these by their CPF/CNPJ, restricted for
+   * this channel in this wallet or in the whole tenant (null wallet: the tenant's entries only).
+   */
   restricted(
     tenantId: number,
-    walletId: number,
+    walletId: number | null,
+    channel: ChannelKind,
     kind: "phone" | "email",
     values: readonly string[],
-  ): Promise<Set<string>>;
+    personIds: readonly number[],
+  ): Promise<{ values: Set<string>; persons: Set<number> }>;
   /**
    * Messaging tier (WhatsApp): which of these addresses the sender may write
    * to now without passing `tier` unique recipients in the 24 h before
@@ -518,13 +523,18 @@ export class Dispatcher {
         return false;
       });
     }
-    if (plan.walletId !== null && remaining.length > 0) {
+    if (remaining.length > 0) {
       const kind = plan.channel === "email" ? "email" : "phone";
-      const restricted = await this.store.restricted(plan.tenantId, plan.walletId, kind, [
-        ...new Set(remaining.map((m) => m.address)),
-      ]);
+      const restricted = await this.store.restricted(
+        plan.tenantId,
+        plan.walletId,
+        plan.channel,
+        kind,
+        [...new Set(remaining.map((m) => m.address))],
+        [...new Set(remaining.map((m) => m.personId))],
+      );
       remaining = remaining.filter((m) => {
-        if (!restricted.has(m.address)) return true;
+        if (!restricted.values.has(m.address) && !restricted.persons.has(m.personId)) return true;
         outcomes.push({ id: m.id, at: now, state: "skipped", reason: "RESTRITO" });
         return false;
       });

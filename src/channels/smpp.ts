@@ -474,6 +474,7 @@ export class SmppChannel implements Channel {
         "phone",
         address,
         `Pediu para sair respondendo "${word}" por SMS (rota ${config.name}).`,
+        { origin: "sms_reply" },
       );
     }
     this.log.info("opt-out por SMS", { route: config.senderId, wallets: wallets.length });

@@ -21,7 +21,7 @@ import {
   refusal,
   splitReader,
 } from "../store/import.js";
-import { loadRestrictionLookup } from "../store/restrictions.js";
+import { importRestrictionMatcher, orderedChannels } from "../store/restrictions.js";
 import { getTenant } from "../store/tenants.js";
 import { getWalletByCode } from "../store/wallets.js";
 import { DATA_DIR_HELP, DATA_DIR_OPTION, EXIT, parseCommandLine, tenantOption } from "./args.js";
@@ -167,16 +167,16 @@ export async function run(argv: string[]): Promise<number> {
     if (!name.ok || !mailing || !wallet || errors.length > 0)
       return print(refusal(errors, started));
 
-    const isRestricted = mailing.sanitize
-      ? await loadRestrictionLookup(store.db, tenantId, wallet.id)
-      : undefined;
+    const restricted = mailing.sanitize
+      ? await importRestrictionMatcher(store.db, tenantId, wallet.id, orderedChannels(mailing))
+      : null;
     const progress = new Progress(!json && process.stderr.isTTY === true);
     const reader = splitReader(
       readMailing(path, {
         extension: mailing.extension,
         sanitize: mailing.sanitize,
         maxRejectRatio: tenant.reject_ratio,
-        ...(isRestricted ? { isRestricted } : {}),
+        ...(restricted ?? {}),
         onProgress: (read, total) => progress.bytes(read, total),
       }),
     );
@@ -266,6 +266,7 @@ const REGISTRATION_CODES = new Set<string>([
   "REMETENTE_INEXISTENTE",
   "TEMPLATE_INEXISTENTE",
   "CONTA_EMAIL_INEXISTENTE",
+  "BASE_LEGAL_AUSENTE",
 ]);
 
 const OPTIONS = {

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { beginCliInvocation } from "../privacy/cli-audit.js";
 
 /**
  * `remessa` command dispatcher. Each command lives in its own module, loaded
@@ -76,6 +77,14 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: "cria, lista e revoga chaves da API HTTP",
     load: () => import("./api-keys.js"),
   },
+  restrictions: {
+    summary: "listas de restrição (descadastro): inclui, remove, lista e importa",
+    load: () => import("./restrictions.js"),
+  },
+  audit: {
+    summary: "trilha de auditoria (LGPD) e configurações de privacidade da empresa",
+    load: () => import("./audit.js"),
+  },
   inspect: {
     summary: "lê um mailing local e mostra o que a importação faria",
     load: () => import("./inspect.js"),
@@ -116,7 +125,7 @@ function endQuietlyOnBrokenPipe(): void {
 
 function usage(): string {
   const lines = Object.entries(commands).map(([n, c]) => `  ${n.padEnd(14)} ${c.summary}`);
-  return `Uso: remessa <comando> [opções]\n\nComandos:\n${lines.join("\n")}\n\nUse "remessa <comando> --help" para as opções de cada comando e "remessa --version" para a versão.`;
+  return `Uso: remessa <comando> [opções]\n\nComandos:\n${lines.join("\n")}\n\nUse "remessa <comando> --help" para as opções de cada comando e "remessa --version" para a versão.\nQualquer comando aceita --actor NOME: quem age, para a auditoria (padrão: o usuário do sistema).`;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -136,6 +145,8 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`${what}: "${name}".\n\n${usage()}`);
     return 2;
   }
+  // `--actor NAME` (any command): who acts, for the audit trail (src/privacy/cli-audit.ts).
+  const args = beginCliInvocation(name, rest);
   const mod = await command.load();
-  return mod.run(rest);
+  return mod.run(args);
 }

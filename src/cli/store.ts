@@ -1,4 +1,5 @@
 import { databaseUrl } from "../config.js";
+import { auditCliInvocation } from "../privacy/cli-audit.js";
 import { openMigrated, type Store } from "../store/db.js";
 import { describeDbError } from "../store/errors.js";
 import { getTenant, ValidationError } from "../store/tenants.js";
@@ -32,7 +33,16 @@ export async function withStore(
       );
       return 1;
     }
-    return await work(store);
+    const code = await work(store);
+    if (code === 0) {
+      // The change is made: a trail that cannot be written is reported, not turned into a failure.
+      await auditCliInvocation(store.db, tenantId).catch((error: unknown) => {
+        console.error(
+          `Aviso: a ação foi feita, mas não foi registrada na auditoria (${describeDbError(error)}).`,
+        );
+      });
+    }
+    return code;
   } catch (error) {
     if (error instanceof ValidationError) {
       console.error(error.message);

@@ -5,6 +5,8 @@ import {
   validateSendWindow,
 } from "../campaigns/window.js";
 import { plural } from "../plural.js";
+import { describeLegalBasis, legalBasisHelp } from "../privacy/legal-basis.js";
+import { setWalletLegalBasis } from "../store/privacy.js";
 import {
   createWallet,
   getWalletByCode,
@@ -29,6 +31,8 @@ const HELP = `Uso:
   remessa wallets remove CÓDIGO [--yes] [--tenant ID]
   remessa wallets window CÓDIGO --days DIAS --from HH:MM --to HH:MM [--tenant ID]
   remessa wallets window CÓDIGO --clear [--tenant ID]
+  remessa wallets legal-basis CÓDIGO --basis BASE [--note TEXTO] [--tenant ID]
+  remessa wallets legal-basis CÓDIGO --clear [--tenant ID]
 
 O código da carteira é o que vai no nome do arquivo (_cCÓDIGO) e o nome da
 pasta da carteira no FTP. Sem --tenant, usa a empresa padrão (1).
@@ -38,6 +42,13 @@ mensagem que vence fora dela espera a próxima abertura (o prazo _LE continua
 valendo). DIAS: 1 = segunda … 7 = domingo, em intervalo (1-6) ou lista (1,3,5).
 Ex.: remessa wallets window COBRANCA --days 1-6 --from 08:00 --to 20:00
 --clear tira a janela (envio a qualquer hora).
+
+legal-basis registra a base legal (LGPD) com que a empresa trata as pessoas da
+carteira, e uma observação opcional (contrato, parecer do DPO). Cada mailing
+importado guarda a base em vigor na importação. Com a exigência ligada
+("remessa audit settings --require-legal-basis sim"), um arquivo de carteira sem
+base é descartado (BASE_LEGAL_AUSENTE). BASE é uma destas:
+${legalBasisHelp()}
 
 remove mostra o que será apagado e pede confirmação; --yes confirma sem
 perguntar (obrigatório fora de um terminal, em scripts).
@@ -55,12 +66,13 @@ export async function run(argv: string[]): Promise<number> {
     !action ||
     extra.length > 0 ||
     (action === "list" && code !== undefined) ||
-    ((action === "add" || action === "remove" || action === "window") && !code)
+    ((action === "add" || action === "remove" || action === "window" || action === "legal-basis") &&
+      !code)
   ) {
     console.error(HELP);
     return 2;
   }
-  if (!["add", "list", "remove", "window"].includes(action)) {
+  if (!["add", "list", "remove", "window", "legal-basis"].includes(action)) {
     console.error(`Ação desconhecida: "${action}".\n\n${HELP}`);
     return 2;
   }
@@ -75,7 +87,35 @@ export async function run(argv: string[]): Promise<number> {
     window = parsedWindow;
   }
 
+  if (action === "legal-basis" && (values.clear ? values.basis !== undefined : !values.basis)) {
+    console.error(
+      "Informe a base com --basis BASE (e, se quiser, --note TEXTO), ou --clear para tirá-la.",
+    );
+    return 2;
+  }
+
   return withStore(tenantId, async (store) => {
+    if (action === "legal-basis") {
+      const wallet = await setWalletLegalBasis(
+        store.db,
+        tenantId,
+        code ?? "",
+        values.clear ? null : (values.basis ?? null),
+        values.note ?? null,
+      );
+      if (!wallet) {
+        console.error(
+          `A carteira "${code}" não existe. Veja as carteiras com "remessa wallets list".`,
+        );
+        return 1;
+      }
+      console.log(
+        wallet.legal_basis
+          ? `Base legal da carteira "${wallet.code}": ${describeLegalBasis(wallet.legal_basis)}. Vale para os próximos mailings; os já importados guardam a base da época.`
+          : `A carteira "${wallet.code}" não tem mais base legal registrada.`,
+      );
+      return 0;
+    }
     if (action === "window") {
       const wallet = await getWalletByCode(store.db, tenantId, code ?? "");
       if (!wallet) {
@@ -135,6 +175,9 @@ export async function run(argv: string[]): Promise<number> {
             code: w.code,
             name: w.name,
             sendWindow: parseSendWindow(w.send_window_json),
+            legalBasis: w.legal_basis,
+            legalBasisNote: w.legal_basis_note,
+            legalBasisAt: w.legal_basis_at,
             createdAt: w.created_at,
           })),
         ),
@@ -145,7 +188,8 @@ export async function run(argv: string[]): Promise<number> {
       for (const w of wallets) {
         const window = parseSendWindow(w.send_window_json);
         const when = window ? `  (envio: ${describeSendWindow(window)})` : "";
-        console.log(`${w.code.padEnd(20)} ${w.name}${when}`);
+        const basis = w.legal_basis ? `  (base legal: ${describeLegalBasis(w.legal_basis)})` : "";
+        console.log(`${w.code.padEnd(20)} ${w.name}${when}${basis}`);
       }
     }
     return 0;
@@ -229,6 +273,8 @@ const OPTIONS = {
     from: { type: "string" },
     to: { type: "string" },
     clear: { type: "boolean" },
+    basis: { type: "string" },
+    note: { type: "string" },
     json: { type: "boolean" },
     tenant: { type: "string" },
     help: { type: "boolean", short: "h" },

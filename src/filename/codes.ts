@@ -135,4 +135,10 @@ export const TENANT_NAME_CODE_GUIDE: Readonly<Record<TenantNameErrorCode, CodeGu
     action:
       "Corrija o endereço ou peça o cadastro da conta. Sem _ce, o e-mail sai pela conta ativa da carteira ou, sem ela, pela conta padrão da plataforma.",
   },
+  BASE_LEGAL_AUSENTE: {
+    meaning:
+      "A empresa exige uma base legal da LGPD (art. 7º ou 11) em cada carteira antes de importar, e a carteira do arquivo não tem uma. Nada foi importado.",
+    action:
+      "Cadastre a base legal da carteira (bin/remessa wallets legal-basis CÓDIGO --basis BASE; veja as bases com bin/remessa wallets legal-basis --help) e envie o arquivo de novo.",
+  },
 };

@@ -75,7 +75,8 @@ export type TenantNameErrorCode =
   | "SEQUENCIA_REPETIDA"
   | "REMETENTE_INEXISTENTE"
   | "TEMPLATE_INEXISTENTE"
-  | "CONTA_EMAIL_INEXISTENTE";
+  | "CONTA_EMAIL_INEXISTENTE"
+  | "BASE_LEGAL_AUSENTE";
 
 export interface NameError {
   code: NameErrorCode | TenantNameErrorCode;

@@ -72,6 +72,11 @@ import { baseName, clashName, joinRelative, parentOf } from "../sources/paths.js
 import type { Source, WriteContent } from "../sources/types.js";
 import type { Store } from "../store/db.js";
 import { type AfterImportHook, importMailing, splitReader } from "../store/import.js";
+import {
+  type ImportRestrictionMatcher,
+  importRestrictionMatcher,
+  orderedChannels,
+} from "../store/restrictions.js";
 import type { MailingRow, MailingState, MailingUpdate, Tenant } from "../store/schema.js";
 import type { BlobStore } from "./blobs.js";
 import {
@@ -473,7 +478,7 @@ interface Problem {
 }
 
 /** Codes the import writer may return that are about the name, not the content. */
-const NAME_CODES = new Set(["CARTEIRA_INEXISTENTE", "SEQUENCIA_REPETIDA"]);
+const NAME_CODES = new Set(["CARTEIRA_INEXISTENTE", "SEQUENCIA_REPETIDA", "BASE_LEGAL_AUSENTE"]);
 
 function problemOf(
   e: { code: string; message: string; param?: string | null },
@@ -527,7 +532,7 @@ async function importFile(
     await step({ state: "claimed" });
     return null;
   }
-  const isRestricted = mailing.sanitize ? await restrictionLookup(ctx, row, mailing) : undefined;
+  const restricted = mailing.sanitize ? await restrictionLookup(ctx, row, mailing) : null;
   const progress = new ImportProgressLog(log, ctx.progressEveryMs ?? DEFAULT_PROGRESS_MS);
   const reader = splitReader(
     readMailing(row.stored_path, {
@@ -535,7 +540,7 @@ async function importFile(
       sanitize: mailing.sanitize,
       maxRejectRatio: tenant.reject_ratio,
       maxBytes: ctx.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
-      ...(isRestricted ? { isRestricted } : {}),
+      ...(restricted ?? {}),
       onProgress: (read, total) => progress.bytes(read, total),
     }),
   );
@@ -600,33 +605,33 @@ async function importFile(
   return null;
 }
 
-/** The wallet's restriction list as an in-memory set (sanitize only). */
+/**
+ * The wallet's and the tenant's restriction lists as in-memory sets (sanitize
+ * only), for the channels the file orders (src/store/restrictions.ts).
+ */
 async function restrictionLookup(
   ctx: PipelineContext,
   row: MailingRow,
   mailing: Mailing,
-): Promise<((kind: "phone" | "email", value: string) => boolean) | undefined> {
-  if (!mailing.wallet) return undefined;
+): Promise<ImportRestrictionMatcher | null> {
+  if (!mailing.wallet) return null;
   const wallet = await ctx.store.db
     .selectFrom("wallets")
     .select("id")
     .where("tenant_id", "=", row.tenant_id)
     .where("code", "=", mailing.wallet)
     .executeTakeFirst();
-  if (!wallet) return undefined;
-  const rows = await ctx.store.db
-    .selectFrom("restrictions")
-    .select(["channel_kind", "value"])
-    .where("tenant_id", "=", row.tenant_id)
-    .where("wallet_id", "=", wallet.id)
-    .execute();
-  const set = new Set(rows.map((r) => `${r.channel_kind}:${r.value}`));
-  const listed =
-    rows.length === 0
-      ? undefined
-      : (kind: "phone" | "email", value: string) => set.has(`${kind}:${value}`);
+  if (!wallet) return null;
+  const matcher = await importRestrictionMatcher(
+    ctx.store.db,
+    row.tenant_id,
+    wallet.id,
+    orderedChannels(mailing),
+  );
   // An erased person's contacts (kept only as keyed hashes) are restricted too.
-  return withErasedContacts(ctx.store.db, row.tenant_id, listed);
+  const isRestricted = await withErasedContacts(ctx.store.db, row.tenant_id, matcher?.isRestricted);
+  if (!isRestricted) return matcher;
+  return { isRestricted, isDocumentRestricted: matcher?.isDocumentRestricted ?? (() => false) };
 }
 
 async function moveFile(
@@ -984,13 +989,13 @@ async function* rejectedCsvFromCopy(
     | "zip";
   const imported = mailing !== null && !problems.some((p) => p.scope === "name");
   const sanitize = imported && mailing.sanitize;
-  const isRestricted = sanitize ? await restrictionLookup(ctx, row, mailing) : undefined;
+  const restricted = sanitize ? await restrictionLookup(ctx, row, mailing) : null;
   const reader = readMailing(row.stored_path as string, {
     extension,
     sanitize,
     maxRejectRatio: tenant.reject_ratio,
     maxBytes: ctx.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
-    ...(isRestricted ? { isRestricted } : {}),
+    ...(restricted ?? {}),
   });
   for (;;) {
     const step = await reader.next();

@@ -6,6 +6,7 @@
  */
 import type { Kysely } from "kysely";
 import type { NameError, NameFacts } from "../filename/types.js";
+import { legalBasisMissing, legalBasisMissingMessage } from "../store/privacy.js";
 import type { Database } from "../store/schema.js";
 
 /** What the checks need to know about one tenant. */
@@ -25,6 +26,8 @@ export interface TenantDirectory {
   hasTemplate(name: string, walletId: number | null): Promise<boolean>;
   hasDefaultTemplate(walletId: number): Promise<boolean>;
   hasEmailAccount(address: string): Promise<boolean>;
+  /** The tenant requires an LGPD legal basis and this wallet has none (BASE_LEGAL_AUSENTE). */
+  legalBasisMissing?(walletId: number): Promise<boolean>;
 }
 
 function displayDate(iso: string): string {
@@ -79,6 +82,16 @@ export async function checkTenantData(
           registered !== null
             ? `A carteira "${mailing.wallet}" (_c) difere só em maiúsculas/minúsculas da carteira "${registered}": escreva _c${registered} no nome.`
             : `A carteira "${mailing.wallet}" não está cadastrada. Corrija o código em _c (ele deve ser igual ao da manutenção de carteiras) ou cadastre a carteira.`,
+      });
+    }
+  }
+
+  if (walletId !== null && mailing.wallet !== null) {
+    if (await directory.legalBasisMissing?.(walletId)) {
+      errors.push({
+        code: "BASE_LEGAL_AUSENTE",
+        param: "c",
+        message: legalBasisMissingMessage(mailing.wallet),
       });
     }
   }
@@ -380,6 +393,9 @@ export function databaseDirectory(db: Kysely<Database>, tenantId: number): Tenan
     },
     async hasEmailAccount(address) {
       return (await findEmailAccount(db, tenantId, address)) !== null;
+    },
+    async legalBasisMissing(walletId) {
+      return legalBasisMissing(db, tenantId, walletId);
     },
   };
 }

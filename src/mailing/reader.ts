@@ -47,6 +47,8 @@ export interface ReadMailingOptions {
   sanitize: boolean;
   /** Restriction list lookup (sanitize only, SPEC §5). */
   isRestricted?: (kind: "phone" | "email", value: string) => boolean;
+  /** Restricted CPF/CNPJ (normalized): the person's rows are left out as RESTRITO (sanitize only). */
+  isDocumentRestricted?: (document: string) => boolean;
   /** Default 1 GiB (ARQUIVO_GRANDE). For a zip, the size of the .zip itself. */
   maxBytes?: number;
   /** Default 0.5 (REJEICAO_EXCESSIVA). */
@@ -380,6 +382,8 @@ async function* readDocument(
             sanitize: ctx.options.sanitize,
           };
           if (ctx.options.isRestricted) recordOptions.isRestricted = ctx.options.isRestricted;
+          if (ctx.options.isDocumentRestricted)
+            recordOptions.isDocumentRestricted = ctx.options.isDocumentRestricted;
           if (entry !== undefined) recordOptions.entry = entry;
           doc.builder = new RecordBuilder(mapped.map, recordOptions, ctx.counters);
           return;

@@ -128,6 +128,8 @@ export function newCounters(): ReaderCounters {
 export interface RecordOptions {
   sanitize: boolean;
   isRestricted?: (kind: "phone" | "email", value: string) => boolean;
+  /** Restricted CPF/CNPJ (normalized): every row of that person is rejected as RESTRITO. */
+  isDocumentRestricted?: (document: string) => boolean;
   /** Name of the zip entry the rows come from, if any. */
   entry?: string;
 }
@@ -334,6 +336,10 @@ export class RecordBuilder {
       return;
     }
     this.checkCommon(row);
+    if (this.documentRestricted()) {
+      this.reject(line, text, start, end, "RESTRITO", DOCUMENT_RESTRICTED);
+      return;
+    }
     const record = this.recordFor(row, channel.value, line);
     if (!this.takeContact(record, channel, line, text, start, end)) {
       // Its invalid fields are reported all the same: which of a person's
@@ -374,6 +380,10 @@ export class RecordBuilder {
 
   private wideRow(row: CsvRow, text: string, start: number, end: number, line: number): void {
     this.checkCommon(row);
+    if (this.documentRestricted()) {
+      this.reject(line, text, start, end, "RESTRITO", DOCUMENT_RESTRICTED);
+      return;
+    }
     this.lastPartCodes = [];
     const found: ContactChannel[] = [];
     /** Values of `found` that got the 9th digit (rare: a list, not a flag per contact). */
@@ -468,6 +478,14 @@ export class RecordBuilder {
       return r.ok ? { ok: true, value: r.value, kind: "email" } : r;
     }
     return normalizePhone(raw, this.options.sanitize);
+  }
+
+  /** Whether the row's document (as `checkCommon` read it) is on the restriction list. */
+  private documentRestricted(): boolean {
+    const lookup = this.options.isDocumentRestricted;
+    const doc = this.rowDoc;
+    if (!this.options.sanitize || lookup === undefined || !doc?.ok) return false;
+    return lookup(doc.value);
   }
 
   private restricted(kind: ContactChannel["kind"], value: string): boolean {
@@ -900,6 +918,9 @@ function hasTrimmed(row: CsvRow, i: number, values: string[]): boolean {
   for (let k = 0; k < values.length; k++) if (trimmedIs(row, i, values[k] as string)) return true;
   return false;
 }
+
+const DOCUMENT_RESTRICTED =
+  "CPF/CNPJ na lista de restrição (descadastro) desta carteira ou da empresa: a pessoa não será importada";
 
 function restrictedMessage(kind: ContactChannel["kind"]): string {
   return kind === "email"

@@ -7,11 +7,14 @@
  */
 import { createHmac, hkdfSync } from "node:crypto";
 import type { Kysely } from "kysely";
-import type { RestrictionKind } from "../store/restrictions.js";
 import type { Database } from "../store/schema.js";
+
+/** The contacts an erased person leaves hashes of (a document is not a contact). */
+type ContactKind = "phone" | "email";
+
 import { secretKey } from "../store/secrets.js";
 
-export type ErasedKind = RestrictionKind | "document";
+export type ErasedKind = ContactKind | "document";
 
 const INFO = Buffer.from("remessa erased contacts v1");
 const keys = new WeakMap<Buffer, Buffer>();
@@ -41,7 +44,7 @@ export function contactHash(kind: ErasedKind, value: string, secret: Buffer = se
 export async function erasedContactLookup(
   db: Kysely<Database>,
   tenantId: number,
-): Promise<((kind: RestrictionKind, value: string) => boolean) | null> {
+): Promise<((kind: ContactKind, value: string) => boolean) | null> {
   const rows = await db
     .selectFrom("erased_contacts")
     .select(["kind", "hash"])
@@ -58,8 +61,8 @@ export async function erasedContactLookup(
 export async function withErasedContacts(
   db: Kysely<Database>,
   tenantId: number,
-  lookup: ((kind: RestrictionKind, value: string) => boolean) | undefined,
-): Promise<((kind: RestrictionKind, value: string) => boolean) | undefined> {
+  lookup: ((kind: ContactKind, value: string) => boolean) | undefined,
+): Promise<((kind: ContactKind, value: string) => boolean) | undefined> {
   const erased = await erasedContactLookup(db, tenantId);
   if (!erased) return lookup;
   if (!lookup) return erased;

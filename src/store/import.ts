@@ -27,6 +27,7 @@ import type { Dialect, Store } from "./db.js";
 import { describeDataRejection, isDataRejection, isUniqueViolation } from "./errors.js";
 import { openPgImportSession } from "./import-pg.js";
 import { openSqliteImportSession } from "./import-sqlite.js";
+import { legalBasisMissing, legalBasisMissingMessage } from "./privacy.js";
 import { type Database, nowIso } from "./schema.js";
 import { getWalletByCode } from "./wallets.js";
 
@@ -245,6 +246,13 @@ export async function importMailing(store: Store, request: ImportRequest): Promi
   if (holder && holder.id !== request.mailingId) {
     return refusal([sequenceTaken(mailing, holder.file_name)], started);
   }
+  // LGPD (issue 15): the last word before anything is written, whatever path led here.
+  if (await legalBasisMissing(store.db, tenantId, wallet.id)) {
+    return refusal(
+      [{ code: "BASE_LEGAL_AUSENTE", param: "c", message: legalBasisMissingMessage(wallet.code) }],
+      started,
+    );
+  }
 
   const session = await openSession(store);
   let committed = false;
@@ -260,6 +268,9 @@ export async function importMailing(store: Store, request: ImportRequest): Promi
       sequence: mailing.sequence,
       description: mailing.description,
       wallet_id: wallet.id,
+      // The basis in force at import, kept with the mailing (the wallet's may change later).
+      legal_basis: wallet.legal_basis,
+      legal_basis_note: wallet.legal_basis_note,
       parsed_json: JSON.stringify(mailing),
       state: "checked" as const,
       outcome: "accepted" as const,

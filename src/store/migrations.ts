@@ -1038,6 +1038,172 @@ function emailSmtp(): Migration {
 }
 
 /**
+ * LGPD (issue 15): legal basis per wallet (and recorded per mailing), the
+ * tenant's switch that requires it, the audit retention setting, wider
+ * restriction scopes and an append-only audit trail.
+ *
+ * Restrictions: `wallet_id` becomes optional (null = the whole tenant), a
+ * `channel` (all | sms | whatsapp | email) narrows one to a channel,
+ * `channel_kind` also takes "document" (CPF/CNPJ), and every entry says where
+ * it came from (`origin`) and who added it (`actor`). The old unique
+ * constraint cannot hold a null wallet as one value, so it becomes a unique
+ * index over COALESCE(wallet_id, 0), led by (tenant_id, channel_kind, value):
+ * every check looks a value up first, then filters the few scopes found.
+ * SQLite cannot make a column nullable: the table is rebuilt (nothing
+ * references it).
+ *
+ * Audit: UPDATE on audit_events is refused by a trigger on both databases;
+ * DELETE only for events past their tenant's audit retention (the retention
+ * job's), so the trail cannot be rewritten, only purged when it is due.
+ */
+function privacyLists(dialect: Dialect): Migration {
+  const pg = dialect === "postgres";
+  const scopeIndex = sql`CREATE UNIQUE INDEX restrictions_scope ON restrictions
+    (tenant_id, channel_kind, value, (COALESCE(wallet_id, 0)), channel)`;
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .alterTable("tenants")
+        .addColumn("require_legal_basis", "integer", (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .alterTable("tenants")
+        .addColumn("audit_retention_days", "integer", (c) => c.notNull().defaultTo(1825))
+        .execute();
+      for (const column of ["legal_basis", "legal_basis_note", "legal_basis_at"]) {
+        await db.schema.alterTable("wallets").addColumn(column, "text").execute();
+      }
+      for (const column of ["legal_basis", "legal_basis_note"]) {
+        await db.schema.alterTable("mailings").addColumn(column, "text").execute();
+      }
+
+      if (pg) {
+        await sql`ALTER TABLE restrictions ALTER COLUMN wallet_id DROP NOT NULL`.execute(db);
+        await sql`ALTER TABLE restrictions DROP CONSTRAINT IF EXISTS restrictions_unique`.execute(
+          db,
+        );
+        await sql`ALTER TABLE restrictions ADD COLUMN channel text NOT NULL DEFAULT 'all'`.execute(
+          db,
+        );
+        await sql`ALTER TABLE restrictions ADD COLUMN origin text NOT NULL DEFAULT 'operator'`.execute(
+          db,
+        );
+        await sql`ALTER TABLE restrictions ADD COLUMN actor text`.execute(db);
+        await scopeIndex.execute(db);
+        await sql`CREATE FUNCTION audit_events_append_only() RETURNS trigger
+          LANGUAGE plpgsql AS $$
+          BEGIN
+            IF TG_OP = 'DELETE' AND NOT EXISTS (
+              SELECT 1 FROM tenants t WHERE t.id = OLD.tenant_id
+                AND OLD.at >= to_char(
+                  (now() - make_interval(days => t.audit_retention_days)) AT TIME ZONE 'UTC',
+                  'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) THEN
+              RETURN OLD;
+            END IF;
+            RAISE EXCEPTION 'audit_events is append-only (% refused)', TG_OP;
+          END $$`.execute(db);
+        await sql`CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events
+          FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()`.execute(db);
+        return;
+      }
+      await sql`BEGIN IMMEDIATE`.execute(db);
+      try {
+        await sql`CREATE TABLE restrictions_scoped (
+          id integer PRIMARY KEY,
+          tenant_id integer NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+          wallet_id integer REFERENCES wallets(id) ON DELETE CASCADE,
+          channel text NOT NULL DEFAULT 'all',
+          channel_kind text NOT NULL,
+          value text NOT NULL,
+          reason text,
+          origin text NOT NULL DEFAULT 'operator',
+          actor text,
+          created_at text NOT NULL)`.execute(db);
+        await sql`INSERT INTO restrictions_scoped
+            (id, tenant_id, wallet_id, channel_kind, value, reason, created_at)
+          SELECT id, tenant_id, wallet_id, channel_kind, value, reason, created_at
+            FROM restrictions`.execute(db);
+        await sql`DROP TABLE restrictions`.execute(db);
+        await sql`ALTER TABLE restrictions_scoped RENAME TO restrictions`.execute(db);
+        await scopeIndex.execute(db);
+        await sql`CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+          BEGIN SELECT RAISE(ABORT, 'audit_events is append-only (UPDATE refused)'); END`.execute(
+          db,
+        );
+        await sql`CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+          WHEN EXISTS (SELECT 1 FROM tenants t WHERE t.id = OLD.tenant_id
+            AND OLD.at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now',
+                                   '-' || t.audit_retention_days || ' days'))
+          BEGIN SELECT RAISE(ABORT, 'audit_events is append-only (DELETE refused)'); END`.execute(
+          db,
+        );
+        await sql`COMMIT`.execute(db);
+      } catch (error) {
+        await sql`ROLLBACK`.execute(db);
+        throw error;
+      }
+    },
+    async down(db: AnyDb) {
+      // Entries the old model cannot hold (whole tenant, CPF/CNPJ) go; of one
+      // value restricted on several channels of a wallet, one stays.
+      await sql`DELETE FROM restrictions WHERE wallet_id IS NULL OR channel_kind = 'document'`.execute(
+        db,
+      );
+      await sql`DELETE FROM restrictions WHERE id NOT IN (
+          SELECT MIN(id) FROM restrictions GROUP BY tenant_id, wallet_id, channel_kind, value)`.execute(
+        db,
+      );
+      await sql`DROP INDEX restrictions_scope`.execute(db);
+      if (pg) {
+        await sql`DROP TRIGGER audit_events_append_only ON audit_events`.execute(db);
+        await sql`DROP FUNCTION audit_events_append_only()`.execute(db);
+        await sql`ALTER TABLE restrictions DROP COLUMN channel, DROP COLUMN origin, DROP COLUMN actor`.execute(
+          db,
+        );
+        await sql`ALTER TABLE restrictions ALTER COLUMN wallet_id SET NOT NULL`.execute(db);
+        await sql`ALTER TABLE restrictions ADD CONSTRAINT restrictions_unique
+          UNIQUE (tenant_id, wallet_id, channel_kind, value)`.execute(db);
+      } else {
+        await sql`DROP TRIGGER audit_events_no_update`.execute(db);
+        await sql`DROP TRIGGER audit_events_no_delete`.execute(db);
+        await sql`BEGIN IMMEDIATE`.execute(db);
+        try {
+          await sql`CREATE TABLE restrictions_old (
+            id integer PRIMARY KEY,
+            tenant_id integer NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+            wallet_id integer NOT NULL REFERENCES wallets(id) ON DELETE CASCADE,
+            channel_kind text NOT NULL,
+            value text NOT NULL,
+            reason text,
+            created_at text NOT NULL,
+            CONSTRAINT restrictions_unique UNIQUE (tenant_id, wallet_id, channel_kind, value))`.execute(
+            db,
+          );
+          await sql`INSERT INTO restrictions_old
+              (id, tenant_id, wallet_id, channel_kind, value, reason, created_at)
+            SELECT id, tenant_id, wallet_id, channel_kind, value, reason, created_at
+              FROM restrictions`.execute(db);
+          await sql`DROP TABLE restrictions`.execute(db);
+          await sql`ALTER TABLE restrictions_old RENAME TO restrictions`.execute(db);
+          await sql`COMMIT`.execute(db);
+        } catch (error) {
+          await sql`ROLLBACK`.execute(db);
+          throw error;
+        }
+      }
+      for (const column of ["legal_basis", "legal_basis_note"]) {
+        await db.schema.alterTable("mailings").dropColumn(column).execute();
+      }
+      for (const column of ["legal_basis", "legal_basis_note", "legal_basis_at"]) {
+        await db.schema.alterTable("wallets").dropColumn(column).execute();
+      }
+      await db.schema.alterTable("tenants").dropColumn("audit_retention_days").execute();
+      await db.schema.alterTable("tenants").dropColumn("require_legal_basis").execute();
+    },
+  };
+}
+
+/**
  * The API's searches (issue 13): people by CPF/CNPJ (a person keyed by
  * CODCLIENTE keeps its document in `document`, outside the key's index) and a
  * person's messages (every other query of messages goes by campaign, id or
@@ -1077,6 +1243,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0010_messages_lean": leanMessages(dialect),
     "0011_email_smtp": emailSmtp(),
     "0012_whatsapp": whatsapp(dialect),
+    "0015_privacy_lists": privacyLists(dialect),
     "0016_privacy_rights": privacyRights(dialect),
     "0017_api_routes": apiRoutes(),
   };

@@ -20,6 +20,10 @@ export interface TenantTable {
   reject_ratio: Generated<number>;
   /** Language of operator-facing texts: "pt-BR" (default) or "en". */
   locale: Generated<string>;
+  /** 1: a file for a wallet without a legal basis is discarded (BASE_LEGAL_AUSENTE). Default 0. */
+  require_legal_basis: Generated<number>;
+  /** How long audit events are kept (days; default 1825 = 5 years). */
+  audit_retention_days: Generated<number>;
   created_at: string;
 }
 
@@ -30,6 +34,11 @@ export interface WalletTable {
   name: string;
   /** Optional send window in the tenant's zone: {"days":[1..7 (Mon=1)],"from":"08:00","to":"20:00"}. */
   send_window_json: string | null;
+  /** LGPD hypothesis (src/privacy/legal-basis.ts LEGAL_BASES), null when none was given. */
+  legal_basis: string | null;
+  legal_basis_note: string | null;
+  /** When the current basis was set. */
+  legal_basis_at: string | null;
   created_at: string;
 }
 
@@ -80,14 +89,23 @@ export interface PersonTagTable {
   created_at: string;
 }
 
-/** Opt-out list: per wallet and channel kind ("phone" covers mobile/landline, or "email"). */
+/**
+ * Opt-out list. Scope: one wallet or the whole tenant (`wallet_id` null), one channel
+ * (sms | whatsapp | email) or all ("all"). `channel_kind` is what `value` is: "phone"
+ * (digits, DDD + number), "email" or "document" (CPF/CNPJ, normalized).
+ */
 export interface RestrictionTable {
   id: Id;
   tenant_id: number;
-  wallet_id: number;
+  wallet_id: number | null;
+  channel: Generated<string>;
   channel_kind: string;
   value: string;
   reason: string | null;
+  /** operator | api | import | unsubscribe | sms_reply | whatsapp_reply */
+  origin: Generated<string>;
+  /** Who added it (OS user, API key prefix), when known. */
+  actor: string | null;
   created_at: string;
 }
 
@@ -191,6 +209,9 @@ export interface MailingTable {
   delimiter: string | null;
   /** When the retention job removed its stored copy and (local sources) its files. */
   files_purged_at: Generated<string | null>;
+  /** The wallet's LGPD legal basis in force when the file was imported (and its note). */
+  legal_basis: string | null;
+  legal_basis_note: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import { type Logger, silentLogger } from "../log.js";
+import { type NotifyPolicy, notifyPolicyFromEnv } from "../notifications/settings.js";
 import { type ConnectionTestResult, testConnection } from "../sources/test-connection.js";
 import type { SourceConfig } from "../sources/types.js";
 import { busyRetry, isSqliteBusy } from "../store/busy.js";
@@ -28,6 +29,7 @@ import { mailingRoutes } from "./routes/mailings.js";
 import { messageRoutes } from "./routes/messages.js";
 import { peopleRoutes } from "./routes/people.js";
 import { settingsRoutes } from "./routes/settings.js";
+import { notificationRoutes } from "./routes/notifications.js";
 import { sourceRoutes } from "./routes/sources.js";
 import { defaultReadiness, type Readiness, systemRoutes } from "./routes/system.js";
 import { tenantRoutes } from "./routes/tenants.js";
@@ -49,6 +51,8 @@ export interface ApiOptions {
   readiness?: Readiness;
   /** Let sources on private networks be registered through the API (REMESSA_API_ALLOW_PRIVATE). */
   allowPrivateSources?: boolean;
+  /** What a notification webhook may be, and how notification e-mail goes out (default: from the environment). */
+  notifyPolicy?: NotifyPolicy;
   /** Key for source passwords at rest (default: the configured one). */
   secretKey?: Buffer;
   /** The connection test behind POST /sources/{id}/test (tests may replace it). */
@@ -75,6 +79,7 @@ export interface ApiDeps {
   log: Logger;
   allowPrivateSources: boolean;
   secretKey: Buffer | undefined;
+  notifyPolicy: NotifyPolicy;
   testConnection: (config: SourceConfig) => Promise<ConnectionTestResult>;
 }
 
@@ -147,6 +152,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     log,
     allowPrivateSources: options.allowPrivateSources ?? false,
     secretKey: options.secretKey,
+    notifyPolicy: options.notifyPolicy ?? notifyPolicyFromEnv(),
     testConnection: options.testConnection ?? ((config) => testConnection(config)),
   };
   const app = Fastify({
@@ -246,6 +252,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     ...peopleRoutes(deps),
     ...campaignTimelineRoutes(deps),
     ...dropBoxRoutes(deps, options.dropBox ?? (() => null)),
+    ...notificationRoutes(deps),
   );
   const busyTimeoutMs = options.busyTimeoutMs ?? 30_000;
   // Never the body (it may hold a password): the route and its path parameters.

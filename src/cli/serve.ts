@@ -25,6 +25,8 @@ import { guardLimitsFromEnv } from "../ingest/ftp-guard.js";
 import { stuckFiles } from "../ingest/ledger.js";
 import { IngestService } from "../ingest/service.js";
 import { createLogger } from "../log.js";
+import { notifyPolicyFromEnv } from "../notifications/settings.js";
+import { NotificationWorker } from "../notifications/worker.js";
 import { scheduleRetention } from "../privacy/retention.js";
 import type { Store } from "../store/db.js";
 import { ownerOnlyUmask, secureDataDir } from "../store/permissions.js";
@@ -79,7 +81,13 @@ API HTTP (docs/api.md):
   REMESSA_HTTP_HOST                   endereço da porta HTTP (padrão 127.0.0.1)
   REMESSA_ADMIN_KEY                   chave de administrador (rotas de empresas), 32+ caracteres
   REMESSA_API_RATE, REMESSA_API_BURST requisições por segundo e rajada por chave (padrão 10 e 60)
-  REMESSA_API_ALLOW_PRIVATE=1         aceita origens em rede interna cadastradas pela API`;
+  REMESSA_API_ALLOW_PRIVATE=1         aceita origens em rede interna cadastradas pela API
+
+Notificações (docs/notificacoes.md):
+  REMESSA_NOTIFY_SMTP_URL             servidor SMTP dos e-mails de aviso (padrão: a conta
+                                      padrão da plataforma); REMESSA_NOTIFY_FROM, o remetente
+  REMESSA_NOTIFY_ALLOW_HTTP=1         aceita webhooks http:// (só para testes)
+  REMESSA_NOTIFY_ALLOW_PRIVATE=1      aceita webhooks em rede interna (só para testes)`;
 
 /** /ready answers 503 when a file has been this long in one step (REMESSA_READY_STUCK_SECONDS). */
 const DEFAULT_STUCK_SECONDS = 30 * 60;
@@ -355,6 +363,13 @@ export async function run(argv: string[]): Promise<number> {
   const returns = role === "ingest" ? null : startReturnFiles({ store, log });
   // Retention purge once a day (src/privacy/retention.ts); with the files, on the ingest side.
   const stopRetention = role === "dispatch" ? null : scheduleRetention(store, log);
+  // Every role delivers notifications: the outbox's leases share the work.
+  const notifier = new NotificationWorker({
+    store,
+    log: log.child({ part: "notifications" }),
+    policy: notifyPolicyFromEnv(),
+  });
+  notifier.start();
 
   let api: FastifyInstance | null = null;
   let stopping = false;
@@ -427,6 +442,7 @@ export async function run(argv: string[]): Promise<number> {
         await service?.stop();
         await dispatch?.stop();
         await returns?.stop();
+        await notifier.stop();
         await api?.close().catch(() => undefined);
         await store.close();
         done();

@@ -38,7 +38,7 @@ export interface NotificationWorkerOptions {
   retryBaseMs?: number;
   /** Longest wait between attempts. Default 1 h. */
   maxRetryMs?: number;
-  /** Attempts before giving up. Default 12 (about a day with the defaults). */
+  /** Attempts before giving up. Default 30: with the waits above, about a day (maxAgeMs ends it first). */
   maxAttempts?: number;
   /** Age of an event after which it is not tried again. Default 24 h. */
   maxAgeMs?: number;
@@ -227,7 +227,7 @@ export class NotificationWorker {
   /** Delivers a claimed row once and records the attempt and what comes next. */
   async deliver(
     row: Claimed,
-    maxAttempts = this.options.maxAttempts ?? 12,
+    maxAttempts = this.options.maxAttempts ?? 30,
   ): Promise<DeliveryOutcome> {
     const { store } = this.options;
     const started = Date.now();

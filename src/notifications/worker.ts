@@ -243,6 +243,16 @@ export class NotificationWorker {
       };
     }
     const duration = Date.now() - started;
+    if (!result.ok && this.abort.signal.aborted) {
+      // Cut short by stop(): not the receiver's failure. stop() frees the row for the next process.
+      return {
+        ...result,
+        notificationId: row.id,
+        target: row.target,
+        attempt: row.attempts,
+        status: "pending",
+      };
+    }
     const now = this.clock();
     const maxAge = this.options.maxAgeMs ?? 24 * 3600_000;
     const giveUp =

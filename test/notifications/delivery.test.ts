@@ -23,6 +23,7 @@ import { addEmailAccount } from "../../src/store/email-accounts.js";
 import { createSource, recordSourceError, recordSourceSuccess } from "../../src/store/sources.js";
 import { ValidationError } from "../../src/store/tenants.js";
 import { seedCampaign } from "../campaigns/fixtures.js";
+import { waitFor } from "../ingest/helpers.js";
 import { DATABASES, type TestStore } from "../store/harness.js";
 import { type MailPeer, type Receiver, startReceiver, startSmtpPeer } from "./peers.js";
 
@@ -460,6 +461,38 @@ for (const database of DATABASES) {
         const clock = { now: at(242) };
         await worker(ts, clock).tick();
         assert.equal(receiver.received.length, 2);
+      });
+    });
+
+    test("the running worker delivers on its own; stop() frees a delivery cut short", async () => {
+      await withStore(async (ts) => {
+        await saveNotificationSettings(ts.store.db, 1, { webhookUrl: receiver.url }, TEST_POLICY, {
+          key: KEY,
+        });
+        const running = new NotificationWorker({
+          store: ts.store,
+          log: silentLogger,
+          policy: TEST_POLICY,
+          secretKey: KEY,
+          tickMs: 20,
+        });
+        running.start();
+        try {
+          await event(ts, "mailing:10");
+          await waitFor("the first delivery", () => receiver.received.length === 1);
+          receiver.hang = true;
+          await event(ts, "mailing:11");
+          await waitFor("the second request", () => receiver.received.length === 2);
+        } finally {
+          await running.stop();
+          receiver.hang = false;
+        }
+        const byKey = Object.fromEntries((await rows(ts)).map((r) => [r.dedup_key, r]));
+        assert.equal(byKey["mailing:10"]?.status, "delivered");
+        const cut = byKey["mailing:11"];
+        assert.equal(cut?.status, "pending");
+        assert.equal(cut?.lease_owner, null, "free for the next process");
+        assert.equal((await log(ts)).length, 1, "a stop is not the receiver's failure");
       });
     });
 

@@ -20,12 +20,15 @@ export interface Receiver {
   received: Received[];
   /** Status codes to answer, in order; after the list, 200. */
   answers: number[];
+  /** While true, requests are kept without an answer (a receiver that hangs). */
+  hang: boolean;
   close(): Promise<void>;
 }
 
 export async function startReceiver(path = "/eventos"): Promise<Receiver> {
   const received: Received[] = [];
   const answers: number[] = [];
+  const state = { hang: false };
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -36,6 +39,7 @@ export async function startReceiver(path = "/eventos"): Promise<Receiver> {
         headers: req.headers,
         body: Buffer.concat(chunks).toString("utf8"),
       });
+      if (state.hang) return;
       res.statusCode = answers.shift() ?? 200;
       res.end("ok");
     });
@@ -46,6 +50,12 @@ export async function startReceiver(path = "/eventos"): Promise<Receiver> {
     url: `http://127.0.0.1:${port}${path}`,
     received,
     answers,
+    get hang() {
+      return state.hang;
+    },
+    set hang(value: boolean) {
+      state.hang = value;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

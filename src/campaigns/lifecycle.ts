@@ -18,7 +18,7 @@ import type { Database } from "../store/schema.js";
 export interface EndedCampaign {
   id: number;
   tenantId: number;
-  state: "finished" | "expired";
+  state: "finished" | "expired" | "cancelled";
   endedAt: string;
 }
 

@@ -70,14 +70,22 @@ export function renderEmail(body: EventBody): { subject: string; text: string } 
       );
       break;
     case "campaign.finished":
-    case "campaign.expired": {
-      const ended = body.event === "campaign.expired" ? "expirou" : "terminou";
+    case "campaign.expired":
+    case "campaign.cancelled": {
+      const ended =
+        body.event === "campaign.expired"
+          ? "expirou"
+          : body.event === "campaign.cancelled"
+            ? "foi cancelada"
+            : "terminou";
       subject = `[remessa] Campanha ${text(d.campaignId)} ${ended}: ${text(d.name)}`;
       lines.push(
         `A campanha ${text(d.campaignId)} (${text(d.name)}, canal ${text(d.channel)}) ${ended} em ${text(d.endedAt)} (UTC).`,
         body.event === "campaign.expired"
           ? "O prazo final chegou antes de todas as mensagens saírem: as que faltavam foram expiradas."
-          : "Todas as mensagens foram tratadas.",
+          : body.event === "campaign.cancelled"
+            ? "As mensagens que ainda não tinham saído não serão enviadas."
+            : "Todas as mensagens foram tratadas.",
         "",
         `Público: ${text(d.audience)}`,
         "Mensagens por situação:",

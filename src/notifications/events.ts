@@ -25,6 +25,7 @@ export type NotificationEvent =
   | "file.failed"
   | "campaign.finished"
   | "campaign.expired"
+  | "campaign.cancelled"
   | "source.failing"
   | "test";
 
@@ -34,6 +35,7 @@ export const EVENTS: readonly NotificationEvent[] = [
   "file.failed",
   "campaign.finished",
   "campaign.expired",
+  "campaign.cancelled",
   "source.failing",
   "test",
 ];
@@ -201,7 +203,7 @@ export const notifyCampaignsEnded: CampaignsEndedHook = async (trx, ended) => {
       trx,
       c.tenantId,
       {
-        event: c.state === "expired" ? "campaign.expired" : "campaign.finished",
+        event: `campaign.${c.state}`,
         dedupKey: `campaign:${c.id}`,
         occurredAt: c.endedAt,
         data: {

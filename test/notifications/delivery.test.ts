@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { after, before, describe, test } from "node:test";
+import { cancelCampaign } from "../../src/campaigns/control.js";
 import { KyselyDispatchStore } from "../../src/campaigns/dispatch-store.js";
 import { silentLogger } from "../../src/log.js";
 import { enqueue, sweepFailingSources } from "../../src/notifications/events.js";
@@ -400,6 +401,18 @@ for (const database of DATABASES) {
         });
         assert.deepEqual(await silent.endCompleted(now), { finished: 1, expired: 0 });
         assert.equal((await rows(ts)).length, 2);
+        // An operator's cancel ends a campaign too: notified in the cancel's transaction.
+        const live = await seedCampaign(ts.store.db, {
+          state: "running",
+          waves: [{ states: ["sent", "pending"], started: true }],
+        });
+        await cancelCampaign(ts.store.db, 1, live.campaignId, () => Date.parse(now));
+        const cancelled = (await rows(ts)).at(-1);
+        assert.equal(cancelled?.event, "campaign.cancelled");
+        assert.deepEqual(JSON.parse(cancelled?.payload_json ?? "{}").data.messages, {
+          sent: 1,
+          skipped: 1,
+        });
       });
     });
 

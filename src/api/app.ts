@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import { type Logger, silentLogger } from "../log.js";
+import { type NotifyPolicy, notifyPolicyFromEnv } from "../notifications/settings.js";
 import { createPrometheus, type MetricsEndpoint } from "../ops/prometheus.js";
 import { type ConnectionTestResult, testConnection } from "../sources/test-connection.js";
 import type { SourceConfig } from "../sources/types.js";
@@ -28,6 +29,7 @@ import { filenameRoutes } from "./routes/filename.js";
 import { mailingRoutes } from "./routes/mailings.js";
 import { messageRoutes } from "./routes/messages.js";
 import { metricsKeyDigest, metricsRoutes } from "./routes/metrics.js";
+import { notificationRoutes } from "./routes/notifications.js";
 import { peopleRoutes } from "./routes/people.js";
 import { RESTRICTIONS_UPLOAD_LIMIT, restrictionRoutes } from "./routes/restrictions.js";
 import { settingsRoutes } from "./routes/settings.js";
@@ -54,6 +56,8 @@ export interface ApiOptions {
   readiness?: Readiness;
   /** Let sources on private networks be registered through the API (REMESSA_API_ALLOW_PRIVATE). */
   allowPrivateSources?: boolean;
+  /** What a notification webhook may be, and how notification e-mail goes out (default: from the environment). */
+  notifyPolicy?: NotifyPolicy;
   /** Key for source passwords at rest (default: the configured one). */
   secretKey?: Buffer;
   /** The connection test behind POST /sources/{id}/test (tests may replace it). */
@@ -84,6 +88,7 @@ export interface ApiDeps {
   log: Logger;
   allowPrivateSources: boolean;
   secretKey: Buffer | undefined;
+  notifyPolicy: NotifyPolicy;
   testConnection: (config: SourceConfig) => Promise<ConnectionTestResult>;
 }
 
@@ -157,6 +162,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     log,
     allowPrivateSources: options.allowPrivateSources ?? false,
     secretKey: options.secretKey,
+    notifyPolicy: options.notifyPolicy ?? notifyPolicyFromEnv(),
     testConnection: options.testConnection ?? ((config) => testConnection(config)),
   };
   const app = Fastify({
@@ -288,6 +294,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     ...whatsappWebhookRoutes(deps),
     ...unsubscribeRoutes(deps),
     ...restrictionRoutes(deps),
+    ...notificationRoutes(deps),
   );
   const busyTimeoutMs = options.busyTimeoutMs ?? 30_000;
   // Never the body (it may hold a password): the route and its path parameters.

@@ -54,7 +54,7 @@ export interface RouteSpec<
   B extends Schema | undefined = undefined,
   R extends Schema | undefined = undefined,
 > {
-  method: "GET" | "POST" | "PATCH" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** fastify form: /sources/:id */
   url: string;
   summary: string;

@@ -16,10 +16,13 @@
  * concurrent change (another operator, the dispatcher finishing the campaign)
  * is told, not overwritten. Refusals are ValidationErrors in pt-BR.
  */
+
 import type { Kysely } from "kysely";
+import { notifyCampaignsEnded } from "../notifications/events.js";
 import type { Database } from "../store/schema.js";
 import { ValidationError } from "../store/tenants.js";
 import { type Clock, systemClock } from "./channel.js";
+import type { CampaignsEndedHook } from "./lifecycle.js";
 
 export type CampaignState =
   | "scheduled"
@@ -173,6 +176,8 @@ export async function cancelCampaign(
   tenantId: number,
   id: number,
   clock: Clock = systemClock,
+  /** Told in the cancel's transaction (default: the tenant's notifications; null: none). */
+  onEnded: CampaignsEndedHook | null = notifyCampaignsEnded,
 ): Promise<CancelResult> {
   const from = await currentState(db, tenantId, id);
   if (!CANCELLABLE.includes(from)) throw new ValidationError(cancelRefusal(id, from));
@@ -215,6 +220,7 @@ export async function cancelCampaign(
       .where("campaign_id", "=", id)
       .where("state", "=", "sending")
       .executeTakeFirst();
+    await onEnded?.(trx, [{ id, tenantId, state: "cancelled", endedAt: now }]);
     return { skipped: Number(skipped.numUpdatedRows), inFlight: Number(inFlight?.n ?? 0) };
   });
   if (outcome === null) {

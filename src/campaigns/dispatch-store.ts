@@ -8,6 +8,7 @@
  * back only while the lease is still this dispatcher's.
  */
 import { type RawBuilder, sql } from "kysely";
+import { notifyCampaignsEnded } from "../notifications/events.js";
 import { inValues, type PgType, rowsTable } from "../store/bulk.js";
 import { busyRetry } from "../store/busy.js";
 import type { Store } from "../store/db.js";
@@ -19,6 +20,7 @@ import type {
   MessageOutcome,
   PersonView,
 } from "./dispatch.js";
+import type { CampaignsEndedHook } from "./lifecycle.js";
 import { DEFAULT_RATE_PER_SECOND } from "./rates.js";
 import { parseSendWindow } from "./window.js";
 
@@ -69,6 +71,8 @@ export class KyselyDispatchStore implements DispatchStore {
     private readonly store: Store,
     /** Most entries of each memo above. */
     private readonly maxRemembered = 10_000,
+    /** Told of the campaigns endCompleted ends (default: notifications; null: none). */
+    private readonly onEnded: CampaignsEndedHook | null = notifyCampaignsEnded,
   ) {}
 
   private get db() {
@@ -616,34 +620,47 @@ export class KyselyDispatchStore implements DispatchStore {
   }
 
   async endCompleted(nowIso: string): Promise<{ finished: number; expired: number }> {
-    const { rows } = await busyRetry(() =>
-      sql<{ id: number; state: string }>`
-        update campaigns
-           set state = case when exists (select 1 from messages m ${byDue(this.pg)}
-                                          where m.campaign_id = campaigns.id and m.state = 'expired')
-                            then 'expired' else 'finished' end,
-               ended_at = ${nowIso}, updated_at = ${nowIso}
-         where (state in ${ACTIVE}
-                or (state = 'paused' and deadline_at is not null and deadline_at <= ${nowIso}))
-           and start_at <= ${nowIso}
-           and not exists (select 1 from messages m ${byDue(this.pg)}
-                            where m.campaign_id = campaigns.id and m.state in ('pending', 'sending'))
-        returning id, state`.execute(this.db),
+    // The campaigns end, their waves close and the hook hears of it in one
+    // transaction: an ended campaign is never left without its notification.
+    const hook = this.onEnded;
+    const rows = await busyRetry(() =>
+      this.db.transaction().execute(async (trx) => {
+        const { rows } = await sql<{ id: number; tenant_id: number; state: string }>`
+          update campaigns
+             set state = case when exists (select 1 from messages m ${byDue(this.pg)}
+                                            where m.campaign_id = campaigns.id and m.state = 'expired')
+                              then 'expired' else 'finished' end,
+                 ended_at = ${nowIso}, updated_at = ${nowIso}
+           where (state in ${ACTIVE}
+                  or (state = 'paused' and deadline_at is not null and deadline_at <= ${nowIso}))
+             and start_at <= ${nowIso}
+             and not exists (select 1 from messages m ${byDue(this.pg)}
+                              where m.campaign_id = campaigns.id and m.state in ('pending', 'sending'))
+          returning id, tenant_id, state`.execute(trx);
+        if (rows.length > 0) {
+          await trx
+            .updateTable("waves")
+            .set({ state: "done" })
+            .where(
+              "campaign_id",
+              "in",
+              rows.map((r) => Number(r.id)),
+            )
+            .where("state", "in", ["scheduled", "running"])
+            .execute();
+          await hook?.(
+            trx,
+            rows.map((r) => ({
+              id: Number(r.id),
+              tenantId: Number(r.tenant_id),
+              state: r.state === "expired" ? "expired" : "finished",
+              endedAt: nowIso,
+            })),
+          );
+        }
+        return rows;
+      }),
     );
-    if (rows.length > 0) {
-      await busyRetry(() =>
-        this.db
-          .updateTable("waves")
-          .set({ state: "done" })
-          .where(
-            "campaign_id",
-            "in",
-            rows.map((r) => Number(r.id)),
-          )
-          .where("state", "in", ["scheduled", "running"])
-          .execute(),
-      );
-    }
     return {
       finished: rows.filter((r) => r.state === "finished").length,
       expired: rows.filter((r) => r.state === "expired").length,

@@ -11,7 +11,25 @@
  * Pause, resume and cancel are operator actions (control.ts); a paused
  * campaign still expires at its deadline.
  */
+import type { Kysely } from "kysely";
 import type { Logger } from "../log.js";
+import type { Database } from "../store/schema.js";
+
+export interface EndedCampaign {
+  id: number;
+  tenantId: number;
+  state: "finished" | "expired" | "cancelled";
+  endedAt: string;
+}
+
+/**
+ * Told, inside the transaction that ends them, which campaigns `endCompleted`
+ * ended (the tenant's notifications, by default: src/notifications).
+ */
+export type CampaignsEndedHook = (
+  trx: Kysely<Database>,
+  ended: readonly EndedCampaign[],
+) => Promise<void>;
 
 /** The database side (dispatch-store.ts). */
 export interface LifecycleStore {

@@ -73,6 +73,10 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: "monta um nome de arquivo de mailing válido",
     load: () => import("./build-name.js"),
   },
+  notifications: {
+    summary: "avisos por webhook e e-mail (arquivos, campanhas, origens com falha)",
+    load: () => import("./notifications.js"),
+  },
   "api-keys": {
     summary: "cria, lista e revoga chaves da API HTTP",
     load: () => import("./api-keys.js"),

@@ -24,6 +24,8 @@ import { DropBox, ensureCertificate, loadCredentials } from "../ingest/dropbox.j
 import { guardLimitsFromEnv } from "../ingest/ftp-guard.js";
 import { IngestService } from "../ingest/service.js";
 import { createLogger } from "../log.js";
+import { notifyPolicyFromEnv } from "../notifications/settings.js";
+import { NotificationWorker } from "../notifications/worker.js";
 import { createPrometheus } from "../ops/prometheus.js";
 import { serveReadiness } from "../ops/readiness.js";
 import { scheduleRetention } from "../privacy/retention.js";
@@ -86,7 +88,13 @@ API HTTP (docs/api.md):
 Logs (JSON, uma linha por evento, no stderr; legíveis num terminal):
   REMESSA_LOG_LEVEL                   debug, info (padrão), warn, error ou silent
   REMESSA_LOG_FORMAT                  json ou pretty (padrão: pretty só num terminal)
-  REMESSA_LOG_PROGRESS_SECONDS        intervalo das linhas de progresso de uma importação (padrão 5)`;
+  REMESSA_LOG_PROGRESS_SECONDS        intervalo das linhas de progresso de uma importação (padrão 5)
+
+Notificações (docs/notificacoes.md):
+  REMESSA_NOTIFY_SMTP_URL             servidor SMTP dos e-mails de aviso (padrão: a conta
+                                      padrão da plataforma); REMESSA_NOTIFY_FROM, o remetente
+  REMESSA_NOTIFY_ALLOW_HTTP=1         aceita webhooks http:// (só para testes)
+  REMESSA_NOTIFY_ALLOW_PRIVATE=1      aceita webhooks em rede interna (só para testes)`;
 
 /** /ready answers 503 when a file has been this long in one step (REMESSA_READY_STUCK_SECONDS). */
 const DEFAULT_STUCK_SECONDS = 30 * 60;
@@ -369,6 +377,13 @@ export async function run(argv: string[]): Promise<number> {
   const returns = role === "ingest" ? null : startReturnFiles({ store, log });
   // Retention purge once a day (src/privacy/retention.ts); with the files, on the ingest side.
   const stopRetention = role === "dispatch" ? null : scheduleRetention(store, log);
+  // Every role delivers notifications: the outbox's leases share the work.
+  const notifier = new NotificationWorker({
+    store,
+    log: log.child({ part: "notifications" }),
+    policy: notifyPolicyFromEnv(),
+  });
+  notifier.start();
 
   let api: FastifyInstance | null = null;
   let stopping = false;
@@ -422,6 +437,7 @@ export async function run(argv: string[]): Promise<number> {
         await service?.stop();
         await dispatch?.stop();
         await returns?.stop();
+        await notifier.stop();
         await api?.close().catch(() => undefined);
         await store.close();
         done();

@@ -267,6 +267,34 @@ export async function advance(
   return Number(result.numUpdatedRows) > 0;
 }
 
+/**
+ * `advance`, with `then` run in the same transaction once the step is
+ * recorded: what must happen with the step or not at all (the file's
+ * notification is written with its final state).
+ */
+export async function advanceWith(
+  store: Store,
+  id: number,
+  owner: string,
+  patch: MailingUpdate,
+  now: string,
+  then: (trx: Db) => Promise<void>,
+): Promise<boolean> {
+  return busyRetry(() =>
+    store.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable("mailings")
+        .set({ ...patch, updated_at: now })
+        .where("id", "=", id)
+        .where("lease_owner", "=", owner)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) return false;
+      await then(trx);
+      return true;
+    }),
+  );
+}
+
 export async function renewFileLease(
   db: Db,
   id: number,

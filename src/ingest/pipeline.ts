@@ -45,6 +45,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { setTimeout as delay } from "node:timers/promises";
+import type { Kysely } from "kysely";
 import { DateTime } from "luxon";
 import { campaignPlanner } from "../campaigns/create.js";
 import { campaignSummaries } from "../campaigns/summary.js";
@@ -64,6 +65,7 @@ import {
 } from "../mailing/reports.js";
 import type { FileError, RowRejectCode } from "../mailing/types.js";
 import { type FileOutcome, type Metrics, noMetrics } from "../metrics.js";
+import { notifyFileFinished } from "../notifications/events.js";
 import { withErasedContacts } from "../privacy/erased.js";
 import { openStoredFile } from "../privacy/sealed.js";
 import { DISCARDED_FOLDER, READ_FOLDER, REPORT_STAGING } from "../sources/candidates.js";
@@ -77,10 +79,11 @@ import {
   importRestrictionMatcher,
   orderedChannels,
 } from "../store/restrictions.js";
-import type { MailingRow, MailingState, MailingUpdate, Tenant } from "../store/schema.js";
+import type { Database, MailingRow, MailingState, MailingUpdate, Tenant } from "../store/schema.js";
 import type { BlobStore } from "./blobs.js";
 import {
   advance,
+  advanceWith,
   destinationTaken,
   markVanished,
   releaseFile,
@@ -105,6 +108,12 @@ export interface PipelineContext {
    * (the import alone, e.g. a benchmark's baseline).
    */
   afterImport?: AfterImportHook | null;
+  /**
+   * Told, inside the transaction that records it, that a file ended
+   * (reported, or failed) with its final row. Absent: the tenant's
+   * notifications (src/notifications); null: none.
+   */
+  onFinished?: FileFinishedHook | null;
   /** First back-off after a failed step; doubles per attempt, capped at 15 min. */
   retryBaseMs?: number;
   /**
@@ -122,6 +131,17 @@ export interface PipelineContext {
   metrics?: Metrics;
   /** Time between two progress lines of a long import in the log. Default 5 s. */
   progressEveryMs?: number;
+}
+
+/** See PipelineContext.onFinished. */
+export type FileFinishedHook = (
+  trx: Kysely<Database>,
+  row: MailingRow,
+  now: string,
+) => Promise<void>;
+
+function finishedHook(ctx: PipelineContext): FileFinishedHook | null {
+  return ctx.onFinished === undefined ? notifyFileFinished : ctx.onFinished;
 }
 
 export type ProcessOutcome = "finished" | "retry-later" | "lease-lost" | "failed";
@@ -218,9 +238,15 @@ export async function processFile(
   heartbeat.unref();
 
   /** Persists a step; stops the run when the lease is no longer ours. */
-  const step = async (patch: MailingUpdate & { state?: MailingState }): Promise<void> => {
+  const step: Step = async (patch, options = {}) => {
     if (leaseLost) throw new LeaseLostError();
-    const ok = await advance(ctx.store.db, row.id, ctx.owner, patch, clock().toISOString());
+    const now = clock().toISOString();
+    const hook = options.final ? finishedHook(ctx) : null;
+    const ok = hook
+      ? await advanceWith(ctx.store, row.id, ctx.owner, patch, now, (trx) =>
+          hook(trx, { ...row, ...patch, updated_at: now } as MailingRow, now),
+        )
+      : await advance(ctx.store.db, row.id, ctx.owner, patch, now);
     if (!ok) throw new LeaseLostError();
     row = { ...row, ...patch } as MailingRow;
     if (patch.state) crashHook(ctx, patch.state);
@@ -337,7 +363,11 @@ function discardCodes(row: MailingRow): string[] {
 /** A file whose processing ended the process again and again (see processFile). */
 class StepKeepsCrashingError extends Error {}
 
-type Step = (patch: MailingUpdate & { state?: MailingState }) => Promise<void>;
+/** `final`: the step that ends the file (its onFinished hook runs with it). */
+type Step = (
+  patch: MailingUpdate & { state?: MailingState },
+  options?: { final?: boolean },
+) => Promise<void>;
 
 function crashHook(ctx: PipelineContext, state: string): void {
   if (ctx.crashAt && ctx.crashAt === state) {
@@ -812,19 +842,20 @@ async function failFile(
   } catch (error) {
     log.warn("could not write the failure report", { error });
   }
-  const ok = await advance(
-    ctx.store.db,
-    row.id,
-    ctx.owner,
-    {
-      state: "failed",
-      last_error: reason,
-      reports_json: JSON.stringify(written),
-      lease_owner: null,
-      lease_expires_at: null,
-    },
-    new Date().toISOString(),
-  );
+  const patch: MailingUpdate = {
+    state: "failed",
+    last_error: reason,
+    reports_json: JSON.stringify(written),
+    lease_owner: null,
+    lease_expires_at: null,
+  };
+  const now = new Date().toISOString();
+  const hook = finishedHook(ctx);
+  const ok = hook
+    ? await advanceWith(ctx.store, row.id, ctx.owner, patch, now, (trx) =>
+        hook(trx, { ...row, ...patch, updated_at: now } as MailingRow, now),
+      )
+    : await advance(ctx.store.db, row.id, ctx.owner, patch, now);
   if (!ok) log.warn("lease lost before the failure could be recorded");
 }
 
@@ -919,12 +950,15 @@ async function writeReports(
   // only trace of what the customer sent.
   const dropCopy = row.outcome === "discarded" && row.stored_path !== null && target !== null;
   if (dropCopy) await dropStoredCopy(ctx, row);
-  await step({
-    state: "reported",
-    reports_json: JSON.stringify(written),
-    lease_expires_at: null,
-    ...(dropCopy ? { stored_path: null } : {}),
-  });
+  await step(
+    {
+      state: "reported",
+      reports_json: JSON.stringify(written),
+      lease_expires_at: null,
+      ...(dropCopy ? { stored_path: null } : {}),
+    },
+    { final: true },
+  );
 }
 
 /**

@@ -33,7 +33,12 @@ import {
   tenantsWithWork,
   useAsyncBusyHandling,
 } from "./ledger.js";
-import { type PipelineContext, processFile, tenantDate } from "./pipeline.js";
+import {
+  type FileFinishedHook,
+  type PipelineContext,
+  processFile,
+  tenantDate,
+} from "./pipeline.js";
 import { scanSource, type UploadSignals } from "./scanner.js";
 
 export interface IngestOptions {
@@ -55,6 +60,8 @@ export interface IngestOptions {
   crashAt?: string | null;
   /** Campaign seam (see PipelineContext.afterImport): absent = campaign planning, null = none. */
   afterImport?: AfterImportHook | null;
+  /** Told when a file ends (see PipelineContext.onFinished): absent = notifications, null = none. */
+  onFinished?: FileFinishedHook | null;
   /** First retry delay after a failed step. Default 5 s. */
   retryBaseMs?: number;
   /** Also poll sources (false: only process files, e.g. a processing-only worker). Default true. */
@@ -102,6 +109,7 @@ export class IngestService {
       log: options.log,
       crashAt: options.crashAt ?? null,
       ...(options.afterImport !== undefined ? { afterImport: options.afterImport } : {}),
+      ...(options.onFinished !== undefined ? { onFinished: options.onFinished } : {}),
       retryBaseMs: options.retryBaseMs ?? 5000,
       ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
       ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),

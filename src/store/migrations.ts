@@ -1204,6 +1204,95 @@ function privacyLists(dialect: Dialect): Migration {
 }
 
 /**
+ * Notifications (issue 13): a tenant's settings (webhook URL, its signing
+ * secret encrypted, e-mail addresses, the source-failure threshold), the
+ * outbox of notifications to deliver (one row per event and target, written
+ * in the transaction of the event itself so a crash never loses one; the
+ * unique key makes writing it twice a no-op) and the log of every delivery
+ * attempt. On sources, `failing_since` (start of the current run of failed
+ * polls) and `failure_notified_at` (when that run was notified) let a failing
+ * source be notified once per run, not at every poll.
+ */
+function notifications(dialect: Dialect): Migration {
+  const { id, big } = columns(dialect);
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable("notification_settings")
+        .addColumn("tenant_id", big, (c) =>
+          c.primaryKey().references("tenants.id").onDelete("cascade"),
+        )
+        .addColumn("webhook_url", "text")
+        .addColumn("webhook_secret_enc", "text")
+        .addColumn("emails_json", "text", (c) => c.notNull().defaultTo("[]"))
+        .addColumn("source_failure_minutes", "integer", (c) => c.notNull().defaultTo(30))
+        .addColumn("created_at", "text", notNull)
+        .addColumn("updated_at", "text", notNull)
+        .execute();
+      await db.schema
+        .createTable("notifications")
+        .$call(id)
+        .addColumn("tenant_id", big, (c) =>
+          c.notNull().references("tenants.id").onDelete("cascade"),
+        )
+        .addColumn("event_id", "text", notNull)
+        .addColumn("event", "text", notNull)
+        .addColumn("dedup_key", "text", notNull)
+        .addColumn("target", "text", notNull)
+        .addColumn("payload_json", "text", notNull)
+        .addColumn("status", "text", (c) => c.notNull().defaultTo("pending"))
+        .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("next_attempt_at", "text", notNull)
+        .addColumn("lease_owner", "text")
+        .addColumn("lease_expires_at", "text")
+        .addColumn("last_error", "text")
+        .addColumn("created_at", "text", notNull)
+        .addColumn("finished_at", "text")
+        .addUniqueConstraint("notifications_dedup", ["tenant_id", "target", "dedup_key"])
+        .execute();
+      await db.schema
+        .createIndex("notifications_due")
+        .on("notifications")
+        .columns(["status", "next_attempt_at"])
+        .execute();
+      await db.schema
+        .createTable("notification_deliveries")
+        .$call(id)
+        .addColumn("tenant_id", big, notNull)
+        .addColumn("notification_id", big, (c) =>
+          c.notNull().references("notifications.id").onDelete("cascade"),
+        )
+        .addColumn("attempt", "integer", notNull)
+        .addColumn("at", "text", notNull)
+        .addColumn("ok", "integer", notNull)
+        .addColumn("status_code", "integer")
+        .addColumn("error", "text")
+        .addColumn("duration_ms", "integer", notNull)
+        .execute();
+      await db.schema
+        .createIndex("notification_deliveries_tenant")
+        .on("notification_deliveries")
+        .columns(["tenant_id", "id"])
+        .execute();
+      await db.schema
+        .createIndex("notification_deliveries_notification")
+        .on("notification_deliveries")
+        .column("notification_id")
+        .execute();
+      await db.schema.alterTable("file_sources").addColumn("failing_since", "text").execute();
+      await db.schema.alterTable("file_sources").addColumn("failure_notified_at", "text").execute();
+    },
+    async down(db: AnyDb) {
+      await db.schema.alterTable("file_sources").dropColumn("failure_notified_at").execute();
+      await db.schema.alterTable("file_sources").dropColumn("failing_since").execute();
+      await db.schema.dropTable("notification_deliveries").execute();
+      await db.schema.dropTable("notifications").execute();
+      await db.schema.dropTable("notification_settings").execute();
+    },
+  };
+}
+
+/**
  * The API's searches (issue 13): people by CPF/CNPJ (a person keyed by
  * CODCLIENTE keeps its document in `document`, outside the key's index) and a
  * person's messages (every other query of messages goes by campaign, id or
@@ -1243,6 +1332,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0010_messages_lean": leanMessages(dialect),
     "0011_email_smtp": emailSmtp(),
     "0012_whatsapp": whatsapp(dialect),
+    "0014_notifications": notifications(dialect),
     "0015_privacy_lists": privacyLists(dialect),
     "0016_privacy_rights": privacyRights(dialect),
     "0017_api_routes": apiRoutes(),

@@ -135,6 +135,10 @@ export interface FileSourceTable {
   last_success_at: string | null;
   lease_owner: string | null;
   lease_expires_at: string | null;
+  /** Start of the current run of failed polls (null while polls succeed). */
+  failing_since: string | null;
+  /** When a run of failed polls was last notified (a run starting after it is notified again). */
+  failure_notified_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -512,6 +516,58 @@ export interface ErasedContactTable {
   erased_at: string;
 }
 
+/** A tenant's notification settings (issue 13); no row: no notifications. */
+export interface NotificationSettingsTable {
+  tenant_id: number;
+  webhook_url: string | null;
+  /** HMAC-SHA256 signing secret, encrypted (secrets.ts); shown once, never returned. */
+  webhook_secret_enc: string | null;
+  /** JSON array of e-mail addresses. */
+  emails_json: Generated<string>;
+  /** A source failing to poll for longer than this is notified (once per run of failures). */
+  source_failure_minutes: Generated<number>;
+  created_at: string;
+  updated_at: string;
+}
+
+export type NotificationTarget = "webhook" | "email";
+export type NotificationStatus = "pending" | "delivered" | "failed";
+
+/** The notification outbox: one row per event and target, delivered by the worker. */
+export interface NotificationTable {
+  id: Id;
+  tenant_id: number;
+  /** Shared by every target of one event: receivers tell repeats apart by it. */
+  event_id: string;
+  event: string;
+  /** What makes the event unique (e.g. "mailing:12"): writing it twice is a no-op. */
+  dedup_key: string;
+  target: NotificationTarget;
+  payload_json: string;
+  status: Generated<NotificationStatus>;
+  attempts: Generated<number>;
+  next_attempt_at: string;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  last_error: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+/** One delivery attempt of a notification. */
+export interface NotificationDeliveryTable {
+  id: Id;
+  tenant_id: number;
+  notification_id: number;
+  attempt: number;
+  at: string;
+  ok: number;
+  /** The webhook's HTTP status (null for e-mail, or when no answer came). */
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
 export interface Database {
   tenants: TenantTable;
   wallets: WalletTable;
@@ -539,6 +595,9 @@ export interface Database {
   audit_events: AuditEventTable;
   retention_settings: RetentionSettingsTable;
   erased_contacts: ErasedContactTable;
+  notification_settings: NotificationSettingsTable;
+  notifications: NotificationTable;
+  notification_deliveries: NotificationDeliveryTable;
 }
 
 export type Tenant = Selectable<TenantTable>;

@@ -366,6 +366,8 @@ export async function recordSourceError(
     .set({
       last_error: message,
       last_error_at: now.toISOString(),
+      // The first failure of a run starts it; notifications measure the run from here.
+      failing_since: (eb) => eb.fn.coalesce("failing_since", eb.val(now.toISOString())),
       last_poll_at: now.toISOString(),
       failure_count: failureCount,
       next_poll_at: nextPollAt,
@@ -397,6 +399,7 @@ export async function recordSourceSuccess(
     .set({
       last_error: null,
       last_error_at: null,
+      failing_since: null,
       failure_count: 0,
       last_poll_at: now.toISOString(),
       last_success_at: now.toISOString(),

@@ -184,23 +184,37 @@ describe("web console in a real browser", { skip: needsFull("chromium e OpenSSH"
   });
 
   test("a campaign's progress moves on its page, wave by wave, to the end", async () => {
-    const name = `mailing_${ddmmyy()}_5_cE2E_smslong_q50001.csv`;
-    writeFileSync(join(serve.drop, name), mailingCsv(10, 0, 1));
+    // Two waves two minutes apart: time enough to see the bar stop half way, even on a busy machine.
+    const name = `mailing_${ddmmyy()}_5_cE2E_smslong_q50002.csv`;
+    // SMS needs a text: the long layout with MENSAGEM, one mobile per person.
+    const rows = Array.from(
+      { length: 10 },
+      (_, i) => `TELEFONE;119${10_100_000 + i};Pessoa ${i};;E2E-${i};Olá [NOME_CLIENTE], teste`,
+    );
+    writeFileSync(
+      join(serve.drop, name),
+      `TIPO_DE_REGISTRO;VALOR_DO_REGISTRO;NOME_CLIENTE;CPFCNPJ;CODCLIENTE;MENSAGEM\r\n${rows.join("\r\n")}\r\n`,
+    );
     await page.goto(`${base}/#/campanhas`);
     await page.locator("[data-campaign] a").first().click({ timeout: 60_000 });
     const bar = page.getByRole("progressbar").first();
     const seen = new Set<number>();
-    const deadline = Date.now() + 150_000;
+    let shotHalfWay = false;
+    const deadline = Date.now() + 240_000;
     for (;;) {
       seen.add(Number(await bar.getAttribute("aria-valuenow")));
       const status = await page.getByTestId("campaign-status").textContent();
       if (status === "Concluída") break;
       assert.ok(Date.now() < deadline, `still ${status}; progress seen: ${[...seen]}`);
-      if (seen.size === 2) await shoot("campanha-em-envio");
+      const now = Number(await bar.getAttribute("aria-valuenow"));
+      if (now > 0 && now < 100 && !shotHalfWay) {
+        shotHalfWay = true;
+        await shoot("campanha-em-envio");
+      }
       await page.waitForTimeout(500);
     }
     seen.add(Number(await bar.getAttribute("aria-valuenow")));
-    // The first wave (half) went at once; the second a minute later: the bar moved in between.
+    // The first wave (half) went at once; the second two minutes later: the bar moved in between.
     assert.ok(
       [...seen].some((v) => v > 0 && v < 100),
       `progress seen: ${[...seen]}`,
@@ -239,10 +253,32 @@ describe("web console in a real browser", { skip: needsFull("chromium e OpenSSH"
     await shoot("conferir-nome");
   });
 
+  test("the restriction list: one added by hand, a list uploaded with its bad line reported", async () => {
+    await page.goto(`${base}/#/restricoes`);
+    await page.getByLabel("Telefone, e-mail ou CPF/CNPJ", { exact: true }).fill("(11) 98765-4321");
+    await page.getByLabel("Motivo").fill("pediu por telefone");
+    await page.getByRole("button", { name: "Incluir" }).click();
+    await page.getByTestId("restrictions").getByText("11987654321").waitFor();
+    await page.getByLabel("Arquivo").setInputFiles({
+      name: "optout.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from("11912345678\nfulano@exemplo.com.br\nnao-e-contato\n"),
+    });
+    const result = page.getByTestId("upload-result");
+    await result.getByText(/3 linhas: 2 incluídas/).waitFor();
+    await result.getByText(/Linha 3:/).waitFor();
+    await page.getByTestId("restrictions").getByText("fulano@exemplo.com.br").waitFor();
+    await shoot("restricoes");
+  });
+
   test("the painel counts today's files; sign-out forgets the key", async () => {
     await page.goto(`${base}/#/painel`);
-    await page.locator(".stat-link", { hasText: "Lido" }).getByText("1").waitFor();
-    await page.locator(".stat-link", { hasText: "Descartado" }).getByText("1").waitFor();
+    // Two accepted today (the builder's file and the campaign's), one discarded.
+    await page.locator(".stat-link", { hasText: "Lido" }).getByText("2", { exact: true }).waitFor();
+    await page
+      .locator(".stat-link", { hasText: "Descartado" })
+      .getByText("1", { exact: true })
+      .waitFor();
     await shoot("painel-depois");
     await page.getByRole("button", { name: "Sair" }).click();
     await page.getByLabel("Chave de API").waitFor();

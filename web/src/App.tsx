@@ -10,6 +10,7 @@ import { MontarNome } from "./pages/MontarNome";
 import { Painel } from "./pages/Painel";
 import { Pessoa, Pessoas } from "./pages/Pessoas";
 import { Remetentes } from "./pages/Remetentes";
+import { Restricoes } from "./pages/Restricoes";
 import { SignIn } from "./pages/SignIn";
 
 /** The key lives in this tab's session only: closing the tab or "Sair" forgets it. */
@@ -25,6 +26,7 @@ const NAV: { path: string; label: string }[] = [
   { path: "carteiras", label: "Carteiras" },
   { path: "fontes", label: "FTP/SFTP" },
   { path: "remetentes", label: "Remetentes" },
+  { path: "restricoes", label: "Restrições" },
 ];
 
 export function App() {
@@ -102,6 +104,8 @@ function Route({ page, id }: { page: string; id: string | undefined }) {
       return <Fontes />;
     case "remetentes":
       return <Remetentes />;
+    case "restricoes":
+      return <Restricoes />;
     default:
       return (
         <p>

@@ -23,19 +23,27 @@ export interface Api {
   send<T>(method: "POST" | "PUT" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<T>;
   /** A file the API serves (original, reports): fetched with the key, handed back as a Blob. */
   blob(path: string): Promise<Blob>;
+  /** Posts a file's text as it is (a CSV upload), answering the API's JSON. */
+  upload<T>(path: string, text: string, type: string): Promise<T>;
 }
 
 export function createApi(key: string, fetchImpl: Fetch = (i, r) => fetch(i, r)): Api {
-  const call = async (method: string, path: string, body?: unknown): Promise<Response> => {
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    raw?: { text: string; type: string },
+  ): Promise<Response> => {
     let response: Response;
     try {
       response = await fetchImpl(path, {
         method,
         headers: {
           authorization: `Bearer ${key}`,
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
+          ...(raw ? { "content-type": raw.type } : {}),
+          ...(body === undefined || raw ? {} : { "content-type": "application/json" }),
         },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(raw ? { body: raw.text } : body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch {
       throw new ApiFailure(
@@ -58,6 +66,9 @@ export function createApi(key: string, fetchImpl: Fetch = (i, r) => fetch(i, r))
     },
     async blob(path: string) {
       return (await call("GET", path)).blob();
+    },
+    async upload<T>(path: string, text: string, type: string) {
+      return (await (await call("POST", path, undefined, { text, type })).json()) as T;
     },
   };
 }

@@ -54,6 +54,7 @@ export function Fontes() {
       setVerdicts((v) => ({ ...v, [id]: { ok: false, code: null, message: messageOf(e) } }));
     }
   };
+  const [editing, setEditing] = useState<number | null>(null);
   const pin = async (id: number, fingerprint: string) => {
     try {
       await api.send("PATCH", `/sources/${id}`, { tlsFingerprint: fingerprint });
@@ -157,8 +158,28 @@ export function Fontes() {
                     disabled={verdict === "testing"}
                   >
                     {verdict === "testing" ? "Testando…" : "Testar conexão"}
-                  </button>
+                  </button>{" "}
+                  {s.protocol !== "local" ? (
+                    <button
+                      type="button"
+                      className="secondary"
+                      onClick={() => setEditing(editing === s.id ? null : s.id)}
+                      aria-expanded={editing === s.id}
+                    >
+                      Editar
+                    </button>
+                  ) : null}
                 </div>
+                {editing === s.id ? (
+                  <EditSource
+                    source={s}
+                    onSaved={() => {
+                      setEditing(null);
+                      sources.reload();
+                      void test(s.id);
+                    }}
+                  />
+                ) : null}
                 {verdict && verdict !== "testing" ? (
                   <p
                     className={verdict.ok ? "ok-text" : "error-text"}
@@ -261,5 +282,84 @@ export function Fontes() {
       </form>
       <ErrorBox message={error} />
     </Page>
+  );
+}
+
+/** Edits a source in place: what is left blank (the password) stays as it is. */
+function EditSource({ source, onSaved }: { source: SourceItem; onSaved: () => void }) {
+  const api = useApi();
+  const [form, setForm] = useState({
+    host: source.host,
+    port: source.port === null ? "" : String(source.port),
+    user: source.user,
+    password: "",
+    root: source.root,
+    enabled: source.enabled,
+  });
+  const [error, setError] = useState<string | null>(null);
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      await api.send("PATCH", `/sources/${source.id}`, {
+        host: form.host.trim(),
+        port: form.port.trim() === "" ? null : Number(form.port),
+        user: form.user.trim(),
+        ...(form.password === "" ? {} : { password: form.password }),
+        root: form.root.trim() || "/",
+        enabled: form.enabled,
+      });
+      onSaved();
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
+  return (
+    <form className="grid edit" onSubmit={save}>
+      <Field label="Servidor">
+        <input
+          value={form.host}
+          onChange={(e) => setForm({ ...form, host: e.target.value })}
+          required
+        />
+      </Field>
+      <Field label="Porta">
+        <input
+          type="number"
+          value={form.port}
+          onChange={(e) => setForm({ ...form, port: e.target.value })}
+        />
+      </Field>
+      <Field label="Usuário">
+        <input
+          value={form.user}
+          onChange={(e) => setForm({ ...form, user: e.target.value })}
+          required
+        />
+      </Field>
+      <Field label="Nova senha" hint="Em branco: continua a mesma">
+        <input
+          type="password"
+          autoComplete="new-password"
+          value={form.password}
+          onChange={(e) => setForm({ ...form, password: e.target.value })}
+        />
+      </Field>
+      <Field label="Pasta raiz">
+        <input value={form.root} onChange={(e) => setForm({ ...form, root: e.target.value })} />
+      </Field>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={form.enabled}
+          onChange={(e) => setForm({ ...form, enabled: e.target.checked })}
+        />
+        Ativa (lida a cada poucos segundos)
+      </label>
+      <div>
+        <button type="submit">Salvar e testar</button>
+      </div>
+      <ErrorBox message={error} />
+    </form>
   );
 }

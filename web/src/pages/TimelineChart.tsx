@@ -19,17 +19,41 @@ function timeLabel(iso: string, unit: Timeline["unit"]): string {
     : hm;
 }
 
+/** The API lists only minutes (hours) with events: quiet ones in between are drawn empty. */
+export function withEmptyBuckets(data: Timeline): Timeline["buckets"] {
+  const step = data.unit === "hour" ? 3_600_000 : 60_000;
+  const byTime = new Map(data.buckets.map((b) => [Date.parse(b.at), b]));
+  const first = Date.parse(data.buckets[0]?.at ?? "");
+  const last = Date.parse(data.buckets.at(-1)?.at ?? "");
+  const out: Timeline["buckets"] = [];
+  for (let t = first; t <= last && out.length < 2000; t += step) {
+    out.push(
+      byTime.get(t) ?? {
+        at: new Date(t).toISOString(),
+        sent: 0,
+        delivered: 0,
+        read: 0,
+        failed: 0,
+        skipped: 0,
+        expired: 0,
+      },
+    );
+  }
+  return out;
+}
+
 /** Messages by status per minute (or hour): stacked bars, refreshed while the page is open. */
 export function TimelineChart({ campaignId }: { campaignId: number }) {
   const timeline = useResource<Timeline>(`/campaigns/${campaignId}/timeline`, 5000);
   const data = timeline.data;
   if (data === null) return null;
   if (data.buckets.length === 0) return <p className="muted">Nenhuma mensagem saiu ainda.</p>;
-  const totals = data.buckets.map((b) => SERIES.reduce((n, s) => n + b[s], 0));
+  const buckets = withEmptyBuckets(data);
+  const totals = buckets.map((b) => SERIES.reduce((n, s) => n + b[s], 0));
   const max = Math.max(...totals, 1);
-  const barWidth = Math.max(4, Math.min(28, Math.floor(640 / data.buckets.length)));
+  const barWidth = Math.max(4, Math.min(28, Math.floor(640 / buckets.length)));
   // At least 640 units wide, so a short campaign's few bars keep the chart's proportions.
-  const width = Math.max(640, barWidth * data.buckets.length);
+  const width = Math.max(640, barWidth * buckets.length);
   return (
     <figure className="chart">
       <svg
@@ -38,7 +62,7 @@ export function TimelineChart({ campaignId }: { campaignId: number }) {
         role="img"
         aria-label={`Mensagens por ${data.unit === "hour" ? "hora" : "minuto"} e status`}
       >
-        {data.buckets.map((b, i) => {
+        {buckets.map((b, i) => {
           let y = HEIGHT;
           return (
             <g key={b.at}>

@@ -171,11 +171,19 @@ const KIND_TEXT: Readonly<Record<RestrictionKind, string>> = {
 };
 
 /** The lines of a file (UTF-8 or Windows-1252 read as latin1 when not UTF-8), streamed. */
-export function fileLines(path: string, encoding: BufferEncoding = "utf8"): AsyncIterable<string> {
-  return createInterface({
-    input: createReadStream(path, { encoding }),
-    crlfDelay: Number.POSITIVE_INFINITY,
+export async function* fileLines(
+  path: string,
+  encoding: BufferEncoding = "utf8",
+): AsyncIterable<string> {
+  const input = createReadStream(path, { encoding });
+  // readline's iterator ends quietly when its input fails (a file gone or unreadable):
+  // that must not read as an empty list.
+  let failure: unknown = null;
+  input.on("error", (error) => {
+    failure = error;
   });
+  yield* createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  if (failure !== null) throw failure;
 }
 
 /** The lines of a text already in memory (an API upload). */

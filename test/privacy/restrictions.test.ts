@@ -356,7 +356,7 @@ for (const database of DATABASES) {
           ambiguous: number;
           rejected: { line: number }[];
         };
-        assert.equal(out.added, 2500);
+        assert.equal(out.added, 2500, r.stdout);
         // About 1 in 100 of these mobiles is also a valid CPF: taken as phones, counted.
         assert.ok(out.ambiguous > 0 && out.ambiguous < 100, String(out.ambiguous));
         assert.deepEqual(

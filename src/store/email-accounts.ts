@@ -11,6 +11,7 @@ import { createPrivateKey } from "node:crypto";
 import type { Kysely, Selectable } from "kysely";
 import { normalizeEmail } from "../mailing/email.js";
 import { isUniqueViolation } from "./errors.js";
+import { takeExclusiveFlag } from "./exclusive-flag.js";
 import { type Database, type EmailAccountTable, nowIso } from "./schema.js";
 import { encryptSecret } from "./secrets.js";
 import { checkProvider, checkRate, inUseMessage, liveCampaignsUsing } from "./senders.js";
@@ -48,6 +49,14 @@ export interface SmtpSettingsInput {
   /** PEM private key in clear; stored encrypted. */
   dkim?: { domain: string; selector: string; privateKey: string } | null;
 }
+
+/** A wallet's active account and the platform's default account: one each (exclusive-flag.ts). */
+const ACTIVE = { table: "email_accounts", flag: "active", label: "address" } as const;
+const PLATFORM_DEFAULT = {
+  table: "email_accounts",
+  flag: "is_platform_default",
+  label: "address",
+} as const;
 
 const SECURITY = ["starttls", "tls", "none"] as const;
 const HOST =
@@ -184,40 +193,19 @@ export async function addEmailAccount(
       let replacedPlatformDefault: string | null = null;
       const now = nowIso();
       if (input.active && wallet !== null) {
-        const previous = await trx
-          .selectFrom("email_accounts")
-          .select("address")
-          .where("tenant_id", "=", tenantId)
-          .where("wallet_id", "=", wallet.id)
-          .where("active", "=", 1)
-          .execute();
-        if (previous.length > 0) {
-          replacedActive = previous.map((p) => p.address).join(", ");
-          await trx
-            .updateTable("email_accounts")
-            .set({ active: 0, updated_at: now })
-            .where("tenant_id", "=", tenantId)
-            .where("wallet_id", "=", wallet.id)
-            .where("active", "=", 1)
-            .execute();
-        }
+        replacedActive = await takeExclusiveFlag(trx, {
+          ...ACTIVE,
+          tenantId,
+          walletId: wallet.id,
+          now,
+        });
       }
       if (input.platformDefault) {
-        const previous = await trx
-          .selectFrom("email_accounts")
-          .select("address")
-          .where("tenant_id", "=", tenantId)
-          .where("is_platform_default", "=", 1)
-          .execute();
-        if (previous.length > 0) {
-          replacedPlatformDefault = previous.map((p) => p.address).join(", ");
-          await trx
-            .updateTable("email_accounts")
-            .set({ is_platform_default: 0, updated_at: now })
-            .where("tenant_id", "=", tenantId)
-            .where("is_platform_default", "=", 1)
-            .execute();
-        }
+        replacedPlatformDefault = await takeExclusiveFlag(trx, {
+          ...PLATFORM_DEFAULT,
+          tenantId,
+          now,
+        });
       }
       const row = await trx
         .insertInto("email_accounts")
@@ -412,44 +400,21 @@ export async function updateEmailAccount(
       let replacedActive: string | null = null;
       let replacedPlatformDefault: string | null = null;
       if (active && wallet !== null) {
-        const previous = await trx
-          .selectFrom("email_accounts")
-          .select("address")
-          .where("tenant_id", "=", tenantId)
-          .where("wallet_id", "=", wallet.id)
-          .where("active", "=", 1)
-          .where("id", "!=", id)
-          .execute();
-        if (previous.length > 0) {
-          replacedActive = previous.map((p) => p.address).join(", ");
-          await trx
-            .updateTable("email_accounts")
-            .set({ active: 0, updated_at: now })
-            .where("tenant_id", "=", tenantId)
-            .where("wallet_id", "=", wallet.id)
-            .where("active", "=", 1)
-            .where("id", "!=", id)
-            .execute();
-        }
+        replacedActive = await takeExclusiveFlag(trx, {
+          ...ACTIVE,
+          tenantId,
+          walletId: wallet.id,
+          exceptId: id,
+          now,
+        });
       }
       if (platformDefault) {
-        const previous = await trx
-          .selectFrom("email_accounts")
-          .select("address")
-          .where("tenant_id", "=", tenantId)
-          .where("is_platform_default", "=", 1)
-          .where("id", "!=", id)
-          .execute();
-        if (previous.length > 0) {
-          replacedPlatformDefault = previous.map((p) => p.address).join(", ");
-          await trx
-            .updateTable("email_accounts")
-            .set({ is_platform_default: 0, updated_at: now })
-            .where("tenant_id", "=", tenantId)
-            .where("is_platform_default", "=", 1)
-            .where("id", "!=", id)
-            .execute();
-        }
+        replacedPlatformDefault = await takeExclusiveFlag(trx, {
+          ...PLATFORM_DEFAULT,
+          tenantId,
+          exceptId: id,
+          now,
+        });
       }
       await trx
         .updateTable("email_accounts")

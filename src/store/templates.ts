@@ -7,6 +7,7 @@
  */
 import type { Kysely, Selectable } from "kysely";
 import { normalizeColumnName } from "../mailing/header.js";
+import { takeExclusiveFlag } from "./exclusive-flag.js";
 import { type Database, nowIso, type TemplateTable } from "./schema.js";
 import { inUseMessage, liveCampaignsUsing } from "./senders.js";
 import { ValidationError } from "./tenants.js";
@@ -35,6 +36,9 @@ export interface TemplateAdded {
   /** The wallet's previous default, which stopped being it. */
   replacedDefault: string | null;
 }
+
+/** A wallet's default template: one (exclusive-flag.ts). */
+const DEFAULT_TEMPLATE = { table: "templates", flag: "is_default", label: "name" } as const;
 
 const PARAMETER = /\{\{\s*(\d+)\s*\}\}/g;
 
@@ -128,23 +132,12 @@ export async function addTemplate(
     }
     let replacedDefault: string | null = null;
     if (input.isDefault && wallet !== null) {
-      const previous = await trx
-        .selectFrom("templates")
-        .select(["id", "name"])
-        .where("tenant_id", "=", tenantId)
-        .where("wallet_id", "=", wallet.id)
-        .where("is_default", "=", 1)
-        .execute();
-      if (previous.length > 0) {
-        replacedDefault = previous.map((p) => p.name).join(", ");
-        await trx
-          .updateTable("templates")
-          .set({ is_default: 0, updated_at: nowIso() })
-          .where("tenant_id", "=", tenantId)
-          .where("wallet_id", "=", wallet.id)
-          .where("is_default", "=", 1)
-          .execute();
-      }
+      replacedDefault = await takeExclusiveFlag(trx, {
+        ...DEFAULT_TEMPLATE,
+        tenantId,
+        walletId: wallet.id,
+        now: nowIso(),
+      });
     }
     const now = nowIso();
     const row = await trx
@@ -286,25 +279,13 @@ export async function updateTemplate(
     let replacedDefault: string | null = null;
     const now = nowIso();
     if (isDefault && wallet !== null) {
-      const previous = await trx
-        .selectFrom("templates")
-        .select("name")
-        .where("tenant_id", "=", tenantId)
-        .where("wallet_id", "=", wallet.id)
-        .where("is_default", "=", 1)
-        .where("id", "!=", id)
-        .execute();
-      if (previous.length > 0) {
-        replacedDefault = previous.map((p) => p.name).join(", ");
-        await trx
-          .updateTable("templates")
-          .set({ is_default: 0, updated_at: now })
-          .where("tenant_id", "=", tenantId)
-          .where("wallet_id", "=", wallet.id)
-          .where("is_default", "=", 1)
-          .where("id", "!=", id)
-          .execute();
-      }
+      replacedDefault = await takeExclusiveFlag(trx, {
+        ...DEFAULT_TEMPLATE,
+        tenantId,
+        walletId: wallet.id,
+        exceptId: id,
+        now,
+      });
     }
     await trx
       .updateTable("templates")

@@ -1,19 +1,21 @@
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { createCampaigns } from "../src/campaigns/create.js";
 import { importOnlyMailing, type Mailing } from "../src/filename/index.js";
 import { readMailing } from "../src/mailing/reader.js";
 import { openMigrated, type Store } from "../src/store/db.js";
 import { importMailing, splitReader } from "../src/store/import.js";
-import { createWallet } from "../src/store/wallets.js";
 import { generateMailing } from "./generate-mailing.js";
-import { median, peakRssMb, round, runPhaseChild } from "./measure.js";
+import {
+  median,
+  peakRssMb,
+  round,
+  runPhaseChild,
+  scratchDatabase,
+  seedBenchWallet,
+} from "./measure.js";
 
-const PG_URL = process.env.REMESSA_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 type Db = "sqlite" | "postgres";
 type Phase = "without" | "with";
 
@@ -46,57 +48,12 @@ function mailing(): Mailing {
   });
 }
 
-async function scratch(db: Db): Promise<{ url: string; dispose: () => Promise<void> }> {
-  if (db === "sqlite") {
-    const dir = mkdtempSync(join(tmpdir(), "remessa-bench-plan-"));
-    return {
-      url: `sqlite:${join(dir, "bench.db")}`,
-      dispose: async () => rmSync(dir, { recursive: true, force: true }),
-    };
-  }
-  const schema = `bench_${randomBytes(5).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  await admin.query("checkpoint");
-  await admin.end();
-  const u = new URL(PG_URL);
-  u.searchParams.set("options", `-c search_path=${schema}`);
-  return {
-    url: u.toString(),
-    dispose: async () => {
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`drop schema ${schema} cascade`);
-      await c.end();
-    },
-  };
-}
-
 async function measure(db: Db, phase: Phase, file: string): Promise<Measure> {
-  const target = await scratch(db);
+  const target = await scratchDatabase(db, { prefix: "remessa-bench-plan", checkpoint: true });
   try {
     const store: Store = await openMigrated(target.url);
     try {
-      await createWallet(store.db, 1, { code: "BENCH" });
-      const now = new Date().toISOString();
-      await store.db
-        .insertInto("senders")
-        .values({
-          tenant_id: 1,
-          kind: "sms",
-          mode: "short",
-          name: "bench",
-          number: "BENCH",
-          phone_number_id: null,
-          token_enc: null,
-          wallet_id: null,
-          settings_json: null,
-          rate_per_second: null,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
+      await seedBenchWallet(store);
       let hookSeconds = 0;
       let hookCpuSeconds = 0;
       let hookEnd = 0;

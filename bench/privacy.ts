@@ -1,79 +1,23 @@
-/**
- * `npm run bench:privacy [-- --rows 1000000 --db sqlite|postgres|both]`: the
- * export of one person (LGPD art. 18) in a base of a million people with a
- * planned SMS campaign (a million messages), built with the bulk import.
- * Prints the time of the export by CPF/code, phone and e-mail (target: under
- * 2 s each) and the peak RSS. A benchmark, not a timed test.
- */
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { createCampaigns } from "../src/campaigns/create.js";
 import { importOnlyMailing } from "../src/filename/index.js";
 import { readMailing } from "../src/mailing/reader.js";
 import { exportSubject, type PersonSelector } from "../src/privacy/persons.js";
 import { openMigrated } from "../src/store/db.js";
 import { importMailing, splitReader } from "../src/store/import.js";
-import { createWallet } from "../src/store/wallets.js";
 import { generateMailing } from "./generate-mailing.js";
-import { peakRssMb, round } from "./measure.js";
+import { peakRssMb, round, scratchDatabase, seedBenchWallet } from "./measure.js";
 
-const PG_URL = process.env.REMESSA_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 type Db = "sqlite" | "postgres";
 
-async function scratch(db: Db): Promise<{ url: string; dispose: () => Promise<void> }> {
-  if (db === "sqlite") {
-    const dir = mkdtempSync(join(tmpdir(), "remessa-bench-privacy-"));
-    return {
-      url: `sqlite:${join(dir, "bench.db")}`,
-      dispose: async () => rmSync(dir, { recursive: true, force: true }),
-    };
-  }
-  const schema = `bench_${randomBytes(5).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  await admin.end();
-  const u = new URL(PG_URL);
-  u.searchParams.set("options", `-c search_path=${schema}`);
-  return {
-    url: u.toString(),
-    dispose: async () => {
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`drop schema ${schema} cascade`);
-      await c.end();
-    },
-  };
-}
-
 async function measure(db: Db, file: string): Promise<Record<string, unknown>> {
-  const target = await scratch(db);
+  const target = await scratchDatabase(db, { prefix: "remessa-bench-privacy" });
   try {
     const store = await openMigrated(target.url);
     try {
-      await createWallet(store.db, 1, { code: "BENCH" });
-      const now = new Date().toISOString();
-      await store.db
-        .insertInto("senders")
-        .values({
-          tenant_id: 1,
-          kind: "sms",
-          mode: "short",
-          name: "bench",
-          number: "BENCH",
-          phone_number_id: null,
-          token_enc: null,
-          wallet_id: null,
-          settings_json: null,
-          rate_per_second: null,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
+      await seedBenchWallet(store);
       const t0 = performance.now();
       const reader = splitReader(readMailing(file, { extension: "csv", sanitize: false }));
       const result = await importMailing(store, {

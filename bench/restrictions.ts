@@ -1,19 +1,7 @@
-/**
- * `npm run bench:restrictions [-- --lines N --db sqlite|postgres|both]`: the
- * bulk load of a restriction list (src/privacy/restriction-import.ts) against
- * its floor, the same bulk INSERT fed the same rows already normalized (no
- * reading of values, no detection), each phase in a fresh process. Prints
- * lines/s, the ratio to the floor and each phase's peak RSS.
- *
- * The list: 70% mobiles written in varied ways, 20% e-mails, 10% CPFs with
- * punctuation, plus 0.1% bad lines, as a do-not-disturb export would be.
- */
-import { randomBytes } from "node:crypto";
 import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import {
   BATCH,
   fileLines,
@@ -23,9 +11,8 @@ import {
 import { openMigrated } from "../src/store/db.js";
 import { parseRestrictionValue, type RestrictionKind } from "../src/store/restrictions.js";
 import { nowIso } from "../src/store/schema.js";
-import { median, peakRssMb, round, runPhaseChild } from "./measure.js";
+import { median, peakRssMb, round, runPhaseChild, scratchDatabase } from "./measure.js";
 
-const PG_URL = process.env.REMESSA_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 type Db = "sqlite" | "postgres";
 type Phase = "import" | "floor";
 
@@ -84,34 +71,8 @@ async function generate(dir: string, lines: number): Promise<{ list: string; row
   return { list, rows };
 }
 
-async function scratch(db: Db): Promise<{ url: string; dispose: () => Promise<void> }> {
-  if (db === "sqlite") {
-    const dir = mkdtempSync(join(tmpdir(), "remessa-bench-restr-db-"));
-    return {
-      url: `sqlite:${join(dir, "bench.db")}`,
-      dispose: async () => rmSync(dir, { recursive: true, force: true }),
-    };
-  }
-  const schema = `bench_${randomBytes(5).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  await admin.end();
-  const u = new URL(PG_URL);
-  u.searchParams.set("options", `-c search_path=${schema}`);
-  return {
-    url: u.toString(),
-    dispose: async () => {
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`drop schema ${schema} cascade`);
-      await c.end();
-    },
-  };
-}
-
 async function phase(db: Db, which: Phase, file: string): Promise<Measure> {
-  const target = await scratch(db);
+  const target = await scratchDatabase(db, { prefix: "remessa-bench-restr-db" });
   try {
     const store = await openMigrated(target.url);
     try {

@@ -1,19 +1,16 @@
-import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { sql } from "kysely";
-import pg from "pg";
 import { ReturnFiles } from "../src/campaigns/return-files.js";
 import { silentLogger } from "../src/log.js";
 import { openDatabase, openMigrated } from "../src/store/db.js";
 import { createSource } from "../src/store/sources.js";
 import { createWallet } from "../src/store/wallets.js";
-import { median, peakRssMb, round, runPhaseChild } from "./measure.js";
+import { median, peakRssMb, round, runPhaseChild, scratchDatabase } from "./measure.js";
 
-const PG_URL = process.env.REMESSA_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 type Db = "sqlite" | "postgres";
 const PAGE = 5000;
 const T = "2026-11-26T15:00:00.000Z";
@@ -23,32 +20,6 @@ interface Measure {
   seconds: number;
   bytes: number;
   peakRssMB: number;
-}
-
-async function scratch(db: Db): Promise<{ url: string; dispose: () => Promise<void> }> {
-  if (db === "sqlite") {
-    const dir = mkdtempSync(join(tmpdir(), "remessa-bench-"));
-    return {
-      url: `sqlite:${join(dir, "bench.db")}`,
-      dispose: async () => rmSync(dir, { recursive: true, force: true }),
-    };
-  }
-  const schema = `bench_${randomBytes(5).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  await admin.end();
-  const u = new URL(PG_URL);
-  u.searchParams.set("options", `-c search_path=${schema}`);
-  return {
-    url: u.toString(),
-    dispose: async () => {
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`drop schema ${schema} cascade`);
-      await c.end();
-    },
-  };
 }
 
 /**
@@ -244,7 +215,7 @@ async function main(): Promise<void> {
   if (db !== "sqlite" && db !== "postgres") throw new Error("--db must be sqlite or postgres");
   const n = Number(values.messages);
   const repeat = Math.max(1, Number(values.repeat));
-  const target = await scratch(db);
+  const target = await scratchDatabase(db, { prefix: "remessa-bench" });
   const root = mkdtempSync(join(tmpdir(), "remessa-bench-return-"));
   try {
     console.error(`preparando ${n} mensagens (${db})...`);

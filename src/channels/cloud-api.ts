@@ -142,8 +142,25 @@ function senderIdOf(key: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/** A Graph API answer is a few hundred bytes; past this it is not one, and reading stops. */
+const MAX_ANSWER_BYTES = 256 * 1024;
+
 async function readJson(response: Response): Promise<unknown> {
-  const text = await response.text();
+  const reader = response.body?.getReader();
+  if (!reader) return null;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_ANSWER_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      return null;
+    }
+    chunks.push(value);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
   try {
     return text ? JSON.parse(text) : null;
   } catch {

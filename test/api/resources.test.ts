@@ -151,6 +151,40 @@ for (const database of DATABASES) {
           "VALOR_RECUSADO",
           /parece um segredo: envie-o no campo token/,
         );
+        // The dispatcher connects where the settings say, with the sender's secret: never inside.
+        await bad(
+          {
+            kind: "sms",
+            mode: "long",
+            number: "r2",
+            settings: { host: "10.0.0.5", systemId: "x" },
+          },
+          422,
+          "VALOR_RECUSADO",
+          /10\.0\.0\.5/,
+        );
+        await bad(
+          {
+            kind: "whatsapp",
+            mode: "compartilhado",
+            number: "11987650000",
+            settings: { baseUrl: "https://169.254.169.254/latest" },
+          },
+          422,
+          "VALOR_RECUSADO",
+          /169\.254\.169\.254/,
+        );
+        await bad(
+          {
+            kind: "whatsapp",
+            mode: "compartilhado",
+            number: "11987650000",
+            settings: { baseUrl: "http://graph.exemplo.com.br" },
+          },
+          422,
+          "VALOR_RECUSADO",
+          /precisa ser https/,
+        );
         await bad(
           { kind: "fax", mode: "long", number: "r1" },
           400,

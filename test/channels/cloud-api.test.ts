@@ -1,6 +1,8 @@
 /** The Cloud API channel against the fake Cloud API server: the contract, the wire format, errors. */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { OutgoingMessage } from "../../src/campaigns/channel.js";
 import { CloudApiChannel, probeCloudApi } from "../../src/channels/cloud-api.js";
@@ -200,6 +202,51 @@ describe("Cloud API channel", () => {
       assert.match((r as { reason: string }).reason, /Sem resposta da Cloud API/);
       await c.close();
     } finally {
+      await s.dispose();
+    }
+  });
+
+  test("an answer that never ends is cut at a bound: the message is retried, memory stays flat", async () => {
+    const s = await openSqliteTestStore();
+    let closed = false;
+    // A misbehaving endpoint: 502 and an endless body.
+    const endless = createServer((_request, response) => {
+      response.writeHead(502, { "content-type": "application/json" });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const pump = () => {
+        while (!closed && response.write(chunk)) {}
+        if (!closed) response.once("drain", pump);
+      };
+      response.on("close", () => {
+        closed = true;
+      });
+      pump();
+    });
+    await new Promise<void>((ok) => endless.listen(0, "127.0.0.1", ok));
+    try {
+      const other: FakeNumber = { ...NUMBER, phoneNumberId: "3000001" };
+      await addSender(s.store.db, 1, {
+        kind: "whatsapp",
+        mode: "compartilhado",
+        number: "5511977776666",
+        provider: "cloudapi",
+        phoneNumberId: other.phoneNumberId,
+        token: other.token,
+      });
+      const port = (endless.address() as AddressInfo).port;
+      const c = new CloudApiChannel({
+        db: s.store.db,
+        env: { REMESSA_WHATSAPP_BASE_URL: `http://127.0.0.1:${port}` },
+      });
+      const [r] = await c.send([wa()]);
+      assert.equal(r?.outcome, "retry");
+      await c.close();
+      // It returned, so it stopped reading; the connection is dropped too (soon after).
+      for (let i = 0; i < 50 && !closed; i++) await new Promise((ok) => setTimeout(ok, 20));
+      assert.ok(closed, "the endless answer's connection was dropped");
+    } finally {
+      endless.closeAllConnections();
+      await new Promise((ok) => endless.close(ok));
       await s.dispose();
     }
   });

@@ -338,8 +338,8 @@ function smtpFields(body: Partial<z.output<typeof accountCreate>>): EmailAccount
 
 export function settingsRoutes(deps: ApiDeps): AnyRoute[] {
   const { db } = deps.store;
-  /** An SMTP host the server will connect to: judged as a source's host (no private networks). */
-  const smtpHost = (host: string | undefined): string | undefined => {
+  /** A host the server will connect to: judged as a source's host (no private networks). */
+  const remoteHost = (host: string | undefined): string | undefined => {
     if (host === undefined || host.trim() === "") return host;
     try {
       return checkHostSyntax(host.trim(), { allowPrivate: deps.allowPrivateSources });
@@ -348,6 +348,34 @@ export function settingsRoutes(deps: ApiDeps): AnyRoute[] {
         throw new ApiError("VALOR_RECUSADO", error.message, { sourceCode: error.code });
       }
       throw error;
+    }
+  };
+  const smtpHost = remoteHost;
+  /**
+   * A sender's settings as a tenant sends them: no secret (checkSettings), and the
+   * provider's address (an SMPP `host`, a Cloud API `baseUrl`) a public one, as a
+   * source's: the dispatcher connects there with the sender's secret.
+   */
+  const senderSettings = (settings: Record<string, unknown>): void => {
+    checkSettings(settings);
+    if (typeof settings.host === "string") remoteHost(settings.host);
+    if (typeof settings.baseUrl === "string") {
+      let url: URL;
+      try {
+        url = new URL(settings.baseUrl);
+      } catch {
+        throw new ApiError(
+          "VALOR_RECUSADO",
+          `settings.baseUrl "${settings.baseUrl}" não é um endereço válido: use https://servidor/caminho.`,
+        );
+      }
+      if (url.protocol !== "https:" && !(url.protocol === "http:" && deps.allowPrivateSources)) {
+        throw new ApiError(
+          "VALOR_RECUSADO",
+          `settings.baseUrl precisa ser https:// (recebido ${url.protocol}//): o token do número vai nesse pedido.`,
+        );
+      }
+      remoteHost(url.hostname.replace(/^\[(.*)\]$/, "$1"));
     }
   };
   const senderMissing = (id: number) => notFound(`O remetente ${id}`);
@@ -399,7 +427,7 @@ export function settingsRoutes(deps: ApiDeps): AnyRoute[] {
       handler: async ({ tenantId, body }) => {
         const extras = senderExtras(body);
         // Refused before anything is written.
-        if (body.settings) checkSettings(body.settings);
+        if (body.settings) senderSettings(body.settings);
         const provider = body.provider === undefined ? undefined : checkProvider(body.provider);
         const created = await db.transaction().execute(async (trx) => {
           const sender = await addSender(trx, tenantId, {
@@ -431,7 +459,7 @@ export function settingsRoutes(deps: ApiDeps): AnyRoute[] {
       response: senderSchema,
       errors: [404, 422],
       handler: async ({ tenantId, params, body }) => {
-        if (body.settings) checkSettings(body.settings);
+        if (body.settings) senderSettings(body.settings);
         const updated = await updateSender(db, tenantId, params.id, body, deps.secretKey);
         if (!updated) throw senderMissing(params.id);
         return senderView(updated);

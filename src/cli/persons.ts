@@ -104,17 +104,34 @@ function actorOf(by: string | undefined): string {
   return `cli:${user}`;
 }
 
+const CONTACT_KIND: Readonly<Record<string, string>> = {
+  mobile: "celular",
+  landline: "fixo",
+  unknown: "telefone",
+  email: "e-mail",
+};
+const RESTRICTION_KIND: Readonly<Record<string, string>> = {
+  phone: "telefone",
+  email: "e-mail",
+  document: "CPF/CNPJ",
+};
+
 function summary(p: PersonExport): string {
+  const bases = p.legalBases.map(
+    (b) =>
+      `${b.wallet}: ${b.label ?? "nenhuma registrada"} (desde ${b.since.slice(0, 10).split("-").reverse().join("/")})`,
+  );
   const lines = [
     `Pessoa ${p.id}${p.erasedAt ? ` (dados apagados em ${p.erasedAt})` : ""}`,
     `  nome: ${p.name ?? "-"}`,
     `  CPF/CNPJ: ${p.document ?? "-"}   CODCLIENTE: ${p.codCliente ?? "-"}`,
-    `  contatos: ${p.contacts.map((c) => `${c.value} (${c.kind})`).join(", ") || "-"}`,
+    `  contatos: ${p.contacts.map((c) => `${c.value} (${CONTACT_KIND[c.kind] ?? c.kind})`).join(", ") || "-"}`,
     `  carteiras: ${p.wallets.map((w) => w.code).join(", ") || "-"}`,
     `  tags: ${p.tags.map((t) => t.tag).join(", ") || "-"}`,
     `  campos: ${Object.keys(p.fields).join(", ") || "-"}`,
     `  mailings: ${p.mailings.length}   mensagens: ${p.messages.length}   contatos recebidos: ${p.inbound.length}`,
-    `  restrições: ${p.restrictions.map((r) => `${r.value} (${r.wallet ?? "todas"}, ${r.kind})`).join(", ") || "-"}`,
+    `  restrições: ${p.restrictions.map((r) => `${r.value} (${RESTRICTION_KIND[r.kind] ?? r.kind}; ${r.wallet ? `carteira ${r.wallet}` : "empresa inteira"}, ${r.channel ?? "todos os canais"})`).join(", ") || "-"}`,
+    `  bases legais (LGPD): ${bases.join("; ") || "-"}`,
   ];
   return lines.join("\n");
 }

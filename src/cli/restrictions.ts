@@ -5,6 +5,7 @@
  * written to the audit trail with the value masked (src/privacy/mask.ts).
  */
 import { stat } from "node:fs/promises";
+import { displayLocal } from "../local-time.js";
 import { plural } from "../plural.js";
 import { cliActor, markAudited } from "../privacy/cli-audit.js";
 import { maskValue } from "../privacy/mask.js";
@@ -21,6 +22,7 @@ import {
   type RestrictionKind,
   removeRestriction,
 } from "../store/restrictions.js";
+import { getTenant } from "../store/tenants.js";
 import { getWalletByCode } from "../store/wallets.js";
 import { DATA_DIR_HELP, DATA_DIR_OPTION, EXIT, parseCommandLine, tenantOption } from "./args.js";
 import { withStore } from "./store.js";
@@ -175,9 +177,10 @@ export async function run(argv: string[]): Promise<number> {
       if (json) console.log(JSON.stringify(rows.map(asJson)));
       else if (rows.length === 0) console.log("Nenhuma restrição encontrada.");
       else {
+        const zone = (await getTenant(db, tenantId))?.time_zone ?? "America/Sao_Paulo";
         for (const r of rows) {
           console.log(
-            `${String(r.id).padStart(6)}  ${KIND_LABEL[r.kind].padEnd(8)} ${r.value.padEnd(24)} ${scopeText(r)}; ${RESTRICTION_ORIGINS[r.origin] ?? r.origin}, ${r.createdAt}${r.reason ? ` (${r.reason})` : ""}`,
+            `${String(r.id).padStart(6)}  ${KIND_LABEL[r.kind].padEnd(8)} ${r.value.padEnd(24)} ${scopeText(r)}; ${RESTRICTION_ORIGINS[r.origin] ?? r.origin}, desde ${displayLocal(r.createdAt, zone)}${r.reason ? ` (${r.reason})` : ""}`,
           );
         }
       }

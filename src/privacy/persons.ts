@@ -4,9 +4,12 @@
  * (see migration 0016_privacy_rights), so an export takes the same time on a
  * base of ten thousand people or ten million.
  */
+
 import type { Kysely } from "kysely";
 import { normalizeInboundAddress } from "../campaigns/interactions.js";
 import { normalizeDocument } from "../mailing/document.js";
+import { legalBasesOfPerson, type PersonLegalBasis } from "../store/privacy.js";
+import { restrictionsOfPerson } from "../store/restrictions.js";
 import type { Database } from "../store/schema.js";
 import { ValidationError } from "../store/tenants.js";
 
@@ -141,12 +144,18 @@ export interface PersonExport {
   }[];
   restrictions: {
     wallet: string | null;
+    /** null: every channel. */
+    channel: string | null;
     kind: string;
     value: string;
     reason: string | null;
+    /** operator, api, import, unsubscribe, sms_reply, whatsapp_reply. */
+    origin: string;
     createdAt: string;
   }[];
   inbound: { channel: string; address: string; body: string | null; receivedAt: string }[];
+  /** Under which LGPD bases the person is held, since when (per wallet). */
+  legalBases: PersonLegalBasis[];
 }
 
 function parseJson(text: string | null, fallback: unknown): unknown {
@@ -179,7 +188,7 @@ export async function exportPerson(
     .orderBy("value")
     .execute();
   const values = contacts.map((c) => c.value);
-  const [wallets, tags, mailings, messages, restrictions, inbound] = await Promise.all([
+  const [wallets, tags, mailings, messages, restrictions, inbound, legalBases] = await Promise.all([
     db
       .selectFrom("wallet_members as m")
       .innerJoin("wallets as w", "w.id", "m.wallet_id")
@@ -238,17 +247,10 @@ export async function exportPerson(
       .where("m.tenant_id", "=", tenantId)
       .orderBy("m.id")
       .execute(),
-    values.length === 0
-      ? Promise.resolve([])
-      : db
-          .selectFrom("restrictions as r")
-          .leftJoin("wallets as w", "w.id", "r.wallet_id")
-          .select(["w.code as wallet", "r.channel_kind", "r.value", "r.reason", "r.created_at"])
-          .where("r.tenant_id", "=", tenantId)
-          .where("r.value", "in", values)
-          .orderBy("r.created_at")
-          .execute(),
+    // Every entry matching a contact or the CPF/CNPJ, in any scope (src/store/restrictions.ts).
+    restrictionsOfPerson(db, tenantId, personId),
     inboundOf(db, tenantId, personId, values),
+    legalBasesOfPerson(db, tenantId, personId),
   ]);
   return {
     id: person.id,
@@ -300,12 +302,15 @@ export async function exportPerson(
     })),
     restrictions: restrictions.map((r) => ({
       wallet: r.wallet,
-      kind: r.channel_kind,
+      channel: r.channel,
+      kind: r.kind,
       value: r.value,
       reason: r.reason,
-      createdAt: r.created_at,
+      origin: r.origin,
+      createdAt: r.createdAt,
     })),
     inbound,
+    legalBases,
   };
 }
 

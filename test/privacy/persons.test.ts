@@ -129,6 +129,13 @@ for (const database of DATABASES) {
           [[ZULEICA.phone, "SMS SAIR"]],
         );
         assert.equal((p.inbound as unknown[]).length, 1);
+        // Held in BRAD since the file, with no basis recorded (the wallet had none then).
+        assert.deepEqual(
+          (p.legalBases as { wallet: string; basis: string | null; mailings: number }[]).map(
+            (b) => [b.wallet, b.basis, b.mailings],
+          ),
+          [["BRAD", null, 1]],
+        );
         for (const selector of [
           ["--cpf", "529.982.247-25"],
           ["--code", ZULEICA.code],

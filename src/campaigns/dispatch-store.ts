@@ -7,11 +7,14 @@
  * a time and each UPDATE … RETURNING is a single step. Results are written
  * back only while the lease is still this dispatcher's.
  */
+
 import { type RawBuilder, sql } from "kysely";
 import { notifyCampaignsEnded } from "../notifications/events.js";
+import { contactHash } from "../privacy/erased.js";
 import { inValues, type PgType, rowsTable } from "../store/bulk.js";
 import { busyRetry } from "../store/busy.js";
 import type { Store } from "../store/db.js";
+import { secretKey } from "../store/secrets.js";
 import type { ChannelKind, SenderRef } from "./channel.js";
 import type {
   CampaignPlan,
@@ -394,6 +397,18 @@ export class KyselyDispatchStore implements DispatchStore {
            and ${inValues(this.store.dialect, sql`value`, values, "text")}
            and ${scope} and channel in ('all', ${channel})`.execute(this.db);
       for (const r of rows) found.values.add(r.value);
+      // An erased person's contacts are kept only as keyed hashes (src/privacy/erased.ts);
+      // a later file without _h may bring one back: it is restricted all the same.
+      const secret = secretKey();
+      const byHash = new Map(values.map((v) => [contactHash(kind, v, secret), v]));
+      const erased = await this.db
+        .selectFrom("erased_contacts")
+        .select("hash")
+        .where("tenant_id", "=", tenantId)
+        .where("kind", "=", kind)
+        .where("hash", "in", [...byHash.keys()])
+        .execute();
+      for (const r of erased) found.values.add(byHash.get(r.hash) as string);
     }
     if (personIds.length > 0) {
       const { rows } = await sql<{ id: number }>`

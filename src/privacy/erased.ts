@@ -8,11 +8,10 @@
 import { createHmac, hkdfSync } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Database } from "../store/schema.js";
+import { secretKey } from "../store/secrets.js";
 
 /** The contacts an erased person leaves hashes of (a document is not a contact). */
 type ContactKind = "phone" | "email";
-
-import { secretKey } from "../store/secrets.js";
 
 export type ErasedKind = ContactKind | "document";
 

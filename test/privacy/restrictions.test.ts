@@ -13,6 +13,7 @@ import { Dispatcher } from "../../src/campaigns/dispatch.js";
 import { KyselyDispatchStore } from "../../src/campaigns/dispatch-store.js";
 import { ChannelRegistry } from "../../src/channels/index.js";
 import { silentLogger } from "../../src/log.js";
+import { contactHash } from "../../src/privacy/erased.js";
 import { importRestrictionLines, textLines } from "../../src/privacy/restriction-import.js";
 import { importMailing } from "../../src/store/import.js";
 import {
@@ -203,7 +204,7 @@ for (const database of DATABASES) {
       const t = await database.open();
       try {
         const store = t.store;
-        const s = await seedCampaign(store, { persons: 5 });
+        const s = await seedCampaign(store, { persons: 6 });
         const p3 = s.personIds[3];
         await store.db
           .updateTable("persons")
@@ -219,6 +220,16 @@ for (const database of DATABASES) {
           channel: "sms",
         });
         await addRestriction(store.db, 1, null, "document", CPF, null, { channel: "sms" });
+        // The fifth phone belonged to a person erased since (kept only as its keyed hash).
+        await store.db
+          .insertInto("erased_contacts")
+          .values({
+            tenant_id: 1,
+            kind: "phone",
+            hash: contactHash("phone", phoneOf(4)),
+            erased_at: new Date(T0 - 1000).toISOString(),
+          })
+          .execute();
         const clock = { now: T0 };
         const channel = new TestChannel({ clock: () => clock.now, behaviour: () => "sent" });
         const registry = new ChannelRegistry(store, () => clock.now, [channel]);
@@ -244,6 +255,7 @@ for (const database of DATABASES) {
             ["sent", null], // WhatsApp only: this is SMS
             ["skipped", "RESTRITO"], // the wallet's, SMS
             ["skipped", "RESTRITO"], // the person's CPF
+            ["skipped", "RESTRITO"], // an erased person's contact
             ["sent", null],
           ],
         );

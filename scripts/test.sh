@@ -10,4 +10,4 @@ else
   # The console's component tests (Vitest, jsdom) first: node:test's summary stays the last lines.
   npx vitest run --config web/vite.config.ts --reporter dot
 fi
-exec node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" "${files[@]}"
+exec node --import tsx --import ./test/helpers/setup.ts --test --test-concurrency="${TEST_CONCURRENCY:-2}" "${files[@]}"

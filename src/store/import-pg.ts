@@ -477,9 +477,13 @@ class PgWriter {
     private readonly t: WriteTarget,
     private readonly personSequence: string,
   ) {
-    this.lock = client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [
-      `remessa.import:${t.tenantId}`,
-    ]);
+    // Advisory locks are database-wide: the schema is part of the key, so
+    // installations (or test stores) in other schemas of the same database,
+    // whose tenant ids are their own, do not queue behind each other.
+    this.lock = client.query(
+      "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':remessa.import:' || $1, 0))",
+      [String(t.tenantId)],
+    );
     this.lock.catch(() => {});
     this.fresh = client
       .query<{ fresh: boolean }>(

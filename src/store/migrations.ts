@@ -7,6 +7,7 @@
 import {
   type ColumnDefinitionBuilder,
   type CreateTableBuilder,
+  type DatabaseIntrospector,
   type Kysely,
   type Migration,
   type MigrationProvider,
@@ -1347,7 +1348,7 @@ export interface MigrationOutcome {
 function migratorFor(db: AnyDb, dialect: Dialect, schema?: string): Migrator {
   const provider: MigrationProvider = { getMigrations: async () => migrationsFor(dialect) };
   return new Migrator({
-    db,
+    db: dialect === "postgres" ? withCurrentSchemaIntrospection(db) : db,
     provider,
     // Names give fresh bases their order. Migrations are written on parallel branches, so a
     // base may already have a later one (0017) when an earlier one (0016) arrives: it still
@@ -1355,6 +1356,46 @@ function migratorFor(db: AnyDb, dialect: Dialect, schema?: string): Migrator {
     // such siblings does not matter.
     allowUnorderedMigrations: true,
     ...(schema ? { migrationTableSchema: schema } : {}),
+  });
+}
+
+/**
+ * The database handle with an introspector that lists only the tables of the
+ * current schema, for the migrator's "does my migration table exist?" check.
+ * Kysely's own lists every column of every schema and calls
+ * pg_get_serial_sequence on each; a table of another schema dropped or
+ * altered meanwhile (tests drop theirs; several installations may share a
+ * server) then fails our migration with "column ... of relation ... does not
+ * exist" (42703), "schema ... does not exist" (3F000) or "relation ... does
+ * not exist" (42P01), though nothing is wrong with ours. Seen in CI: a
+ * PostgreSQL test store failed to open.
+ */
+function withCurrentSchemaIntrospection(db: AnyDb): AnyDb {
+  const introspection: DatabaseIntrospector = {
+    getSchemas: () => db.introspection.getSchemas(),
+    async getTables() {
+      const { rows } = await sql<{ name: string; schema: string; kind: string }>`
+        SELECT c.relname AS name, n.nspname AS schema, c.relkind AS kind
+        FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v')`.execute(db);
+      return rows.map((r) => ({
+        name: r.name,
+        schema: r.schema,
+        isView: r.kind === "v",
+        columns: [],
+      }));
+    },
+    async getMetadata() {
+      return { tables: await this.getTables() };
+    },
+  };
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === "introspection") return introspection;
+      // Kysely's methods read private fields: they must run on the real object.
+      const value = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
   });
 }
 

@@ -31,6 +31,7 @@ import { messageRoutes } from "./routes/messages.js";
 import { metricsKeyDigest, metricsRoutes } from "./routes/metrics.js";
 import { notificationRoutes } from "./routes/notifications.js";
 import { peopleRoutes } from "./routes/people.js";
+import { privacyRoutes } from "./routes/privacy.js";
 import { RESTRICTIONS_UPLOAD_LIMIT, restrictionRoutes } from "./routes/restrictions.js";
 import { settingsRoutes } from "./routes/settings.js";
 import { sourceRoutes } from "./routes/sources.js";
@@ -294,6 +295,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     ...whatsappWebhookRoutes(deps),
     ...unsubscribeRoutes(deps),
     ...restrictionRoutes(deps),
+    ...privacyRoutes(deps),
     ...notificationRoutes(deps),
   );
   const busyTimeoutMs = options.busyTimeoutMs ?? 30_000;

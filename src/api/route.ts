@@ -63,6 +63,11 @@ export interface RouteSpec<
   access: Access;
   /** A change: refused to read-only keys. Default: every method but GET. */
   write?: boolean;
+  /**
+   * The handler records its own, richer event (a privacy action, with the
+   * key and the caller's address): the generic "METHOD /path" one is not written.
+   */
+  audited?: boolean;
   params?: P;
   query?: Q;
   body?: B;
@@ -147,7 +152,7 @@ export function register(
       const answer = isWrite(spec)
         ? await busyRetry(() => spec.handler(ctx), busyTimeoutMs)
         : await spec.handler(ctx);
-      if (isWrite(spec)) await audit(caller, spec, ctx.params);
+      if (isWrite(spec) && !spec.audited) await audit(caller, spec, ctx.params);
       if (spec.raw) return reply;
       if (checkResponses && spec.response) checkAnswer(spec, answer);
       reply.code(spec.status ?? 200);

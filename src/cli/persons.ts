@@ -3,11 +3,10 @@
  * (LGPD art. 18), answered by the tenant's DPO. Every action is audited.
  */
 import { userInfo } from "node:os";
-import { appendAudit } from "../privacy/audit.js";
 import { correctPerson } from "../privacy/correct.js";
 import { erasePerson } from "../privacy/erase.js";
 import {
-  exportSubject,
+  accessSubject,
   findPersonIds,
   normalizeSelector,
   type PersonExport,
@@ -166,15 +165,7 @@ export async function run(argv: string[]): Promise<number> {
   return withStore(tenantId, async (store) => {
     const db = store.db;
     if (action === "show" || action === "export") {
-      const doc = await exportSubject(db, tenantId, selector);
-      await appendAudit(db, {
-        tenantId,
-        actor,
-        action: `persons.${action}`,
-        subject: doc.persons.map((p) => `person:${p.id}`).join(",") || null,
-        details: { selector: selector.kind, found: doc.persons.length },
-        at: doc.generatedAt,
-      });
+      const doc = await accessSubject(db, tenantId, selector, actor, action);
       if (doc.persons.length === 0) {
         if (values.json || action === "export") console.log(JSON.stringify(doc, null, 2));
         else console.error("Nenhuma pessoa encontrada com esse dado.");

@@ -6,26 +6,46 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../store/schema.js";
 
+/**
+ * Who acts: "cli:<user>", "retention", or an API key ("api:<key prefix>")
+ * with `via`: which key (id, name) and the caller's address, kept in the
+ * event's details so a change through the API says where it came from.
+ */
+export type AuditActor = string | { actor: string; via: Record<string, unknown> };
+
 export interface AuditEntry {
   tenantId: number;
-  /** "cli:<user>", "api:<key prefix>", "retention". */
-  actor: string;
+  actor: AuditActor;
   action: string;
   subject: string | null;
   details: Record<string, unknown> | null;
   at: string;
 }
 
+export function actorName(actor: AuditActor): string {
+  return typeof actor === "string" ? actor : actor.actor;
+}
+
+/** The event's details with the actor's `via` (API key and address), if any. */
+export function detailsWithVia(
+  actor: AuditActor,
+  details: Record<string, unknown> | null,
+): Record<string, unknown> | null {
+  if (typeof actor === "string") return details;
+  return { ...(details ?? {}), via: actor.via };
+}
+
 export async function appendAudit(db: Kysely<Database>, entry: AuditEntry): Promise<void> {
+  const details = detailsWithVia(entry.actor, entry.details);
   await db
     .insertInto("audit_events")
     .values({
       tenant_id: entry.tenantId,
       at: entry.at,
-      actor: entry.actor,
+      actor: actorName(entry.actor),
       action: entry.action,
       subject: entry.subject,
-      details_json: entry.details === null ? null : JSON.stringify(entry.details),
+      details_json: details === null ? null : JSON.stringify(details),
     })
     .execute();
 }

@@ -9,7 +9,7 @@ import { normalizeDocument } from "../mailing/document.js";
 import { normalizePhone } from "../mailing/phone.js";
 import type { Database } from "../store/schema.js";
 import { ValidationError } from "../store/tenants.js";
-import { appendAudit } from "./audit.js";
+import { type AuditActor, appendAudit } from "./audit.js";
 
 export interface Correction {
   name?: string;
@@ -18,7 +18,7 @@ export interface Correction {
   fields?: Record<string, string>;
   /** Contacts replaced: old value → new value (phone or e-mail, any usual format). */
   contacts?: { from: string; to: string }[];
-  actor: string;
+  actor: AuditActor;
   reason: string;
 }
 

@@ -23,7 +23,7 @@ import { join } from "node:path";
 import type { Kysely } from "kysely";
 import type { Store } from "../store/db.js";
 import type { Database } from "../store/schema.js";
-import { appendAudit } from "./audit.js";
+import { type AuditActor, appendAudit } from "./audit.js";
 import { contactHash, type ErasedKind } from "./erased.js";
 import { findPersonIds, normalizeSelector, type PersonSelector } from "./persons.js";
 import { type Identifiers, lineMatcher, type ScrubOutcome, scrubFile } from "./scrub.js";
@@ -61,7 +61,7 @@ export async function erasePerson(
   store: Store,
   tenantId: number,
   selector: PersonSelector,
-  actor: string,
+  actor: AuditActor,
   reason: string,
   now: Date = new Date(),
 ): Promise<ErasureResult> {

@@ -12,6 +12,7 @@ import { legalBasesOfPerson, type PersonLegalBasis } from "../store/privacy.js";
 import { restrictionsOfPerson } from "../store/restrictions.js";
 import type { Database } from "../store/schema.js";
 import { ValidationError } from "../store/tenants.js";
+import { type AuditActor, appendAudit } from "./audit.js";
 
 export type PersonSelector =
   | { kind: "cpf"; value: string }
@@ -361,4 +362,29 @@ export async function exportSubject(
     if (exported) persons.push(exported);
   }
   return { tenantId, generatedAt: now.toISOString(), persons };
+}
+
+/**
+ * The export document, recorded in the audit trail as `persons.show` or
+ * `persons.export` (who looked, by which kind of identifier, whom): every
+ * look at a person is a privacy action. For the CLI and the API alike.
+ */
+export async function accessSubject(
+  db: Kysely<Database>,
+  tenantId: number,
+  selector: PersonSelector,
+  actor: AuditActor,
+  action: "show" | "export",
+  now: Date = new Date(),
+): Promise<Awaited<ReturnType<typeof exportSubject>>> {
+  const doc = await exportSubject(db, tenantId, selector, now);
+  await appendAudit(db, {
+    tenantId,
+    actor,
+    action: `persons.${action}`,
+    subject: doc.persons.map((p) => `person:${p.id}`).join(",") || null,
+    details: { selector: selector.kind, found: doc.persons.length },
+    at: doc.generatedAt,
+  });
+  return doc;
 }

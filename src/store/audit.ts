@@ -47,7 +47,13 @@ export async function appendAudit(db: Kysely<Database>, event: AuditInput): Prom
 export async function listAudit(
   db: Kysely<Database>,
   tenantId: number,
-  options: { since?: string; limit?: number; afterId?: number } = {},
+  options: {
+    since?: string;
+    limit?: number;
+    afterId?: number;
+    /** The last event of the previous page: the events that come after it in this order. */
+    after?: { at: string; id: number };
+  } = {},
 ): Promise<AuditEvent[]> {
   let query = db
     .selectFrom("audit_events")
@@ -55,6 +61,14 @@ export async function listAudit(
     .where("tenant_id", "=", tenantId);
   if (options.since !== undefined) query = query.where("at", ">=", options.since);
   if (options.afterId !== undefined) query = query.where("id", ">", options.afterId);
+  const after = options.after;
+  if (after !== undefined) {
+    // Keyset on (at, id), the list's order: an event recorded with an earlier
+    // time after a later one (another process's clock) is neither skipped nor repeated.
+    query = query.where((eb) =>
+      eb.or([eb("at", ">", after.at), eb.and([eb("at", "=", after.at), eb("id", ">", after.id)])]),
+    );
+  }
   const rows = await query
     .orderBy("at")
     .orderBy("id")

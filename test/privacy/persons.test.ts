@@ -5,83 +5,16 @@
  * totals, is idempotent and leaves the contacts recognisable as restricted.
  */
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { sql } from "kysely";
 import type { PersonExport } from "../../src/privacy/persons.js";
 import { openStoredFile } from "../../src/privacy/sealed.js";
 import { loadRestrictionLookup } from "../../src/store/restrictions.js";
 import { cliJson, runCli } from "../cli/run-cli.js";
-import { DATABASES, type TestStore } from "../store/harness.js";
+import { DATABASES } from "../store/harness.js";
 import { buildBase, FILE_NAME, ZULEICA } from "./fixtures.js";
-
-const NEEDLES = [
-  ZULEICA.cpf,
-  ZULEICA.cpfFormatted,
-  ZULEICA.name.toLowerCase(),
-  ZULEICA.phone,
-  "98765-1234",
-  ZULEICA.email,
-];
-
-function found(text: string): string[] {
-  const lower = text.toLowerCase();
-  return NEEDLES.filter((n) => lower.includes(n));
-}
-
-/** Every text value of every table: [table.column, needles found]. */
-async function scanTables(ts: TestStore): Promise<string[]> {
-  const db = ts.store.db;
-  const columns: { table: string; column: string }[] =
-    ts.store.dialect === "postgres"
-      ? (
-          await sql<{ table: string; column: string }>`
-            SELECT table_name AS table, column_name AS column FROM information_schema.columns
-             WHERE table_schema = current_schema()
-               AND data_type IN ('text', 'character varying', 'json', 'jsonb')`.execute(db)
-        ).rows
-      : (
-          await sql<{ table: string; column: string }>`
-            SELECT m.name AS "table", p.name AS "column"
-              FROM sqlite_master m, pragma_table_info(m.name) p
-             WHERE m.type = 'table'`.execute(db)
-        ).rows;
-  assert.ok(columns.length > 50, "every table's columns are listed");
-  const hits: string[] = [];
-  for (const { table, column } of columns) {
-    const rows = await sql<{
-      v: unknown;
-    }>`SELECT ${sql.ref(column)} AS v FROM ${sql.table(table)}`.execute(db);
-    for (const r of rows.rows) {
-      if (r.v === null || r.v === undefined) continue;
-      const f = found(String(r.v));
-      if (f.length > 0) hits.push(`${table}.${column}: ${f.join(", ")}`);
-    }
-  }
-  return hits;
-}
-
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...filesUnder(path));
-    else out.push(path);
-  }
-  return out;
-}
-
-/** Every file under the data dir, as raw bytes read as UTF-8 and as Latin-1. */
-function scanFiles(dataDir: string): string[] {
-  const hits: string[] = [];
-  for (const path of filesUnder(dataDir)) {
-    const bytes = readFileSync(path);
-    const f = [...new Set([...found(bytes.toString("utf8")), ...found(bytes.toString("latin1"))])];
-    if (f.length > 0) hits.push(`${path}: ${f.join(", ")}`);
-  }
-  return hits;
-}
+import { scanFiles, scanTables } from "./scan.js";
 
 for (const database of DATABASES) {
   describe(`persons (LGPD art. 18) on ${database.name}`, { skip: database.skip }, () => {

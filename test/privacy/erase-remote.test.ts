@@ -6,11 +6,12 @@
  * its files, the rest of the erasure is done, and running it again retries them.
  */
 import assert from "node:assert/strict";
-import { readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { erasePerson } from "../../src/privacy/erase.js";
-import type { RemoteFileResult } from "../../src/privacy/erase-remote.js";
+import { type RemoteFileResult, scrubRemoteFile } from "../../src/privacy/erase-remote.js";
+import { LocalSource } from "../../src/sources/local.js";
 import type { SourceConfig } from "../../src/sources/types.js";
 import { FULL } from "../helpers/env.js";
 import {
@@ -249,3 +250,63 @@ for (const database of DATABASES) {
     });
   });
 }
+
+describe("scrubRemoteFile steps (on a local folder, the same Source contract)", () => {
+  const ids = {
+    document: ZULEICA.cpf,
+    code: ZULEICA.code,
+    names: [ZULEICA.name],
+    phones: [ZULEICA.phone],
+    emails: [ZULEICA.email],
+  };
+  const open = async () => {
+    const root = await tempDir();
+    const source = new LocalSource({
+      protocol: "local",
+      host: "",
+      port: null,
+      user: "",
+      password: "",
+      root,
+      allowPrivate: false,
+      tlsFingerprint: null,
+      tlsInsecure: false,
+    });
+    return { root, pair: { reader: source, writer: source } };
+  };
+
+  test("a run cut after removing the original finishes by moving the clean copy in", async () => {
+    const { root, pair } = await open();
+    try {
+      await mkdir(join(root, "LIDOS"));
+      await writeFile(join(root, "LIDOS", "m.csv.limpo.tmp"), "A;B\nAna Souza;1\n");
+      await writeFile(join(root, "LIDOS", "m.csv.parcial.tmp"), "A;B\n");
+      const done = await scrubRemoteFile(pair, "LIDOS/m.csv", ids);
+      assert.equal(done.outcome, "rewritten");
+      assert.deepEqual(await readdir(join(root, "LIDOS")), ["m.csv"]);
+      assert.equal(await readFile(join(root, "LIDOS", "m.csv"), "utf8"), "A;B\nAna Souza;1\n");
+      assert.equal((await scrubRemoteFile(pair, "LIDOS/m.csv", ids)).outcome, "unchanged");
+      assert.equal((await scrubRemoteFile(pair, "LIDOS/outro.csv", ids)).outcome, "missing");
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  test("a zip is deleted; stale work files of an earlier run go; a line naming the person only in a message deletes the file", async () => {
+    const { root, pair } = await open();
+    try {
+      await mkdir(join(root, "LIDOS"));
+      await writeFile(join(root, "LIDOS", "m.zip"), "PK\u0003\u0004");
+      assert.equal((await scrubRemoteFile(pair, "LIDOS/m.zip", ids)).outcome, "deleted");
+      await writeFile(
+        join(root, "LIDOS", "r.txt"),
+        `Resumo\nArquivo com ${ZULEICA.cpfFormatted} no meio do texto\n`,
+      );
+      await writeFile(join(root, "LIDOS", "r.txt.parcial.tmp"), "restos");
+      assert.equal((await scrubRemoteFile(pair, "LIDOS/r.txt", ids)).outcome, "deleted");
+      assert.deepEqual(await readdir(join(root, "LIDOS")), []);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});

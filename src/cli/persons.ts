@@ -214,13 +214,28 @@ export async function run(argv: string[]): Promise<number> {
       console.log(JSON.stringify(result, null, 2));
       return EXIT.ok;
     }
+    const remote = result.remoteFiles.map(
+      (f) =>
+        `  mailing ${f.mailingId}: ${f.path} na origem "${f.source}" (servidor): ${f.description}`,
+    );
     if (result.persons.length === 0) {
+      const before = result.alreadyErased.length > 0 || result.previouslyErased;
+      if (remote.length > 0) {
+        // An earlier run could not reach a server: this one tried those files again.
+        console.log(
+          [
+            "Os dados dessa pessoa já tinham sido apagados; arquivos nos servidores pendentes do apagamento anterior:",
+            ...remote,
+          ].join("\n"),
+        );
+        return EXIT.ok;
+      }
       console.log(
-        result.alreadyErased.length > 0 || result.previouslyErased
+        before
           ? "Os dados dessa pessoa já tinham sido apagados: nada mais a fazer."
           : "Nenhuma pessoa encontrada com esse dado.",
       );
-      return result.alreadyErased.length > 0 || result.previouslyErased ? EXIT.ok : EXIT.refused;
+      return before ? EXIT.ok : EXIT.refused;
     }
     const out = [
       `Dados apagados: pessoa ${result.persons.join(", ")}. Mensagens: ${result.messages}; contatos recebidos: ${result.inbound}; linhas rejeitadas: ${result.rejections}; restrições mantidas só como código: ${result.restrictions}.`,
@@ -236,11 +251,7 @@ export async function run(argv: string[]): Promise<number> {
         `  mailing ${f.mailingId}: ${f.where === "stored" ? "cópia guardada" : "arquivo na origem"} ${f.path}: ${said[f.outcome]}`,
       );
     }
-    for (const f of result.remoteFiles) {
-      out.push(
-        `  mailing ${f.mailingId}: ${f.path} na origem "${f.source}" (servidor remoto): NÃO alterado; apague ou edite no servidor.`,
-      );
-    }
+    out.push(...remote);
     console.log(out.join("\n"));
     return EXIT.ok;
   });

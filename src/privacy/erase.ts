@@ -13,8 +13,11 @@
  *   later file bringing it back finds it restricted (src/privacy/erased.ts);
  * - files: the stored originals of the mailings the person came in, and on
  *   local sources (the embedded drop box) the moved file and its reports, are
- *   rewritten without the person's lines or deleted (src/privacy/scrub.ts).
- *   Files on remote servers are the tenant's: listed for them to handle.
+ *   rewritten without the person's lines or deleted (src/privacy/scrub.ts);
+ *   on remote sources (FTP, FTPS, SFTP) the same, through the source
+ *   (src/privacy/erase-remote.ts), each file with its outcome. A server that
+ *   cannot be reached fails only its own files: the rest of the erasure is
+ *   done, and running it again retries them.
  * On SQLite the erasure runs with secure_delete and ends with a WAL
  * checkpoint, so the old values do not linger in free pages or the log.
  * Idempotent: a second run finds nothing more to clear. Audited.
@@ -24,6 +27,12 @@ import type { Kysely } from "kysely";
 import type { Store } from "../store/db.js";
 import type { Database } from "../store/schema.js";
 import { type AuditActor, appendAudit } from "./audit.js";
+import {
+  eraseRemoteFiles,
+  type RemoteErasureOptions,
+  type RemoteFileResult,
+  recordRemoteFiles,
+} from "./erase-remote.js";
 import { contactHash, type ErasedKind } from "./erased.js";
 import { findPersonIds, normalizeSelector, type PersonSelector } from "./persons.js";
 import { type Identifiers, lineMatcher, type ScrubOutcome, scrubFile } from "./scrub.js";
@@ -48,8 +57,11 @@ export interface ErasureResult {
   rejections: number;
   restrictions: number;
   files: ErasedFile[];
-  /** Files on remote sources that may hold the person: the tenant must handle them. */
-  remoteFiles: { mailingId: number; source: string; path: string }[];
+  /**
+   * Files on remote sources (the moved mailing and its reports), each with its
+   * outcome; also those an earlier run of this erasure could not reach.
+   */
+  remoteFiles: RemoteFileResult[];
 }
 
 const REMOVED = "(removido: dados pessoais apagados a pedido do titular)";
@@ -64,6 +76,7 @@ export async function erasePerson(
   actor: AuditActor,
   reason: string,
   now: Date = new Date(),
+  options: RemoteErasureOptions = {},
 ): Promise<ErasureResult> {
   const db = store.db;
   const normalized = normalizeSelector(selector);
@@ -92,9 +105,18 @@ export async function erasePerson(
         result.alreadyErased.push(personId);
         continue;
       }
-      await eraseOne(store, tenantId, person, at, result);
+      await eraseOne(store, tenantId, person, at, result, options);
       result.persons.push(personId);
     }
+    // After the base and the local files: a slow or unreachable server holds up nothing else.
+    result.remoteFiles = await eraseRemoteFiles(
+      db,
+      tenantId,
+      [...result.persons, ...result.alreadyErased],
+      normalized,
+      at,
+      options,
+    );
     const selectorHash =
       normalized.kind === "phone" || normalized.kind === "email" || normalized.kind === "cpf"
         ? await db
@@ -132,7 +154,11 @@ export async function erasePerson(
           where: f.where,
           outcome: f.outcome,
         })),
-        remoteFiles: result.remoteFiles.length,
+        remoteFiles: result.remoteFiles.map((f) => ({
+          mailingId: f.mailingId,
+          path: f.path,
+          outcome: f.outcome,
+        })),
       },
       at,
     });
@@ -153,6 +179,7 @@ async function eraseOne(
   person: Awaited<ReturnType<typeof loadPerson>>,
   at: string,
   result: ErasureResult,
+  options: RemoteErasureOptions,
 ): Promise<void> {
   const db = store.db;
   const personId = person.id;
@@ -306,7 +333,7 @@ async function eraseOne(
   });
 
   // 6. Files.
-  await eraseFiles(db, tenantId, mailingIds, ids, result);
+  await eraseFiles(db, tenantId, personId, mailingIds, ids, at, result, options);
 }
 
 function loadPerson(db: Kysely<Database>, id: number) {
@@ -359,9 +386,12 @@ async function eraseRejections(
 async function eraseFiles(
   db: Kysely<Database>,
   tenantId: number,
+  personId: number,
   mailingIds: number[],
   ids: Identifiers,
+  at: string,
   result: ErasureResult,
+  options: RemoteErasureOptions,
 ): Promise<void> {
   for (const mailingId of mailingIds) {
     const m = await db
@@ -373,9 +403,9 @@ async function eraseFiles(
         "m.stored_path",
         "m.moved_to",
         "m.reports_json",
+        "m.source_id",
         "s.protocol",
         "s.root",
-        "s.name as source",
       ])
       .where("m.id", "=", mailingId)
       .where("m.tenant_id", "=", tenantId)
@@ -423,10 +453,13 @@ async function eraseFiles(
           removedLines: done.removed,
         });
       }
-    } else if (m.protocol) {
-      for (const rel of unique) {
-        result.remoteFiles.push({ mailingId, source: m.source ?? "", path: rel });
-      }
+    } else if (m.protocol && m.source_id !== null) {
+      // Recorded, not touched yet: cleaned once the whole base is (erasePerson).
+      await recordRemoteFiles(
+        db,
+        { tenantId, personId, mailingId, sourceId: m.source_id, paths: unique, ids, at },
+        options.secretKey,
+      );
     }
   }
 }

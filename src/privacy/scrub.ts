@@ -96,34 +96,54 @@ async function* lines(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   if (rest.length > 0) yield rest;
 }
 
-/** The input without the matching lines (the first line, a header, always kept). */
-async function* withoutPerson(
-  input: AsyncIterable<Buffer>,
-  matches: (line: string) => boolean,
-  counter: { removed: number },
-): AsyncGenerator<Buffer> {
-  let first = true;
-  for await (const line of lines(input)) {
-    if (!first && matches(decode(line))) {
-      counter.removed++;
-      continue;
-    }
-    first = false;
-    yield line;
-  }
+/** What a scrub found so far: lines taken out, and whether a kept line still names the person. */
+export interface ScrubProgress {
+  removed: number;
+  /** A kept line (the header, or one whose fields did not match) still holds an identifier. */
+  leftover: boolean;
 }
 
-async function holdsAny(input: AsyncIterable<Buffer>, search: string[]): Promise<boolean> {
-  for await (const line of lines(input)) {
-    const text = decode(line).toLowerCase();
-    if (search.some((s) => text.includes(s))) return true;
+/**
+ * The input without the person's lines (the first line, a header, always
+ * kept), in constant memory per line: the scrubber of every file erasure
+ * rewrites, stored, local or remote. Each kept line is also searched for the
+ * identifiers as plain text, so the caller knows, once the output is
+ * consumed, whether the result is clean without reading it back.
+ */
+export function scrubLines(
+  input: AsyncIterable<Buffer>,
+  ids: Identifiers,
+): { output: AsyncGenerator<Buffer>; progress: ScrubProgress } {
+  const progress: ScrubProgress = { removed: 0, leftover: false };
+  const matches = lineMatcher(ids);
+  const search = needles(ids);
+  async function* output(): AsyncGenerator<Buffer> {
+    let first = true;
+    for await (const line of lines(input)) {
+      const text = decode(line);
+      if (!first && matches(text)) {
+        progress.removed++;
+        continue;
+      }
+      first = false;
+      if (!progress.leftover) {
+        const lower = text.toLowerCase();
+        if (search.some((s) => lower.includes(s))) progress.leftover = true;
+      }
+      yield line;
+    }
   }
-  return false;
+  return { output: output(), progress };
 }
 
 export type ScrubOutcome = "rewritten" | "deleted" | "unchanged" | "missing";
 
 const TEXT = /\.(csv|txt)$/i;
+
+/** Whether a file with this name is rewritten line by line (text) or deleted whole (a zip, anything else). */
+export function isRewritable(name: string): boolean {
+  return TEXT.test(name);
+}
 
 /**
  * Rewrites a file without the person's lines (or deletes it, see the module
@@ -149,35 +169,33 @@ export async function scrubFile(
       return { outcome: "missing", removed: 0 };
     throw error;
   }
-  const search = needles(ids);
-  if (!TEXT.test(name)) {
+  if (!isRewritable(name)) {
     await rm(path, { force: true });
     return { outcome: "deleted", removed: 0 };
   }
-  const counter = { removed: 0 };
   const tmpDir = sealed ? join(dirname(dirname(path)), "tmp") : dirname(path);
   await mkdir(tmpDir, { recursive: true });
   // Hidden name beside a local file: the file scanner ignores names starting with ".".
   const tmp = join(tmpDir, `.${basename(path)}.${randomUUID()}.part`);
   try {
-    const filtered = withoutPerson(read(path), lineMatcher(ids), counter);
+    const { output, progress } = scrubLines(read(path), ids);
     if (sealed) {
       const key = keyForStoredFile(path);
-      await pipeline(Readable.from(seal(filtered, key)), createWriteStream(tmp));
+      await pipeline(Readable.from(seal(output, key)), createWriteStream(tmp));
     } else {
-      await pipeline(Readable.from(filtered), createWriteStream(tmp));
+      await pipeline(Readable.from(output), createWriteStream(tmp));
     }
-    if (await holdsAny(read(tmp), search)) {
+    if (progress.leftover) {
       await rm(tmp, { force: true });
       await rm(path, { force: true });
-      return { outcome: "deleted", removed: counter.removed };
+      return { outcome: "deleted", removed: progress.removed };
     }
-    if (counter.removed === 0) {
+    if (progress.removed === 0) {
       await rm(tmp, { force: true });
       return { outcome: "unchanged", removed: 0 };
     }
     await rename(tmp, path);
-    return { outcome: "rewritten", removed: counter.removed };
+    return { outcome: "rewritten", removed: progress.removed };
   } catch (error) {
     await rm(tmp, { force: true });
     throw error;

@@ -359,6 +359,24 @@ export class FtpSource implements Source {
     });
   }
 
+  async remove(path: string): Promise<boolean> {
+    const rel = normalizeRelative(path);
+    return this.run(async (client) => {
+      const entry = await this.statWith(client, rel);
+      if (!entry) return false;
+      if (entry.isFolder) throw fileVanished(rel);
+      try {
+        await client.remove(this.abs(rel));
+        return true;
+      } catch (error) {
+        // Gone in between (another client): the same as not there.
+        if (error instanceof FTPError && (await this.statWith(client, rel)) === null) return false;
+        if (error instanceof FTPError) throw serverError(error, rel);
+        throw error;
+      }
+    });
+  }
+
   async close(): Promise<void> {
     await this.connection.close();
   }

@@ -167,6 +167,20 @@ export class LocalSource implements WatchableSource {
     throw tooManyClashes(name);
   }
 
+  async remove(path: string): Promise<boolean> {
+    const rel = normalizeRelative(path);
+    const entry = await this.stat(rel);
+    if (!entry) return false;
+    if (entry.isFolder) throw fileVanished(rel);
+    try {
+      await unlink(this.abs(rel));
+      return true;
+    } catch (error) {
+      if (systemCode(error) === "ENOENT") return false;
+      throw localError(error, rel);
+    }
+  }
+
   watch(listener: (change: SourceChange) => void): () => void {
     if (this.options.localWatch !== "poll") {
       try {

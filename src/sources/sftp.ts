@@ -478,6 +478,22 @@ export class SftpSource implements Source {
     });
   }
 
+  async remove(path: string): Promise<boolean> {
+    const rel = normalizeRelative(path);
+    return this.run(async (sftp) => {
+      const entry = await this.statWith(sftp, rel);
+      if (!entry) return false;
+      if (entry.isFolder) throw fileVanished(rel);
+      try {
+        await call<void>((cb) => sftp.unlink(this.abs(rel), cb));
+        return true;
+      } catch (error) {
+        if (statusOf(error) === NO_SUCH_FILE) return false;
+        throw sftpError(error, rel);
+      }
+    });
+  }
+
   async close(): Promise<void> {
     await this.connection.close();
   }

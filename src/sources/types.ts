@@ -44,6 +44,12 @@ export interface Source {
    * Large content comes as an async iterable so it is never held whole.
    */
   write(path: string, content: WriteContent): Promise<string>;
+  /**
+   * Deletes a file. Returns false when there was nothing to delete, so a
+   * repeated removal (an erasure run again) is not an error; a folder is
+   * never removed (ARQUIVO_INEXISTENTE, as for read).
+   */
+  remove(path: string): Promise<boolean>;
   close(): Promise<void>;
 }
 

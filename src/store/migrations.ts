@@ -1318,6 +1318,43 @@ function apiRoutes(): Migration {
   };
 }
 
+/**
+ * Erasure of a person's lines from files on remote sources (issue 15): one
+ * row per file still to clean, kept while a server is unreachable so that
+ * running the erasure again retries it. The person's identifiers, needed to
+ * find their lines and already cleared from `persons`, are kept only here,
+ * encrypted with the installation's secret key, and the row goes as soon as
+ * its file is done.
+ */
+function remoteErasures(dialect: Dialect): Migration {
+  const { id, big } = columns(dialect);
+  return {
+    async up(db: AnyDb) {
+      await id(db.schema.createTable("erasure_remote_files"))
+        .addColumn("tenant_id", big, notNull)
+        .addColumn("person_id", big, notNull)
+        .addColumn("mailing_id", big, notNull)
+        .addColumn("source_id", big)
+        .addColumn("path", "text", notNull)
+        .addColumn("identifiers_enc", "text", notNull)
+        .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("last_error", "text")
+        .addColumn("created_at", "text", notNull)
+        .addColumn("updated_at", "text", notNull)
+        .addUniqueConstraint("erasure_remote_files_file", [
+          "tenant_id",
+          "person_id",
+          "mailing_id",
+          "path",
+        ])
+        .execute();
+    },
+    async down(db: AnyDb) {
+      await db.schema.dropTable("erasure_remote_files").execute();
+    },
+  };
+}
+
 /** Ordered by name; append new ones with a larger prefix. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
@@ -1337,6 +1374,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0015_privacy_lists": privacyLists(dialect),
     "0016_privacy_rights": privacyRights(dialect),
     "0017_api_routes": apiRoutes(),
+    "0018_c2_eraseremote": remoteErasures(dialect),
   };
 }
 

@@ -516,6 +516,23 @@ export interface ErasedContactTable {
   erased_at: string;
 }
 
+/** A file on a remote source an erasure still has to clean (see src/privacy/erase-remote.ts). */
+export interface ErasureRemoteFileTable {
+  id: Id;
+  tenant_id: number;
+  person_id: number;
+  mailing_id: number;
+  source_id: number | null;
+  /** Relative to the source's root. */
+  path: string;
+  /** The person's Identifiers as JSON, sealed with encryptSecret. */
+  identifiers_enc: string;
+  attempts: Generated<number>;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 /** A tenant's notification settings (issue 13); no row: no notifications. */
 export interface NotificationSettingsTable {
   tenant_id: number;
@@ -595,6 +612,7 @@ export interface Database {
   audit_events: AuditEventTable;
   retention_settings: RetentionSettingsTable;
   erased_contacts: ErasedContactTable;
+  erasure_remote_files: ErasureRemoteFileTable;
   notification_settings: NotificationSettingsTable;
   notifications: NotificationTable;
   notification_deliveries: NotificationDeliveryTable;

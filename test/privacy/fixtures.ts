@@ -14,6 +14,8 @@ import { claimNextFile, insertSeen } from "../../src/ingest/ledger.js";
 import { type PipelineContext, processFile, tenantDate } from "../../src/ingest/pipeline.js";
 import { silentLogger } from "../../src/log.js";
 import { LocalSource } from "../../src/sources/local.js";
+import { openSource } from "../../src/sources/open.js";
+import type { SourceConfig } from "../../src/sources/types.js";
 import { addRestriction } from "../../src/store/restrictions.js";
 import { createSource } from "../../src/store/sources.js";
 import { getTenant } from "../../src/store/tenants.js";
@@ -54,13 +56,23 @@ export interface Built {
   personId: number;
 }
 
-export async function buildBase(ts: TestStore): Promise<Built> {
+/** The key source passwords are sealed with in these fixtures. */
+export const SOURCE_KEY = Buffer.alloc(32, 1);
+
+/**
+ * `remote`: the file comes from that server instead (its root is `drop` on
+ * this machine's disk, as every test server's is).
+ */
+export async function buildBase(
+  ts: TestStore,
+  remote?: { config: SourceConfig; drop: string },
+): Promise<Built> {
   const db = ts.store.db;
-  const drop = join(ts.dataDir, "drop");
+  const drop = remote?.drop ?? join(ts.dataDir, "drop");
   mkdirSync(drop, { recursive: true });
   const wallet = await createWallet(db, 1, { code: "BRAD" });
   await addSender(db, { kind: "sms", mode: "short", number: "ROTA1" });
-  const config = {
+  const config: SourceConfig = remote?.config ?? {
     protocol: "local" as const,
     host: "",
     port: null,
@@ -75,9 +87,9 @@ export async function buildBase(ts: TestStore): Promise<Built> {
     db,
     1,
     { ...config, intervalSeconds: 5, stabilitySeconds: 0 },
-    Buffer.alloc(32, 1),
+    SOURCE_KEY,
   );
-  writeFileSync(join(drop, FILE_NAME), CSV);
+  writeFileSync(join(drop, FILE_NAME), CSV, { mode: 0o666 });
   const tenant = await getTenant(db, 1);
   assert.ok(tenant);
   await insertSeen(db, {
@@ -103,7 +115,12 @@ export async function buildBase(ts: TestStore): Promise<Built> {
   };
   const row = await claimNextFile(ts.store, 1, "test-owner", 30_000);
   assert.ok(row);
-  assert.equal(await processFile(ctx, row, tenant, new LocalSource(config)), "finished");
+  const opened = remote ? await openSource(config) : new LocalSource(config);
+  try {
+    assert.equal(await processFile(ctx, row, tenant, opened), "finished");
+  } finally {
+    await opened.close();
+  }
   const mailing = await db
     .selectFrom("mailings")
     .selectAll()

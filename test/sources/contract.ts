@@ -150,6 +150,31 @@ export function sourceContract(
       );
     });
 
+    test("remove deletes a file, answers false when nothing is there, never removes a folder", async () => {
+      await source.write("apagar/LIDOS/mailing_261126_1.csv", "original");
+      await source.write("apagar/LIDOS/mailing_261126_1.csv.limpo.tmp", "limpo");
+      assert.equal(await source.remove("apagar/LIDOS/mailing_261126_1.csv"), true);
+      assert.equal(await source.stat("apagar/LIDOS/mailing_261126_1.csv"), null);
+      assert.equal(await source.remove("apagar/LIDOS/mailing_261126_1.csv"), false);
+      assert.equal(await source.remove("apagar/nunca-existiu.csv"), false);
+      await assert.rejects(source.remove("apagar/LIDOS"), rejectsWith("ARQUIVO_INEXISTENTE"));
+      assert.equal((await source.stat("apagar/LIDOS"))?.isFolder, true);
+      // Remove then move: how an erasure puts a rewritten file in the original's place.
+      assert.equal(
+        await source.move(
+          "apagar/LIDOS/mailing_261126_1.csv.limpo.tmp",
+          "apagar/LIDOS",
+          "mailing_261126_1.csv",
+        ),
+        "apagar/LIDOS/mailing_261126_1.csv",
+      );
+      assert.equal(await readText(source, "apagar/LIDOS/mailing_261126_1.csv"), "limpo");
+      assert.deepEqual(
+        (await source.list("apagar/LIDOS")).map((e) => e.name),
+        ["mailing_261126_1.csv"],
+      );
+    });
+
     test("mkdir creates parents and accepts an existing folder", async () => {
       await source.mkdir("x/y/z");
       await source.mkdir("x/y/z");

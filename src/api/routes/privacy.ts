@@ -240,8 +240,23 @@ const erasureAnswer = z
       }),
     ),
     remoteFiles: z
-      .array(z.object({ mailingId: z.number().int(), source: z.string(), path: z.string() }))
-      .describe("Arquivos em servidores remotos (da empresa): NÃO alterados, apague ou edite lá"),
+      .array(
+        z.object({
+          mailingId: z.number().int(),
+          source: z.string(),
+          path: z.string(),
+          outcome: z
+            .enum(["rewritten", "deleted", "unchanged", "missing", "failed"])
+            .describe(
+              "rewritten: reescrito sem as linhas da pessoa; deleted: apagado; unchanged: sem dados dela; missing: não encontrado no servidor; failed: não alcançado (apague de novo para tentar)",
+            ),
+          removedLines: z.number().int(),
+          description: z.string().describe("O resultado em português"),
+        }),
+      )
+      .describe(
+        "Arquivos nos servidores FTP/SFTP da empresa (LIDOS/DESCARTADOS e relatórios), limpos da pessoa",
+      ),
   })
   .meta({ id: "Erasure" });
 

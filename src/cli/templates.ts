@@ -262,20 +262,20 @@ async function cloudSenderFor(
     if (sender.kind !== "whatsapp") return `O remetente ${asked} não é um número WhatsApp.`;
     return sender.provider === "cloudapi" ? sender : null;
   }
-  const row = await db
+  let query = db
     .selectFrom("senders")
     .select("id")
     .where("tenant_id", "=", tenantId)
     .where("kind", "=", "whatsapp")
     .where("provider", "=", "cloudapi")
-    .where("enabled", "=", 1)
-    .where((eb) =>
-      t.wallet_id === null
-        ? eb.val(true)
-        : eb.or([eb("wallet_id", "is", null), eb("wallet_id", "=", t.wallet_id)]),
-    )
-    .orderBy("id")
-    .executeTakeFirst();
+    .where("enabled", "=", 1);
+  const walletId = t.wallet_id;
+  if (walletId !== null) {
+    query = query.where((eb) =>
+      eb.or([eb("wallet_id", "is", null), eb("wallet_id", "=", walletId)]),
+    );
+  }
+  const row = await query.orderBy("id").executeTakeFirst();
   return row ? getSender(db, tenantId, Number(row.id)) : null;
 }
 

@@ -41,7 +41,21 @@ export interface OutgoingMessage {
   /** E-mail subject (`_te`, else the mailing description). */
   subject: string | null;
   /** WhatsApp template with its parameters filled from the mapped columns. */
-  template: { name: string; language: string; params: string[] } | null;
+  template: FilledTemplate | null;
+}
+
+/** A WhatsApp template's parameters with the person's values (store/template-mapping.ts). */
+export interface FilledTemplate {
+  name: string;
+  language: string;
+  /** Body parameters: {{1}} first. */
+  params: string[];
+  /** Header: its text parameters, or the link of its media; absent without one. */
+  header?:
+    | { type: "text"; params: string[] }
+    | { type: "image" | "video" | "document"; link: string };
+  /** URL buttons with a dynamic suffix: position (from 0) and the suffix. */
+  buttons?: { index: number; param: string }[];
 }
 
 /** What happened to one message of a batch, in the batch's order. */

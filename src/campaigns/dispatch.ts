@@ -28,6 +28,7 @@ import { normalizeColumnName } from "../mailing/header.js";
 import { renderMessage } from "../mailing/placeholders.js";
 import type { PersonRecord } from "../mailing/types.js";
 import { type Metrics, noMetrics } from "../metrics.js";
+import { fillTemplate, mappingColumns, storedTemplateMapping } from "../store/template-mapping.js";
 import type {
   Channel,
   ChannelKind,
@@ -555,7 +556,11 @@ export class Dispatcher {
     }
 
     // The person's values only matter when something has a placeholder to fill.
-    const columns = new Set(plan.template?.params.map(normalizeColumnName) ?? []);
+    const columns = new Set(
+      plan.template
+        ? mappingColumns(storedTemplateMapping(plan.template.params)).map(normalizeColumnName)
+        : [],
+    );
     for (const text of [
       ...new Set(remaining.map((m) => m.body ?? "")),
       plan.template?.body ?? "",
@@ -815,16 +820,13 @@ export class Dispatcher {
     };
     if (plan.channel === "whatsapp") {
       if (!plan.template) return MESSAGE_NEEDED.whatsapp;
-      // A column the person has no value for fills its parameter with nothing.
-      const params = plan.template.params.map((column) => {
+      const filled = fillTemplate(plan.template, (column) => {
+        // A column the person has no value for fills its parameter with nothing.
         const value = renderMessage(`[${column}]`, view);
         return value === `[${column}]` ? "" : value;
       });
-      return {
-        ...base,
-        text: null,
-        template: { name: plan.template.name, language: plan.template.language, params },
-      };
+      if (typeof filled === "string") return filled;
+      return { ...base, text: null, template: filled };
     }
     const body = m.body ?? plan.template?.body ?? null;
     if (body === null || body === "") return MESSAGE_NEEDED[plan.channel];

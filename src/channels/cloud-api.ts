@@ -17,7 +17,13 @@
  * a timeout may reach some people twice (as with every channel; counted).
  */
 import type { Kysely } from "kysely";
-import type { Channel, Clock, OutgoingMessage, SendResult } from "../campaigns/channel.js";
+import type {
+  Channel,
+  Clock,
+  FilledTemplate,
+  OutgoingMessage,
+  SendResult,
+} from "../campaigns/channel.js";
 import { type Logger, silentLogger } from "../log.js";
 import type { Database } from "../store/schema.js";
 import { decryptSecret } from "../store/secrets.js";
@@ -38,6 +44,8 @@ export interface CloudApiSender {
   token: string;
   baseUrl: string;
   apiVersion: string;
+  /** The WhatsApp Business Account id (WABA), when registered. */
+  businessAccountId?: string | null;
 }
 
 /** The Graph API error object (inside `{"error": …}`). */
@@ -89,7 +97,7 @@ export function cloudApiSenderFrom(
     return `Remetente ${row.id} sem identificador do número ou token da Cloud API: cadastre-o de novo com --provider cloudapi.`;
   }
   const defaults = cloudApiDefaults(env);
-  let settings: { baseUrl?: unknown; apiVersion?: unknown } = {};
+  let settings: { baseUrl?: unknown; apiVersion?: unknown; businessAccountId?: unknown } = {};
   try {
     settings = row.settings_json ? JSON.parse(row.settings_json) : {};
   } catch {
@@ -113,17 +121,54 @@ export function cloudApiSenderFrom(
       typeof settings.apiVersion === "string" && settings.apiVersion
         ? settings.apiVersion
         : defaults.apiVersion,
+    businessAccountId:
+      typeof settings.businessAccountId === "string" && settings.businessAccountId
+        ? settings.businessAccountId
+        : null,
   };
+}
+
+/**
+ * The `components` of a template message, as the Cloud API documents them:
+ * header (text parameters, or an image/video/document by link), body (text
+ * parameters), and one `button` per URL button with a dynamic suffix
+ * (sub_type url, index as a string). Parts without parameters are left out.
+ */
+export function templateComponents(t: FilledTemplate): Record<string, unknown>[] {
+  const components: Record<string, unknown>[] = [];
+  const header = t.header;
+  if (header?.type === "text") {
+    if (header.params.length > 0) {
+      components.push({
+        type: "header",
+        parameters: header.params.map((text) => ({ type: "text", text })),
+      });
+    }
+  } else if (header) {
+    components.push({
+      type: "header",
+      parameters: [{ type: header.type, [header.type]: { link: header.link } }],
+    });
+  }
+  if (t.params.length > 0) {
+    components.push({ type: "body", parameters: t.params.map((text) => ({ type: "text", text })) });
+  }
+  for (const b of t.buttons ?? []) {
+    components.push({
+      type: "button",
+      sub_type: "url",
+      index: String(b.index),
+      parameters: [{ type: "text", text: b.param }],
+    });
+  }
+  return components;
 }
 
 /** The request body of one template message, as the Cloud API documents it. */
 export function templateRequest(m: OutgoingMessage): Record<string, unknown> {
   const t = m.template;
   if (!t) throw new Error("mensagem WhatsApp sem template");
-  const components =
-    t.params.length > 0
-      ? [{ type: "body", parameters: t.params.map((text) => ({ type: "text", text })) }]
-      : [];
+  const components = templateComponents(t);
   return {
     messaging_product: "whatsapp",
     recipient_type: "individual",
@@ -145,7 +190,7 @@ function senderIdOf(key: string): number | null {
 /** A Graph API answer is a few hundred bytes; past this it is not one, and reading stops. */
 const MAX_ANSWER_BYTES = 256 * 1024;
 
-async function readJson(response: Response): Promise<unknown> {
+export async function readJson(response: Response): Promise<unknown> {
   const reader = response.body?.getReader();
   if (!reader) return null;
   const chunks: Uint8Array[] = [];

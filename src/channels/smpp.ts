@@ -260,6 +260,39 @@ export class SmppChannel implements Channel {
     return opened;
   }
 
+  /**
+   * Opens the bind of every enabled SMPP route of every tenant (`serve` at
+   * start-up), so receipts and MO replies flow before the first campaign. A
+   * route whose SMSC is down does not fail this: its bind logs the failure
+   * and keeps reconnecting with back-off. Returns the binds opened.
+   */
+  async bindConfigured(): Promise<number> {
+    const rows = await this.db
+      .selectFrom("senders")
+      .select(["tenant_id", "id"])
+      .where("kind", "=", "sms")
+      .where("provider", "=", "smpp")
+      .where("enabled", "=", 1)
+      .orderBy("id")
+      .execute();
+    let opened = 0;
+    for (const r of rows) {
+      if (this.closed) break;
+      const route = await this.route(Number(r.tenant_id), Number(r.id));
+      if ("bind" in route) {
+        route.bind.open();
+        opened++;
+      } else {
+        this.log.warn("rota SMPP não conectada na partida", {
+          route: Number(r.id),
+          tenantId: Number(r.tenant_id),
+          problem: route.problem,
+        });
+      }
+    }
+    return opened;
+  }
+
   private route(tenantId: number, senderId: number): Promise<Route | { problem: string }> {
     const key = `${tenantId}:${senderId}`;
     let entry = this.routes.get(key);

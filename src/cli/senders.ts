@@ -26,6 +26,7 @@ const HELP = `Uso:
                       [--name NOME] [--wallet CÓDIGO] [--rate N] [--json]
   remessa senders add --kind whatsapp ... --provider cloudapi --phone-number-id ID --token-stdin
                       [--tier 250|1k|10k|100k|ilimitado] [--base-url URL] [--api-version v21.0]
+                      [--business-account ID]
   remessa senders list [--wallet CÓDIGO] [--json]
   remessa senders remove ID
   remessa senders test ID [--json]
@@ -47,6 +48,9 @@ pontuação é ignorada), igual ao que vai no _nw.
                      e nunca mostrado: echo "$TOKEN" | remessa senders add ... --token-stdin
   --tier             nível de mensagens do número (pessoas diferentes por 24 h):
                      250, 1k, 10k, 100k ou ilimitado (padrão); o remessa não passa dele
+  --business-account identificador da conta do WhatsApp Business (WABA; WhatsApp
+                     Manager > Visão geral da conta): "remessa templates test" lê os
+                     templates aprovados dessa conta
   --base-url, --api-version  padrão REMESSA_WHATSAPP_BASE_URL (https://graph.facebook.com)
                      e REMESSA_WHATSAPP_API_VERSION (v21.0)
 test ID: consulta o número na Cloud API com o token cadastrado e diz o que falhou.
@@ -74,6 +78,7 @@ const OPTIONS = {
     tier: { type: "string" },
     "base-url": { type: "string" },
     "api-version": { type: "string" },
+    "business-account": { type: "string" },
     json: { type: "boolean" },
     tenant: { type: "string" },
     help: { type: "boolean", short: "h" },
@@ -202,6 +207,7 @@ export async function run(argv: string[]): Promise<number> {
         token,
         baseUrl: values["base-url"] ?? null,
         apiVersion: values["api-version"] ?? null,
+        businessAccountId: values["business-account"] ?? null,
       });
       if (values.json) console.log(JSON.stringify(senderJson(sender)));
       else console.log(`Remetente ${sender.id} cadastrado: ${describe(sender)}.`);

@@ -37,6 +37,8 @@ export interface SenderInput {
   /** Cloud API: base URL and API version, when not the platform's (env) ones. */
   baseUrl?: string | null;
   apiVersion?: string | null;
+  /** Cloud API: the WhatsApp Business Account (WABA) id, where its templates are read. */
+  businessAccountId?: string | null;
 }
 
 /** The WhatsApp messaging tiers Meta assigns (unique recipients per rolling 24 h). */
@@ -66,6 +68,8 @@ export function parseMessagingTier(text: string): number | null {
 export interface CloudApiSettings {
   baseUrl?: string;
   apiVersion?: string;
+  /** The number's WhatsApp Business Account: `templates test` reads its message_templates. */
+  businessAccountId?: string;
 }
 
 function checkCloudApi(
@@ -123,6 +127,15 @@ function checkCloudApi(
       );
     }
     settings.apiVersion = v;
+  }
+  if (input.businessAccountId) {
+    const waba = input.businessAccountId.trim();
+    if (!/^\d{5,30}$/.test(waba)) {
+      throw new ValidationError(
+        `Conta do WhatsApp Business "${input.businessAccountId}" inválida: use o identificador numérico (WhatsApp Manager > Visão geral da conta).`,
+      );
+    }
+    settings.businessAccountId = waba;
   }
   return {
     phoneNumberId: id,

@@ -1,15 +1,22 @@
 /**
  * Message templates of a tenant (SPEC §1): WhatsApp templates (`_nt`, or the
  * wallet's default) with a body whose `{{1}}`, `{{2}}`… parameters are filled,
- * at send time, from the mailing columns listed in `params_json`, in order.
+ * at send time, from the mailing columns listed in `params_json`, in order;
+ * header and URL-button parameters are entries with a prefix
+ * (template-mapping.ts: `header:1=COL`, `header:image=COL`, `button:0=COL`).
  * A template belongs to one wallet or (wallet null) to every wallet; a wallet
  * has at most one default.
  */
 import type { Kysely, Selectable } from "kysely";
-import { normalizeColumnName } from "../mailing/header.js";
 import { takeExclusiveFlag } from "./exclusive-flag.js";
 import { type Database, nowIso, type TemplateTable } from "./schema.js";
 import { inUseMessage, liveCampaignsUsing } from "./senders.js";
+import {
+  parseTemplateMapping,
+  serializeTemplateMapping,
+  storedTemplateMapping,
+  type TemplateMapping,
+} from "./template-mapping.js";
 import { ValidationError } from "./tenants.js";
 import { resolveWalletCode } from "./wallet-ref.js";
 
@@ -72,17 +79,8 @@ function checkParams(body: string, params: string[]): string[] {
       `O texto usa {{${highest}}} mas não ${missing.map((n) => `{{${n}}}`).join(", ")}: numere os parâmetros em sequência, a partir de {{1}}.`,
     );
   }
-  const columns = params.map((p) =>
-    p
-      .trim()
-      .replace(/^\[(.*)\]$/, "$1")
-      .trim(),
-  );
-  if (columns.some((c) => normalizeColumnName(c) === "")) {
-    throw new ValidationError(
-      "Cada --param deve ser o nome de uma coluna do mailing (por exemplo NOME_CLIENTE ou CORINGA1).",
-    );
-  }
+  const mapping = parseTemplateMapping(params);
+  const columns = mapping.body;
   if (columns.length !== highest) {
     throw new ValidationError(
       highest === 0
@@ -90,7 +88,7 @@ function checkParams(body: string, params: string[]): string[] {
         : `O texto usa ${highest === 1 ? "1 parâmetro" : `${highest} parâmetros`} ({{1}}${highest > 1 ? ` a {{${highest}}}` : ""}), mas ${columns.length === 0 ? "nenhuma coluna foi informada" : columns.length === 1 ? "foi informada 1 coluna" : `foram informadas ${columns.length} colunas`}: informe um --param COLUNA para cada parâmetro, na ordem.`,
     );
   }
-  return columns;
+  return serializeTemplateMapping(mapping);
 }
 
 export async function addTemplate(
@@ -194,6 +192,11 @@ export function templateParams(row: Pick<TemplateRow, "params_json">): string[] 
   } catch {
     return [];
   }
+}
+
+/** The parameter mapping of a template row (body, header, URL buttons). */
+export function templateMapping(row: Pick<TemplateRow, "params_json">): TemplateMapping {
+  return storedTemplateMapping(templateParams(row));
 }
 
 /** Removes a template; refused while a live campaign uses it. False when absent. */

@@ -135,6 +135,99 @@ describe("Cloud API channel", () => {
     assert.deepEqual(fake.refusals, []);
   });
 
+  test("header, body and URL button parameters: the documented components array, exactly", async () => {
+    behaviour = undefined;
+    const m = wa({
+      template: {
+        name: "boleto_v3",
+        language: "pt_BR",
+        params: ["Maria", "R$ 10,00"],
+        header: { type: "text", params: ["dezembro"] },
+        buttons: [
+          { index: 0, param: "abc123" },
+          { index: 2, param: "2via/987" },
+        ],
+      },
+    });
+    const [r] = await channel.send([m]);
+    assert.equal(r?.outcome, "sent");
+    assert.deepEqual(fake.received.at(-1)?.body, {
+      messaging_product: "whatsapp",
+      recipient_type: "individual",
+      to: m.to,
+      type: "template",
+      template: {
+        name: "boleto_v3",
+        language: { code: "pt_BR" },
+        components: [
+          { type: "header", parameters: [{ type: "text", text: "dezembro" }] },
+          {
+            type: "body",
+            parameters: [
+              { type: "text", text: "Maria" },
+              { type: "text", text: "R$ 10,00" },
+            ],
+          },
+          {
+            type: "button",
+            sub_type: "url",
+            index: "0",
+            parameters: [{ type: "text", text: "abc123" }],
+          },
+          {
+            type: "button",
+            sub_type: "url",
+            index: "2",
+            parameters: [{ type: "text", text: "2via/987" }],
+          },
+        ],
+      },
+    });
+    assert.deepEqual(fake.refusals, []);
+  });
+
+  test("a media header goes as an image (or document) parameter with the column's link", async () => {
+    behaviour = undefined;
+    const link = "https://cdn.example.com/boletos/123.pdf";
+    const [r] = await channel.send([
+      wa({
+        template: {
+          name: "boleto_pdf",
+          language: "pt_BR",
+          params: [],
+          header: { type: "document", link },
+        },
+      }),
+    ]);
+    assert.equal(r?.outcome, "sent");
+    const template = fake.received.at(-1)?.body.template as Record<string, unknown>;
+    assert.deepEqual(template.components, [
+      { type: "header", parameters: [{ type: "document", document: { link } }] },
+    ]);
+    const [image] = await channel.send([
+      wa({
+        template: {
+          name: "promo",
+          language: "pt_BR",
+          params: ["Ana"],
+          header: { type: "image", link: "https://cdn.example.com/a.png" },
+        },
+      }),
+    ]);
+    assert.equal(image?.outcome, "sent");
+    assert.deepEqual(
+      (fake.received.at(-1)?.body.template as Record<string, unknown> | undefined)?.components,
+      [
+        {
+          type: "header",
+          parameters: [{ type: "image", image: { link: "https://cdn.example.com/a.png" } }],
+        },
+        { type: "body", parameters: [{ type: "text", text: "Ana" }] },
+      ],
+    );
+    assert.deepEqual(fake.refusals, []);
+  });
+
   test("errors by code: recipient, template and policy fail in pt-BR; throughput throttles; pair limit and 5xx retry", async () => {
     const plan: Record<string, FakeError> = {
       a: { status: 400, code: 131026, message: "Message undeliverable", details: "x" },

@@ -4,7 +4,8 @@
  * template send request and its `{messaging_product, contacts, messages:
  * [{id: "wamid…"}]}` answer, the Graph API error object `{error: {message,
  * type, code, error_subcode, error_data, fbtrace_id}}`, the phone-number
- * lookup — and checks what it is sent (bearer token, body shape), so a
+ * lookup, the WhatsApp Business Account's message_templates list (with
+ * Graph paging) — and checks what it is sent (bearer token, body shape), so a
  * channel that drifts from the format fails here. It also builds the
  * webhook payloads Meta POSTs (statuses, inbound messages) and signs them
  * with X-Hub-Signature-256 the way Meta does.
@@ -19,6 +20,17 @@ export interface FakeNumber {
   displayPhoneNumber: string;
   verifiedName?: string;
   tier?: string;
+  /** The WhatsApp Business Account (WABA) owning it: its token reads that account's templates. */
+  businessAccountId?: string;
+}
+
+/** A message template as Meta's message_templates edge lists it. */
+export interface FakeTemplate {
+  name: string;
+  language: string;
+  status: "APPROVED" | "PENDING" | "REJECTED" | "PAUSED" | "DISABLED";
+  category?: string;
+  components: Record<string, unknown>[];
 }
 
 /** A Graph API error the server answers with. */
@@ -54,6 +66,8 @@ export interface FakeCloudApiOptions {
   ratePerSecond?: number;
   /** Each answer is delayed this long (ms). */
   latencyMs?: number;
+  /** Message templates per WhatsApp Business Account id. */
+  templates?: Record<string, FakeTemplate[]>;
 }
 
 export class FakeCloudApi {
@@ -61,6 +75,8 @@ export class FakeCloudApi {
   /** Requests refused because their shape or auth was wrong (a channel bug when not expected). */
   readonly refusals: { reason: string; at: number }[] = [];
   readonly lookups: string[] = [];
+  /** message_templates requests: the account and the query string. */
+  readonly templateLookups: { account: string; query: string }[] = [];
   private server: Server | null = null;
   private accepted = new Map<string, number[]>();
   private seq = 0;
@@ -143,8 +159,11 @@ export class FakeCloudApi {
         message: "Unknown path components",
       });
     }
-    const number = this.options.numbers.find((n) => n.phoneNumberId === phoneNumberId);
     const auth = req.headers.authorization ?? "";
+    if (req.method === "GET" && edge === "message_templates" && auth.startsWith("Bearer ")) {
+      return this.listTemplates(res, phoneNumberId, auth, url);
+    }
+    const number = this.options.numbers.find((n) => n.phoneNumberId === phoneNumberId);
     if (!auth.startsWith("Bearer ")) {
       return this.refuse(res, "no bearer token", {
         status: 401,
@@ -240,6 +259,61 @@ export class FakeCloudApi {
       messages: [{ id: wamid, message_status: "accepted" }],
     });
   }
+
+  /**
+   * GET /{version}/{waba-id}/message_templates?name=…&fields=…&limit=…&after=…:
+   * `{data: [...], paging: {cursors, next}}`. Meta's name filter matches
+   * templates whose name contains it, so a client must pick the exact one.
+   */
+  private listTemplates(res: ServerResponse, account: string, auth: string, url: URL): void {
+    const templates = this.options.templates?.[account];
+    const owners = this.options.numbers.filter((n) => n.businessAccountId === account);
+    if (!templates && owners.length === 0) {
+      this.error(res, {
+        status: 400,
+        code: 100,
+        subcode: 33,
+        message: `Unsupported get request. Object with ID '${account}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+      });
+      return;
+    }
+    if (!owners.some((n) => auth === `Bearer ${n.token}`)) {
+      this.error(res, {
+        status: 401,
+        code: 190,
+        subcode: 463,
+        message: "Error validating access token: Session has expired.",
+      });
+      return;
+    }
+    this.templateLookups.push({ account, query: url.search });
+    const name = url.searchParams.get("name") ?? "";
+    const limit = Math.max(1, Number(url.searchParams.get("limit") ?? 25) || 25);
+    const after = Number(
+      Buffer.from(url.searchParams.get("after") ?? "", "base64").toString() || 0,
+    );
+    const matching = (templates ?? []).filter((t) => t.name.includes(name));
+    const page = matching.slice(after, after + limit);
+    const next = after + limit < matching.length ? after + limit : null;
+    const cursor = (n: number) => Buffer.from(String(n)).toString("base64");
+    const nextUrl = new URL(`${this.baseUrl}${url.pathname}${url.search}`);
+    if (next !== null) nextUrl.searchParams.set("after", cursor(next));
+    this.json(res, 200, {
+      data: page.map((t, i) => ({
+        name: t.name,
+        parameter_format: "POSITIONAL",
+        components: t.components,
+        language: t.language,
+        status: t.status,
+        category: t.category ?? "MARKETING",
+        id: String(900_000 + after + i),
+      })),
+      paging: {
+        cursors: { before: cursor(after), after: cursor(after + page.length) },
+        ...(next !== null ? { next: nextUrl.toString() } : {}),
+      },
+    });
+  }
 }
 
 /** What is wrong with a template send body, or null. */
@@ -258,6 +332,16 @@ export function checkTemplateBody(body: Record<string, unknown>): string | null 
       if (!Array.isArray(c.parameters)) return "component.parameters must be a list";
       for (const p of c.parameters as Record<string, unknown>[]) {
         if (p.type === "text" && typeof p.text !== "string") return "text parameter without text";
+        if (p.type === "image" || p.type === "video" || p.type === "document") {
+          if (c.type !== "header") return `${p.type} parameter outside the header`;
+          const media = p[p.type] as { link?: unknown } | undefined;
+          if (typeof media?.link !== "string") return `${p.type} parameter without link`;
+        } else if (p.type !== "text") return `unsupported parameter type ${String(p.type)}`;
+      }
+      if (c.type === "button") {
+        if (c.sub_type !== "url") return "button component without sub_type url";
+        if (typeof c.index !== "string" || !/^\d$/.test(c.index))
+          return "button index must be a digit string";
       }
     }
   }

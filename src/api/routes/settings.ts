@@ -187,7 +187,11 @@ const templateSchema = z
     wallet: z.string().nullable(),
     default: z.boolean().describe("Template padrão da carteira (usado sem _nt)"),
     body: z.string().nullable(),
-    params: z.array(z.string()).describe("Coluna do mailing de cada parâmetro, na ordem"),
+    params: z
+      .array(z.string())
+      .describe(
+        "Coluna do mailing de cada parâmetro do texto, na ordem; cabeçalho e botões com prefixo: header:1=COLUNA, header:image=COLUNA, button:0=COLUNA",
+      ),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

@@ -198,6 +198,11 @@ export interface DispatcherOptions {
    * Default 1.
    */
   parallelBatches?: number;
+  /**
+   * Channel calls of one batch waiting for their answers at once (each one
+   * slot of the rate limit). Default 16.
+   */
+  sendsInFlight?: number;
   /** A campaign's settings are read again after this long. Default 5 s. */
   planTtlMs?: number;
   /** Messages and lost leases are counted here (default: not counted). */
@@ -616,42 +621,18 @@ export class Dispatcher {
       leaseUntil - Math.min(5000, this.leaseMs / 4),
       plan.deadlineMs ?? 8.64e15,
     );
-    let i = 0;
-    let late = 0;
-    while (i < ready.length) {
-      // A database error of the rate limit (reserve, push back) stops the
-      // sending, but what went out is still recorded and the rest goes back to
-      // the queue below: thrown, it would leave the whole batch in "sending"
-      // to be sent again once the lease expired.
-      let start: number | null;
-      try {
-        start = await this.limiter.acquire(plan.tenantId, plan.sender.key, slots, stopAt);
-      } catch (error) {
-        this.log.error("rate limit failed; the rest of the batch goes back to the queue", {
-          campaignId: plan.id,
-          error,
-        });
-        break;
-      }
-      if (start === null || this.clock() >= stopAt) break;
-      const chunk = ready.slice(i, i + slots.chunk);
-      const batchOut = chunk.map((c) => c.out);
-      // Checked with nothing async before the channel call: a slot used late
-      // could crowd the next slots' second, so it is given up.
-      if (!this.limiter.onTime(plan.sender.key, start, slots)) {
-        if (++late > 20) break;
-        continue;
-      }
-      late = 0;
-      i += chunk.length;
-      // The call ends (or is abandoned as a retry) while the lease is still
-      // ours, so its results are recorded here and never re-sent by a worker
-      // that took the batch over meanwhile.
-      const results = await this.send(
-        channel,
-        batchOut,
-        leaseUntil - Math.min(2000, this.leaseMs / 10),
-      );
+    const sender = plan.sender;
+    // Channel calls overlap: the next slot is reserved and used while earlier
+    // calls still wait for their answers, so a provider's latency (an HTTP
+    // round trip, an SMSC's response) does not stretch the spacing between
+    // slots. The rate limit alone paces what goes out.
+    const maxInFlight = Math.max(1, this.options.sendsInFlight ?? 16);
+    const inFlight = new Set<Promise<void>>();
+    /** Bumped by every "throttled" answer: a slot reserved before it is not used. */
+    let throttles = 0;
+    let pushingBack: Promise<void> | null = null;
+    let stopped = false;
+    const settle = (chunk: typeof ready, results: SendResult[]) => {
       const at = this.clock();
       let throttledFor = 0;
       chunk.forEach((c, k) => {
@@ -685,17 +666,70 @@ export class Dispatcher {
         }
       });
       if (throttledFor > 0) {
-        try {
-          await this.limiter.slowDown(plan.tenantId, plan.sender.key, at + throttledFor);
-        } catch (error) {
-          this.log.error("rate limit failed; the rest of the batch goes back to the queue", {
-            campaignId: plan.id,
-            error,
+        throttles++;
+        const previous = pushingBack ?? Promise.resolve();
+        pushingBack = previous
+          .then(() => this.limiter.slowDown(plan.tenantId, sender.key, at + throttledFor))
+          .catch((error) => {
+            this.log.error("rate limit failed; the rest of the batch goes back to the queue", {
+              campaignId: plan.id,
+              error,
+            });
+            stopped = true;
           });
-          break;
-        }
       }
+    };
+    let i = 0;
+    let late = 0;
+    while (i < ready.length && !stopped) {
+      if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+      // The provider asked to slow down: the next slot comes after the pause.
+      if (pushingBack) await pushingBack;
+      if (stopped) break;
+      const throttlesBefore = throttles;
+      // A database error of the rate limit (reserve, push back) stops the
+      // sending, but what went out is still recorded and the rest goes back to
+      // the queue below: thrown, it would leave the whole batch in "sending"
+      // to be sent again once the lease expired.
+      let start: number | null;
+      try {
+        start = await this.limiter.acquire(plan.tenantId, sender.key, slots, stopAt);
+      } catch (error) {
+        this.log.error("rate limit failed; the rest of the batch goes back to the queue", {
+          campaignId: plan.id,
+          error,
+        });
+        break;
+      }
+      if (start === null || this.clock() >= stopAt) break;
+      // Throttled while this slot was reserved: it may lie inside the pause.
+      if (throttles !== throttlesBefore) continue;
+      const chunk = ready.slice(i, i + slots.chunk);
+      // Checked with nothing async before the channel call: a slot used late
+      // could crowd the next slots' second, so it is given up.
+      if (!this.limiter.onTime(sender.key, start, slots)) {
+        if (++late > 20) break;
+        continue;
+      }
+      late = 0;
+      i += chunk.length;
+      // The call ends (or is abandoned as a retry) while the lease is still
+      // ours, so its results are recorded here and never re-sent by a worker
+      // that took the batch over meanwhile.
+      const call = this.send(
+        channel,
+        chunk.map((c) => c.out),
+        leaseUntil - Math.min(2000, this.leaseMs / 10),
+      ).then((results) => settle(chunk, results));
+      inFlight.add(call);
+      call.then(
+        () => inFlight.delete(call),
+        () => inFlight.delete(call),
+      );
     }
+    // Every call answers (or times out) before the batch is recorded.
+    await Promise.all(inFlight);
+    if (pushingBack) await pushingBack;
     // Not sent in time (lease ending, deadline reached): back to the queue, or expired.
     now = this.clock();
     for (const c of ready.slice(i)) {

@@ -59,7 +59,7 @@ import { FakeCloudApi, type FakeNumber } from "../test/channels/fake-cloud-api.j
 import { selfSignedCert, startSmtpPeer } from "../test/channels/smtp-peer.js";
 import { maxPerSecond } from "../test/channels/test-channel.js";
 import { openPgTestStore, openSqliteTestStore, type TestStore } from "../test/store/harness.js";
-import { dispatchStore, printStoreCalls } from "./dispatch-profile.js";
+import { dispatchStore, printSlotGaps, printStoreCalls } from "./dispatch-profile.js";
 import { smppPhase } from "./dispatch-smpp.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -394,7 +394,11 @@ async function cloudApi(db: string) {
       // a short back-off; the default 30 s would measure the back-off, not the channel.
       retryBaseMs: 1000,
       idleMs: 50,
+      ...(process.env.BENCH_SENDS_IN_FLIGHT
+        ? { sendsInFlight: Number(process.env.BENCH_SENDS_IN_FLIGHT) }
+        : {}),
     });
+    if (process.env.BENCH_PROFILE) dispatcher.limiter.trace = [];
     // The dispatch loop as `serve` runs it.
     const cpuBefore = process.cpuUsage();
     const start = performance.now();
@@ -408,6 +412,7 @@ async function cloudApi(db: string) {
     const cpuMsPerMessage = (cpu.user + cpu.system) / 1000 / Math.max(1, fake.received.length);
     await registry.close();
     printStoreCalls(`(w) ${db}`);
+    printSlotGaps(`(w) ${db}`, dispatcher.limiter.trace);
     let achieved = 0;
     let worst = 0;
     for (const n of fakeNumbers) {
@@ -428,7 +433,7 @@ async function cloudApi(db: string) {
     const throttled = fake.received.filter((r) => r.answer === 130429).length;
     const share = achieved / (numbers * cap);
     console.log(
-      `(w) ${db}, Cloud API (servidor falso, ${values["wa-latency"]} ms por resposta), ${numbers} números × ${cap} msg/s: ${achieved.toFixed(0)} msg/s = ${(share * 100).toFixed(1)} % do limite; ${(achieved / numbers).toFixed(1)} msg/s por número; máximo num segundo por número ${worst}; ${throttled} recusas 130429; ${fake.sent().length} de ${numbers * perNumber} aceitas; ${dispatcher.limiter.forfeited} vagas perdidas por atraso; ${cpuMsPerMessage.toFixed(2)} ms de CPU por mensagem (servidor falso incluído)`,
+      `(w) ${db}, Cloud API (servidor falso, ${values["wa-latency"]} ms por resposta), ${numbers} números × ${cap} msg/s: ${achieved.toFixed(0)} msg/s = ${(share * 100).toFixed(1)} % do limite; ${(achieved / numbers).toFixed(1)} msg/s por número; máximo num segundo por número ${worst}; ${throttled} recusas 130429; ${fake.sent().length} de ${numbers * perNumber} aceitas; ${dispatcher.limiter.forfeited} vagas perdidas por atraso, ${(dispatcher.limiter as { shifted?: number }).shifted ?? 0} adiadas; ${cpuMsPerMessage.toFixed(2)} ms de CPU por mensagem (servidor falso incluído)`,
     );
     return {
       numbers,

@@ -203,6 +203,11 @@ export interface DispatcherOptions {
    * slot of the rate limit). Default 16.
    */
   sendsInFlight?: number;
+  /**
+   * `serve` loop: a campaign's next batch is claimed and checked this long
+   * before the current one's last slot. Default 1 s.
+   */
+  prefetchMs?: number;
   /** A campaign's settings are read again after this long. Default 5 s. */
   planTtlMs?: number;
   /** Messages and lost leases are counted here (default: not counted). */
@@ -264,6 +269,8 @@ export class Dispatcher {
   private wakeUp: (() => void) | null = null;
   private lastSettle = Number.NEGATIVE_INFINITY;
   private readonly plans = new Map<number, { plan: CampaignPlan | null; until: number }>();
+  /** The `serve` loop's running campaign lanes. */
+  private readonly lanes = new Map<number, Promise<void>>();
 
   constructor(private readonly options: DispatcherOptions) {
     this.store = options.store;
@@ -326,16 +333,42 @@ export class Dispatcher {
     this.wakeUp?.();
   }
 
+  /**
+   * The `serve` loop: each campaign with due work gets a lane that runs its
+   * batches back to back (see runLane) until it finds nothing more; the loop
+   * settles campaigns, starts lanes for campaigns that became due, and sleeps
+   * until the next thing is due.
+   */
   private async loop(): Promise<void> {
     const idle = this.options.idleMs ?? 1000;
+    const limit = Math.max(1, this.options.concurrency ?? 32);
     while (this.running) {
       let wait = idle;
       try {
-        const done = await this.runOnce();
-        if (done > 0) continue;
-        // Sleep until the next thing becomes due (a wave's start), at most `idle`.
-        const next = await this.store.nextDueAt(new Date(this.clock()).toISOString());
-        if (next !== null) wait = Math.max(10, Math.min(idle, Date.parse(next) - this.clock()));
+        const now = this.clock();
+        if (now - this.lastSettle >= (this.options.settleEveryMs ?? 1000)) {
+          this.lastSettle = now;
+          await this.lifecycle.settle(new Date(now).toISOString());
+        }
+        const due = await this.store.dueCampaigns(new Date(this.clock()).toISOString());
+        for (const id of due) {
+          if (this.lanes.size >= limit) break;
+          if (this.lanes.has(id)) continue;
+          const lane = this.runLane(id).finally(() => {
+            this.lanes.delete(id);
+            this.wakeUp?.();
+          });
+          this.lanes.set(id, lane);
+        }
+        if (this.lanes.size > 0) {
+          // Lanes are sending: look again soon for campaigns that become due
+          // meanwhile (a wave's start), and to settle ended ones.
+          wait = Math.min(idle, 200);
+        } else {
+          // Sleep until the next thing becomes due (a wave's start), at most `idle`.
+          const next = await this.store.nextDueAt(new Date(this.clock()).toISOString());
+          if (next !== null) wait = Math.max(10, Math.min(idle, Date.parse(next) - this.clock()));
+        }
       } catch (error) {
         this.log.error("dispatch loop error", { error });
       }
@@ -350,6 +383,50 @@ export class Dispatcher {
       });
       this.wakeUp = null;
     }
+    await Promise.all(this.lanes.values());
+  }
+
+  /**
+   * One campaign's batches back to back, without stopping between them: when
+   * a batch's sending is nearly done (its last `prefetchMs` of slots), the
+   * next batch is claimed, checked and rendered meanwhile, so its first slot
+   * follows the last one of the current batch (the rate limit keeps both
+   * within the sender's cap). Ends when a batch finds nothing to do, or on stop.
+   */
+  private runLane(campaignId: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let active = 0;
+      const startBatch = () => {
+        if (!this.running) {
+          if (active === 0) resolve();
+          return;
+        }
+        active++;
+        let nextStarted = false;
+        const next = () => {
+          // At most two batches of a lane at once: the current one's tail and the next.
+          if (nextStarted || active >= 2) return;
+          nextStarted = true;
+          startBatch();
+        };
+        const run = async () => {
+          const plan = await this.plan(campaignId);
+          return plan ? this.runBatch(plan, next) : 0;
+        };
+        run()
+          .catch((error) => {
+            this.log.error("dispatch batch failed", { campaignId, error });
+            return 0;
+          })
+          .then((done) => {
+            active--;
+            if (done > 0) next();
+            // Nothing left running (the next batch, if started early, already ended).
+            if (active === 0) resolve();
+          });
+      };
+      startBatch();
+    });
   }
 
   private async plan(campaignId: number): Promise<CampaignPlan | null> {
@@ -377,7 +454,8 @@ export class Dispatcher {
     return done.reduce((a, b) => a + b, 0);
   }
 
-  private async runBatch(plan: CampaignPlan): Promise<number> {
+  /** `nearlyDone`: called once when the batch's sending is nearly over (lanes start the next one). */
+  private async runBatch(plan: CampaignPlan, nearlyDone?: () => void): Promise<number> {
     const campaignId = plan.id;
     const now = this.clock();
     // At the deadline the lifecycle expires what is left; nothing is claimed.
@@ -438,7 +516,7 @@ export class Dispatcher {
     );
     let outcomes: MessageOutcome[];
     try {
-      outcomes = await this.processBatch(plan, batch, leaseUntil);
+      outcomes = await this.processBatch(plan, batch, leaseUntil, nearlyDone);
     } catch (error) {
       // A lookup before the sends failed (the sends themselves do not throw):
       // the batch goes back to the queue now instead of waiting in "sending"
@@ -493,6 +571,7 @@ export class Dispatcher {
     plan: CampaignPlan,
     batch: readonly ClaimedMessage[],
     leaseUntil: number,
+    nearlyDone?: () => void,
   ): Promise<MessageOutcome[]> {
     const outcomes: MessageOutcome[] = [];
     let now = this.clock();
@@ -679,9 +758,12 @@ export class Dispatcher {
           });
       }
     };
+    // Slots left when the next batch is prepared: enough to cover its claim and checks.
+    const prefetchSlots = Math.ceil((this.options.prefetchMs ?? 1000) / slots.spacingMs);
     let i = 0;
     let late = 0;
     while (i < ready.length && !stopped) {
+      if (nearlyDone && ready.length - i <= prefetchSlots * slots.chunk) nearlyDone();
       if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
       // The provider asked to slow down: the next slot comes after the pause.
       if (pushingBack) await pushingBack;

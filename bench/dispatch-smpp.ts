@@ -13,13 +13,13 @@
 import { randomBytes } from "node:crypto";
 import type { OutgoingMessage } from "../src/campaigns/channel.js";
 import { Dispatcher } from "../src/campaigns/dispatch.js";
-import { KyselyDispatchStore } from "../src/campaigns/dispatch-store.js";
 import { SmppChannel } from "../src/channels/smpp.js";
 import { silentLogger } from "../src/log.js";
 import { addSmsRoute } from "../src/store/sms-routes.js";
 import { seedCampaign } from "../test/campaigns/dispatch-fixtures.js";
 import { TestSmsc } from "../test/channels/smpp-server.js";
 import type { TestStore } from "../test/store/harness.js";
+import { dispatchStore, printStoreCalls } from "./dispatch-profile.js";
 
 process.env.REMESSA_SECRET_KEY ??= randomBytes(32).toString("base64");
 
@@ -127,7 +127,7 @@ export async function smppPhase(
     });
     const smppChannel = new SmppChannel(t.store);
     const dispatcher = new Dispatcher({
-      store: new KyselyDispatchStore(t.store),
+      store: dispatchStore(t.store),
       channelFor: (s) => (s.provider === "smpp" ? smppChannel : null),
       log: silentLogger,
       idleMs: 50,
@@ -145,6 +145,7 @@ export async function smppPhase(
       if (left.length === 0) break;
     }
     await dispatcher.stop();
+    printStoreCalls(`(s2) ${db}`);
     await smppChannel.close();
     const times = capped.parts.map((p) => p.receivedAt).sort((a, b) => a - b);
     await capped.close();

@@ -46,7 +46,6 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { sql } from "kysely";
 import { Dispatcher } from "../src/campaigns/dispatch.js";
-import { KyselyDispatchStore } from "../src/campaigns/dispatch-store.js";
 import { CloudApiChannel } from "../src/channels/cloud-api.js";
 import { ChannelRegistry } from "../src/channels/index.js";
 import { SmtpChannel } from "../src/channels/smtp.js";
@@ -60,6 +59,7 @@ import { FakeCloudApi, type FakeNumber } from "../test/channels/fake-cloud-api.j
 import { selfSignedCert, startSmtpPeer } from "../test/channels/smtp-peer.js";
 import { maxPerSecond } from "../test/channels/test-channel.js";
 import { openPgTestStore, openSqliteTestStore, type TestStore } from "../test/store/harness.js";
+import { dispatchStore, printSlotGaps, printStoreCalls } from "./dispatch-profile.js";
 import { smppPhase } from "./dispatch-smpp.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -136,7 +136,7 @@ async function outbox(db: string) {
     );
 
     // Floor: the same claims, then one plain UPDATE per batch.
-    const ds = new KyselyDispatchStore(t.store);
+    const ds = dispatchStore(t.store);
     let start = performance.now();
     for (;;) {
       const now = new Date().toISOString();
@@ -148,12 +148,13 @@ async function outbox(db: string) {
                 where id in (${sql.join(got.map((m) => m.id))})`.execute(t.store.db);
     }
     const floorSeconds = (performance.now() - start) / 1000;
+    printStoreCalls(`(a) ${db} piso`);
     if ((await countSent(t.store, s.campaignId)) !== N) throw new Error("floor did not send all");
 
     // Ours: the dispatcher, rules, rendering, outbox channel, records.
     const registry = new ChannelRegistry(t.store);
     const dispatcher = new Dispatcher({
-      store: new KyselyDispatchStore(t.store),
+      store: dispatchStore(t.store),
       channelFor: registry.channelFor,
       log: silentLogger,
       batchSize: BATCH,
@@ -161,6 +162,7 @@ async function outbox(db: string) {
     start = performance.now();
     while ((await dispatcher.runOnce()) > 0) {}
     const oursSeconds = (performance.now() - start) / 1000;
+    printStoreCalls(`(a) ${db} despachante`);
     const sent = await countSent(t.store, ourCampaign.campaignId);
     if (sent !== N) throw new Error(`dispatcher sent ${sent} of ${N}`);
     await registry.close();
@@ -300,7 +302,7 @@ async function lateness(db: string) {
     }
     const registry = new ChannelRegistry(t.store);
     const dispatcher = new Dispatcher({
-      store: new KyselyDispatchStore(t.store),
+      store: dispatchStore(t.store),
       channelFor: registry.channelFor,
       log: silentLogger,
     });
@@ -383,7 +385,7 @@ async function cloudApi(db: string) {
       new CloudApiChannel({ db: t.store.db, concurrency: 32 }),
     ]);
     const dispatcher = new Dispatcher({
-      store: new KyselyDispatchStore(t.store),
+      store: dispatchStore(t.store),
       channelFor: registry.channelFor,
       log: silentLogger,
       batchSize: BATCH,
@@ -391,13 +393,26 @@ async function cloudApi(db: string) {
       // A message refused with 130429 goes again soon, as a serve would with
       // a short back-off; the default 30 s would measure the back-off, not the channel.
       retryBaseMs: 1000,
+      idleMs: 50,
+      ...(process.env.BENCH_SENDS_IN_FLIGHT
+        ? { sendsInFlight: Number(process.env.BENCH_SENDS_IN_FLIGHT) }
+        : {}),
     });
+    if (process.env.BENCH_PROFILE) dispatcher.limiter.trace = [];
+    // The dispatch loop as `serve` runs it.
+    const cpuBefore = process.cpuUsage();
     const start = performance.now();
+    dispatcher.start();
     while (fake.sent().length < numbers * perNumber) {
-      if ((await dispatcher.runOnce()) === 0) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 50));
       if (performance.now() - start > (seconds * 6 + 60) * 1000) break;
     }
+    await dispatcher.stop();
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuMsPerMessage = (cpu.user + cpu.system) / 1000 / Math.max(1, fake.received.length);
     await registry.close();
+    printStoreCalls(`(w) ${db}`);
+    printSlotGaps(`(w) ${db}`, dispatcher.limiter.trace);
     let achieved = 0;
     let worst = 0;
     for (const n of fakeNumbers) {
@@ -418,7 +433,7 @@ async function cloudApi(db: string) {
     const throttled = fake.received.filter((r) => r.answer === 130429).length;
     const share = achieved / (numbers * cap);
     console.log(
-      `(w) ${db}, Cloud API (servidor falso, ${values["wa-latency"]} ms por resposta), ${numbers} números × ${cap} msg/s: ${achieved.toFixed(0)} msg/s = ${(share * 100).toFixed(1)} % do limite; ${(achieved / numbers).toFixed(1)} msg/s por número; máximo num segundo por número ${worst}; ${throttled} recusas 130429; ${fake.sent().length} de ${numbers * perNumber} aceitas`,
+      `(w) ${db}, Cloud API (servidor falso, ${values["wa-latency"]} ms por resposta), ${numbers} números × ${cap} msg/s: ${achieved.toFixed(0)} msg/s = ${(share * 100).toFixed(1)} % do limite; ${(achieved / numbers).toFixed(1)} msg/s por número; máximo num segundo por número ${worst}; ${throttled} recusas 130429; ${fake.sent().length} de ${numbers * perNumber} aceitas; ${dispatcher.limiter.forfeited} vagas perdidas por atraso, ${(dispatcher.limiter as { shifted?: number }).shifted ?? 0} adiadas; ${cpuMsPerMessage.toFixed(2)} ms de CPU por mensagem (servidor falso incluído)`,
     );
     return {
       numbers,
@@ -429,6 +444,8 @@ async function cloudApi(db: string) {
       share,
       worstSecond: worst,
       throttled,
+      forfeitedSlots: dispatcher.limiter.forfeited,
+      cpuMsPerMessage,
     };
   } finally {
     await fake.stop();
@@ -535,7 +552,7 @@ async function smtp() {
     const channel = open(2);
     const registry = new ChannelRegistry(t.store, Date.now, [channel]);
     const dispatcher = new Dispatcher({
-      store: new KyselyDispatchStore(t.store),
+      store: dispatchStore(t.store),
       channelFor: registry.channelFor,
       log: silentLogger,
     });
@@ -546,6 +563,7 @@ async function smtp() {
       await new Promise((r) => setTimeout(r, 100));
     }
     await dispatcher.stop();
+    printStoreCalls("(d) sqlite");
     await registry.close();
     const times = await t.store.db
       .selectFrom("messages")

@@ -589,6 +589,15 @@ export class KyselyDispatchStore implements DispatchStore {
     );
   }
 
+  async shift(tenantId: number, key: string, fromMs: number, toMs: number): Promise<boolean> {
+    await this.ensureBucket(tenantId, key);
+    const result = await busyRetry(() =>
+      sql`update rate_buckets set tat_ms = ${Math.ceil(toMs)}
+           where key = ${key} and tat_ms = ${Math.floor(fromMs)}`.execute(this.db),
+    );
+    return Number(result.numAffectedRows ?? 0) === 1;
+  }
+
   // --- lifecycle (lifecycle.ts) ---
 
   async markStarted(campaignId: number, waveIds: readonly number[], nowIso: string): Promise<void> {

@@ -199,6 +199,16 @@ export interface DispatcherOptions {
    * Default 1.
    */
   parallelBatches?: number;
+  /**
+   * Channel calls of one batch waiting for their answers at once (each one
+   * slot of the rate limit). Default 16.
+   */
+  sendsInFlight?: number;
+  /**
+   * `serve` loop: a campaign's next batch is claimed and checked this long
+   * before the current one's last slot. Default 1 s.
+   */
+  prefetchMs?: number;
   /** A campaign's settings are read again after this long. Default 5 s. */
   planTtlMs?: number;
   /** Messages and lost leases are counted here (default: not counted). */
@@ -260,6 +270,8 @@ export class Dispatcher {
   private wakeUp: (() => void) | null = null;
   private lastSettle = Number.NEGATIVE_INFINITY;
   private readonly plans = new Map<number, { plan: CampaignPlan | null; until: number }>();
+  /** The `serve` loop's running campaign lanes. */
+  private readonly lanes = new Map<number, Promise<void>>();
 
   constructor(private readonly options: DispatcherOptions) {
     this.store = options.store;
@@ -322,16 +334,42 @@ export class Dispatcher {
     this.wakeUp?.();
   }
 
+  /**
+   * The `serve` loop: each campaign with due work gets a lane that runs its
+   * batches back to back (see runLane) until it finds nothing more; the loop
+   * settles campaigns, starts lanes for campaigns that became due, and sleeps
+   * until the next thing is due.
+   */
   private async loop(): Promise<void> {
     const idle = this.options.idleMs ?? 1000;
+    const limit = Math.max(1, this.options.concurrency ?? 32);
     while (this.running) {
       let wait = idle;
       try {
-        const done = await this.runOnce();
-        if (done > 0) continue;
-        // Sleep until the next thing becomes due (a wave's start), at most `idle`.
-        const next = await this.store.nextDueAt(new Date(this.clock()).toISOString());
-        if (next !== null) wait = Math.max(10, Math.min(idle, Date.parse(next) - this.clock()));
+        const now = this.clock();
+        if (now - this.lastSettle >= (this.options.settleEveryMs ?? 1000)) {
+          this.lastSettle = now;
+          await this.lifecycle.settle(new Date(now).toISOString());
+        }
+        const due = await this.store.dueCampaigns(new Date(this.clock()).toISOString());
+        for (const id of due) {
+          if (this.lanes.size >= limit) break;
+          if (this.lanes.has(id)) continue;
+          const lane = this.runLane(id).finally(() => {
+            this.lanes.delete(id);
+            this.wakeUp?.();
+          });
+          this.lanes.set(id, lane);
+        }
+        if (this.lanes.size > 0) {
+          // Lanes are sending: look again soon for campaigns that become due
+          // meanwhile (a wave's start), and to settle ended ones.
+          wait = Math.min(idle, 200);
+        } else {
+          // Sleep until the next thing becomes due (a wave's start), at most `idle`.
+          const next = await this.store.nextDueAt(new Date(this.clock()).toISOString());
+          if (next !== null) wait = Math.max(10, Math.min(idle, Date.parse(next) - this.clock()));
+        }
       } catch (error) {
         this.log.error("dispatch loop error", { error });
       }
@@ -346,6 +384,50 @@ export class Dispatcher {
       });
       this.wakeUp = null;
     }
+    await Promise.all(this.lanes.values());
+  }
+
+  /**
+   * One campaign's batches back to back, without stopping between them: when
+   * a batch's sending is nearly done (its last `prefetchMs` of slots), the
+   * next batch is claimed, checked and rendered meanwhile, so its first slot
+   * follows the last one of the current batch (the rate limit keeps both
+   * within the sender's cap). Ends when a batch finds nothing to do, or on stop.
+   */
+  private runLane(campaignId: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let active = 0;
+      const startBatch = () => {
+        if (!this.running) {
+          if (active === 0) resolve();
+          return;
+        }
+        active++;
+        let nextStarted = false;
+        const next = () => {
+          // At most two batches of a lane at once: the current one's tail and the next.
+          if (nextStarted || active >= 2) return;
+          nextStarted = true;
+          startBatch();
+        };
+        const run = async () => {
+          const plan = await this.plan(campaignId);
+          return plan ? this.runBatch(plan, next) : 0;
+        };
+        run()
+          .catch((error) => {
+            this.log.error("dispatch batch failed", { campaignId, error });
+            return 0;
+          })
+          .then((done) => {
+            active--;
+            if (done > 0) next();
+            // Nothing left running (the next batch, if started early, already ended).
+            if (active === 0) resolve();
+          });
+      };
+      startBatch();
+    });
   }
 
   private async plan(campaignId: number): Promise<CampaignPlan | null> {
@@ -373,7 +455,8 @@ export class Dispatcher {
     return done.reduce((a, b) => a + b, 0);
   }
 
-  private async runBatch(plan: CampaignPlan): Promise<number> {
+  /** `nearlyDone`: called once when the batch's sending is nearly over (lanes start the next one). */
+  private async runBatch(plan: CampaignPlan, nearlyDone?: () => void): Promise<number> {
     const campaignId = plan.id;
     const now = this.clock();
     // At the deadline the lifecycle expires what is left; nothing is claimed.
@@ -434,7 +517,7 @@ export class Dispatcher {
     );
     let outcomes: MessageOutcome[];
     try {
-      outcomes = await this.processBatch(plan, batch, leaseUntil);
+      outcomes = await this.processBatch(plan, batch, leaseUntil, nearlyDone);
     } catch (error) {
       // A lookup before the sends failed (the sends themselves do not throw):
       // the batch goes back to the queue now instead of waiting in "sending"
@@ -489,6 +572,7 @@ export class Dispatcher {
     plan: CampaignPlan,
     batch: readonly ClaimedMessage[],
     leaseUntil: number,
+    nearlyDone?: () => void,
   ): Promise<MessageOutcome[]> {
     const outcomes: MessageOutcome[] = [];
     let now = this.clock();
@@ -621,42 +705,18 @@ export class Dispatcher {
       leaseUntil - Math.min(5000, this.leaseMs / 4),
       plan.deadlineMs ?? 8.64e15,
     );
-    let i = 0;
-    let late = 0;
-    while (i < ready.length) {
-      // A database error of the rate limit (reserve, push back) stops the
-      // sending, but what went out is still recorded and the rest goes back to
-      // the queue below: thrown, it would leave the whole batch in "sending"
-      // to be sent again once the lease expired.
-      let start: number | null;
-      try {
-        start = await this.limiter.acquire(plan.tenantId, plan.sender.key, slots, stopAt);
-      } catch (error) {
-        this.log.error("rate limit failed; the rest of the batch goes back to the queue", {
-          campaignId: plan.id,
-          error,
-        });
-        break;
-      }
-      if (start === null || this.clock() >= stopAt) break;
-      const chunk = ready.slice(i, i + slots.chunk);
-      const batchOut = chunk.map((c) => c.out);
-      // Checked with nothing async before the channel call: a slot used late
-      // could crowd the next slots' second, so it is given up.
-      if (!this.limiter.onTime(plan.sender.key, start, slots)) {
-        if (++late > 20) break;
-        continue;
-      }
-      late = 0;
-      i += chunk.length;
-      // The call ends (or is abandoned as a retry) while the lease is still
-      // ours, so its results are recorded here and never re-sent by a worker
-      // that took the batch over meanwhile.
-      const results = await this.send(
-        channel,
-        batchOut,
-        leaseUntil - Math.min(2000, this.leaseMs / 10),
-      );
+    const sender = plan.sender;
+    // Channel calls overlap: the next slot is reserved and used while earlier
+    // calls still wait for their answers, so a provider's latency (an HTTP
+    // round trip, an SMSC's response) does not stretch the spacing between
+    // slots. The rate limit alone paces what goes out.
+    const maxInFlight = Math.max(1, this.options.sendsInFlight ?? 16);
+    const inFlight = new Set<Promise<void>>();
+    /** Bumped by every "throttled" answer: a slot reserved before it is not used. */
+    let throttles = 0;
+    let pushingBack: Promise<void> | null = null;
+    let stopped = false;
+    const settle = (chunk: typeof ready, results: SendResult[]) => {
       const at = this.clock();
       let throttledFor = 0;
       chunk.forEach((c, k) => {
@@ -690,17 +750,73 @@ export class Dispatcher {
         }
       });
       if (throttledFor > 0) {
-        try {
-          await this.limiter.slowDown(plan.tenantId, plan.sender.key, at + throttledFor);
-        } catch (error) {
-          this.log.error("rate limit failed; the rest of the batch goes back to the queue", {
-            campaignId: plan.id,
-            error,
+        throttles++;
+        const previous = pushingBack ?? Promise.resolve();
+        pushingBack = previous
+          .then(() => this.limiter.slowDown(plan.tenantId, sender.key, at + throttledFor))
+          .catch((error) => {
+            this.log.error("rate limit failed; the rest of the batch goes back to the queue", {
+              campaignId: plan.id,
+              error,
+            });
+            stopped = true;
           });
-          break;
-        }
       }
+    };
+    // Slots left when the next batch is prepared: enough to cover its claim and checks.
+    const prefetchSlots = Math.ceil((this.options.prefetchMs ?? 1000) / slots.spacingMs);
+    let i = 0;
+    let late = 0;
+    while (i < ready.length && !stopped) {
+      if (nearlyDone && ready.length - i <= prefetchSlots * slots.chunk) nearlyDone();
+      if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+      // The provider asked to slow down: the next slot comes after the pause.
+      if (pushingBack) await pushingBack;
+      if (stopped) break;
+      const throttlesBefore = throttles;
+      // A database error of the rate limit (reserve, push back) stops the
+      // sending, but what went out is still recorded and the rest goes back to
+      // the queue below: thrown, it would leave the whole batch in "sending"
+      // to be sent again once the lease expired.
+      let start: number | null;
+      try {
+        start = await this.limiter.acquire(plan.tenantId, sender.key, slots, stopAt);
+      } catch (error) {
+        this.log.error("rate limit failed; the rest of the batch goes back to the queue", {
+          campaignId: plan.id,
+          error,
+        });
+        break;
+      }
+      if (start === null || this.clock() >= stopAt) break;
+      // Throttled while this slot was reserved: it may lie inside the pause.
+      if (throttles !== throttlesBefore) continue;
+      const chunk = ready.slice(i, i + slots.chunk);
+      // Checked with nothing async before the channel call: a slot used late
+      // could crowd the next slots' second, so it is given up.
+      if (!this.limiter.onTime(sender.key, start, slots)) {
+        if (++late > 20) break;
+        continue;
+      }
+      late = 0;
+      i += chunk.length;
+      // The call ends (or is abandoned as a retry) while the lease is still
+      // ours, so its results are recorded here and never re-sent by a worker
+      // that took the batch over meanwhile.
+      const call = this.send(
+        channel,
+        chunk.map((c) => c.out),
+        leaseUntil - Math.min(2000, this.leaseMs / 10),
+      ).then((results) => settle(chunk, results));
+      inFlight.add(call);
+      call.then(
+        () => inFlight.delete(call),
+        () => inFlight.delete(call),
+      );
     }
+    // Every call answers (or times out) before the batch is recorded.
+    await Promise.all(inFlight);
+    if (pushingBack) await pushingBack;
     // Not sent in time (lease ending, deadline reached): back to the queue, or expired.
     now = this.clock();
     for (const c of ready.slice(i)) {

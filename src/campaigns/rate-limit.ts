@@ -25,6 +25,11 @@ export interface RateBucketStore {
   reserve(tenantId: number, key: string, spanMs: number, nowMs: number): Promise<number>;
   /** Moves the key's tat to at least `untilMs` (provider asked to slow down). */
   pushBack(tenantId: number, key: string, untilMs: number): Promise<void>;
+  /**
+   * Moves the key's tat from exactly `fromMs` to `toMs` and says whether it
+   * did: false when someone reserved after `fromMs` was set.
+   */
+  shift?(tenantId: number, key: string, fromMs: number, toMs: number): Promise<boolean>;
 }
 
 export interface SlotPlan {
@@ -66,6 +71,8 @@ export interface RateLimiterOptions {
 export class RateLimiter {
   /** Slots given up because the worker woke up too late to use them. */
   forfeited = 0;
+  /** Slots used late after moving them (nobody had reserved after them). */
+  shifted = 0;
   /** When set, every slot used is pushed here: [key, start, used at] (benchmarks). */
   trace: [string, number, number][] | null = null;
 
@@ -101,10 +108,26 @@ export class RateLimiter {
       this.roundTripMs = 0.8 * this.roundTripMs + 0.2 * (clock() - asked);
       const start = tat - plan.spacingMs;
       if (stopAt !== undefined && start > stopAt) return null;
-      // Timers may fire a little early: never before the slot's start.
-      for (let now = clock(); now < start; now = clock()) await sleep(start - now);
-      if (clock() - start <= plan.toleranceMs) return start;
-      // Woken too late: sending now could crowd the next slots' second. Give it up.
+      let slot = start;
+      let slotTat = tat;
+      for (let late = 0; late < 5; late++) {
+        // Timers may fire a little early: never before the slot's start.
+        for (let now = clock(); now < slot; now = clock()) await sleep(slot - now);
+        if (clock() - slot <= plan.toleranceMs) return slot;
+        // Woken too late: sending now could crowd the next slots' second.
+        // When nobody reserved after this slot, it moves to a little after
+        // now instead (as if reserved now) and is used then; otherwise it is given up.
+        if (!store.shift || (stopAt !== undefined && clock() > stopAt)) break;
+        const moved = clock() + Math.min(Math.ceil(this.roundTripMs * 1.5), 200);
+        const asked = clock();
+        const shifted = await store.shift(tenantId, key, slotTat, moved + plan.spacingMs);
+        this.roundTripMs = 0.8 * this.roundTripMs + 0.2 * (clock() - asked);
+        if (!shifted) break;
+        this.shifted++;
+        slot = moved;
+        slotTat = moved + plan.spacingMs;
+        if (stopAt !== undefined && slot > stopAt) return null;
+      }
       this.forfeited++;
     }
     return null;

@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { createCampaigns } from "../src/campaigns/create.js";
 import { importOnlyMailing, type Mailing } from "../src/filename/index.js";
 import { readMailing } from "../src/mailing/reader.js";
+import { contactHash } from "../src/privacy/erased.js";
 import { openMigrated, type Store } from "../src/store/db.js";
 import { importMailing, splitReader } from "../src/store/import.js";
 import { generateMailing } from "./generate-mailing.js";
@@ -48,12 +49,32 @@ function mailing(): Mailing {
   });
 }
 
-async function measure(db: Db, phase: Phase, file: string): Promise<Measure> {
+/**
+ * Erased contacts of the tenant (`--erased N`): with any, planning hashes the
+ * mailing's mobiles to find those that came back (src/privacy/erased.ts).
+ * Hashes of numbers outside the generated file, so the audience is the same.
+ */
+async function seedErased(store: Store, count: number): Promise<void> {
+  // A fixed key for the bench, so no key file is written in a data dir.
+  process.env.REMESSA_SECRET_KEY ??= Buffer.alloc(32, 9).toString("base64");
+  const at = "2026-11-01T00:00:00.000Z";
+  for (let i = 0; i < count; i += 1000) {
+    const rows = [];
+    for (let k = i; k < Math.min(count, i + 1000); k++) {
+      const hash = contactHash("phone", `0000${String(k).padStart(7, "0")}`);
+      rows.push({ tenant_id: 1, kind: "phone", hash, erased_at: at });
+    }
+    await store.db.insertInto("erased_contacts").values(rows).execute();
+  }
+}
+
+async function measure(db: Db, phase: Phase, file: string, erased: number): Promise<Measure> {
   const target = await scratchDatabase(db, { prefix: "remessa-bench-plan", checkpoint: true });
   try {
     const store: Store = await openMigrated(target.url);
     try {
       await seedBenchWallet(store);
+      if (erased > 0) await seedErased(store, erased);
       let hookSeconds = 0;
       let hookCpuSeconds = 0;
       let hookEnd = 0;
@@ -122,8 +143,17 @@ function cpu(): number {
   return (u.user + u.system) / 1e6;
 }
 
-function runChild(db: Db, phase: Phase, file: string): Measure {
-  return runPhaseChild<Measure>(import.meta.url, ["--db", db, "--phase", phase, "--file", file]);
+function runChild(db: Db, phase: Phase, file: string, erased: number): Measure {
+  return runPhaseChild<Measure>(import.meta.url, [
+    "--db",
+    db,
+    "--phase",
+    phase,
+    "--file",
+    file,
+    "--erased",
+    String(erased),
+  ]);
 }
 
 async function main(): Promise<void> {
@@ -134,11 +164,14 @@ async function main(): Promise<void> {
       repeat: { type: "string", default: "1" },
       phase: { type: "string" },
       file: { type: "string" },
+      erased: { type: "string", default: "0" },
     },
   });
+  const erased = Number(values.erased);
+  if (!Number.isInteger(erased) || erased < 0) throw new Error("--erased must be a count");
   if (values.phase) {
     const db = values.db as Db;
-    console.log(JSON.stringify(await measure(db, values.phase as Phase, values.file!)));
+    console.log(JSON.stringify(await measure(db, values.phase as Phase, values.file!, erased)));
     return;
   }
   const dbs: Db[] =
@@ -165,8 +198,8 @@ async function main(): Promise<void> {
     const without: Measure[] = [];
     const withHook: Measure[] = [];
     for (let i = 0; i < repeat; i++) {
-      without.push(runChild(db, "without", file));
-      withHook.push(runChild(db, "with", file));
+      without.push(runChild(db, "without", file, erased));
+      withHook.push(runChild(db, "with", file, erased));
     }
     const base = median(without.map((m) => m.seconds));
     const full = median(withHook.map((m) => m.seconds));
@@ -200,7 +233,7 @@ async function main(): Promise<void> {
       `${db}: importação sem campanha ${entry.withoutSeconds} s; com o planejamento (SMS em ondas, público de ${entry.audience} de ${entry.persons} pessoas) ${entry.withSeconds} s, dos quais o planejamento ${entry.hookSeconds} s; acréscimo ${entry.addedRatio} (só o planejamento: ${entry.hookRatio}; meta ≤ 0,30); em CPU deste processo ${entry.cpuAddedRatio}; pico RSS ${entry.peakRssMB} MB (sem campanha ${entry.peakRssWithoutMB} MB)`,
     );
   }
-  console.log(JSON.stringify({ rows: persons, results }));
+  console.log(JSON.stringify({ rows: persons, erased, results }));
 }
 
 await main();

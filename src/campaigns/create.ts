@@ -18,6 +18,12 @@
  * People left out are counted by reason (`excluded_json`): SEM_CONTATO (no
  * usable contact), RESTRITO (every usable contact restricted), SEM_MENSAGEM
  * (SMS / e-mail without MENSAGEM and without a template body).
+ *
+ * An erased person's contacts (kept only as keyed hashes, src/privacy/erased.ts)
+ * that a later file brings back are restricted too, under RESTRITO as the
+ * reader reports them with `_h`: the contacts of the mailing that match a
+ * hash are found in JS first (only when the tenant has erased contacts of
+ * the kind), and the statement leaves those values out.
  */
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import {
@@ -30,6 +36,8 @@ import {
   type SenderChoice,
   type TemplateChoice,
 } from "../ingest/tenant-checks.js";
+import { erasedContactsInMailing } from "../privacy/erased.js";
+import { inValues } from "../store/bulk.js";
 import type { Dialect } from "../store/db.js";
 import type { AfterImportHook, ImportedMailing } from "../store/import.js";
 import { restrictedCondition, restrictionKindsInScope } from "../store/restrictions.js";
@@ -124,12 +132,20 @@ export async function createCampaigns(
   }
   const schedule = scheduleOf(mailing, tenant.time_zone, nowMs);
   const created: CreatedCampaign[] = [];
+  // SMS and WhatsApp share the mobiles: the erased ones are looked for once.
+  const erasedOfKind = new Map<"mobile" | "email", string[]>();
   for (const channel of channels) {
     const r = await resolve(db, imported, channel, now, options.env ?? process.env, nowMs);
     const kinds = await restrictionKindsInScope(db, tenantId, walletId, channel);
+    let erased = erasedOfKind.get(r.contactKind);
+    if (erased === undefined) {
+      erased = await erasedContactsInMailing(db, tenantId, imported.mailingId, r.contactKind);
+      erasedOfKind.set(r.contactKind, erased);
+    }
     const checks: RestrictionChecks = {
       contact: kinds.has(r.restrictionKind),
       document: kinds.has("document"),
+      erased,
     };
     const campaign = await db
       .insertInto("campaigns")
@@ -269,9 +285,11 @@ interface RestrictionChecks {
   contact: boolean;
   /** CPF/CNPJ entries: the person's document. */
   document: boolean;
+  /** Contacts of the mailing that were an erased person's (plain values; nearly always none). */
+  erased: readonly string[];
 }
 
-const anyCheck = (c: RestrictionChecks) => c.contact || c.document;
+const anyCheck = (c: RestrictionChecks) => c.contact || c.document || c.erased.length > 0;
 
 /**
  * The sender, template and e-mail account of one channel, as SPEC §3 says;
@@ -547,7 +565,9 @@ function firstContact(p: InsertPlan, restricted: boolean): RawBuilder<unknown> {
   // an ORDER BY would make SQLite sort every person's contacts (twice the time).
   const order = pg ? sql`ORDER BY e.o` : sql``;
   // Entries of the wallet or the whole tenant, of this channel or of all (src/store/restrictions.ts).
-  const checks = restricted ? p.checkRestrictions : { contact: false, document: false };
+  const checks = restricted
+    ? p.checkRestrictions
+    : { contact: false, document: false, erased: [] as readonly string[] };
   const contactCheck = checks.contact
     ? sql`AND NOT ${restrictedCondition(p.tenantId, p.walletId, resolved.channel, resolved.restrictionKind, value)}`
     : sql``;
@@ -560,7 +580,11 @@ function firstContact(p: InsertPlan, restricted: boolean): RawBuilder<unknown> {
         sql`(SELECT pe.document FROM persons pe WHERE pe.id = mp.person_id)`,
       )}`
     : sql``;
-  const restriction = sql`${contactCheck} ${documentCheck}`;
+  const erasedCheck =
+    checks.erased.length > 0
+      ? sql`AND NOT ${inValues(p.dialect, value, checks.erased, "text")}`
+      : sql``;
+  const restriction = sql`${contactCheck} ${documentCheck} ${erasedCheck}`;
   return sql`(SELECT ${value} AS address FROM ${source}
     WHERE ${kind} = ${text(resolved.contactKind)} ${restriction}
     ${order} LIMIT 1)`;

@@ -15,7 +15,7 @@ import { withStore } from "./store.js";
 
 const HELP = `Uso:
   remessa retention show [--json]
-  remessa retention set [--originals DIAS] [--messages DIAS] [--discarded DIAS]
+  remessa retention set [--originals DIAS] [--messages DIAS] [--discarded DIAS] [--audit DIAS]
   remessa retention run [--dry-run] [--all-tenants] [--json]
 
 Por quanto tempo o remessa guarda dados pessoais, por empresa:
@@ -24,7 +24,9 @@ Por quanto tempo o remessa guarda dados pessoais, por empresa:
              arquivo movido, seus relatórios e o arquivo de retorno;
 --discarded: o mesmo para arquivos descartados (padrão ${RETENTION_DEFAULTS.discardedDays} dias);
 --messages:  textos e destinos das mensagens (padrão ${RETENTION_DEFAULTS.messagesDays} dias após o fim da
-             campanha; situação e horários ficam, e os totais também).
+             campanha; situação e horários ficam, e os totais também);
+--audit:     registros da auditoria (padrão ${RETENTION_DEFAULTS.auditDays} dias = 5 anos; mínimo 365,
+             máximo 36500); o mesmo que "remessa audit settings --retention-days".
 Arquivos em servidores remotos são da empresa e não são apagados.
 run: apaga agora o que passou do prazo (o "remessa serve" faz isso uma vez por
 dia); --dry-run só conta. Sem --all-tenants, só a empresa de --tenant.
@@ -38,6 +40,7 @@ const OPTIONS = {
     originals: { type: "string" },
     messages: { type: "string" },
     discarded: { type: "string" },
+    audit: { type: "string" },
     "dry-run": { type: "boolean" },
     "all-tenants": { type: "boolean" },
     json: { type: "boolean" },
@@ -77,12 +80,13 @@ export async function run(argv: string[]): Promise<number> {
               originalsDays: days(values.originals, "--originals"),
               messagesDays: days(values.messages, "--messages"),
               discardedDays: days(values.discarded, "--discarded"),
+              auditDays: days(values.audit, "--audit"),
             } as Parameters<typeof setRetention>[2])
           : await getRetention(store.db, tenantId);
       if (values.json) console.log(JSON.stringify(retention));
       else
         console.log(
-          `Retenção da empresa ${tenantId}: arquivos importados e relatórios ${retention.originalsDays} dias; descartados ${retention.discardedDays} dias; textos e destinos de mensagens ${retention.messagesDays} dias.`,
+          `Retenção da empresa ${tenantId}: arquivos importados e relatórios ${retention.originalsDays} dias; descartados ${retention.discardedDays} dias; textos e destinos de mensagens ${retention.messagesDays} dias; auditoria ${retention.auditDays} dias.`,
         );
       return EXIT.ok;
     }
@@ -98,7 +102,7 @@ export async function run(argv: string[]): Promise<number> {
     const verb = values["dry-run"] ? "seriam apagados" : "apagados";
     for (const r of reports) {
       console.log(
-        `Empresa ${r.tenantId}: ${r.originals.mailings} arquivos importados (${r.originals.files} arquivos ${verb}), ${r.discarded.mailings} descartados (${r.discarded.files} arquivos ${verb}), ${r.messages.messages} mensagens de ${r.messages.campaigns} campanhas com texto e destino ${verb}.`,
+        `Empresa ${r.tenantId}: ${r.originals.mailings} arquivos importados (${r.originals.files} arquivos ${verb}), ${r.discarded.mailings} descartados (${r.discarded.files} arquivos ${verb}), ${r.messages.messages} mensagens de ${r.messages.campaigns} campanhas com texto e destino ${verb}, ${r.audit.events} registros de auditoria ${verb}.`,
       );
     }
     return EXIT.ok;

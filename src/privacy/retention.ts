@@ -7,7 +7,9 @@
  * - discarded files: 30 days (the same files of a refused file);
  * - message texts and destinations: 180 days after the campaign ended
  *   (messages keep their state and times, so every total stays right; the
- *   embedded outbox's copies and the mailing's per-person message go too).
+ *   embedded outbox's copies and the mailing's per-person message go too);
+ * - audit events: `tenants.audit_retention_days` (default 5 years, at least
+ *   one; set by `retention set --audit` or `audit settings`), deleted.
  * Files on remote servers are the tenant's and are left alone.
  *
  * The job works in small batches, each its own short statement, yielding
@@ -17,19 +19,31 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { setImmediate as yieldNow } from "node:timers/promises";
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Logger } from "../log.js";
-import type { Store } from "../store/db.js";
+import type { Dialect, Store } from "../store/db.js";
+import {
+  DEFAULT_AUDIT_RETENTION_DAYS,
+  getPrivacySettings,
+  setPrivacySettings,
+} from "../store/privacy.js";
 import type { Database, MailingState } from "../store/schema.js";
 import { ValidationError } from "../store/tenants.js";
 import { appendAudit } from "./audit.js";
 
-export const RETENTION_DEFAULTS = { originalsDays: 90, messagesDays: 180, discardedDays: 30 };
+export const RETENTION_DEFAULTS = {
+  originalsDays: 90,
+  messagesDays: 180,
+  discardedDays: 30,
+  auditDays: DEFAULT_AUDIT_RETENTION_DAYS,
+};
 
 export interface Retention {
   originalsDays: number;
   messagesDays: number;
   discardedDays: number;
+  /** Audit events (kept on the tenant: `tenants.audit_retention_days`, 365 to 36500). */
+  auditDays: number;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -43,10 +57,12 @@ export async function getRetention(db: Kysely<Database>, tenantId: number): Prom
     .selectAll()
     .where("tenant_id", "=", tenantId)
     .executeTakeFirst();
+  const privacy = await getPrivacySettings(db, tenantId);
   return {
     originalsDays: row?.originals_days ?? RETENTION_DEFAULTS.originalsDays,
     messagesDays: row?.messages_days ?? RETENTION_DEFAULTS.messagesDays,
     discardedDays: row?.discarded_days ?? RETENTION_DEFAULTS.discardedDays,
+    auditDays: privacy?.auditRetentionDays ?? RETENTION_DEFAULTS.auditDays,
   };
 }
 
@@ -56,17 +72,23 @@ export async function setRetention(
   change: Partial<Retention>,
   now: Date = new Date(),
 ): Promise<Retention> {
-  for (const [key, days] of Object.entries(change)) {
+  const { auditDays, ...files } = change;
+  for (const [key, days] of Object.entries(files)) {
     if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 36_500)) {
       throw new ValidationError(
         `Prazo de retenção inválido (${key}): use um número inteiro de dias entre 1 e 36500.`,
       );
     }
   }
+  // The audit retention lives on the tenant, next to the other privacy settings, and keeps
+  // their bounds (at least 365 days: a shorter trail would not answer what it is kept for).
+  if (auditDays !== undefined) {
+    await setPrivacySettings(db, tenantId, { auditRetentionDays: auditDays });
+  }
   const current = await getRetention(db, tenantId);
-  const next = {
+  const next: Retention = {
     ...current,
-    ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)),
+    ...Object.fromEntries(Object.entries(files).filter(([, v]) => v !== undefined)),
   };
   const values = {
     originals_days: next.originalsDays,
@@ -90,6 +112,8 @@ export interface RetentionReport {
   discarded: { mailings: number; files: number };
   /** Campaigns whose messages were blanked, and how many messages. */
   messages: { campaigns: number; messages: number };
+  /** Audit events deleted (past the audit retention). */
+  audit: { events: number };
 }
 
 export interface RetentionOptions {
@@ -140,10 +164,20 @@ export async function runRetention(
         now,
         options.dryRun === true,
       ),
+      audit: await purgeAudit(
+        db,
+        store.dialect,
+        tenantId,
+        cutoff(retention.auditDays),
+        options.dryRun === true,
+      ),
     };
     reports.push(report);
     const removed =
-      report.originals.mailings + report.discarded.mailings + report.messages.campaigns;
+      report.originals.mailings +
+      report.discarded.mailings +
+      report.messages.campaigns +
+      report.audit.events;
     options.log?.info(options.dryRun ? "retention dry run" : "retention purge", {
       tenantId,
       originalsMailings: report.originals.mailings,
@@ -152,6 +186,7 @@ export async function runRetention(
       discardedFiles: report.discarded.files,
       campaigns: report.messages.campaigns,
       messages: report.messages.messages,
+      auditEvents: report.audit.events,
     });
     if (!options.dryRun && removed > 0) {
       await appendAudit(db, {
@@ -163,6 +198,7 @@ export async function runRetention(
           originals: report.originals,
           discarded: report.discarded,
           messages: report.messages,
+          audit: report.audit,
         },
         at: now.toISOString(),
       });
@@ -342,6 +378,64 @@ async function purgeMessages(
       .execute();
   }
   return done;
+}
+
+/**
+ * The database's own cutoff for the tenant's audit events, written exactly as
+ * the append-only triggers of migration 0015 compute it (same clock, same
+ * day arithmetic, same text format), so that a row this selects is a row the
+ * trigger lets go.
+ */
+function databaseAuditCutoff(dialect: Dialect, tenantId: number) {
+  return dialect === "postgres"
+    ? sql<string>`(SELECT to_char(
+        (now() - make_interval(days => t.audit_retention_days)) AT TIME ZONE 'UTC',
+        'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') FROM tenants t WHERE t.id = ${tenantId})`
+    : sql<string>`(SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || t.audit_retention_days || ' days')
+        FROM tenants t WHERE t.id = ${tenantId})`;
+}
+
+/**
+ * Deletes the tenant's audit events past the audit retention, a batch of
+ * ids at a time (each a short statement on the (tenant_id, at) index).
+ *
+ * The trigger that guards the trail judges a DELETE by the database's clock,
+ * the job by its own (injected in tests, or a host whose clock runs ahead of
+ * the database's). One event refused by the trigger would abort the whole
+ * batch, and every run after it: so an event goes only when it is past
+ * retention by both clocks (older than the job's cutoff AND the database's,
+ * computed in the statement by the trigger's own expression). A job clock
+ * ahead deletes no more than the database allows; one behind deletes less,
+ * and the rest goes on a later run.
+ */
+async function purgeAudit(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  tenantId: number,
+  cutoff: string,
+  dryRun: boolean,
+): Promise<{ events: number }> {
+  const due = () =>
+    db
+      .selectFrom("audit_events")
+      .where("tenant_id", "=", tenantId)
+      .where("at", "<", cutoff)
+      .where("at", "<", databaseAuditCutoff(dialect, tenantId));
+  if (dryRun) {
+    const n = await due()
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    return { events: Number(n.n) };
+  }
+  let events = 0;
+  for (;;) {
+    const batch = due().select("id").orderBy("at").orderBy("id").limit(BATCH);
+    const deleted = await db.deleteFrom("audit_events").where("id", "in", batch).executeTakeFirst();
+    const n = Number(deleted.numDeletedRows);
+    events += n;
+    if (n < BATCH) return { events };
+    await yieldNow();
+  }
 }
 
 /**

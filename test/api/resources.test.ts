@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { showCampaign } from "../../src/campaigns/overview.js";
+import { erasePerson } from "../../src/privacy/erase.js";
 import { decryptSecret } from "../../src/store/secrets.js";
 import { DATABASES } from "../store/harness.js";
 import { errorBody, type Fixture, openFixture } from "./helpers.js";
@@ -763,6 +764,40 @@ for (const database of DATABASES) {
             404,
             "NAO_ENCONTRADO",
             new RegExp(`A pessoa ${b.personId} não existe`),
+          );
+        }
+
+        // Erased (LGPD): the record stays for the totals, but no search finds it and
+        // reading it says it was erased.
+        const erased = await erasePerson(
+          f.store,
+          f.tenantA,
+          { kind: "id", value: String(a.personId) },
+          "api:teste",
+          "pedido 1",
+        );
+        assert.deepEqual(erased.persons, [a.personId]);
+        const record = await f.store.db
+          .selectFrom("persons")
+          .select(["key", "key_kind", "erased_at"])
+          .where("id", "=", a.personId)
+          .executeTakeFirstOrThrow();
+        assert.notEqual(record.erased_at, null);
+        for (const query of [
+          `code=${encodeURIComponent(record.key)}`,
+          "document=111.444.777-35",
+          "code=CLI-A",
+          "phone=11987650001",
+          "email=maria@pessoa-a.com.br",
+        ]) {
+          assert.deepEqual(await search(query), [], query);
+        }
+        for (const url of [`/people/${a.personId}`, `/people/${a.personId}/messages`]) {
+          refused(
+            await f.call({ ...r, method: "GET", url }),
+            404,
+            "NAO_ENCONTRADO",
+            new RegExp(`A pessoa ${a.personId} foi apagada a pedido do titular`),
           );
         }
       });

@@ -4,6 +4,7 @@ import { campaignPlanner, createCampaigns, PlanningError } from "../../src/campa
 import { campaignSummaries } from "../../src/campaigns/summary.js";
 import type { Mailing } from "../../src/filename/types.js";
 import type { PersonRecord } from "../../src/mailing/types.js";
+import { erasePerson } from "../../src/privacy/erase.js";
 import { type ImportChunk, importMailing } from "../../src/store/import.js";
 import { addRestriction } from "../../src/store/restrictions.js";
 import { createWallet } from "../../src/store/wallets.js";
@@ -504,6 +505,79 @@ for (const database of DATABASES) {
             ["sms", 1, [1]],
             ["whatsapp", 1, [1]],
             ["email", 0, [0]],
+          ],
+        );
+      } finally {
+        await t.dispose();
+      }
+    });
+
+    test("an erased person's contacts brought back by a later file without _h are not planned: RESTRITO, the next contact used", async () => {
+      const t = await setup();
+      try {
+        await addSender(t.store.db, { kind: "sms", mode: "long", number: "R" });
+        const flags = { sms: "long", email: { account: null, subject: null } } as const;
+        await run(t, { sequence: 1, ...flags }, [
+          {
+            persons: [
+              person("A", {
+                firstLine: 2,
+                message: "m",
+                channels: [mobile("11955550001", 2), email("ana@x.com", 3)],
+              }),
+            ],
+            rejected: [],
+          },
+        ]);
+        const erased = await erasePerson(
+          t.store,
+          1,
+          { kind: "code", value: "A" },
+          "cli:dpo",
+          "pedido 1",
+        );
+        assert.equal(erased.persons.length, 1);
+        // A later file, without _h (the reader checks nothing): the same phone and e-mail
+        // come back under other codes.
+        const { campaigns } = await run(t, { sequence: 2, ...flags }, [
+          {
+            persons: [
+              person("B", {
+                firstLine: 2,
+                message: "m",
+                channels: [mobile("11955550001", 2)],
+              }),
+              person("C", {
+                firstLine: 3,
+                message: "m",
+                channels: [
+                  mobile("11955550001", 3),
+                  mobile("11955550002", 4),
+                  email("ANA@x.com", 5),
+                ],
+              }),
+              person("D", {
+                firstLine: 6,
+                message: "m",
+                channels: [mobile("11955550003", 6), email("ana@x.com", 7)],
+              }),
+            ],
+            rejected: [],
+          },
+        ]);
+        assert.deepEqual(
+          campaigns.map((c) => [c.channel, Number(c.audience), JSON.parse(c.excluded_json ?? "")]),
+          [
+            ["sms", 2, { RESTRITO: 1 }],
+            // B has no e-mail; C's and D's are the erased person's (compared without case).
+            ["email", 0, { SEM_CONTATO: 1, RESTRITO: 2 }],
+          ],
+        );
+        assert.deepEqual(
+          (await messagesOf(t, Number(campaigns[0]!.id))).map((m) => [m.key, m.address]),
+          [
+            ["C", "11955550002"],
+            ["D", "11955550003"],
           ],
         );
       } finally {

@@ -3,8 +3,10 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { sql } from "kysely";
 import { runRetention } from "../../src/privacy/retention.js";
-import { cliJson } from "../cli/run-cli.js";
+import { appendAudit } from "../../src/store/audit.js";
+import { cliJson, runCli } from "../cli/run-cli.js";
 import { DATABASES } from "../store/harness.js";
 import { buildBase, FILE_NAME, NOW } from "./fixtures.js";
 
@@ -94,18 +96,100 @@ for (const database of DATABASES) {
           originalsDays: 90,
           messagesDays: 180,
           discardedDays: 30,
+          auditDays: 1825,
         });
         assert.deepEqual(
           await cliJson(ts.url, ["retention", "set", "--originals", "10", "--json"]),
-          { originalsDays: 10, messagesDays: 180, discardedDays: 30 },
+          { originalsDays: 10, messagesDays: 180, discardedDays: 30, auditDays: 1825 },
         );
-        const { runCli } = await import("../cli/run-cli.js");
         const bad = await runCli(ts.url, ["retention", "set", "--messages", "0"]);
         assert.equal(bad.code, 1);
         assert.match(bad.stderr, /entre 1 e 36500/);
         const due = await runRetention(ts.store, { now: days(11) });
         assert.equal(due[0]?.originals.mailings, 1);
         assert.equal(existsSync(join(built.drop, "LIDOS", FILE_NAME)), false);
+      } finally {
+        await ts.dispose();
+      }
+    });
+
+    test("audit events past their retention by both clocks go, in the job; recent ones stay and stay append-only", async () => {
+      const ts = await database.open();
+      try {
+        const db = ts.store.db;
+        // The database's clock is the real one; the events are placed around its cutoff.
+        const real = Date.now();
+        const ago = (n: number) => new Date(real - n * 24 * 3600 * 1000).toISOString();
+        assert.deepEqual(await cliJson(ts.url, ["retention", "set", "--audit", "365", "--json"]), {
+          originalsDays: 90,
+          messagesDays: 180,
+          discardedDays: 30,
+          auditDays: 365,
+        });
+        const short = await runCli(ts.url, ["retention", "set", "--audit", "364"]);
+        assert.equal(short.code, 1);
+        assert.match(short.stderr, /de 365 \(1 ano\) a 36500/);
+        const before = await db.selectFrom("audit_events").select("id").execute();
+        for (const [subject, at] of [
+          ["old", ago(400)],
+          ["older", ago(3000)],
+          ["due-by-job-only", ago(300)],
+          ["recent", ago(1)],
+        ] as const) {
+          await appendAudit(db, { tenantId: 1, actor: "cli:teste", action: "teste", subject, at });
+        }
+        const subjects = async () =>
+          (
+            await db
+              .selectFrom("audit_events")
+              .select("subject")
+              .where("action", "=", "teste")
+              .orderBy("id")
+              .execute()
+          ).map((r) => r.subject);
+        assert.deepEqual(await subjects(), ["old", "older", "due-by-job-only", "recent"]);
+
+        // The job's clock runs 100 days ahead of the database's: by it, the event of 300 days
+        // ago is past 365 days too, but the trigger (database clock) would refuse it.
+        const ahead = () => new Date(real + 100 * 24 * 3600 * 1000);
+        const dry = await runRetention(ts.store, { now: ahead, dryRun: true, tenantId: 1 });
+        assert.deepEqual(dry[0]?.audit, { events: 2 });
+        assert.equal((await subjects()).length, 4, "a dry run removes nothing");
+        const due = await runRetention(ts.store, { now: ahead, tenantId: 1 });
+        assert.deepEqual(due[0]?.audit, { events: 2 });
+        assert.deepEqual(due[0]?.retention.auditDays, 365);
+        assert.deepEqual(await subjects(), ["due-by-job-only", "recent"]);
+        const kept = await db.selectFrom("audit_events").select("id").execute();
+        assert.equal(
+          kept.length,
+          before.length + 2 + 1,
+          "the others stay, and the purge is audited",
+        );
+        const purge = await db
+          .selectFrom("audit_events")
+          .select("details_json")
+          .where("action", "=", "retention.purge")
+          .executeTakeFirstOrThrow();
+        assert.deepEqual(JSON.parse(purge.details_json ?? "{}").audit, { events: 2 });
+
+        // A job clock behind the database's deletes only what it sees as due.
+        const again = await runRetention(ts.store, { now: () => new Date(real), tenantId: 1 });
+        assert.deepEqual(again[0]?.audit, { events: 0 });
+
+        // Still append-only within retention.
+        await assert.rejects(
+          sql`UPDATE audit_events SET actor = 'outro' WHERE subject = 'recent'`.execute(db),
+          /append-only/,
+        );
+        await assert.rejects(
+          sql`DELETE FROM audit_events WHERE subject = 'recent'`.execute(db),
+          /append-only/,
+        );
+        await assert.rejects(
+          sql`DELETE FROM audit_events WHERE subject = 'due-by-job-only'`.execute(db),
+          /append-only/,
+        );
+        assert.deepEqual(await subjects(), ["due-by-job-only", "recent"]);
       } finally {
         await ts.dispose();
       }

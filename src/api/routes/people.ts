@@ -3,7 +3,10 @@
  * e-mail (each written as in a mailing and normalised the same way), a
  * person's record (contacts, wallets, tags) and messages. Personal data:
  * every query is bound to the key's tenant, and a person of another tenant
- * answers as a missing one.
+ * answers as a missing one. An erased person (LGPD, src/privacy/erase.ts)
+ * keeps a record only so totals stay right: searches leave it out, and
+ * reading it answers 404 saying it was erased (there is nothing of the
+ * person left to show).
  */
 import { z } from "zod";
 import { normalizeDocument } from "../../mailing/document.js";
@@ -89,6 +92,12 @@ export function peopleRoutes(deps: ApiDeps): AnyRoute[] {
       .where("id", "=", id)
       .executeTakeFirst();
     if (!person) throw notFound(`A pessoa ${id}`);
+    if (person.erased_at !== null) {
+      throw new ApiError(
+        "NAO_ENCONTRADO",
+        `A pessoa ${id} foi apagada a pedido do titular (LGPD): não há mais dados dela, só as contagens das campanhas.`,
+      );
+    }
     return person;
   };
   return [
@@ -96,7 +105,7 @@ export function peopleRoutes(deps: ApiDeps): AnyRoute[] {
       method: "GET",
       url: "/people",
       summary: "Busca pessoas",
-      description: `Informe um critério: document (CPF ou CNPJ, com ou sem pontuação), code (CODCLIENTE), phone (DDD + número) ou email. Até ${SEARCH_LIMIT} pessoas, da mais recente à mais antiga.`,
+      description: `Informe um critério: document (CPF ou CNPJ, com ou sem pontuação), code (CODCLIENTE), phone (DDD + número) ou email. Até ${SEARCH_LIMIT} pessoas, da mais recente à mais antiga. Pessoas apagadas a pedido do titular (LGPD) não aparecem.`,
       tag: "pessoas",
       access: "tenant",
       query: z.strictObject({
@@ -117,7 +126,11 @@ export function peopleRoutes(deps: ApiDeps): AnyRoute[] {
             [{ in: "query", path: given.join(",") || "document", message: "um critério" }],
           );
         }
-        let q = db.selectFrom("persons as p").selectAll("p").where("p.tenant_id", "=", tenantId);
+        let q = db
+          .selectFrom("persons as p")
+          .selectAll("p")
+          .where("p.tenant_id", "=", tenantId)
+          .where("p.erased_at", "is", null);
         if (query.document !== undefined) {
           const document = normalizeDocument(query.document, false);
           if (!document.ok) {

@@ -498,6 +498,15 @@ for (const database of DATABASES) {
         });
         assert.equal(zero.statusCode, 400);
         assert.match(errorBody(zero).message, /campo "originalsDays"/);
+        // The audit trail is kept at least a year.
+        const shortAudit = await f.call({
+          key,
+          method: "PUT",
+          url: "/privacy/retention",
+          payload: { auditDays: 364 },
+        });
+        assert.equal(shortAudit.statusCode, 400);
+        assert.match(errorBody(shortAudit).message, /campo "auditDays"/);
         const readOnly = await f.call({
           key: f.keys.read,
           method: "PUT",

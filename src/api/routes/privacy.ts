@@ -337,6 +337,10 @@ const retentionSchema = z
       .int()
       .describe("Textos e destinos das mensagens, após o fim da campanha"),
     discardedDays: z.number().int().describe("Os mesmos arquivos, dos descartados"),
+    auditDays: z
+      .number()
+      .int()
+      .describe("Eventos da auditoria (o mesmo prazo de /privacy/settings, 365 a 36500)"),
   })
   .meta({ id: "Retention" });
 
@@ -712,7 +716,7 @@ export function privacyRoutes(deps: ApiDeps): AnyRoute[] {
       url: "/privacy/retention",
       summary: "Muda por quanto tempo a empresa guarda dados pessoais",
       description:
-        'Como "remessa retention set": só o que vier no corpo muda, em dias (1 a 36500). Vale na próxima limpeza diária do "remessa serve". Fica na auditoria (retention.settings, com o antes e o depois).',
+        'Como "remessa retention set": só o que vier no corpo muda, em dias (1 a 36500; a auditoria, 365 a 36500). Vale na próxima limpeza diária do "remessa serve". Fica na auditoria (retention.settings, com o antes e o depois).',
       tag: TAG,
       access: "tenant",
       audited: true,
@@ -720,6 +724,7 @@ export function privacyRoutes(deps: ApiDeps): AnyRoute[] {
         originalsDays: days(1, 36500).optional(),
         messagesDays: days(1, 36500).optional(),
         discardedDays: days(1, 36500).optional(),
+        auditDays: days(365, 36500).optional(),
       }),
       response: retentionSchema,
       handler: async ({ tenantId, body, caller, request }) => {
@@ -728,6 +733,7 @@ export function privacyRoutes(deps: ApiDeps): AnyRoute[] {
         if (body.originalsDays !== undefined) change.originalsDays = body.originalsDays;
         if (body.messagesDays !== undefined) change.messagesDays = body.messagesDays;
         if (body.discardedDays !== undefined) change.discardedDays = body.discardedDays;
+        if (body.auditDays !== undefined) change.auditDays = body.auditDays;
         if (Object.keys(change).length === 0) return before;
         const after = await setRetention(db, tenantId, change, deps.now());
         await audit(

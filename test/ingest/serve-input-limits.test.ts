@@ -61,8 +61,14 @@ describe("serve: one hostile file does not wedge the drop box", () => {
     return readFileSync(join(serve.drop, "DESCARTADOS", `${name}.erro.txt`), "utf8");
   }
 
-  test("64 MB without a line break, then a 20 MB line of 10M columns: LINHA_LONGA, RSS under 300 MB", async () => {
+  test("64 MB without a line break, then a 20 MB line of 10M columns: LINHA_LONGA, bounded memory", async () => {
     const pid = serve.child.pid as number;
+    // serve's own high-water mark after start-up (API, console, migrations,
+    // dispatcher) is about 185 MB; what is asserted is what the hostile files
+    // add to it (560 to 895 MB before the line limits, about 75 MB now). The
+    // total's peak moves by some 40 MB with GC timing on a loaded machine, so
+    // the absolute bound is looser than the growth's.
+    const startPeak = peakRssMb(pid);
     const long = `mailing_${today}_1_cBRAD.csv`;
     await curlUpload(serve.ftpPort, hostile(long, "1", 64, ""), long);
     assert.match(await discarded(long), /\[LINHA_LONGA\] A linha 3 tem mais de 1\.048\.576/);
@@ -74,8 +80,13 @@ describe("serve: one hostile file does not wedge the drop box", () => {
     );
     assert.match(await discarded(columns), /\[LINHA_LONGA\] A linha 3/);
     const rss = peakRssMb(pid);
-    if (process.env.SHOW_RSS) console.log(`serve peak RSS ${rss.toFixed(0)} MB`);
-    assert.ok(rss < 300, `serve peaked at ${rss.toFixed(0)} MB`);
+    if (process.env.SHOW_RSS)
+      console.log(`serve peak RSS ${startPeak.toFixed(0)} -> ${rss.toFixed(0)} MB`);
+    assert.ok(
+      rss - startPeak < 150,
+      `the files added ${(rss - startPeak).toFixed(0)} MB to serve's peak`,
+    );
+    assert.ok(rss < 350, `serve peaked at ${rss.toFixed(0)} MB`);
     // The drop box still works: the next file is imported.
     const good = `mailing_${today}_3_cBRAD.csv`;
     writeFileSync(join(work, good), mailingCsv(3, 0, 3));

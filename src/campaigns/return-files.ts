@@ -40,6 +40,7 @@ import { TERMINAL_STATES } from "../ingest/ledger.js";
 import type { Logger } from "../log.js";
 import { REPORT_STAGING } from "../sources/candidates.js";
 import { SourceError } from "../sources/errors.js";
+import { localSourceConfig } from "../sources/local.js";
 import { openSource } from "../sources/open.js";
 import { baseName, joinRelative, parentOf } from "../sources/paths.js";
 import type { Source, SourceConfig } from "../sources/types.js";
@@ -292,7 +293,7 @@ export class ReturnFiles {
             log,
           );
         }
-        source = await (this.options.openSource ?? openSource)(localConfig(folder));
+        source = await (this.options.openSource ?? openSource)(localSourceConfig(folder));
         target = returnFileName(basename(mailing.path));
         recorded = join(folder, target);
       }
@@ -414,20 +415,6 @@ export class ReturnFiles {
         .execute(),
     );
   }
-}
-
-function localConfig(folder: string): SourceConfig {
-  return {
-    protocol: "local",
-    host: "",
-    port: null,
-    user: "",
-    password: "",
-    root: folder,
-    allowPrivate: false,
-    tlsFingerprint: null,
-    tlsInsecure: false,
-  };
 }
 
 /** The message columns a line needs, with the person's identifiers. */

@@ -267,3 +267,18 @@ function localError(error: unknown, path: string): SourceError {
       );
   }
 }
+
+/** The configuration of a local folder as a source (no host, no credentials). */
+export function localSourceConfig(root: string): SourceConfig {
+  return {
+    protocol: "local",
+    host: "",
+    port: null,
+    user: "",
+    password: "",
+    root,
+    allowPrivate: false,
+    tlsFingerprint: null,
+    tlsInsecure: false,
+  };
+}

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { erasePerson } from "../../src/privacy/erase.js";
 import { type RemoteFileResult, scrubRemoteFile } from "../../src/privacy/erase-remote.js";
-import { LocalSource } from "../../src/sources/local.js";
+import { LocalSource, localSourceConfig } from "../../src/sources/local.js";
 import type { SourceConfig } from "../../src/sources/types.js";
 import { FULL } from "../helpers/env.js";
 import {
@@ -261,17 +261,7 @@ describe("scrubRemoteFile steps (on a local folder, the same Source contract)", 
   };
   const open = async () => {
     const root = await tempDir();
-    const source = new LocalSource({
-      protocol: "local",
-      host: "",
-      port: null,
-      user: "",
-      password: "",
-      root,
-      allowPrivate: false,
-      tlsFingerprint: null,
-      tlsInsecure: false,
-    });
+    const source = new LocalSource(localSourceConfig(root));
     return { root, pair: { reader: source, writer: source } };
   };
 

@@ -50,7 +50,6 @@ export async function listAudit(
   options: {
     since?: string;
     limit?: number;
-    afterId?: number;
     /** The last event of the previous page: the events that come after it in this order. */
     after?: { at: string; id: number };
   } = {},
@@ -60,7 +59,6 @@ export async function listAudit(
     .select(["id", "at", "actor", "action", "subject", "details_json"])
     .where("tenant_id", "=", tenantId);
   if (options.since !== undefined) query = query.where("at", ">=", options.since);
-  if (options.afterId !== undefined) query = query.where("id", ">", options.afterId);
   const after = options.after;
   if (after !== undefined) {
     // Keyset on (at, id), the list's order: an event recorded with an earlier

@@ -235,6 +235,17 @@ for (const database of DATABASES) {
           payload: { reason: "x", name: "Outro" },
         });
         assert.equal(twice.statusCode, 409, twice.body);
+        const tooMany = await f.call({
+          key,
+          method: "POST",
+          url: `/privacy/people/correct?code=C3`,
+          payload: {
+            reason: "x",
+            fields: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`COL${i}`, "v"])),
+          },
+        });
+        assert.equal(tooMany.statusCode, 400, tooMany.body);
+        assert.match(errorBody(tooMany).message, /no máximo 50 campos/);
         assert.match(errorBody(twice).message, /2 cadastros.*escolha um com id/);
 
         // Erase: what was anonymised and which files were rewritten, no server path.

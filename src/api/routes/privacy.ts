@@ -184,8 +184,9 @@ const correctionBody = z
     document: z.string().max(30).optional().describe("CPF ou CNPJ; vazio: tira o documento"),
     fields: z
       .record(z.string().min(1).max(100), z.string().max(1000))
+      .refine((f) => Object.keys(f).length <= 50, { error: "no máximo 50 campos por correção" })
       .optional()
-      .describe("CORINGA1..5 ou colunas extras; valor vazio tira o campo"),
+      .describe("CORINGA1..5 ou colunas extras (até 50); valor vazio tira o campo"),
     contacts: z
       .array(
         z.strictObject({

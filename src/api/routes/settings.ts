@@ -354,7 +354,6 @@ export function settingsRoutes(deps: ApiDeps): AnyRoute[] {
       throw error;
     }
   };
-  const smtpHost = remoteHost;
   /**
    * A sender's settings as a tenant sends them: no secret (checkSettings), and the
    * provider's address (an SMPP `host`, a Cloud API `baseUrl`) a public one, as a
@@ -634,7 +633,7 @@ export function settingsRoutes(deps: ApiDeps): AnyRoute[] {
       response: accountAnswer,
       errors: [422],
       handler: async ({ tenantId, body }) => {
-        const smtp = smtpFields({ ...body, host: smtpHost(body.host) });
+        const smtp = smtpFields({ ...body, host: remoteHost(body.host) });
         const provider = body.provider === undefined ? undefined : checkProvider(body.provider);
         const added = await addEmailAccount(db, tenantId, {
           address: body.address,
@@ -677,7 +676,7 @@ export function settingsRoutes(deps: ApiDeps): AnyRoute[] {
       errors: [404, 422],
       handler: async ({ tenantId, params, body }) => {
         const patch: EmailAccountPatch = {
-          ...smtpFields({ ...body, host: smtpHost(body.host) }),
+          ...smtpFields({ ...body, host: remoteHost(body.host) }),
           ...(body.address !== undefined ? { address: body.address } : {}),
           ...(body.displayName !== undefined ? { displayName: body.displayName } : {}),
           ...(body.wallet !== undefined ? { wallet: body.wallet } : {}),

@@ -352,8 +352,21 @@ export async function scrubRemoteFile(
     await writer.remove(written);
     return { outcome: "unchanged", removed: 0 };
   }
+  // The original goes only once the server holds the whole clean copy: an
+  // upload cut short but reported as done must not take the original's place.
+  const uploaded = await writer.stat(written);
+  if (uploaded?.size !== progress.bytes) {
+    await writer.remove(written).catch(() => false);
+    throw new Error(
+      `a cópia limpa chegou incompleta ao servidor (${uploaded?.size ?? 0} de ${progress.bytes} bytes); o original foi mantido`,
+    );
+  }
   await writer.move(written, folder, baseName(clean));
   await writer.remove(path);
-  await writer.move(clean, folder, name);
+  const placed = await writer.move(clean, folder, name);
+  if (placed !== path) {
+    // Another file took the name between the removal and the move: ours did not replace it.
+    throw new Error(`outro arquivo apareceu com o nome ${name}; a cópia limpa ficou em ${placed}`);
+  }
   return { outcome: "rewritten", removed: progress.removed };
 }

@@ -80,25 +80,48 @@ export function needles(ids: Identifiers): string[] {
   return [...out];
 }
 
-/** Splits a byte stream into lines (each with its LF), in constant memory per line. */
+/**
+ * The longest line a scrub holds in memory. An imported mailing's lines are
+ * at most 1 MiB (LINHA_LONGA); a file from a server with no line break at all
+ * (a binary, a CR-only export) must not be gathered whole: it fails instead,
+ * and nothing is rewritten.
+ */
+const MAX_SCRUB_LINE_BYTES = 64 << 20;
+
+/** Splits a byte stream into lines (each with its LF), in memory bounded by the longest line. */
 async function* lines(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  let rest: Buffer = Buffer.alloc(0);
+  // The pieces of the line not ended yet, joined once when its LF arrives.
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
   for await (const chunk of input) {
-    let data = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
+    let data: Buffer = chunk;
     let at = data.indexOf(10);
     while (at >= 0) {
-      yield data.subarray(0, at + 1);
+      const end = data.subarray(0, at + 1);
+      yield pending.length > 0 ? Buffer.concat([...pending, end]) : end;
+      pending = [];
+      pendingBytes = 0;
       data = data.subarray(at + 1);
       at = data.indexOf(10);
     }
-    rest = Buffer.from(data);
+    if (data.length > 0) {
+      pending.push(Buffer.from(data));
+      pendingBytes += data.length;
+      if (pendingBytes > MAX_SCRUB_LINE_BYTES) {
+        throw new Error(
+          `o arquivo tem uma linha de mais de ${MAX_SCRUB_LINE_BYTES >> 20} MiB (sem quebra de linha): não foi reescrito`,
+        );
+      }
+    }
   }
-  if (rest.length > 0) yield rest;
+  if (pending.length > 0) yield Buffer.concat(pending);
 }
 
 /** What a scrub found so far: lines taken out, and whether a kept line still names the person. */
 export interface ScrubProgress {
   removed: number;
+  /** Bytes of the output so far (a written copy is checked against it). */
+  bytes: number;
   /** A kept line (the header, or one whose fields did not match) still holds an identifier. */
   leftover: boolean;
 }
@@ -114,7 +137,7 @@ export function scrubLines(
   input: AsyncIterable<Buffer>,
   ids: Identifiers,
 ): { output: AsyncGenerator<Buffer>; progress: ScrubProgress } {
-  const progress: ScrubProgress = { removed: 0, leftover: false };
+  const progress: ScrubProgress = { removed: 0, bytes: 0, leftover: false };
   const matches = lineMatcher(ids);
   const search = needles(ids);
   async function* output(): AsyncGenerator<Buffer> {
@@ -130,6 +153,7 @@ export function scrubLines(
         const lower = text.toLowerCase();
         if (search.some((s) => lower.includes(s))) progress.leftover = true;
       }
+      progress.bytes += line.length;
       yield line;
     }
   }

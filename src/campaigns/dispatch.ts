@@ -410,9 +410,14 @@ export class Dispatcher {
           nextStarted = true;
           startBatch();
         };
+        // Messages put back as due now (no slot left before the lease's end or
+        // the deadline) did not move: claiming them again at once would spin,
+        // reserving slots the lane cannot use. Only moved messages go on.
+        let moved = 0;
         const run = async () => {
           const plan = await this.plan(campaignId);
-          return plan ? this.runBatch(plan, next) : 0;
+          if (plan) await this.runBatch(plan, next, (n) => (moved = n));
+          return moved;
         };
         run()
           .catch((error) => {
@@ -456,7 +461,12 @@ export class Dispatcher {
   }
 
   /** `nearlyDone`: called once when the batch's sending is nearly over (lanes start the next one). */
-  private async runBatch(plan: CampaignPlan, nearlyDone?: () => void): Promise<number> {
+  private async runBatch(
+    plan: CampaignPlan,
+    nearlyDone?: () => void,
+    /** Told how many of the batch's messages moved (all but those put back as due now). */
+    onMoved?: (moved: number) => void,
+  ): Promise<number> {
     const campaignId = plan.id;
     const now = this.clock();
     // At the deadline the lifecycle expires what is left; nothing is claimed.
@@ -544,6 +554,11 @@ export class Dispatcher {
       });
     }
     for (const o of outcomes) this.count(o);
+    onMoved?.(
+      outcomes.filter(
+        (o) => !(o.state === "pending" && o.error === null && o.nextAttemptAt <= o.at),
+      ).length,
+    );
     return outcomes.length;
   }
 

@@ -11,6 +11,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } f
 import { type Logger, silentLogger } from "../log.js";
 import { type NotifyPolicy, notifyPolicyFromEnv } from "../notifications/settings.js";
 import { createPrometheus, type MetricsEndpoint } from "../ops/prometheus.js";
+import { MAX_SUBJECT_RECORDS, TooManyRecordsError } from "../privacy/persons.js";
 import { type ConnectionTestResult, testConnection } from "../sources/test-connection.js";
 import type { SourceConfig } from "../sources/types.js";
 import { busyRetry, isSqliteBusy } from "../store/busy.js";
@@ -236,6 +237,8 @@ export function buildApi(options: ApiOptions): FastifyInstance {
         "O banco de dados está ocupado (uma importação grande em andamento) e nada foi alterado. Tente de novo em instantes.",
         { retryAfterSeconds: 5 },
       );
+    } else if (error instanceof TooManyRecordsError) {
+      known = new ApiError("CONFLITO", error.message, { limit: MAX_SUBJECT_RECORDS });
     } else if (error instanceof ValidationError) {
       known = new ApiError("VALOR_RECUSADO", error.message);
     } else known = fromFastify(error);

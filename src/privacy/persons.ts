@@ -43,12 +43,34 @@ export function normalizeSelector(selector: PersonSelector): PersonSelector {
   }
 }
 
-/** Ids of the tenant's persons the (normalised) selector names, oldest first. */
+/**
+ * Most records one lookup may name. A data subject has a few records (one per
+ * code, a family sharing a phone); a value in more is not one person's (a
+ * company switchboard, a placeholder e-mail), and showing, exporting or erasing
+ * them all at once would load or remove a crowd by mistake.
+ */
+export const MAX_SUBJECT_RECORDS = 50;
+
+/** The selector names more records than MAX_SUBJECT_RECORDS (the API answers 409). */
+export class TooManyRecordsError extends ValidationError {
+  constructor(readonly selector: PersonSelector) {
+    super(
+      `Esse dado está em mais de ${MAX_SUBJECT_RECORDS} cadastros: não parece ser de uma só pessoa. Procure pelo id, pelo código do cliente ou pelo CPF/CNPJ.`,
+    );
+  }
+}
+
+/**
+ * Ids of the tenant's persons the (normalised) selector names, oldest first;
+ * TooManyRecordsError past MAX_SUBJECT_RECORDS.
+ */
 export async function findPersonIds(
   db: Kysely<Database>,
   tenantId: number,
   selector: PersonSelector,
 ): Promise<number[]> {
+  // One more than the bound tells "too many" without reading them all.
+  const cap = MAX_SUBJECT_RECORDS + 1;
   let ids: number[];
   switch (selector.kind) {
     case "id":
@@ -58,6 +80,7 @@ export async function findPersonIds(
           .select("id")
           .where("tenant_id", "=", tenantId)
           .where("id", "=", Number(selector.value))
+          .limit(cap)
           .execute()
       ).map((r) => r.id);
       break;
@@ -68,6 +91,7 @@ export async function findPersonIds(
           .select("id")
           .where("tenant_id", "=", tenantId)
           .where("document", "=", selector.value)
+          .limit(cap)
           .execute()
       ).map((r) => r.id);
       break;
@@ -78,6 +102,7 @@ export async function findPersonIds(
           .select("id")
           .where("tenant_id", "=", tenantId)
           .where("cod_cliente", "=", selector.value)
+          .limit(cap)
           .execute()
       ).map((r) => r.id);
       break;
@@ -91,13 +116,18 @@ export async function findPersonIds(
         await db
           .selectFrom("person_channels")
           .select("person_id")
+          // Distinct before the limit: a person may hold the value twice (both cases of an e-mail).
+          .distinct()
           .where("tenant_id", "=", tenantId)
           .where("value", "in", values)
+          .limit(cap)
           .execute()
       ).map((r) => r.person_id);
     }
   }
-  return [...new Set(ids)].sort((a, b) => a - b);
+  const unique = [...new Set(ids)];
+  if (unique.length > MAX_SUBJECT_RECORDS) throw new TooManyRecordsError(selector);
+  return unique.sort((a, b) => a - b);
 }
 
 export interface PersonExport {

@@ -8,16 +8,17 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { exportSubject } from "../../src/privacy/persons.js";
+import { exportSubject, MAX_SUBJECT_RECORDS } from "../../src/privacy/persons.js";
 import { getRetention, RETENTION_DEFAULTS } from "../../src/privacy/retention.js";
 import { appendAudit, listAudit } from "../../src/store/audit.js";
 import { getPrivacySettings, legalBasisMissing } from "../../src/store/privacy.js";
 import { getWalletByCode } from "../../src/store/wallets.js";
+import { addPerson } from "../campaigns/fixtures.js";
 import { buildBase, FILE_NAME, ZULEICA } from "../privacy/fixtures.js";
 import { scanFiles, scanTables } from "../privacy/scan.js";
 import { DATABASES, type TestStore } from "../store/harness.js";
 import { errorBody, type Fixture, NOW, openFixture } from "./helpers.js";
-import { seedPerson } from "./seed.js";
+import { seedPerson, storedPhone } from "./seed.js";
 
 /** B's person: nothing in common with Zuleica (the erasure scan looks for her data everywhere). */
 const BENEDITA = {
@@ -332,6 +333,53 @@ for (const database of DATABASES) {
       } finally {
         restore();
         await f.close();
+      }
+    });
+
+    test("a value shared by more records than one person has: 409 on show, export and erase, nothing erased; at the bound it answers", async () => {
+      const { f, restore } = await open(database);
+      try {
+        const db = f.store.db;
+        const key = f.keys.write;
+        const shared = storedPhone("11 94444-0000");
+        const ids: number[] = [];
+        for (let i = 0; i < MAX_SUBJECT_RECORDS + 1; i++) {
+          ids.push(await addPerson(db, f.tenantA, `SW${i}`, [{ kind: "mobile", value: shared }]));
+        }
+        const phone = encodeURIComponent(shared);
+        for (const [method, url, payload] of [
+          ["GET", `/privacy/people?phone=${phone}`, undefined],
+          ["GET", `/privacy/people/export?phone=${phone}`, undefined],
+          ["POST", `/privacy/people/erase?phone=${phone}`, { reason: "pedido do titular" }],
+        ] as const) {
+          const res = await f.call({ key: key, method, url, payload });
+          assert.equal(res.statusCode, 409, `${method} ${url}: ${res.body}`);
+          assert.equal(errorBody(res).code, "CONFLITO");
+          assert.match(errorBody(res).message, /mais de 50 cadastros/);
+        }
+        const left = await db
+          .selectFrom("persons")
+          .select("id")
+          .where("id", "in", ids)
+          .where("erased_at", "is", null)
+          .execute();
+        assert.equal(left.length, ids.length, "nobody was erased");
+
+        // One record fewer: within the bound, the lookup answers with every record.
+        await db
+          .deleteFrom("person_channels")
+          .where("person_id", "=", ids[0] as number)
+          .execute();
+        const res = await f.call({
+          key: key,
+          method: "GET",
+          url: `/privacy/people?phone=${phone}`,
+        });
+        assert.equal(res.statusCode, 200, res.body);
+        assert.equal(res.json().items.length, MAX_SUBJECT_RECORDS);
+      } finally {
+        await f.close();
+        restore();
       }
     });
 

@@ -62,7 +62,7 @@ const personQuery = z.strictObject({
 });
 
 const PERSON_HELP =
-  "A pessoa vai na consulta, por um critério e só um: document (CPF ou CNPJ), code (CODCLIENTE), phone, email ou id. Um CPF pode ter mais de um cadastro (um por CODCLIENTE, por exemplo).";
+  "A pessoa vai na consulta, por um critério e só um: document (CPF ou CNPJ), code (CODCLIENTE), phone, email ou id. Um CPF pode ter mais de um cadastro (um por CODCLIENTE, por exemplo); um dado em mais de 50 cadastros não é de uma só pessoa e responde 409.";
 
 /** The query's one identifier as the CLI's selector, normalised (400 when malformed). */
 function selectorOf(query: z.output<typeof personQuery>): PersonSelector {
@@ -397,7 +397,7 @@ export function privacyRoutes(deps: ApiDeps): AnyRoute[] {
       audited: true,
       query: personQuery,
       response: z.object({ items: z.array(privacyPerson) }),
-      errors: [404],
+      errors: [404, 409],
       handler: async ({ tenantId, query, caller, request }) => {
         const selector = selectorOf(query);
         const actor = await actorOf(caller, request);
@@ -416,7 +416,7 @@ export function privacyRoutes(deps: ApiDeps): AnyRoute[] {
       write: true,
       audited: true,
       query: personQuery,
-      errors: [404],
+      errors: [404, 409],
       raw: { contentTypes: ["application/json"], description: "O documento do titular" },
       handler: async ({ tenantId, query, caller, request, reply }) => {
         const selector = selectorOf(query);
@@ -489,7 +489,7 @@ export function privacyRoutes(deps: ApiDeps): AnyRoute[] {
       query: personQuery,
       body: z.strictObject({ reason: reasonSchema }),
       response: erasureAnswer,
-      errors: [404],
+      errors: [404, 409],
       handler: async ({ tenantId, query, body, caller, request }) => {
         const selector = selectorOf(query);
         const actor = await actorOf(caller, request);

@@ -64,20 +64,60 @@ export function lineMatcher(ids: Identifiers): (line: string) => boolean {
   };
 }
 
-/** The identifiers as plain substrings: what a verified file must no longer contain. */
-export function needles(ids: Identifiers): string[] {
-  const out = new Set<string>();
+/**
+ * An identifier searched in a kept line's text, where the line matcher did not
+ * find it as a whole field: it must not run on into more of the same kind of
+ * characters on either side (`after` only for phones, which may carry a
+ * country code before them). Without the bounds, "ana@x.com" would be found
+ * inside "joana@x.com" and a person's file deleted for another's address.
+ */
+export interface Needle {
+  text: string;
+  /** Characters that may not come right before (null: anything may). */
+  before: RegExp | null;
+  /** Characters that may not come right after. */
+  after: RegExp;
+}
+
+const DIGIT = /[0-9]/;
+const EMAIL_CHAR = /[a-z0-9._%+-]/;
+const DOMAIN_CHAR = /[a-z0-9.-]/;
+
+/**
+ * The identifiers whose presence in a kept line means the rewrite did not
+ * remove the person: the CPF/CNPJ (plain or punctuated), phones and e-mails.
+ * Names are not searched as text: a kept line that holds one inside longer
+ * text is far more often another person ("Ana Paula" inside "Ana Paula
+ * Souza") than this one, and finding it would delete a whole file of other
+ * people; a name that is a whole field is removed by the line matcher.
+ */
+export function needles(ids: Identifiers): Needle[] {
+  const out = new Map<string, Needle>();
+  const add = (text: string, before: RegExp | null, after: RegExp) => {
+    if (text !== "") out.set(text, { text, before, after });
+  };
   if (ids.document) {
-    out.add(ids.document.toLowerCase());
+    add(ids.document.toLowerCase(), /[0-9a-z]/, /[0-9a-z]/);
     if (ids.document.length === 11) {
       const d = ids.document;
-      out.add(`${d.slice(0, 3)}.${d.slice(3, 6)}.${d.slice(6, 9)}-${d.slice(9)}`);
+      add(`${d.slice(0, 3)}.${d.slice(3, 6)}.${d.slice(6, 9)}-${d.slice(9)}`, DIGIT, DIGIT);
     }
   }
-  for (const n of ids.names) if (n.trim().length >= 3) out.add(n.trim().toLowerCase());
-  for (const e of ids.emails) out.add(e.trim().toLowerCase());
-  for (const p of ids.phones) out.add(p);
-  return [...out];
+  for (const e of ids.emails) add(e.trim().toLowerCase(), EMAIL_CHAR, DOMAIN_CHAR);
+  for (const p of ids.phones) add(p, null, DIGIT);
+  return [...out.values()];
+}
+
+/** Whether `text` (lower case) holds the needle with its bounds (see Needle). */
+export function holds(text: string, needle: Needle): boolean {
+  for (let at = text.indexOf(needle.text); at !== -1; at = text.indexOf(needle.text, at + 1)) {
+    const before = at > 0 ? (text[at - 1] as string) : "";
+    const after = text[at + needle.text.length] ?? "";
+    if (needle.before !== null && before !== "" && needle.before.test(before)) continue;
+    if (after !== "" && needle.after.test(after)) continue;
+    return true;
+  }
+  return false;
 }
 
 /**
@@ -151,7 +191,7 @@ export function scrubLines(
       first = false;
       if (!progress.leftover) {
         const lower = text.toLowerCase();
-        if (search.some((s) => lower.includes(s))) progress.leftover = true;
+        if (search.some((n) => holds(lower, n))) progress.leftover = true;
       }
       progress.bytes += line.length;
       yield line;

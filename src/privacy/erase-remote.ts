@@ -156,6 +156,11 @@ const SOURCE_DOWN = new Set([
   "CONEXAO_PERDIDA",
 ]);
 
+/** The source cannot be used now (its password could not be opened, the database failed): kept, tried again next run. */
+interface Unopened {
+  failure: string;
+}
+
 interface OpenedPair {
   name: string;
   /** Two connections: the original streams down one while the scrubbed copy goes up the other. */
@@ -180,13 +185,13 @@ export async function eraseRemoteFiles(
   const key = options.secretKey;
   const pending = await pendingFor(db, tenantId, personIds, selector, key);
   const results: RemoteFileResult[] = [];
-  const opened = new Map<number, OpenedPair | string>();
+  const opened = new Map<number, OpenedPair | Unopened | string>();
   try {
     for (const { row, ids } of pending) {
       const pair = await openPair(db, tenantId, row.source_id, opened, options);
       const base = {
         mailingId: row.mailing_id,
-        source: typeof pair === "string" ? "" : pair.name,
+        source: typeof pair === "string" || "failure" in pair ? "" : pair.name,
         path: row.path,
       };
       let outcome: { outcome: RemoteOutcome; removed: number; reason?: string };
@@ -194,6 +199,9 @@ export async function eraseRemoteFiles(
       if (typeof pair === "string") {
         // The source is no longer registered: nothing remessa can reach again.
         outcome = { outcome: "failed", removed: 0, reason: pair };
+      } else if ("failure" in pair) {
+        outcome = { outcome: "failed", removed: 0, reason: pair.failure };
+        keep = true;
       } else if (ids === null) {
         outcome = {
           outcome: "failed",
@@ -240,7 +248,7 @@ export async function eraseRemoteFiles(
     }
   } finally {
     for (const pair of opened.values()) {
-      if (typeof pair === "string") continue;
+      if (typeof pair === "string" || "failure" in pair) continue;
       await pair.reader.close().catch(() => undefined);
       await pair.writer.close().catch(() => undefined);
     }
@@ -252,15 +260,15 @@ async function openPair(
   db: Kysely<Database>,
   tenantId: number,
   sourceId: number | null,
-  opened: Map<number, OpenedPair | string>,
+  opened: Map<number, OpenedPair | Unopened | string>,
   options: RemoteErasureOptions,
-): Promise<OpenedPair | string> {
+): Promise<OpenedPair | Unopened | string> {
   const missing =
     "a origem não está mais cadastrada no remessa: apague ou edite o arquivo no servidor";
   if (sourceId === null) return missing;
   const known = opened.get(sourceId);
   if (known !== undefined) return known;
-  let pair: OpenedPair | string;
+  let pair: OpenedPair | Unopened | string;
   try {
     const config = await getSourceWithSecret(db, tenantId, sourceId, options.secretKey);
     pair = config
@@ -273,7 +281,11 @@ async function openPair(
         }
       : missing;
   } catch (error) {
-    pair = `a senha da origem não pôde ser aberta: ${(error as Error)?.message ?? String(error)}`;
+    // Not only a password: the database may have failed. Either way the file
+    // still holds the person, so its row stays for the next run.
+    pair = {
+      failure: `a origem não pôde ser aberta (senha cifrada ou banco de dados): ${(error as Error)?.message ?? String(error)}`,
+    };
   }
   opened.set(sourceId, pair);
   return pair;

@@ -211,6 +211,42 @@ for (const database of DATABASES) {
             assert.ok(!row.identifiers_enc.toLowerCase().includes(needle));
         }
 
+        // A run whose source cannot even be opened (here: its stored password
+        // no longer decrypts) fails each file but keeps its work for the next run.
+        const { password_enc } = await ts.store.db
+          .selectFrom("file_sources")
+          .select("password_enc")
+          .where("protocol", "=", "ftp")
+          .executeTakeFirstOrThrow();
+        assert.ok(password_enc, "the test source has a password");
+        const setPassword = (value: typeof password_enc) =>
+          ts.store.db
+            .updateTable("file_sources")
+            .set({ password_enc: value })
+            .where("protocol", "=", "ftp")
+            .execute();
+        await setPassword("estragada");
+        const unopened = await erasePerson(
+          ts.store,
+          1,
+          { kind: "phone", value: "(11) 98765-1234" },
+          "test",
+          "senha estragada",
+          NOW,
+          OPTIONS,
+        );
+        assert.equal(unopened.remoteFiles.length, 3);
+        for (const f of unopened.remoteFiles) {
+          assert.equal(f.outcome, "failed");
+          assert.match(f.description, /não pôde ser aberta/);
+        }
+        assert.equal(
+          (await ts.store.db.selectFrom("erasure_remote_files").selectAll().execute()).length,
+          3,
+          "the work stays for the next run",
+        );
+        await setPassword(password_enc);
+
         // The server is back (on another port): running the erasure again cleans the files.
         server = await startFtpSrv("plain", root);
         await ts.store.db

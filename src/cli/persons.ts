@@ -43,7 +43,9 @@ erase: apaga a pessoa: nome, documento, contatos, campos, destinos e textos das
 mensagens, contatos recebidos, linhas dos arquivos guardados e relatórios nas
 origens locais. Totais de campanhas e contagens ficam. Um código (hash com chave)
 dos contatos é guardado para que, se voltarem num arquivo, sejam tratados como
-restritos. Não pode ser desfeito; pede confirmação (ou --yes).
+restritos. Não pode ser desfeito; pede confirmação (ou --yes). Se um arquivo num
+servidor (FTP/SFTP) não pôde ser limpo, o resto é apagado assim mesmo, o comando
+termina com código 1 e rodar de novo tenta esses arquivos outra vez.
 --reason: o motivo (vai para a auditoria; não escreva nele dados da pessoa).
 --by: quem pediu/fez (padrão: o usuário do sistema).
 Aceita --tenant ID (padrão: a empresa 1) e:
@@ -210,9 +212,18 @@ export async function run(argv: string[]): Promise<number> {
       if (stop !== null) return stop;
     }
     const result = await erasePerson(store, tenantId, selector, actor, values.reason as string);
+    // A remote file that could not be cleaned still holds the person: not done.
+    const failed = result.remoteFiles.filter((f) => f.outcome === "failed").length;
+    const done = (): number => {
+      if (failed === 0) return EXIT.ok;
+      console.error(
+        `Apagamento incompleto: ${failed === 1 ? "1 arquivo num servidor ainda tem" : `${failed} arquivos em servidores ainda têm`} dados da pessoa. Rode o mesmo comando de novo para tentar outra vez.`,
+      );
+      return EXIT.refused;
+    };
     if (values.json) {
       console.log(JSON.stringify(result, null, 2));
-      return EXIT.ok;
+      return done();
     }
     const remote = result.remoteFiles.map(
       (f) =>
@@ -228,7 +239,7 @@ export async function run(argv: string[]): Promise<number> {
             ...remote,
           ].join("\n"),
         );
-        return EXIT.ok;
+        return done();
       }
       console.log(
         before
@@ -253,6 +264,6 @@ export async function run(argv: string[]): Promise<number> {
     }
     out.push(...remote);
     console.log(out.join("\n"));
-    return EXIT.ok;
+    return done();
   });
 }

@@ -13,6 +13,7 @@ import { erasePerson } from "../../src/privacy/erase.js";
 import { type RemoteFileResult, scrubRemoteFile } from "../../src/privacy/erase-remote.js";
 import { LocalSource, localSourceConfig } from "../../src/sources/local.js";
 import type { SourceConfig } from "../../src/sources/types.js";
+import { runCli } from "../cli/run-cli.js";
 import { FULL } from "../helpers/env.js";
 import {
   closedPort,
@@ -209,6 +210,27 @@ for (const database of DATABASES) {
           assert.equal(row.attempts, 1);
           for (const needle of NEEDLES)
             assert.ok(!row.identifiers_enc.toLowerCase().includes(needle));
+        }
+
+        // The CLI says the erasure is not complete, and exits 1.
+        const savedKey = process.env.REMESSA_SECRET_KEY;
+        process.env.REMESSA_SECRET_KEY = SOURCE_KEY.toString("hex");
+        try {
+          const cli = await runCli(ts.url, [
+            "persons",
+            "erase",
+            "--phone",
+            "(11) 98765-1234",
+            "--reason",
+            "nova tentativa",
+            "--yes",
+          ]);
+          assert.equal(cli.code, 1, cli.stderr);
+          assert.match(cli.stdout, /falhou: /);
+          assert.match(cli.stderr, /Apagamento incompleto: 3 arquivos em servidores/);
+        } finally {
+          if (savedKey === undefined) delete process.env.REMESSA_SECRET_KEY;
+          else process.env.REMESSA_SECRET_KEY = savedKey;
         }
 
         // A run whose source cannot even be opened (here: its stored password

@@ -139,7 +139,10 @@ export async function createCampaigns(
     const kinds = await restrictionKindsInScope(db, tenantId, walletId, channel);
     let erased = erasedOfKind.get(r.contactKind);
     if (erased === undefined) {
-      erased = await erasedContactsInMailing(db, tenantId, imported.mailingId, r.contactKind);
+      // A `_h` file's reader already dropped erased contacts (RESTRITO): no second pass.
+      erased = mailing.sanitize
+        ? []
+        : await erasedContactsInMailing(db, tenantId, imported.mailingId, r.contactKind);
       erasedOfKind.set(r.contactKind, erased);
     }
     const checks: RestrictionChecks = {

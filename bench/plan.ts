@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { sql } from "kysely";
 import { createCampaigns } from "../src/campaigns/create.js";
 import { importOnlyMailing, type Mailing } from "../src/filename/index.js";
 import { readMailing } from "../src/mailing/reader.js";
@@ -18,7 +19,7 @@ import {
 } from "./measure.js";
 
 type Db = "sqlite" | "postgres";
-type Phase = "without" | "with";
+type Phase = "without" | "with" | "floor";
 
 interface Measure {
   phase: Phase;
@@ -106,12 +107,25 @@ async function measure(db: Db, phase: Phase, file: string, erased: number): Prom
                 audience = created[0]?.audience ?? 0;
               },
             }
-          : {
-              // The same point in time without a hook, for the commit's time.
-              afterImport: async () => {
-                hookEnd = performance.now();
-              },
-            }),
+          : phase === "floor"
+            ? {
+                // The physical floor of planning: the same number of message
+                // rows written into the same table (its indexes included) by one
+                // plain INSERT … SELECT in the import's transaction, with no
+                // contact lookup, restriction or wave arithmetic.
+                afterImport: async (imported) => {
+                  const h0 = performance.now();
+                  audience = await writeMessagesFloor(imported.db, imported.mailingId);
+                  hookEnd = performance.now();
+                  hookSeconds = (hookEnd - h0) / 1000;
+                },
+              }
+            : {
+                // The same point in time without a hook, for the commit's time.
+                afterImport: async () => {
+                  hookEnd = performance.now();
+                },
+              }),
       });
       const end = performance.now();
       const cpuSeconds = cpu() - c0;
@@ -135,6 +149,58 @@ async function measure(db: Db, phase: Phase, file: string, erased: number): Prom
   } finally {
     await target.dispose();
   }
+}
+
+/**
+ * One campaign and wave, then one message per person of the mailing with a
+ * stand-in address: the least work that writes planning's rows. Returns the
+ * rows written.
+ */
+async function writeMessagesFloor(db: Store["db"], mailingId: number): Promise<number> {
+  const at = "2026-11-26T12:00:00.000Z";
+  const campaign = await db
+    .insertInto("campaigns")
+    .values({
+      tenant_id: 1,
+      mailing_id: mailingId,
+      wallet_id: null,
+      channel: "sms",
+      mode: "short",
+      sender_id: null,
+      template_id: null,
+      email_account_id: null,
+      subject: null,
+      name: "floor",
+      start_at: at,
+      deadline_at: null,
+      split_percent: null,
+      split_every_minutes: null,
+      exclude_recent_hours: null,
+      state: "scheduled",
+      created_at: at,
+      updated_at: at,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  const wave = await db
+    .insertInto("waves")
+    .values({
+      tenant_id: 1,
+      campaign_id: campaign.id,
+      number: 0,
+      start_at: at,
+      size: 0,
+      state: "scheduled",
+      created_at: at,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  const result = await sql`INSERT INTO messages (tenant_id, campaign_id, wave_id, person_id,
+      channel_kind, address, body, state, next_attempt_at, created_at, updated_at)
+    SELECT 1, ${campaign.id}, ${wave.id}, mp.person_id, 'mobile',
+      CAST(mp.first_line AS text), mp.message, 'pending', ${at}, ${at}, ${at}
+    FROM mailing_persons mp WHERE mp.mailing_id = ${mailingId}`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
 }
 
 /** User + system CPU seconds of this process (SQLite works in it; PostgreSQL does not). */
@@ -197,10 +263,13 @@ async function main(): Promise<void> {
   for (const db of dbs) {
     const without: Measure[] = [];
     const withHook: Measure[] = [];
+    const floor: Measure[] = [];
     for (let i = 0; i < repeat; i++) {
       without.push(runChild(db, "without", file, erased));
       withHook.push(runChild(db, "with", file, erased));
+      floor.push(runChild(db, "floor", file, erased));
     }
+    const floorSeconds = median(floor.map((m) => m.hookSeconds));
     const base = median(without.map((m) => m.seconds));
     const full = median(withHook.map((m) => m.seconds));
     const hook = median(withHook.map((m) => m.hookSeconds));
@@ -218,6 +287,12 @@ async function main(): Promise<void> {
       hookSeconds: round(hook),
       addedRatio: round((full - base) / base),
       hookRatio: round(hook / base),
+      // Writing the same number of message rows and nothing else: planning can
+      // not cost less, so floorRatio above 0.30 means the target is out of reach.
+      floorSeconds: round(floorSeconds),
+      floorRows: floor[floor.length - 1]!.audience,
+      floorRatio: round(floorSeconds / base),
+      hookVsFloor: round(hook / floorSeconds),
       // SQLite runs in this process, so its CPU time is the work done, whatever else the machine
       // does; on PostgreSQL the work is the server's and this is only the client's share.
       cpuWithoutSeconds: round(baseCpu),
@@ -230,7 +305,7 @@ async function main(): Promise<void> {
     };
     results[db] = entry;
     console.log(
-      `${db}: importação sem campanha ${entry.withoutSeconds} s; com o planejamento (SMS em ondas, público de ${entry.audience} de ${entry.persons} pessoas) ${entry.withSeconds} s, dos quais o planejamento ${entry.hookSeconds} s; acréscimo ${entry.addedRatio} (só o planejamento: ${entry.hookRatio}; meta ≤ 0,30); em CPU deste processo ${entry.cpuAddedRatio}; pico RSS ${entry.peakRssMB} MB (sem campanha ${entry.peakRssWithoutMB} MB)`,
+      `${db}: importação sem campanha ${entry.withoutSeconds} s; com o planejamento (SMS em ondas, público de ${entry.audience} de ${entry.persons} pessoas) ${entry.withSeconds} s, dos quais o planejamento ${entry.hookSeconds} s; piso (só gravar ${entry.floorRows} mensagens) ${entry.floorSeconds} s = ${entry.floorRatio} da importação, planejamento ÷ piso ${entry.hookVsFloor}; acréscimo ${entry.addedRatio} (só o planejamento: ${entry.hookRatio}; meta ≤ 0,30); em CPU deste processo ${entry.cpuAddedRatio}; pico RSS ${entry.peakRssMB} MB (sem campanha ${entry.peakRssWithoutMB} MB)`,
     );
   }
   console.log(JSON.stringify({ rows: persons, erased, results }));

@@ -529,9 +529,11 @@ export class Dispatcher {
     try {
       outcomes = await this.processBatch(plan, batch, leaseUntil, nearlyDone);
     } catch (error) {
-      // A lookup before the sends failed (the sends themselves do not throw):
-      // the batch goes back to the queue now instead of waiting in "sending"
-      // for its lease to expire and coming back as a possible re-send.
+      // A lookup before the sends failed (processBatch throws only before its
+      // first channel call; after it, it records what it knows and keeps the
+      // rest itself): nothing went out, so the batch goes back to the queue now
+      // instead of waiting in "sending" for its lease to expire and coming back
+      // as a possible re-send.
       this.log.error("dispatch batch failed before sending; retried later", {
         campaignId,
         error,
@@ -582,7 +584,13 @@ export class Dispatcher {
     else if (o.state === "expired") this.stats.expired++;
   }
 
-  /** The send-time rules, rendering, rate limit and channel for one claimed batch. */
+  /**
+   * The send-time rules, rendering, rate limit and channel for one claimed
+   * batch. Throws only before its first channel call. Once calls started it
+   * waits for every one of them whatever fails, and returns every outcome it
+   * knows; a message whose answer was lost gets none (it stays in "sending"
+   * and is reclaimed after the lease, as after a crash).
+   */
   async processBatch(
     plan: CampaignPlan,
     batch: readonly ClaimedMessage[],
@@ -731,39 +739,61 @@ export class Dispatcher {
     let throttles = 0;
     let pushingBack: Promise<void> | null = null;
     let stopped = false;
+    /**
+     * Messages handed to the channel whose answer could not be turned into an
+     * outcome (settle failed on it): whether they went out is unknown, so they
+     * are treated as a crash treats them, left in "sending" under this lease,
+     * to be reclaimed (and counted) once it expires, never put back as unsent.
+     */
+    let lost = 0;
     const settle = (chunk: typeof ready, results: SendResult[]) => {
-      const at = this.clock();
+      let at = now;
       let throttledFor = 0;
-      chunk.forEach((c, k) => {
-        const r: SendResult = results[k] ?? {
-          outcome: "retry",
-          reason: "Sem resposta do provedor.",
-        };
-        switch (r.outcome) {
-          case "sent":
-            outcomes.push({
-              id: c.message.id,
-              at,
-              state: "sent",
-              providerId: r.providerId,
-              segments: r.segments ?? null,
-            });
-            break;
-          case "failed":
-            outcomes.push({ id: c.message.id, at, state: "failed", error: r.reason });
-            break;
-          case "throttled":
-            this.stats.throttled++;
-            throttledFor = Math.max(
-              throttledFor,
-              r.afterMs ?? this.options.throttlePauseMs ?? 1000,
-            );
-            outcomes.push(this.retryOutcome(plan, c.message, at, r.reason, r.afterMs));
-            break;
-          default:
-            outcomes.push(this.retryOutcome(plan, c.message, at, r.reason, r.afterMs));
+      try {
+        at = this.clock();
+      } catch (error) {
+        this.log.error("dispatch clock failed while recording answers", { error });
+      }
+      for (const [k, c] of chunk.entries()) {
+        // One message at a time: an answer that cannot be read loses only itself.
+        try {
+          const r: SendResult = results[k] ?? {
+            outcome: "retry",
+            reason: "Sem resposta do provedor.",
+          };
+          switch (r.outcome) {
+            case "sent":
+              outcomes.push({
+                id: c.message.id,
+                at,
+                state: "sent",
+                providerId: r.providerId,
+                segments: r.segments ?? null,
+              });
+              break;
+            case "failed":
+              outcomes.push({ id: c.message.id, at, state: "failed", error: r.reason });
+              break;
+            case "throttled":
+              throttledFor = Math.max(
+                throttledFor,
+                r.afterMs ?? this.options.throttlePauseMs ?? 1000,
+              );
+              outcomes.push(this.retryOutcome(plan, c.message, at, r.reason, r.afterMs));
+              this.stats.throttled++;
+              break;
+            default:
+              outcomes.push(this.retryOutcome(plan, c.message, at, r.reason, r.afterMs));
+          }
+        } catch (error) {
+          lost++;
+          this.log.error("channel answer could not be recorded; the message stays in sending", {
+            campaignId: plan.id,
+            messageId: c.message.id,
+            error,
+          });
         }
-      });
+      }
       if (throttledFor > 0) {
         throttles++;
         const previous = pushingBack ?? Promise.resolve();
@@ -782,60 +812,96 @@ export class Dispatcher {
     const prefetchSlots = Math.ceil((this.options.prefetchMs ?? 1000) / slots.spacingMs);
     let i = 0;
     let late = 0;
-    while (i < ready.length && !stopped) {
-      if (nearlyDone && ready.length - i <= prefetchSlots * slots.chunk) nearlyDone();
-      if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
-      // The provider asked to slow down: the next slot comes after the pause.
-      if (pushingBack) await pushingBack;
-      if (stopped) break;
-      const throttlesBefore = throttles;
-      // A database error of the rate limit (reserve, push back) stops the
-      // sending, but what went out is still recorded and the rest goes back to
-      // the queue below: thrown, it would leave the whole batch in "sending"
-      // to be sent again once the lease expired.
-      let start: number | null;
-      try {
-        start = await this.limiter.acquire(plan.tenantId, sender.key, slots, stopAt);
-      } catch (error) {
-        this.log.error("rate limit failed; the rest of the batch goes back to the queue", {
-          campaignId: plan.id,
-          error,
-        });
-        break;
+    /** An error after the first channel call: the rest of the batch is not sent. */
+    let failure: unknown = null;
+    try {
+      while (i < ready.length && !stopped) {
+        if (nearlyDone && ready.length - i <= prefetchSlots * slots.chunk) nearlyDone();
+        if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+        // The provider asked to slow down: the next slot comes after the pause.
+        if (pushingBack) await pushingBack;
+        if (stopped) break;
+        const throttlesBefore = throttles;
+        // A database error of the rate limit (reserve, push back) stops the
+        // sending, but what went out is still recorded and the rest goes back to
+        // the queue below: thrown, it would leave the whole batch in "sending"
+        // to be sent again once the lease expired.
+        let start: number | null;
+        try {
+          start = await this.limiter.acquire(plan.tenantId, sender.key, slots, stopAt);
+        } catch (error) {
+          this.log.error("rate limit failed; the rest of the batch goes back to the queue", {
+            campaignId: plan.id,
+            error,
+          });
+          break;
+        }
+        if (start === null || this.clock() >= stopAt) break;
+        // Throttled while this slot was reserved: it may lie inside the pause.
+        if (throttles !== throttlesBefore) continue;
+        const chunk = ready.slice(i, i + slots.chunk);
+        // Checked with nothing async before the channel call: a slot used late
+        // could crowd the next slots' second, so it is given up.
+        if (!this.limiter.onTime(sender.key, start, slots)) {
+          if (++late > 20) break;
+          continue;
+        }
+        late = 0;
+        i += chunk.length;
+        // The call ends (or is abandoned as a retry) while the lease is still
+        // ours, so its results are recorded here and never re-sent by a worker
+        // that took the batch over meanwhile.
+        const call = this.send(
+          channel,
+          chunk.map((c) => c.out),
+          leaseUntil - Math.min(2000, this.leaseMs / 10),
+        ).then(
+          (results) => settle(chunk, results),
+          // send() answers every call; should it ever reject, the chunk's fate is unknown.
+          (error) => {
+            lost += chunk.length;
+            this.log.error("channel call failed without an answer; its messages stay in sending", {
+              campaignId: plan.id,
+              count: chunk.length,
+              error,
+            });
+          },
+        );
+        inFlight.add(call);
+        call.then(
+          () => inFlight.delete(call),
+          () => inFlight.delete(call),
+        );
       }
-      if (start === null || this.clock() >= stopAt) break;
-      // Throttled while this slot was reserved: it may lie inside the pause.
-      if (throttles !== throttlesBefore) continue;
-      const chunk = ready.slice(i, i + slots.chunk);
-      // Checked with nothing async before the channel call: a slot used late
-      // could crowd the next slots' second, so it is given up.
-      if (!this.limiter.onTime(sender.key, start, slots)) {
-        if (++late > 20) break;
-        continue;
-      }
-      late = 0;
-      i += chunk.length;
-      // The call ends (or is abandoned as a retry) while the lease is still
-      // ours, so its results are recorded here and never re-sent by a worker
-      // that took the batch over meanwhile.
-      const call = this.send(
-        channel,
-        chunk.map((c) => c.out),
-        leaseUntil - Math.min(2000, this.leaseMs / 10),
-      ).then((results) => settle(chunk, results));
-      inFlight.add(call);
-      call.then(
-        () => inFlight.delete(call),
-        () => inFlight.delete(call),
-      );
+    } catch (error) {
+      // Calls may be in flight: their answers are still waited for and
+      // recorded below; only what was never handed over goes back to the queue.
+      failure = error;
+      this.log.error("dispatch batch failed while sending; the rest goes back to the queue", {
+        campaignId: plan.id,
+        error,
+      });
+    } finally {
+      // Every call answers (or times out) before the batch is recorded.
+      await Promise.allSettled(inFlight);
+      if (pushingBack) await Promise.allSettled([pushingBack]);
     }
-    // Every call answers (or times out) before the batch is recorded.
-    await Promise.all(inFlight);
-    if (pushingBack) await pushingBack;
+    if (lost > 0) {
+      this.log.warn("answers lost: those messages stay in sending until their lease expires", {
+        campaignId: plan.id,
+        count: lost,
+      });
+    }
     // Not sent in time (lease ending, deadline reached): back to the queue, or expired.
     now = this.clock();
+    const reason =
+      failure === null
+        ? null
+        : `Falha temporária no envio: ${(failure as Error)?.message ?? String(failure)}`;
     for (const c of ready.slice(i)) {
-      if (plan.deadlineMs !== null && now >= plan.deadlineMs) {
+      if (reason !== null) {
+        outcomes.push(this.retryOutcome(plan, c.message, now, reason));
+      } else if (plan.deadlineMs !== null && now >= plan.deadlineMs) {
         outcomes.push({ id: c.message.id, at: now, state: "expired" });
       } else {
         outcomes.push({

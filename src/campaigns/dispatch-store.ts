@@ -384,42 +384,62 @@ export class KyselyDispatchStore implements DispatchStore {
     personIds: readonly number[],
   ): Promise<{ values: Set<string>; persons: Set<number> }> {
     const found = { values: new Set<string>(), persons: new Set<number>() };
+    if (values.length === 0 && personIds.length === 0) return found;
+    const d = this.store.dialect;
     // Scope as planning reads it (src/store/restrictions.ts): the wallet's or the tenant's
     // entries, of this channel or of all.
     const scope =
       walletId === null
         ? sql`wallet_id is null`
         : sql`(wallet_id is null or wallet_id = ${walletId})`;
+    // One statement: the restricted destinations ('v'), the persons restricted
+    // by their CPF/CNPJ ('p'), and whether the tenant has erased contacts of
+    // this kind at all ('e'; nearly always not, and then nothing is hashed).
+    const parts: RawBuilder<unknown>[] = [];
     if (values.length > 0) {
-      const { rows } = await sql<{ value: string }>`
-        select value from restrictions
+      parts.push(sql`
+        select 'v' as k, value as v from restrictions
          where tenant_id = ${tenantId} and channel_kind = ${kind}
-           and ${inValues(this.store.dialect, sql`value`, values, "text")}
-           and ${scope} and channel in ('all', ${channel})`.execute(this.db);
-      for (const r of rows) found.values.add(r.value);
+           and ${inValues(d, sql`value`, values, "text")}
+           and ${scope} and channel in ('all', ${channel})`);
+      parts.push(sql`
+        select 'e' as k, '' as v
+         where exists (select 1 from erased_contacts
+                        where tenant_id = ${tenantId} and kind = ${kind})`);
+    }
+    if (personIds.length > 0) {
+      parts.push(sql`
+        select 'p' as k, cast(p.id as text) as v from persons p
+         where p.tenant_id = ${tenantId} and p.document is not null
+           and ${inValues(d, sql`p.id`, personIds, "bigint")}
+           and exists (select 1 from restrictions
+                        where tenant_id = ${tenantId} and channel_kind = 'document'
+                          and value = p.document and ${scope}
+                          and channel in ('all', ${channel}))`);
+    }
+    const { rows } = await sql<{
+      k: string;
+      v: string;
+    }>`${sql.join(parts, sql` union all `)}`.execute(this.db);
+    let erased = false;
+    for (const r of rows) {
+      if (r.k === "v") found.values.add(r.v);
+      else if (r.k === "p") found.persons.add(Number(r.v));
+      else erased = true;
+    }
+    if (erased) {
       // An erased person's contacts are kept only as keyed hashes (src/privacy/erased.ts);
       // a later file without _h may bring one back: it is restricted all the same.
       const secret = secretKey();
       const byHash = new Map(values.map((v) => [contactHash(kind, v, secret), v]));
-      const erased = await this.db
+      const hits = await this.db
         .selectFrom("erased_contacts")
         .select("hash")
         .where("tenant_id", "=", tenantId)
         .where("kind", "=", kind)
         .where("hash", "in", [...byHash.keys()])
         .execute();
-      for (const r of erased) found.values.add(byHash.get(r.hash) as string);
-    }
-    if (personIds.length > 0) {
-      const { rows } = await sql<{ id: number }>`
-        select p.id from persons p
-         where p.tenant_id = ${tenantId} and p.document is not null
-           and ${inValues(this.store.dialect, sql`p.id`, personIds, "bigint")}
-           and exists (select 1 from restrictions
-                        where tenant_id = ${tenantId} and channel_kind = 'document'
-                          and value = p.document and ${scope}
-                          and channel in ('all', ${channel}))`.execute(this.db);
-      for (const r of rows) found.persons.add(Number(r.id));
+      for (const r of hits) found.values.add(byHash.get(r.hash) as string);
     }
     return found;
   }

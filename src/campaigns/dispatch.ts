@@ -28,7 +28,12 @@ import { normalizeColumnName } from "../mailing/header.js";
 import { renderMessage } from "../mailing/placeholders.js";
 import type { PersonRecord } from "../mailing/types.js";
 import { type Metrics, noMetrics } from "../metrics.js";
-import { fillTemplate, mappingColumns, storedTemplateMapping } from "../store/template-mapping.js";
+import {
+  fillTemplate,
+  mappingColumns,
+  storedTemplateMapping,
+  type TemplateMapping,
+} from "../store/template-mapping.js";
 import type {
   Channel,
   ChannelKind,
@@ -662,12 +667,10 @@ export class Dispatcher {
       return outcomes;
     }
 
+    // Parsed once per batch, not per message.
+    const mapping = plan.template ? storedTemplateMapping(plan.template.params) : null;
     // The person's values only matter when something has a placeholder to fill.
-    const columns = new Set(
-      plan.template
-        ? mappingColumns(storedTemplateMapping(plan.template.params)).map(normalizeColumnName)
-        : [],
-    );
+    const columns = new Set(mapping ? mappingColumns(mapping).map(normalizeColumnName) : []);
     for (const text of [
       ...new Set(remaining.map((m) => m.body ?? "")),
       plan.template?.body ?? "",
@@ -686,7 +689,7 @@ export class Dispatcher {
         : new Map<number, PersonView>();
     let ready: { message: ClaimedMessage; out: OutgoingMessage }[] = [];
     for (const m of remaining) {
-      const rendered = this.render(plan, plan.sender, m, persons.get(m.personId));
+      const rendered = this.render(plan, plan.sender, m, persons.get(m.personId), mapping);
       if (typeof rendered === "string") {
         outcomes.push({ id: m.id, at: now, state: "failed", error: rendered });
       } else {
@@ -992,6 +995,7 @@ export class Dispatcher {
     sender: SenderRef,
     m: ClaimedMessage,
     person: PersonView | undefined,
+    mapping: TemplateMapping | null,
   ): OutgoingMessage | string {
     const view: PersonRecord = {
       key: "",
@@ -1016,12 +1020,16 @@ export class Dispatcher {
       subject: plan.channel === "email" ? plan.subject : null,
     };
     if (plan.channel === "whatsapp") {
-      if (!plan.template) return MESSAGE_NEEDED.whatsapp;
-      const filled = fillTemplate(plan.template, (column) => {
-        // A column the person has no value for fills its parameter with nothing.
-        const value = renderMessage(`[${column}]`, view);
-        return value === `[${column}]` ? "" : value;
-      });
+      if (!plan.template || !mapping) return MESSAGE_NEEDED.whatsapp;
+      const filled = fillTemplate(
+        plan.template,
+        (column) => {
+          // A column the person has no value for fills its parameter with nothing.
+          const value = renderMessage(`[${column}]`, view);
+          return value === `[${column}]` ? "" : value;
+        },
+        mapping,
+      );
       if (typeof filled === "string") return filled;
       return { ...base, text: null, template: filled };
     }

@@ -59,7 +59,12 @@ import { FakeCloudApi, type FakeNumber } from "../test/channels/fake-cloud-api.j
 import { selfSignedCert, startSmtpPeer } from "../test/channels/smtp-peer.js";
 import { maxPerSecond } from "../test/channels/test-channel.js";
 import { openPgTestStore, openSqliteTestStore, type TestStore } from "../test/store/harness.js";
-import { dispatchStore, printSlotGaps, printStoreCalls } from "./dispatch-profile.js";
+import {
+  dispatchStore,
+  printSlotGaps,
+  printStoreCalls,
+  profiledChannels,
+} from "./dispatch-profile.js";
 import { smppPhase } from "./dispatch-smpp.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -199,7 +204,7 @@ async function outbox(db: string) {
     const registry = new ChannelRegistry(t.store);
     const dispatcher = new Dispatcher({
       store: dispatchStore(t.store),
-      channelFor: registry.channelFor,
+      channelFor: profiledChannels(registry.channelFor),
       log: silentLogger,
       batchSize: BATCH,
     });
@@ -430,7 +435,7 @@ async function cloudApi(db: string) {
     ]);
     const dispatcher = new Dispatcher({
       store: dispatchStore(t.store),
-      channelFor: registry.channelFor,
+      channelFor: profiledChannels(registry.channelFor),
       log: silentLogger,
       batchSize: BATCH,
       concurrency: numbers,

@@ -51,6 +51,19 @@ interface ClaimRow {
   address: string;
   body: string | null;
   attempts: number;
+  p_name?: string | null;
+  p_document?: string | null;
+  p_cod_cliente?: string | null;
+  p_fields_json?: string | null;
+}
+
+/** A person's stored columns (fields_json), {} when unreadable. */
+function parseFields(json: string): Record<string, string> {
+  try {
+    return JSON.parse(json) as Record<string, string>;
+  } catch {
+    return {};
+  }
 }
 
 /**
@@ -232,11 +245,11 @@ export class KyselyDispatchStore implements DispatchStore {
     nowIso: string,
     leaseUntilIso: string,
     limit: number,
+    withPersons = false,
   ): Promise<ClaimedMessage[]> {
     const lock = this.pg ? sql`for update skip locked` : sql``;
-    const take = (which: RawBuilder<unknown>, n: number) =>
-      busyRetry(() =>
-        sql<ClaimRow>`
+    const columns = sql`id, wave_id, person_id, address, body, attempts`;
+    const update = (which: RawBuilder<unknown>, n: number, returning: RawBuilder<unknown>) => sql`
           update messages
              set state = 'sending', lease_owner = ${owner}, lease_expires_at = ${leaseUntilIso},
                  sending_at = ${nowIso}, updated_at = ${nowIso}, attempts = attempts + 1
@@ -248,8 +261,37 @@ export class KyselyDispatchStore implements DispatchStore {
                     order by next_attempt_at
                     limit ${n}
                     ${lock})
-          returning id, wave_id, person_id, address, body, attempts`.execute(this.db),
-      );
+          returning ${returning}`;
+    // The person's current values come in the same statement instead of a
+    // second round trip per batch. PostgreSQL looks them up for the updated rows;
+    // SQLite has no UPDATE inside WITH, and its RETURNING may not name a
+    // joined table, so each is an indexed lookup by the row's person_id there.
+    const person = (column: string) =>
+      sql`(select p.${sql.raw(column)} from persons p
+            where p.id = messages.person_id and p.tenant_id = messages.tenant_id)`;
+    const statement = (which: RawBuilder<unknown>, n: number) =>
+      !withPersons
+        ? update(which, n, columns)
+        : this.pg
+          ? sql`with c as (${update(which, n, sql`${columns}, tenant_id`)})
+                select c.id, c.wave_id, c.person_id, c.address, c.body, c.attempts,
+                       p.name as p_name, p.document as p_document,
+                       p.cod_cliente as p_cod_cliente, p.fields_json as p_fields_json
+                  from c
+                  -- LIMIT keeps it a lookup by primary key per row: as a plain
+                  -- join the planner hashes the whole persons table per batch.
+                  left join lateral (select name, document, cod_cliente, fields_json from persons p
+                                      where p.id = c.person_id and p.tenant_id = c.tenant_id
+                                      limit 1) p on true`
+          : update(
+              which,
+              n,
+              sql`${columns}, ${person("name")} as p_name, ${person("document")} as p_document,
+                  ${person("cod_cliente")} as p_cod_cliente,
+                  ${person("fields_json")} as p_fields_json`,
+            );
+    const take = (which: RawBuilder<unknown>, n: number) =>
+      busyRetry(() => sql<ClaimRow>`${statement(which, n)}`.execute(this.db));
     const stale = await take(sql`state = 'sending' and lease_expires_at < ${nowIso}`, limit);
     const fresh =
       stale.rows.length < limit
@@ -258,15 +300,31 @@ export class KyselyDispatchStore implements DispatchStore {
             limit - stale.rows.length,
           )
         : { rows: [] as ClaimRow[] };
-    const toMessage = (r: ClaimRow, reclaimed: boolean): ClaimedMessage => ({
-      id: Number(r.id),
-      waveId: r.wave_id === null ? null : Number(r.wave_id),
-      personId: Number(r.person_id),
-      address: r.address,
-      body: r.body,
-      attempts: Number(r.attempts),
-      reclaimed,
-    });
+    const toMessage = (r: ClaimRow, reclaimed: boolean): ClaimedMessage => {
+      const m: ClaimedMessage = {
+        id: Number(r.id),
+        waveId: r.wave_id === null ? null : Number(r.wave_id),
+        personId: Number(r.person_id),
+        address: r.address,
+        body: r.body,
+        attempts: Number(r.attempts),
+        reclaimed,
+      };
+      if (withPersons) {
+        // fields_json is never null: null means no such person of this tenant.
+        m.person =
+          r.p_fields_json === null || r.p_fields_json === undefined
+            ? null
+            : {
+                name: r.p_name ?? null,
+                document: r.p_document ?? null,
+                codCliente: r.p_cod_cliente ?? null,
+                fields: parseFields(r.p_fields_json),
+                tags: [],
+              };
+      }
+      return m;
+    };
     return [
       ...stale.rows.map((r) => toMessage(r, true)),
       ...fresh.rows.map((r) => toMessage(r, false)).sort((a, b) => a.id - b.id),
@@ -326,17 +384,11 @@ export class KyselyDispatchStore implements DispatchStore {
         where ${inValues(d, sql`id`, ids, "bigint")}`.execute(this.db);
     for (const r of rows) {
       if (Number(r.tenant_id) !== tenantId) continue;
-      let fields: Record<string, string> = {};
-      try {
-        fields = JSON.parse(r.fields_json) as Record<string, string>;
-      } catch {
-        fields = {};
-      }
       out.set(Number(r.id), {
         name: r.name,
         document: r.document,
         codCliente: r.cod_cliente,
-        fields,
+        fields: parseFields(r.fields_json),
         tags: [],
       });
     }

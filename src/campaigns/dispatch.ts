@@ -76,6 +76,11 @@ export interface ClaimedMessage {
   attempts: number;
   /** Taken over from a dispatcher whose lease expired: it may have been sent already. */
   reclaimed: boolean;
+  /**
+   * The person's current values (tags excepted), when the claim was asked for
+   * them; null when the person is gone.
+   */
+  person?: PersonView | null;
 }
 
 /** The person's current values, as the placeholders see them. */
@@ -106,13 +111,18 @@ export interface DispatchStore extends RateBucketStore, LifecycleStore {
   /** The earliest instant something may become due (next_attempt_at, lease expiry, deadline), or null. */
   nextDueAt(nowIso: string): Promise<string | null>;
   loadCampaign(id: number): Promise<CampaignPlan | null>;
-  /** Takes expired-lease messages first, then due pending ones; only of a scheduled|running campaign. */
+  /**
+   * Takes expired-lease messages first, then due pending ones; only of a
+   * scheduled|running campaign. `withPersons`: each comes with its person's
+   * current values (as `persons` gives them, without tags).
+   */
   claim(
     campaignId: number,
     owner: string,
     nowIso: string,
     leaseUntilIso: string,
     limit: number,
+    withPersons?: boolean,
   ): Promise<ClaimedMessage[]>;
   /**
    * Send window closed: the campaign's due pending messages, and sending ones
@@ -514,6 +524,7 @@ export class Dispatcher {
       new Date(claimedAt).toISOString(),
       new Date(leaseUntil).toISOString(),
       perBatch,
+      true,
     );
     if (batch.length === 0) return 0;
     this.stats.claimed += batch.length;
@@ -679,14 +690,19 @@ export class Dispatcher {
         columns.add(normalizeColumnName(match[1] as string));
       }
     }
-    const persons =
-      columns.size > 0
-        ? await this.store.persons(
-            plan.tenantId,
-            [...new Set(remaining.map((m) => m.personId))],
-            columns.has("TAG"),
-          )
-        : new Map<number, PersonView>();
+    let persons = new Map<number, PersonView>();
+    if (columns.size > 0) {
+      if (!columns.has("TAG") && remaining.every((m) => m.person !== undefined)) {
+        // Came with the claim.
+        for (const m of remaining) if (m.person) persons.set(m.personId, m.person);
+      } else {
+        persons = await this.store.persons(
+          plan.tenantId,
+          [...new Set(remaining.map((m) => m.personId))],
+          columns.has("TAG"),
+        );
+      }
+    }
     let ready: { message: ClaimedMessage; out: OutgoingMessage }[] = [];
     for (const m of remaining) {
       const rendered = this.render(plan, plan.sender, m, persons.get(m.personId), mapping);

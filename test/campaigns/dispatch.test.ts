@@ -543,7 +543,8 @@ for (const database of DATABASES) {
       const store = await fresh();
       const s = await seedCampaign(store, { persons: 2 });
       class FailingStore extends KyselyDispatchStore {
-        override async persons(): Promise<never> {
+        // The send-time restriction check (the persons' values come with the claim).
+        override async restricted(): Promise<never> {
           throw new Error("connection reset");
         }
       }

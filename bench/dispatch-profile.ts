@@ -1,3 +1,4 @@
+import type { Channel, SenderRef } from "../src/campaigns/channel.js";
 import { KyselyDispatchStore } from "../src/campaigns/dispatch-store.js";
 import type { Store } from "../src/store/db.js";
 
@@ -28,6 +29,39 @@ export function dispatchStore(store: Store): KyselyDispatchStore {
     },
   });
 }
+/** BENCH_PROFILE=1: channel calls timed too (as "send:<provider>"), next to the store's. */
+export function profiledChannels(
+  channelFor: (sender: SenderRef) => Channel | null,
+): (sender: SenderRef) => Channel | null {
+  if (!process.env.BENCH_PROFILE) return channelFor;
+  const wrapped = new Map<Channel, Channel>();
+  return (sender) => {
+    const channel = channelFor(sender);
+    if (!channel) return channel;
+    let w = wrapped.get(channel);
+    if (!w) {
+      const name = `send:${channel.provider}`;
+      w = {
+        provider: channel.provider,
+        close: () => channel.close(),
+        send: async (batch, signal) => {
+          const t0 = performance.now();
+          try {
+            return await channel.send(batch, signal);
+          } finally {
+            const entry = storeCalls.get(name) ?? { n: 0, ms: 0 };
+            entry.n++;
+            entry.ms += performance.now() - t0;
+            storeCalls.set(name, entry);
+          }
+        },
+      };
+      wrapped.set(channel, w);
+    }
+    return w;
+  };
+}
+
 export function printStoreCalls(label: string): void {
   if (!process.env.BENCH_PROFILE) return;
   const rows = [...storeCalls].sort((a, b) => b[1].ms - a[1].ms);

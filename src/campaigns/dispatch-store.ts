@@ -51,6 +51,19 @@ interface ClaimRow {
   address: string;
   body: string | null;
   attempts: number;
+  p_name?: string | null;
+  p_document?: string | null;
+  p_cod_cliente?: string | null;
+  p_fields_json?: string | null;
+}
+
+/** A person's stored columns (fields_json), {} when unreadable. */
+function parseFields(json: string): Record<string, string> {
+  try {
+    return JSON.parse(json) as Record<string, string>;
+  } catch {
+    return {};
+  }
 }
 
 /**
@@ -232,11 +245,11 @@ export class KyselyDispatchStore implements DispatchStore {
     nowIso: string,
     leaseUntilIso: string,
     limit: number,
+    withPersons = false,
   ): Promise<ClaimedMessage[]> {
     const lock = this.pg ? sql`for update skip locked` : sql``;
-    const take = (which: RawBuilder<unknown>, n: number) =>
-      busyRetry(() =>
-        sql<ClaimRow>`
+    const columns = sql`id, wave_id, person_id, address, body, attempts`;
+    const update = (which: RawBuilder<unknown>, n: number, returning: RawBuilder<unknown>) => sql`
           update messages
              set state = 'sending', lease_owner = ${owner}, lease_expires_at = ${leaseUntilIso},
                  sending_at = ${nowIso}, updated_at = ${nowIso}, attempts = attempts + 1
@@ -248,8 +261,37 @@ export class KyselyDispatchStore implements DispatchStore {
                     order by next_attempt_at
                     limit ${n}
                     ${lock})
-          returning id, wave_id, person_id, address, body, attempts`.execute(this.db),
-      );
+          returning ${returning}`;
+    // The person's current values come in the same statement instead of a
+    // second round trip per batch. PostgreSQL looks them up for the updated rows;
+    // SQLite has no UPDATE inside WITH, and its RETURNING may not name a
+    // joined table, so each is an indexed lookup by the row's person_id there.
+    const person = (column: string) =>
+      sql`(select p.${sql.raw(column)} from persons p
+            where p.id = messages.person_id and p.tenant_id = messages.tenant_id)`;
+    const statement = (which: RawBuilder<unknown>, n: number) =>
+      !withPersons
+        ? update(which, n, columns)
+        : this.pg
+          ? sql`with c as (${update(which, n, sql`${columns}, tenant_id`)})
+                select c.id, c.wave_id, c.person_id, c.address, c.body, c.attempts,
+                       p.name as p_name, p.document as p_document,
+                       p.cod_cliente as p_cod_cliente, p.fields_json as p_fields_json
+                  from c
+                  -- LIMIT keeps it a lookup by primary key per row: as a plain
+                  -- join the planner hashes the whole persons table per batch.
+                  left join lateral (select name, document, cod_cliente, fields_json from persons p
+                                      where p.id = c.person_id and p.tenant_id = c.tenant_id
+                                      limit 1) p on true`
+          : update(
+              which,
+              n,
+              sql`${columns}, ${person("name")} as p_name, ${person("document")} as p_document,
+                  ${person("cod_cliente")} as p_cod_cliente,
+                  ${person("fields_json")} as p_fields_json`,
+            );
+    const take = (which: RawBuilder<unknown>, n: number) =>
+      busyRetry(() => sql<ClaimRow>`${statement(which, n)}`.execute(this.db));
     const stale = await take(sql`state = 'sending' and lease_expires_at < ${nowIso}`, limit);
     const fresh =
       stale.rows.length < limit
@@ -258,15 +300,31 @@ export class KyselyDispatchStore implements DispatchStore {
             limit - stale.rows.length,
           )
         : { rows: [] as ClaimRow[] };
-    const toMessage = (r: ClaimRow, reclaimed: boolean): ClaimedMessage => ({
-      id: Number(r.id),
-      waveId: r.wave_id === null ? null : Number(r.wave_id),
-      personId: Number(r.person_id),
-      address: r.address,
-      body: r.body,
-      attempts: Number(r.attempts),
-      reclaimed,
-    });
+    const toMessage = (r: ClaimRow, reclaimed: boolean): ClaimedMessage => {
+      const m: ClaimedMessage = {
+        id: Number(r.id),
+        waveId: r.wave_id === null ? null : Number(r.wave_id),
+        personId: Number(r.person_id),
+        address: r.address,
+        body: r.body,
+        attempts: Number(r.attempts),
+        reclaimed,
+      };
+      if (withPersons) {
+        // fields_json is never null: null means no such person of this tenant.
+        m.person =
+          r.p_fields_json === null || r.p_fields_json === undefined
+            ? null
+            : {
+                name: r.p_name ?? null,
+                document: r.p_document ?? null,
+                codCliente: r.p_cod_cliente ?? null,
+                fields: parseFields(r.p_fields_json),
+                tags: [],
+              };
+      }
+      return m;
+    };
     return [
       ...stale.rows.map((r) => toMessage(r, true)),
       ...fresh.rows.map((r) => toMessage(r, false)).sort((a, b) => a.id - b.id),
@@ -326,17 +384,11 @@ export class KyselyDispatchStore implements DispatchStore {
         where ${inValues(d, sql`id`, ids, "bigint")}`.execute(this.db);
     for (const r of rows) {
       if (Number(r.tenant_id) !== tenantId) continue;
-      let fields: Record<string, string> = {};
-      try {
-        fields = JSON.parse(r.fields_json) as Record<string, string>;
-      } catch {
-        fields = {};
-      }
       out.set(Number(r.id), {
         name: r.name,
         document: r.document,
         codCliente: r.cod_cliente,
-        fields,
+        fields: parseFields(r.fields_json),
         tags: [],
       });
     }
@@ -384,42 +436,62 @@ export class KyselyDispatchStore implements DispatchStore {
     personIds: readonly number[],
   ): Promise<{ values: Set<string>; persons: Set<number> }> {
     const found = { values: new Set<string>(), persons: new Set<number>() };
+    if (values.length === 0 && personIds.length === 0) return found;
+    const d = this.store.dialect;
     // Scope as planning reads it (src/store/restrictions.ts): the wallet's or the tenant's
     // entries, of this channel or of all.
     const scope =
       walletId === null
         ? sql`wallet_id is null`
         : sql`(wallet_id is null or wallet_id = ${walletId})`;
+    // One statement: the restricted destinations ('v'), the persons restricted
+    // by their CPF/CNPJ ('p'), and whether the tenant has erased contacts of
+    // this kind at all ('e'; nearly always not, and then nothing is hashed).
+    const parts: RawBuilder<unknown>[] = [];
     if (values.length > 0) {
-      const { rows } = await sql<{ value: string }>`
-        select value from restrictions
+      parts.push(sql`
+        select 'v' as k, value as v from restrictions
          where tenant_id = ${tenantId} and channel_kind = ${kind}
-           and ${inValues(this.store.dialect, sql`value`, values, "text")}
-           and ${scope} and channel in ('all', ${channel})`.execute(this.db);
-      for (const r of rows) found.values.add(r.value);
+           and ${inValues(d, sql`value`, values, "text")}
+           and ${scope} and channel in ('all', ${channel})`);
+      parts.push(sql`
+        select 'e' as k, '' as v
+         where exists (select 1 from erased_contacts
+                        where tenant_id = ${tenantId} and kind = ${kind})`);
+    }
+    if (personIds.length > 0) {
+      parts.push(sql`
+        select 'p' as k, cast(p.id as text) as v from persons p
+         where p.tenant_id = ${tenantId} and p.document is not null
+           and ${inValues(d, sql`p.id`, personIds, "bigint")}
+           and exists (select 1 from restrictions
+                        where tenant_id = ${tenantId} and channel_kind = 'document'
+                          and value = p.document and ${scope}
+                          and channel in ('all', ${channel}))`);
+    }
+    const { rows } = await sql<{
+      k: string;
+      v: string;
+    }>`${sql.join(parts, sql` union all `)}`.execute(this.db);
+    let erased = false;
+    for (const r of rows) {
+      if (r.k === "v") found.values.add(r.v);
+      else if (r.k === "p") found.persons.add(Number(r.v));
+      else erased = true;
+    }
+    if (erased) {
       // An erased person's contacts are kept only as keyed hashes (src/privacy/erased.ts);
       // a later file without _h may bring one back: it is restricted all the same.
       const secret = secretKey();
       const byHash = new Map(values.map((v) => [contactHash(kind, v, secret), v]));
-      const erased = await this.db
+      const hits = await this.db
         .selectFrom("erased_contacts")
         .select("hash")
         .where("tenant_id", "=", tenantId)
         .where("kind", "=", kind)
         .where("hash", "in", [...byHash.keys()])
         .execute();
-      for (const r of erased) found.values.add(byHash.get(r.hash) as string);
-    }
-    if (personIds.length > 0) {
-      const { rows } = await sql<{ id: number }>`
-        select p.id from persons p
-         where p.tenant_id = ${tenantId} and p.document is not null
-           and ${inValues(this.store.dialect, sql`p.id`, personIds, "bigint")}
-           and exists (select 1 from restrictions
-                        where tenant_id = ${tenantId} and channel_kind = 'document'
-                          and value = p.document and ${scope}
-                          and channel in ('all', ${channel}))`.execute(this.db);
-      for (const r of rows) found.persons.add(Number(r.id));
+      for (const r of hits) found.values.add(byHash.get(r.hash) as string);
     }
     return found;
   }

@@ -28,7 +28,12 @@ import { normalizeColumnName } from "../mailing/header.js";
 import { renderMessage } from "../mailing/placeholders.js";
 import type { PersonRecord } from "../mailing/types.js";
 import { type Metrics, noMetrics } from "../metrics.js";
-import { fillTemplate, mappingColumns, storedTemplateMapping } from "../store/template-mapping.js";
+import {
+  fillTemplate,
+  mappingColumns,
+  storedTemplateMapping,
+  type TemplateMapping,
+} from "../store/template-mapping.js";
 import type {
   Channel,
   ChannelKind,
@@ -71,6 +76,11 @@ export interface ClaimedMessage {
   attempts: number;
   /** Taken over from a dispatcher whose lease expired: it may have been sent already. */
   reclaimed: boolean;
+  /**
+   * The person's current values (tags excepted), when the claim was asked for
+   * them; null when the person is gone.
+   */
+  person?: PersonView | null;
 }
 
 /** The person's current values, as the placeholders see them. */
@@ -101,13 +111,18 @@ export interface DispatchStore extends RateBucketStore, LifecycleStore {
   /** The earliest instant something may become due (next_attempt_at, lease expiry, deadline), or null. */
   nextDueAt(nowIso: string): Promise<string | null>;
   loadCampaign(id: number): Promise<CampaignPlan | null>;
-  /** Takes expired-lease messages first, then due pending ones; only of a scheduled|running campaign. */
+  /**
+   * Takes expired-lease messages first, then due pending ones; only of a
+   * scheduled|running campaign. `withPersons`: each comes with its person's
+   * current values (as `persons` gives them, without tags).
+   */
   claim(
     campaignId: number,
     owner: string,
     nowIso: string,
     leaseUntilIso: string,
     limit: number,
+    withPersons?: boolean,
   ): Promise<ClaimedMessage[]>;
   /**
    * Send window closed: the campaign's due pending messages, and sending ones
@@ -509,6 +524,7 @@ export class Dispatcher {
       new Date(claimedAt).toISOString(),
       new Date(leaseUntil).toISOString(),
       perBatch,
+      true,
     );
     if (batch.length === 0) return 0;
     this.stats.claimed += batch.length;
@@ -529,9 +545,11 @@ export class Dispatcher {
     try {
       outcomes = await this.processBatch(plan, batch, leaseUntil, nearlyDone);
     } catch (error) {
-      // A lookup before the sends failed (the sends themselves do not throw):
-      // the batch goes back to the queue now instead of waiting in "sending"
-      // for its lease to expire and coming back as a possible re-send.
+      // A lookup before the sends failed (processBatch throws only before its
+      // first channel call; after it, it records what it knows and keeps the
+      // rest itself): nothing went out, so the batch goes back to the queue now
+      // instead of waiting in "sending" for its lease to expire and coming back
+      // as a possible re-send.
       this.log.error("dispatch batch failed before sending; retried later", {
         campaignId,
         error,
@@ -582,7 +600,13 @@ export class Dispatcher {
     else if (o.state === "expired") this.stats.expired++;
   }
 
-  /** The send-time rules, rendering, rate limit and channel for one claimed batch. */
+  /**
+   * The send-time rules, rendering, rate limit and channel for one claimed
+   * batch. Throws only before its first channel call. Once calls started it
+   * waits for every one of them whatever fails, and returns every outcome it
+   * knows; a message whose answer was lost gets none (it stays in "sending"
+   * and is reclaimed after the lease, as after a crash).
+   */
   async processBatch(
     plan: CampaignPlan,
     batch: readonly ClaimedMessage[],
@@ -654,12 +678,10 @@ export class Dispatcher {
       return outcomes;
     }
 
+    // Parsed once per batch, not per message.
+    const mapping = plan.template ? storedTemplateMapping(plan.template.params) : null;
     // The person's values only matter when something has a placeholder to fill.
-    const columns = new Set(
-      plan.template
-        ? mappingColumns(storedTemplateMapping(plan.template.params)).map(normalizeColumnName)
-        : [],
-    );
+    const columns = new Set(mapping ? mappingColumns(mapping).map(normalizeColumnName) : []);
     for (const text of [
       ...new Set(remaining.map((m) => m.body ?? "")),
       plan.template?.body ?? "",
@@ -668,17 +690,22 @@ export class Dispatcher {
         columns.add(normalizeColumnName(match[1] as string));
       }
     }
-    const persons =
-      columns.size > 0
-        ? await this.store.persons(
-            plan.tenantId,
-            [...new Set(remaining.map((m) => m.personId))],
-            columns.has("TAG"),
-          )
-        : new Map<number, PersonView>();
+    let persons = new Map<number, PersonView>();
+    if (columns.size > 0) {
+      if (!columns.has("TAG") && remaining.every((m) => m.person !== undefined)) {
+        // Came with the claim.
+        for (const m of remaining) if (m.person) persons.set(m.personId, m.person);
+      } else {
+        persons = await this.store.persons(
+          plan.tenantId,
+          [...new Set(remaining.map((m) => m.personId))],
+          columns.has("TAG"),
+        );
+      }
+    }
     let ready: { message: ClaimedMessage; out: OutgoingMessage }[] = [];
     for (const m of remaining) {
-      const rendered = this.render(plan, plan.sender, m, persons.get(m.personId));
+      const rendered = this.render(plan, plan.sender, m, persons.get(m.personId), mapping);
       if (typeof rendered === "string") {
         outcomes.push({ id: m.id, at: now, state: "failed", error: rendered });
       } else {
@@ -731,39 +758,61 @@ export class Dispatcher {
     let throttles = 0;
     let pushingBack: Promise<void> | null = null;
     let stopped = false;
+    /**
+     * Messages handed to the channel whose answer could not be turned into an
+     * outcome (settle failed on it): whether they went out is unknown, so they
+     * are treated as a crash treats them, left in "sending" under this lease,
+     * to be reclaimed (and counted) once it expires, never put back as unsent.
+     */
+    let lost = 0;
     const settle = (chunk: typeof ready, results: SendResult[]) => {
-      const at = this.clock();
+      let at = now;
       let throttledFor = 0;
-      chunk.forEach((c, k) => {
-        const r: SendResult = results[k] ?? {
-          outcome: "retry",
-          reason: "Sem resposta do provedor.",
-        };
-        switch (r.outcome) {
-          case "sent":
-            outcomes.push({
-              id: c.message.id,
-              at,
-              state: "sent",
-              providerId: r.providerId,
-              segments: r.segments ?? null,
-            });
-            break;
-          case "failed":
-            outcomes.push({ id: c.message.id, at, state: "failed", error: r.reason });
-            break;
-          case "throttled":
-            this.stats.throttled++;
-            throttledFor = Math.max(
-              throttledFor,
-              r.afterMs ?? this.options.throttlePauseMs ?? 1000,
-            );
-            outcomes.push(this.retryOutcome(plan, c.message, at, r.reason, r.afterMs));
-            break;
-          default:
-            outcomes.push(this.retryOutcome(plan, c.message, at, r.reason, r.afterMs));
+      try {
+        at = this.clock();
+      } catch (error) {
+        this.log.error("dispatch clock failed while recording answers", { error });
+      }
+      for (const [k, c] of chunk.entries()) {
+        // One message at a time: an answer that cannot be read loses only itself.
+        try {
+          const r: SendResult = results[k] ?? {
+            outcome: "retry",
+            reason: "Sem resposta do provedor.",
+          };
+          switch (r.outcome) {
+            case "sent":
+              outcomes.push({
+                id: c.message.id,
+                at,
+                state: "sent",
+                providerId: r.providerId,
+                segments: r.segments ?? null,
+              });
+              break;
+            case "failed":
+              outcomes.push({ id: c.message.id, at, state: "failed", error: r.reason });
+              break;
+            case "throttled":
+              throttledFor = Math.max(
+                throttledFor,
+                r.afterMs ?? this.options.throttlePauseMs ?? 1000,
+              );
+              outcomes.push(this.retryOutcome(plan, c.message, at, r.reason, r.afterMs));
+              this.stats.throttled++;
+              break;
+            default:
+              outcomes.push(this.retryOutcome(plan, c.message, at, r.reason, r.afterMs));
+          }
+        } catch (error) {
+          lost++;
+          this.log.error("channel answer could not be recorded; the message stays in sending", {
+            campaignId: plan.id,
+            messageId: c.message.id,
+            error,
+          });
         }
-      });
+      }
       if (throttledFor > 0) {
         throttles++;
         const previous = pushingBack ?? Promise.resolve();
@@ -782,60 +831,96 @@ export class Dispatcher {
     const prefetchSlots = Math.ceil((this.options.prefetchMs ?? 1000) / slots.spacingMs);
     let i = 0;
     let late = 0;
-    while (i < ready.length && !stopped) {
-      if (nearlyDone && ready.length - i <= prefetchSlots * slots.chunk) nearlyDone();
-      if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
-      // The provider asked to slow down: the next slot comes after the pause.
-      if (pushingBack) await pushingBack;
-      if (stopped) break;
-      const throttlesBefore = throttles;
-      // A database error of the rate limit (reserve, push back) stops the
-      // sending, but what went out is still recorded and the rest goes back to
-      // the queue below: thrown, it would leave the whole batch in "sending"
-      // to be sent again once the lease expired.
-      let start: number | null;
-      try {
-        start = await this.limiter.acquire(plan.tenantId, sender.key, slots, stopAt);
-      } catch (error) {
-        this.log.error("rate limit failed; the rest of the batch goes back to the queue", {
-          campaignId: plan.id,
-          error,
-        });
-        break;
+    /** An error after the first channel call: the rest of the batch is not sent. */
+    let failure: unknown = null;
+    try {
+      while (i < ready.length && !stopped) {
+        if (nearlyDone && ready.length - i <= prefetchSlots * slots.chunk) nearlyDone();
+        if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+        // The provider asked to slow down: the next slot comes after the pause.
+        if (pushingBack) await pushingBack;
+        if (stopped) break;
+        const throttlesBefore = throttles;
+        // A database error of the rate limit (reserve, push back) stops the
+        // sending, but what went out is still recorded and the rest goes back to
+        // the queue below: thrown, it would leave the whole batch in "sending"
+        // to be sent again once the lease expired.
+        let start: number | null;
+        try {
+          start = await this.limiter.acquire(plan.tenantId, sender.key, slots, stopAt);
+        } catch (error) {
+          this.log.error("rate limit failed; the rest of the batch goes back to the queue", {
+            campaignId: plan.id,
+            error,
+          });
+          break;
+        }
+        if (start === null || this.clock() >= stopAt) break;
+        // Throttled while this slot was reserved: it may lie inside the pause.
+        if (throttles !== throttlesBefore) continue;
+        const chunk = ready.slice(i, i + slots.chunk);
+        // Checked with nothing async before the channel call: a slot used late
+        // could crowd the next slots' second, so it is given up.
+        if (!this.limiter.onTime(sender.key, start, slots)) {
+          if (++late > 20) break;
+          continue;
+        }
+        late = 0;
+        i += chunk.length;
+        // The call ends (or is abandoned as a retry) while the lease is still
+        // ours, so its results are recorded here and never re-sent by a worker
+        // that took the batch over meanwhile.
+        const call = this.send(
+          channel,
+          chunk.map((c) => c.out),
+          leaseUntil - Math.min(2000, this.leaseMs / 10),
+        ).then(
+          (results) => settle(chunk, results),
+          // send() answers every call; should it ever reject, the chunk's fate is unknown.
+          (error) => {
+            lost += chunk.length;
+            this.log.error("channel call failed without an answer; its messages stay in sending", {
+              campaignId: plan.id,
+              count: chunk.length,
+              error,
+            });
+          },
+        );
+        inFlight.add(call);
+        call.then(
+          () => inFlight.delete(call),
+          () => inFlight.delete(call),
+        );
       }
-      if (start === null || this.clock() >= stopAt) break;
-      // Throttled while this slot was reserved: it may lie inside the pause.
-      if (throttles !== throttlesBefore) continue;
-      const chunk = ready.slice(i, i + slots.chunk);
-      // Checked with nothing async before the channel call: a slot used late
-      // could crowd the next slots' second, so it is given up.
-      if (!this.limiter.onTime(sender.key, start, slots)) {
-        if (++late > 20) break;
-        continue;
-      }
-      late = 0;
-      i += chunk.length;
-      // The call ends (or is abandoned as a retry) while the lease is still
-      // ours, so its results are recorded here and never re-sent by a worker
-      // that took the batch over meanwhile.
-      const call = this.send(
-        channel,
-        chunk.map((c) => c.out),
-        leaseUntil - Math.min(2000, this.leaseMs / 10),
-      ).then((results) => settle(chunk, results));
-      inFlight.add(call);
-      call.then(
-        () => inFlight.delete(call),
-        () => inFlight.delete(call),
-      );
+    } catch (error) {
+      // Calls may be in flight: their answers are still waited for and
+      // recorded below; only what was never handed over goes back to the queue.
+      failure = error;
+      this.log.error("dispatch batch failed while sending; the rest goes back to the queue", {
+        campaignId: plan.id,
+        error,
+      });
+    } finally {
+      // Every call answers (or times out) before the batch is recorded.
+      await Promise.allSettled(inFlight);
+      if (pushingBack) await Promise.allSettled([pushingBack]);
     }
-    // Every call answers (or times out) before the batch is recorded.
-    await Promise.all(inFlight);
-    if (pushingBack) await pushingBack;
+    if (lost > 0) {
+      this.log.warn("answers lost: those messages stay in sending until their lease expires", {
+        campaignId: plan.id,
+        count: lost,
+      });
+    }
     // Not sent in time (lease ending, deadline reached): back to the queue, or expired.
     now = this.clock();
+    const reason =
+      failure === null
+        ? null
+        : `Falha temporária no envio: ${(failure as Error)?.message ?? String(failure)}`;
     for (const c of ready.slice(i)) {
-      if (plan.deadlineMs !== null && now >= plan.deadlineMs) {
+      if (reason !== null) {
+        outcomes.push(this.retryOutcome(plan, c.message, now, reason));
+      } else if (plan.deadlineMs !== null && now >= plan.deadlineMs) {
         outcomes.push({ id: c.message.id, at: now, state: "expired" });
       } else {
         outcomes.push({
@@ -926,6 +1011,7 @@ export class Dispatcher {
     sender: SenderRef,
     m: ClaimedMessage,
     person: PersonView | undefined,
+    mapping: TemplateMapping | null,
   ): OutgoingMessage | string {
     const view: PersonRecord = {
       key: "",
@@ -950,12 +1036,16 @@ export class Dispatcher {
       subject: plan.channel === "email" ? plan.subject : null,
     };
     if (plan.channel === "whatsapp") {
-      if (!plan.template) return MESSAGE_NEEDED.whatsapp;
-      const filled = fillTemplate(plan.template, (column) => {
-        // A column the person has no value for fills its parameter with nothing.
-        const value = renderMessage(`[${column}]`, view);
-        return value === `[${column}]` ? "" : value;
-      });
+      if (!plan.template || !mapping) return MESSAGE_NEEDED.whatsapp;
+      const filled = fillTemplate(
+        plan.template,
+        (column) => {
+          // A column the person has no value for fills its parameter with nothing.
+          const value = renderMessage(`[${column}]`, view);
+          return value === `[${column}]` ? "" : value;
+        },
+        mapping,
+      );
       if (typeof filled === "string") return filled;
       return { ...base, text: null, template: filled };
     }

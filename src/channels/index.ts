@@ -19,10 +19,17 @@ export class ChannelRegistry {
     clock: Clock = Date.now,
     extra: readonly Channel[] = [],
   ) {
-    this.register(new OutboxChannel(store, clock));
-    this.register(new SmppChannel(store, { clock }));
-    this.register(new CloudApiChannel({ db: store.db, clock }));
-    this.register(new SmtpChannel(store, { clock }));
+    // A built-in is made only when `extra` brings no channel of its own for
+    // that provider: one replaced in the map would never be closed (serve's
+    // SMPP channel used to leave the registry's own behind).
+    const given = new Set(extra.map((c) => c.provider));
+    const builtIn: [string, () => Channel][] = [
+      ["outbox", () => new OutboxChannel(store, clock)],
+      ["smpp", () => new SmppChannel(store, { clock })],
+      ["cloudapi", () => new CloudApiChannel({ db: store.db, clock })],
+      ["smtp", () => new SmtpChannel(store, { clock })],
+    ];
+    for (const [provider, make] of builtIn) if (!given.has(provider)) this.register(make());
     for (const channel of extra) this.register(channel);
   }
 

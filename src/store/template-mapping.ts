@@ -196,8 +196,9 @@ function repeated(entry: string, slot: string): ValidationError {
 export function fillTemplate(
   template: { name: string; language: string; params: readonly string[] },
   columnValue: (column: string) => string,
+  /** `template.params` already parsed (a dispatcher fills one template per message of a batch). */
+  mapping: TemplateMapping = storedTemplateMapping(template.params),
 ): FilledTemplate | string {
-  const mapping = storedTemplateMapping(template.params);
   const filled: FilledTemplate = {
     name: template.name,
     language: template.language,

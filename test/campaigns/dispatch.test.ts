@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import type { SendResult } from "../../src/campaigns/channel.js";
 import { Dispatcher, type DispatcherOptions } from "../../src/campaigns/dispatch.js";
 import { KyselyDispatchStore } from "../../src/campaigns/dispatch-store.js";
 import { ChannelRegistry } from "../../src/channels/index.js";
@@ -422,6 +423,75 @@ for (const database of DATABASES) {
       assert.equal((await outboxRows(store)).length, 3);
     });
 
+    test("an answer that cannot be recorded mid-batch: calls in flight are waited for, nothing sent goes back to the queue", async () => {
+      const store = await fresh();
+      // 10/s: one message per slot, so several channel calls are in flight at once.
+      const s = await seedCampaign(store, { persons: 6, ratePerSecond: 10, provider: "test" });
+      const broken = s.messageIds[1] as number;
+      // The provider took every message; the answer for one of them cannot be
+      // read (a provider bug), while the calls after it are still in flight.
+      class UnreadableAnswer extends TestChannel {
+        override async send(
+          batch: Parameters<TestChannel["send"]>[0],
+          signal?: AbortSignal,
+        ): Promise<SendResult[]> {
+          const results = await super.send(batch, signal);
+          return batch.map((m, k) =>
+            m.id === broken
+              ? ({
+                  get outcome(): never {
+                    throw new Error("resposta ilegível");
+                  },
+                } as unknown as SendResult)
+              : (results[k] as SendResult),
+          );
+        }
+      }
+      const clock = { now: T0 };
+      const channel = new UnreadableAnswer({ clock: () => clock.now, latencyMs: 100 });
+      const registry = new ChannelRegistry(store, () => clock.now, [channel]);
+      const dispatcher = new Dispatcher({
+        store: new KyselyDispatchStore(store),
+        owner: "w1",
+        channelFor: registry.channelFor,
+        clock: () => clock.now,
+        sleep: async (ms) => {
+          clock.now += ms;
+        },
+        random: () => 0.5,
+        log: silentLogger,
+        retryBaseMs: 60_000,
+        settleEveryMs: 0,
+      });
+      await dispatcher.runOnce();
+      assert.equal(channel.calls, 6, "every message handed over in its own call");
+      const byId = new Map((await messagesOf(store, s.campaignId)).map((m) => [m.id, m]));
+      for (const r of channel.received) {
+        const m = byId.get(r.id);
+        // Nothing the provider took is put back as unsent.
+        assert.notEqual(m?.state, "pending", `message ${r.id} sent, then requeued`);
+        if (r.id === broken) {
+          // Its answer is lost: as after a crash, it waits in "sending" for its lease.
+          assert.equal(m?.state, "sending");
+          assert.equal(m?.lease_owner, "w1");
+        } else {
+          assert.equal(m?.state, "sent");
+        }
+      }
+      // Later, the lost one is reclaimed after its lease (counted) and the
+      // others are never sent again.
+      clock.now += 10 * 60_000;
+      const r: Rig = { store, clock, dispatcher, channel };
+      await drain(r);
+      const times = new Map<number, number>();
+      for (const x of channel.received) times.set(x.id, (times.get(x.id) ?? 0) + 1);
+      for (const id of s.messageIds) {
+        assert.equal(times.get(id), id === broken ? 2 : 1, `message ${id}`);
+      }
+      assert.equal(dispatcher.stats.reclaimed, 1);
+      await registry.close();
+    });
+
     test("the store's memos of started campaigns, waves and buckets stay bounded", async () => {
       const store = await fresh();
       const ds = new KyselyDispatchStore(store, 3);
@@ -473,7 +543,8 @@ for (const database of DATABASES) {
       const store = await fresh();
       const s = await seedCampaign(store, { persons: 2 });
       class FailingStore extends KyselyDispatchStore {
-        override async persons(): Promise<never> {
+        // The send-time restriction check (the persons' values come with the claim).
+        override async restricted(): Promise<never> {
           throw new Error("connection reset");
         }
       }

@@ -248,19 +248,22 @@ export class KyselyDispatchStore implements DispatchStore {
     withPersons = false,
   ): Promise<ClaimedMessage[]> {
     const lock = this.pg ? sql`for update skip locked` : sql``;
+    // PostgreSQL: `id = any(array(subquery))` runs the locking subquery once and
+    // updates its rows by primary key; as `id in (subquery)` the planner may
+    // hash-join it against a full scan of messages on every batch.
     const columns = sql`id, wave_id, person_id, address, body, attempts`;
     const update = (which: RawBuilder<unknown>, n: number, returning: RawBuilder<unknown>) => sql`
           update messages
              set state = 'sending', lease_owner = ${owner}, lease_expires_at = ${leaseUntilIso},
                  sending_at = ${nowIso}, updated_at = ${nowIso}, attempts = attempts + 1
-           where id in (
+           where ${this.pg ? sql`id = any(array(` : sql`id in (`}
                    select id from messages ${byDue(this.pg)}
                     where campaign_id = ${campaignId} and ${which}
                       and exists (select 1 from campaigns c
                                    where c.id = ${campaignId} and c.state in ${ACTIVE})
                     order by next_attempt_at
                     limit ${n}
-                    ${lock})
+                    ${lock})${this.pg ? sql`)` : sql``}
           returning ${returning}`;
     // The person's current values come in the same statement instead of a
     // second round trip per batch. PostgreSQL looks them up for the updated rows;

@@ -14,7 +14,14 @@ import { from as copyFrom } from "pg-copy-streams";
 import type { PersonRecord } from "../mailing/types.js";
 import { insideTransaction, type Store } from "./db.js";
 import type { ImportChunk, ImportSession, WriteTarget } from "./import.js";
-import { blankToNull, channelsJson, fieldsJson, IntHashSet, PersonBatch } from "./import-rows.js";
+import {
+  blankToNull,
+  channelsJson,
+  ExactIds,
+  fieldsJson,
+  IntHashSet,
+  PersonBatch,
+} from "./import-rows.js";
 import type { Database } from "./schema.js";
 
 /** People per batch: bounded memory, few statements, sorted runs long enough to pay. */
@@ -487,6 +494,14 @@ class PgWriter {
    * merge statement cannot touch a row twice).
    */
   private readonly seen = new IntHashSet();
+  /**
+   * People already in the base that this import changed (a value, a new
+   * contact or tag, the wallet joined), as the merge statements return them:
+   * exact ids, each counted once however many merges touched it. Counting
+   * here saves a query over the whole mailing after the import (4.5 s of a
+   * 1M-row re-send).
+   */
+  private readonly updated = new ExactIds();
   /** Person ids drawn from the sequence ahead of the batch that uses them. */
   private ids: number[] = [];
   private idAt = 0;
@@ -825,8 +840,10 @@ class PgWriter {
     // On a re-sent base these saved about a third of the import.
     // A person met again in a later batch: this file's contact list grows
     // (file order kept, no repeated values) and the first message stays.
+    // The statement returns the people already in the base that it changed
+    // (see `updated`): only rows actually written come back.
     const order = this.droppedIndexes.length > 0 ? "" : "ORDER BY c.value";
-    await q(
+    const changed = await q(
       `WITH s AS MATERIALIZED (
          SELECT st.*, p.id AS pid,
            ((st.cod_cliente IS NOT NULL AND st.cod_cliente IS DISTINCT FROM p.cod_cliente)
@@ -870,7 +887,8 @@ class PgWriter {
            fields_json = CASE WHEN s.fields_json = '{}' THEN p.fields_json
                               ELSE (p.fields_json::jsonb || s.fields_json::jsonb)::text END,
            updated_at = $3::text
-         FROM s WHERE s.pid IS NOT NULL AND s.changed AND p.id = s.pid),
+         FROM s WHERE s.pid IS NOT NULL AND s.changed AND p.id = s.pid
+         RETURNING p.id AS person_id),
        omp AS (
          INSERT INTO mailing_persons (tenant_id, mailing_id, person_id, first_line, message, channels_json)
          SELECT $1::bigint, $2::bigint, pid, first_line, message, channels_json
@@ -887,20 +905,32 @@ class PgWriter {
        owm AS (
          INSERT INTO wallet_members (tenant_id, wallet_id, person_id, mailing_id, joined_at)
          SELECT $1::bigint, $4::bigint, pid, $2::bigint, $3::text FROM s WHERE pid IS NOT NULL
-         ON CONFLICT (wallet_id, person_id) DO NOTHING),
+         ON CONFLICT (wallet_id, person_id) DO NOTHING
+         RETURNING person_id),
        otg AS (
          INSERT INTO person_tags (tenant_id, person_id, tag, created_at)
          SELECT $1::bigint, s.pid, t.tag, $3::text
          FROM s CROSS JOIN LATERAL unnest(s.tags) AS t(tag) WHERE s.pid IS NOT NULL
-         ON CONFLICT (person_id, tag) DO NOTHING)
-       INSERT INTO person_channels (tenant_id, person_id, kind, value, created_at)
-       SELECT $1::bigint, s.pid, c.kind, c.value, $3::text
-       FROM s CROSS JOIN LATERAL unnest(s.kinds, s.vals) AS c(kind, value)
-       WHERE s.pid IS NOT NULL
-       ${order}
-       ON CONFLICT (person_id, value) DO NOTHING`,
+         ON CONFLICT (person_id, tag) DO NOTHING
+         RETURNING person_id),
+       och AS (
+         INSERT INTO person_channels (tenant_id, person_id, kind, value, created_at)
+         SELECT $1::bigint, s.pid, c.kind, c.value, $3::text
+         FROM s CROSS JOIN LATERAL unnest(s.kinds, s.vals) AS c(kind, value)
+         WHERE s.pid IS NOT NULL
+         ${order}
+         ON CONFLICT (person_id, value) DO NOTHING
+         RETURNING person_id)
+       SELECT DISTINCT x.person_id FROM (
+         SELECT person_id FROM op UNION ALL SELECT person_id FROM owm
+         UNION ALL SELECT person_id FROM otg UNION ALL SELECT person_id FROM och) x
+       WHERE NOT EXISTS (SELECT 1 FROM persons p
+                         WHERE p.id = x.person_id AND p.created_mailing_id = $2::bigint)`,
       [tenantId, mailingId, now, walletId],
     );
+    for (const row of changed.rows as { person_id: string | number }[]) {
+      this.updated.add(Number(row.person_id));
+    }
     await q("TRUNCATE import_stage");
   }
 
@@ -955,7 +985,7 @@ class PgWriter {
     this.droppedIndexes = [];
   }
 
-  async finish(): Promise<{ persons: number; inserted: number }> {
+  async finish(): Promise<{ persons: number; inserted: number; updated: number }> {
     await this.startBatch();
     await this.inflight;
     await this.lock;
@@ -980,7 +1010,7 @@ class PgWriter {
         mailingId,
       ]);
       const persons = Number(n.rows[0]?.persons ?? 0);
-      return { persons, inserted: persons };
+      return { persons, inserted: persons, updated: 0 };
     }
     const counts = await q(
       `SELECT count(*) AS persons, count(*) FILTER (WHERE p.created_mailing_id = $1) AS inserted
@@ -991,6 +1021,7 @@ class PgWriter {
     return {
       persons: Number(counts.rows[0]?.persons ?? 0),
       inserted: Number(counts.rows[0]?.inserted ?? 0),
+      updated: this.updated.size,
     };
   }
 }

@@ -196,3 +196,18 @@ export class PersonCounter {
     this.keys.add(recordKey(record));
   }
 }
+
+/** A set of ids (safe integers, ≥ 1), exact: those up to 2³¹ - 1 in an IntHashSet, any above in a Set. */
+export class ExactIds {
+  private readonly small = new IntHashSet();
+  private readonly big = new Set<number>();
+
+  get size(): number {
+    return this.small.size + this.big.size;
+  }
+
+  add(id: number): void {
+    if (id <= 0x7fffffff) this.small.add(id);
+    else this.big.add(id);
+  }
+}

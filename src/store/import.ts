@@ -139,8 +139,11 @@ export interface ImportSession {
   /** Called once the mailing row exists (the id is needed by every row written). */
   start(target: WriteTarget): void;
   write(chunk: ImportChunk): Promise<void>;
-  /** Applies the set-level parts (merges, removeOtherWallets) and counts. */
-  finish(): Promise<{ persons: number; inserted: number }>;
+  /**
+   * Applies the set-level parts (merges, removeOtherWallets) and counts;
+   * `updated` when the session counted it as it wrote (else it is queried).
+   */
+  finish(): Promise<{ persons: number; inserted: number; updated?: number }>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
 }
@@ -347,9 +350,10 @@ export async function importMailing(store: Store, request: ImportRequest): Promi
     }
     const counts = await session.finish();
     const updated =
-      counts.persons > counts.inserted
+      counts.updated ??
+      (counts.persons > counts.inserted
         ? await countUpdated(session.db, tenantId, mailingId, wallet.id, now)
-        : 0;
+        : 0);
     const rejected = summary?.rejected ?? rejectedCounts;
     const totalRejected = summary?.rejectedRows ?? rejectedRows;
     const seconds = (performance.now() - started) / 1000;

@@ -62,7 +62,7 @@ test("SQLite: the contact-value index dropped for a large import is back after c
   }
 });
 
-test("PostgreSQL: the contact-value and membership indexes dropped for a large import are back after commit and after rollback", {
+test("PostgreSQL: the contact-value, membership, customer-code and document indexes dropped for a large import are back after commit and after rollback", {
   skip: needsFull("PostgreSQL em 127.0.0.1:5432"),
 }, async () => {
   const t = await openPgTestStore();
@@ -75,16 +75,18 @@ test("PostgreSQL: the contact-value and membership indexes dropped for a large i
       (
         await pool.query(
           `SELECT pg_get_indexdef(to_regclass($1)) AS value_def, to_regclass($1)::oid::int AS value_oid,
-                  pg_get_indexdef(to_regclass($2)) AS member_def, to_regclass($2)::oid::int AS member_oid`,
-          [INDEX, "wallet_members_person"],
+                  pg_get_indexdef(to_regclass($2)) AS member_def, to_regclass($2)::oid::int AS member_oid,
+                  pg_get_indexdef(to_regclass($3)) AS code_def, to_regclass($3)::oid::int AS code_oid,
+                  pg_get_indexdef(to_regclass($4)) AS doc_def, to_regclass($4)::oid::int AS doc_oid`,
+          [INDEX, "wallet_members_person", "persons_tenant_code", "persons_tenant_document"],
         )
       ).rows[0];
     const indexDef = async () => {
       const i = await indexes();
-      return `${i.value_def}|${i.member_def}`;
+      return `${i.value_def}|${i.member_def}|${i.code_def}|${i.doc_def}`;
     };
     const first = await indexes();
-    assert.ok(first.value_def && first.member_def);
+    assert.ok(first.value_def && first.member_def && first.code_def && first.doc_def);
     const before = await indexDef();
     const people = Array.from({ length: 30 }, (_, i) => person(String(i + 1)));
     const ok = await importMailing(t.store, request([{ persons: people, rejected: [] }]));
@@ -94,6 +96,8 @@ test("PostgreSQL: the contact-value and membership indexes dropped for a large i
     const rebuilt = await indexes();
     assert.notEqual(rebuilt.value_oid, first.value_oid);
     assert.notEqual(rebuilt.member_oid, first.member_oid);
+    assert.notEqual(rebuilt.code_oid, first.code_oid);
+    assert.notEqual(rebuilt.doc_oid, first.doc_oid);
     const found = await pool.query(
       "SELECT count(*)::int AS n FROM person_channels WHERE tenant_id = 1 AND value = $1",
       ["11900000030"],
@@ -105,6 +109,8 @@ test("PostgreSQL: the contact-value and membership indexes dropped for a large i
     const after = await indexes();
     assert.equal(after.value_oid, rebuilt.value_oid);
     assert.equal(after.member_oid, rebuilt.member_oid);
+    assert.equal(after.code_oid, rebuilt.code_oid);
+    assert.equal(after.doc_oid, rebuilt.doc_oid);
     const n = await pool.query("SELECT count(*)::int AS n FROM person_channels");
     assert.equal(n.rows[0].n, 30);
     const members = await pool.query(

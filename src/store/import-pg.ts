@@ -382,7 +382,7 @@ function* slices(buffer: Buffer): Generator<Buffer> {
 /** COPY text of one batch, in a buffer of its own (reused, outside the JS heap). */
 const STAGE_BUFFER_BYTES = 16 << 20;
 /** COPY text of a batch's records of people met earlier in the file (`import_later`). */
-const LATER_BUFFER_BYTES = 8 << 20;
+const LATER_BUFFER_BYTES = 4 << 20;
 
 interface Batch {
   stage: Buffer;

@@ -18,10 +18,16 @@
  * (the default); `--prefilled` is `--base prefilled`. `--keys random`:
  * CODCLIENTE in no order (as files keyed by CPF arrive).
  *
+ * `--tenants 2` (PostgreSQL): the file imported by one process alone into a
+ * fresh schema, then by two processes at the same moment for two tenants of
+ * another fresh schema (what two `serve` workers do when two tenants drop a
+ * file at the same minute): each one's time and the pair's wall time ÷ the
+ * one alone (target ≤ 1.3).
+ *
  * Each measurement runs in a fresh child process (and a fresh database) so
  * its peak RSS is its own. Floors and cases run `--repeat` times (default 1),
  * interleaved, and the median of each is compared.
- * Usage: npm run bench:import [-- --rows N] [--db sqlite|postgres] [--repeat N]
+ * Usage: npm run bench:import [-- --rows N] [--db sqlite|postgres] [--repeat N] [--tenants 2]
  *        [--keys sequential|random] [--order together,shuffled,blocks|all]
  *        [--base empty|prefilled|both] [--prefilled]
  * The last line is JSON: {"db","rows","floorSeconds","rawFloorSeconds",
@@ -29,12 +35,13 @@
  * "orderRatios":{"shuffled/empty":…},"peakRssMB",...}; ratio = floor time /
  * our time (higher is better), orderRatios = our time / the together case's.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
@@ -44,13 +51,14 @@ import { readMailing } from "../src/mailing/reader.js";
 import { createChunkDecoder } from "../src/mailing/text.js";
 import { openMigrated, openSqliteConnection, type Store } from "../src/store/db.js";
 import { importMailing, splitReader } from "../src/store/import.js";
+import { createTenant } from "../src/store/tenants.js";
 import { createWallet } from "../src/store/wallets.js";
 import { generateMailing, type MailingOrder, parseOrder } from "./generate-mailing.js";
 import { median, peakRssMb, round, runPhaseChild } from "./measure.js";
 
 const PG_URL = process.env.REMESSA_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 type Db = "sqlite" | "postgres";
-type Phase = "floor" | "raw" | "empty" | "prefilled";
+type Phase = "floor" | "raw" | "empty" | "prefilled" | "tenant";
 
 interface Measure {
   phase: Phase;
@@ -101,10 +109,10 @@ async function scratch(
   };
 }
 
-async function importFile(store: Store, file: string, sequence: number) {
+async function importFile(store: Store, file: string, sequence: number, tenantId = 1) {
   const reader = splitReader(readMailing(file, { extension: "csv", sanitize: false }));
   const result = await importMailing(store, {
-    tenantId: 1,
+    tenantId,
     mailing: mailing(sequence),
     fileName: `mailing_261126_${sequence}_cBENCH.csv`,
     path: file,
@@ -222,6 +230,100 @@ function floorRaw(db: Db, target: { url: string; schema: string }, file: string)
   return db === "sqlite" ? -1 : Number(/COPY (\d+)/.exec(run.stdout)?.[1] ?? -1) - 1;
 }
 
+/**
+ * `--tenants`: one tenant's import into a schema prepared by the parent
+ * (`url`), started when the parent says so (a line on stdin), so the
+ * children's imports begin together, after their start-up.
+ */
+async function measureTenant(url: string, file: string, tenantId: number): Promise<Measure> {
+  const store = await openMigrated(url);
+  try {
+    console.log("pronto");
+    await once(process.stdin, "data");
+    const t0 = performance.now();
+    const result = await importFile(store, file, 2, tenantId);
+    const seconds = (performance.now() - t0) / 1000;
+    return {
+      phase: "tenant",
+      rows: result.rows,
+      seconds,
+      persons: result.persons,
+      inserted: result.inserted,
+      updated: result.updated,
+      peakRssMB: peakRssMb(),
+    };
+  } finally {
+    await store.close();
+  }
+}
+
+/** A fresh schema with `tenants` tenants, each with the BENCH wallet. */
+async function tenantsSchema(tenants: number) {
+  const target = await scratch("postgres");
+  const store = await openMigrated(target.url);
+  try {
+    for (let t = 1; t <= tenants; t++) {
+      if (t > 1) await createTenant(store.db, { name: `bench ${t}` });
+      await createWallet(store.db, t, { code: "BENCH" });
+    }
+  } finally {
+    await store.close();
+  }
+  return target;
+}
+
+/** Tenants 1..n import `file` at once, one child process each; their measures and the wall time. */
+async function importConcurrently(
+  file: string,
+  tenants: number,
+): Promise<{ each: Measure[]; wallSeconds: number }> {
+  const target = await tenantsSchema(tenants);
+  try {
+    const children = Array.from({ length: tenants }, (_, k) => {
+      const child = spawn(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          fileURLToPath(import.meta.url),
+          "--db",
+          "postgres",
+          "--phase",
+          "tenant",
+          "--file",
+          file,
+          "--url",
+          target.url,
+          "--tenant",
+          String(k + 1),
+        ],
+        { stdio: ["pipe", "pipe", "inherit"] },
+      );
+      let out = "";
+      child.stdout.setEncoding("utf8");
+      child.stdout.on("data", (d: string) => {
+        out += d;
+      });
+      const ready = new Promise<void>((resolve) => {
+        const check = () => (out.includes("pronto") ? resolve() : setTimeout(check, 20));
+        check();
+      });
+      const done = once(child, "exit").then(([code]) => {
+        if (code !== 0) throw new Error(`tenant ${k + 1} import exited ${code}`);
+        return JSON.parse(out.trim().split("\n").pop() ?? "{}") as Measure;
+      });
+      return { child, ready, done };
+    });
+    await Promise.all(children.map((c) => c.ready));
+    const t0 = performance.now();
+    for (const c of children) c.child.stdin.end("vai\n");
+    const each = await Promise.all(children.map((c) => c.done));
+    return { each, wallSeconds: (performance.now() - t0) / 1000 };
+  } finally {
+    await target.dispose();
+  }
+}
+
 async function measure(db: Db, phase: Phase, file: string, prefill: string): Promise<Measure> {
   const target = await scratch(db);
   const none = { persons: 0, inserted: 0, updated: 0 };
@@ -287,10 +389,19 @@ async function main(): Promise<void> {
       order: { type: "string", default: "together" },
       base: { type: "string", default: "both" },
       prefilled: { type: "boolean", default: false },
+      tenants: { type: "string" },
+      url: { type: "string" },
+      tenant: { type: "string" },
     },
   });
   const db = values.db as Db;
   if (db !== "sqlite" && db !== "postgres") throw new Error("--db must be sqlite or postgres");
+  if (values.phase === "tenant") {
+    console.log(
+      JSON.stringify(await measureTenant(values.url!, values.file!, Number(values.tenant))),
+    );
+    return;
+  }
   if (values.phase) {
     console.log(
       JSON.stringify(await measure(db, values.phase as Phase, values.file!, values.prefill!)),
@@ -332,6 +443,33 @@ async function main(): Promise<void> {
   if (bases.includes("prefilled")) await generate("together", true);
   const prefill = fileOf("day-before");
 
+  if (values.tenants !== undefined) {
+    const tenants = Number(values.tenants);
+    if (db !== "postgres" || !Number.isInteger(tenants) || tenants < 2)
+      throw new Error("--tenants N (N ≥ 2) is for --db postgres");
+    const file = fileOf(orders[0]!);
+    const alone = await importConcurrently(file, 1);
+    const together = await importConcurrently(file, tenants);
+    const one = alone.wallSeconds;
+    const ratio = together.wallSeconds / one;
+    console.log(
+      `postgres: ${rows} linhas; um inquilino sozinho ${one.toFixed(2)} s; ${tenants} ao mesmo tempo ${together.wallSeconds.toFixed(2)} s (cada um ${together.each.map((m) => m.seconds.toFixed(2)).join(" / ")} s) = ${ratio.toFixed(2)}× o sozinho (meta ≤ 1,3); pico RSS ${Math.max(...together.each.map((m) => m.peakRssMB))} MB por processo`,
+    );
+    console.log(
+      JSON.stringify({
+        db,
+        rows,
+        tenants,
+        aloneSeconds: round(one),
+        togetherSeconds: round(together.wallSeconds),
+        eachSeconds: together.each.map((m) => round(m.seconds)),
+        ratio: round(ratio),
+        persons: together.each.map((m) => m.persons),
+        peakRssMB: Math.max(...together.each.map((m) => m.peakRssMB)),
+      }),
+    );
+    return;
+  }
   // Floors and cases interleaved, each `repeat` times (noise hits them alike).
   const repeat = Math.max(1, Number(values.repeat));
   const cases = orders.flatMap((order) => bases.map((b) => ({ order, base: b })));

@@ -24,6 +24,7 @@ import type {
   OutgoingMessage,
   SendResult,
 } from "../campaigns/channel.js";
+import { effectiveRate } from "../campaigns/rates.js";
 import { type Logger, silentLogger } from "../log.js";
 import type { Database } from "../store/schema.js";
 import { decryptSecret } from "../store/secrets.js";
@@ -32,6 +33,7 @@ import {
   cloudError,
   cloudReason,
   SENDER_PAUSE_MS,
+  throughputPauseMs,
 } from "./cloud-api-errors.js";
 
 export const DEFAULT_CLOUD_API_BASE = "https://graph.facebook.com";
@@ -46,6 +48,8 @@ export interface CloudApiSender {
   apiVersion: string;
   /** The WhatsApp Business Account id (WABA), when registered. */
   businessAccountId?: string | null;
+  /** Messages per second the dispatcher paces the number at. */
+  ratePerSecond?: number;
 }
 
 /** The Graph API error object (inside `{"error": …}`). */
@@ -89,6 +93,7 @@ export function cloudApiSenderFrom(
     phone_number_id: string | null;
     token_enc: string | null;
     settings_json: string | null;
+    rate_per_second?: number | null;
   },
   env: Readonly<Record<string, string | undefined>> = process.env,
   secretKey?: Buffer,
@@ -125,6 +130,7 @@ export function cloudApiSenderFrom(
       typeof settings.businessAccountId === "string" && settings.businessAccountId
         ? settings.businessAccountId
         : null,
+    ratePerSecond: effectiveRate("whatsapp", row.rate_per_second),
   };
 }
 
@@ -226,6 +232,8 @@ export class CloudApiChannel implements Channel {
   private readonly senders = new Map<number, { value: CloudApiSender | string; until: number }>();
   /** Numbers Meta refused as a whole (token, account): left alone until then. */
   private readonly paused = new Map<number, { until: number; reason: string }>();
+  /** A number's last 130429 pause: a refusal soon after it makes the next one longer. */
+  private readonly overCap = new Map<number, { at: number; pauseMs: number; streak: number }>();
   private readonly env: Readonly<Record<string, string | undefined>>;
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -255,7 +263,7 @@ export class CloudApiChannel implements Channel {
     if (cached && cached.until > now) return cached.value;
     const row = await this.options.db
       .selectFrom("senders")
-      .select(["id", "phone_number_id", "token_enc", "settings_json"])
+      .select(["id", "phone_number_id", "token_enc", "settings_json", "rate_per_second"])
       .where("id", "=", senderId)
       .executeTakeFirst();
     const value = row
@@ -285,21 +293,52 @@ export class CloudApiChannel implements Channel {
       const id = senderIdOf(m.from.key);
       if (id !== null && !bySender.has(id)) bySender.set(id, await this.settings(id));
     }
+    /** Batch indices answered 130429 without a Retry-After, by sender. */
+    const overCap = new Map<number, number[]>();
     let next = 0;
     const worker = async () => {
       for (let i = next++; i < batch.length; i = next++) {
-        results[i] = await this.sendOne(batch[i] as OutgoingMessage, bySender, signal);
+        results[i] = await this.sendOne(batch[i] as OutgoingMessage, bySender, signal, (id) =>
+          overCap.set(id, [...(overCap.get(id) ?? []), i]),
+        );
       }
     };
     const lanes = Math.max(1, Math.min(this.options.concurrency ?? 16, batch.length));
     await Promise.all(Array.from({ length: lanes }, worker));
+    for (const [senderId, indices] of overCap) {
+      const sender = bySender.get(senderId) as CloudApiSender;
+      const afterMs = this.throughputPause(sender, indices.length);
+      for (const i of indices) {
+        const r = results[i];
+        if (r?.outcome === "throttled") results[i] = { ...r, afterMs };
+      }
+    }
     return results;
+  }
+
+  /**
+   * The pause of a number `refused` of whose requests in one call were over
+   * Meta's throughput: see throughputPauseMs. A refusal within a second after
+   * the previous pause ended counts as the same streak.
+   */
+  private throughputPause(sender: CloudApiSender, refused: number): number {
+    const now = this.clock();
+    const last = this.overCap.get(sender.senderId);
+    const streak = last && now < last.at + last.pauseMs + 1000 ? last.streak + 1 : 0;
+    const pauseMs = throughputPauseMs(
+      refused,
+      sender.ratePerSecond ?? effectiveRate("whatsapp", null),
+      streak,
+    );
+    this.overCap.set(sender.senderId, { at: now, pauseMs, streak });
+    return pauseMs;
   }
 
   private async sendOne(
     m: OutgoingMessage,
     bySender: Map<number, CloudApiSender | string>,
     signal?: AbortSignal,
+    onOverCap?: (senderId: number) => void,
   ): Promise<SendResult> {
     // Not the number's fault: the message itself cannot go this way.
     if (m.channel !== "whatsapp" || !m.template) {
@@ -356,7 +395,14 @@ export class CloudApiChannel implements Channel {
       this.log.warn("cloud api accepted a message without an id", { senderId: sender.senderId });
       return { outcome: "sent", providerId: null };
     }
-    return this.refused(sender, response, graphError(body));
+    const error = graphError(body);
+    const result = this.refused(sender, response, error);
+    const overCap =
+      error?.code === 130429 || (typeof error?.code !== "number" && response.status === 429);
+    if (overCap && result.outcome === "throttled" && !response.headers.has("retry-after")) {
+      onOverCap?.(sender.senderId);
+    }
+    return result;
   }
 
   private refused(

@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { OutgoingMessage } from "../../src/campaigns/channel.js";
 import { CloudApiChannel, probeCloudApi } from "../../src/channels/cloud-api.js";
+import { throughputPauseMs } from "../../src/channels/cloud-api-errors.js";
 import type { Store } from "../../src/store/db.js";
 import { addSender } from "../../src/store/senders.js";
 import { DATABASES, openSqliteTestStore, type TestStore } from "../store/harness.js";
@@ -256,6 +257,38 @@ describe("Cloud API channel", () => {
     assert.match(reason(8), /Erro no template/);
     assert.ok((results[4] as { afterMs?: number }).afterMs! > 0);
     assert.equal((results[7] as { afterMs?: number }).afterMs, 7000, "Retry-After is honoured");
+  });
+
+  test("130429 without Retry-After: the number pauses as long as the refused requests take at its rate, longer when refusals repeat", async () => {
+    now += 60_000;
+    const overCap: FakeError = { status: 400, code: 130429, message: "(#130429) Rate limit hit" };
+    const send = async (sent: number, refused: number) => {
+      const batch = Array.from({ length: sent + refused }, () => wa());
+      const refuse = new Set(batch.slice(sent).map((m) => m.to));
+      behaviour = (to) => (refuse.has(to) ? overCap : undefined);
+      const results = await channel.send(batch);
+      assert.deepEqual(
+        results.map((r) => r.outcome),
+        [...Array(sent).fill("sent"), ...Array(refused).fill("throttled")],
+      );
+      return results.slice(sent).map((r) => (r as { afterMs?: number }).afterMs);
+    };
+    // The sender has no rate of its own: WhatsApp's default, 80 msg/s (12.5 ms each).
+    assert.deepEqual(await send(5, 3), [38, 38, 38]);
+    // Again within a second after that pause: twice as long.
+    now += 500;
+    assert.deepEqual(await send(0, 2), [50, 50]);
+    now += 5_000;
+    assert.deepEqual(await send(7, 1), [13]);
+    behaviour = undefined;
+  });
+
+  test("throughputPauseMs: proportional to the refusals, doubled per streak, at most 2 s", () => {
+    assert.equal(throughputPauseMs(8, 80), 100);
+    assert.equal(throughputPauseMs(8, 80, 2), 400);
+    assert.equal(throughputPauseMs(0, 80), 13);
+    assert.equal(throughputPauseMs(4, 1), 2000);
+    assert.equal(throughputPauseMs(80, 80, 30), 2000);
   });
 
   test("an expired token makes the number wait (no failure) and stops calling Meta for it", async () => {

@@ -138,7 +138,9 @@ export function cloudApiSenderFrom(
  * The `components` of a template message, as the Cloud API documents them:
  * header (text parameters, or an image/video/document by link), body (text
  * parameters), and one `button` per URL button with a dynamic suffix
- * (sub_type url, index as a string). Parts without parameters are left out.
+ * (sub_type url, a text parameter) or quick-reply button (sub_type
+ * quick_reply, a payload parameter), index as a string. Parts without
+ * parameters are left out.
  */
 export function templateComponents(t: FilledTemplate): Record<string, unknown>[] {
   const components: Record<string, unknown>[] = [];
@@ -160,12 +162,21 @@ export function templateComponents(t: FilledTemplate): Record<string, unknown>[]
     components.push({ type: "body", parameters: t.params.map((text) => ({ type: "text", text })) });
   }
   for (const b of t.buttons ?? []) {
-    components.push({
-      type: "button",
-      sub_type: "url",
-      index: String(b.index),
-      parameters: [{ type: "text", text: b.param }],
-    });
+    components.push(
+      b.type === "quick_reply"
+        ? {
+            type: "button",
+            sub_type: "quick_reply",
+            index: String(b.index),
+            parameters: [{ type: "payload", payload: b.param }],
+          }
+        : {
+            type: "button",
+            sub_type: "url",
+            index: String(b.index),
+            parameters: [{ type: "text", text: b.param }],
+          },
+    );
   }
   return components;
 }

@@ -9,9 +9,15 @@ import { CloudApiChannel, probeCloudApi } from "../../src/channels/cloud-api.js"
 import { throughputPauseMs } from "../../src/channels/cloud-api-errors.js";
 import type { Store } from "../../src/store/db.js";
 import { addSender } from "../../src/store/senders.js";
+import { fillTemplate } from "../../src/store/template-mapping.js";
 import { DATABASES, openSqliteTestStore, type TestStore } from "../store/harness.js";
 import { channelContract, message } from "./contract.js";
-import { FakeCloudApi, type FakeError, type FakeNumber } from "./fake-cloud-api.js";
+import {
+  checkTemplateBody,
+  FakeCloudApi,
+  type FakeError,
+  type FakeNumber,
+} from "./fake-cloud-api.js";
 
 process.env.REMESSA_SECRET_KEY ??= randomBytes(32).toString("base64");
 
@@ -185,6 +191,81 @@ describe("Cloud API channel", () => {
       },
     });
     assert.deepEqual(fake.refusals, []);
+  });
+
+  test("a quick-reply button's payload from the mapped column: Meta's button component, exactly; the fake refuses what Meta would", async () => {
+    behaviour = undefined;
+    const values: Record<string, string> = { NOME: "Maria", ACORDO: "acordo-7781", CODIGO: "abc" };
+    const filled = fillTemplate(
+      {
+        name: "acordo",
+        language: "pt_BR",
+        params: ["NOME", "button:0:quick_reply=ACORDO", "button:1=CODIGO"],
+      },
+      (c) => values[c] ?? "",
+    );
+    assert.ok(typeof filled !== "string");
+    const m = wa({ template: filled });
+    const [r] = await channel.send([m]);
+    assert.equal(r?.outcome, "sent");
+    assert.deepEqual(fake.received.at(-1)?.body, {
+      messaging_product: "whatsapp",
+      recipient_type: "individual",
+      to: m.to,
+      type: "template",
+      template: {
+        name: "acordo",
+        language: { code: "pt_BR" },
+        components: [
+          { type: "body", parameters: [{ type: "text", text: "Maria" }] },
+          {
+            type: "button",
+            sub_type: "quick_reply",
+            index: "0",
+            parameters: [{ type: "payload", payload: "acordo-7781" }],
+          },
+          {
+            type: "button",
+            sub_type: "url",
+            index: "1",
+            parameters: [{ type: "text", text: "abc" }],
+          },
+        ],
+      },
+    });
+    assert.deepEqual(fake.refusals, []);
+
+    const body = (button: Record<string, unknown>) => ({
+      messaging_product: "whatsapp",
+      to: "5511987654321",
+      type: "template",
+      template: { name: "acordo", language: { code: "pt_BR" }, components: [button] },
+    });
+    const quick = (parameters: unknown[]) =>
+      body({ type: "button", sub_type: "quick_reply", index: "0", parameters });
+    assert.equal(checkTemplateBody(quick([{ type: "payload", payload: "x" }])), null);
+    assert.match(
+      checkTemplateBody(quick([{ type: "payload", payload: "" }])) ?? "",
+      /without payload/,
+    );
+    assert.match(checkTemplateBody(quick([{ type: "text", text: "x" }])) ?? "", /one payload/);
+    assert.match(
+      checkTemplateBody(
+        body({
+          type: "button",
+          sub_type: "url",
+          index: "0",
+          parameters: [{ type: "payload", payload: "x" }],
+        }),
+      ) ?? "",
+      /outside a quick_reply button/,
+    );
+    assert.match(
+      checkTemplateBody(
+        body({ type: "button", sub_type: "copy_code", index: "0", parameters: [] }),
+      ) ?? "",
+      /url or quick_reply/,
+    );
   });
 
   test("a media header goes as an image (or document) parameter with the column's link", async () => {

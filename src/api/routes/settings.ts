@@ -190,7 +190,7 @@ const templateSchema = z
     params: z
       .array(z.string())
       .describe(
-        "Coluna do mailing de cada parâmetro do texto, na ordem; cabeçalho e botões com prefixo: header:1=COLUNA, header:image=COLUNA, button:0=COLUNA",
+        "Coluna do mailing de cada parâmetro do texto, na ordem; cabeçalho e botões com prefixo: header:1=COLUNA, header:image=COLUNA, button:0=COLUNA (final da URL), button:1:quick_reply=COLUNA (payload da resposta rápida)",
       ),
     createdAt: z.string(),
     updatedAt: z.string(),

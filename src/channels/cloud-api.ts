@@ -16,6 +16,7 @@
  * The Cloud API has no idempotency key: a batch the dispatcher retries after
  * a timeout may reach some people twice (as with every channel; counted).
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Kysely } from "kysely";
 import type {
   Channel,
@@ -28,6 +29,7 @@ import { effectiveRate } from "../campaigns/rates.js";
 import { type Logger, silentLogger } from "../log.js";
 import type { Database } from "../store/schema.js";
 import { decryptSecret } from "../store/secrets.js";
+import { ArrivalWindow } from "./arrival-window.js";
 import {
   type CloudErrorInfo,
   cloudError,
@@ -243,6 +245,8 @@ export class CloudApiChannel implements Channel {
   private readonly senders = new Map<number, { value: CloudApiSender | string; until: number }>();
   /** Numbers Meta refused as a whole (token, account): left alone until then. */
   private readonly paused = new Map<number, { until: number; reason: string }>();
+  /** Per number: when its requests may have reached Meta (arrival-window.ts). */
+  private readonly arrivals = new Map<number, ArrivalWindow>();
   /** A number's last 130429 pause: a refusal soon after it makes the next one longer. */
   private readonly overCap = new Map<number, { at: number; pauseMs: number; streak: number }>();
   private readonly env: Readonly<Record<string, string | undefined>>;
@@ -373,9 +377,21 @@ export class CloudApiChannel implements Channel {
     if (pause && pause.until > this.clock()) {
       return { outcome: "retry", reason: pause.reason, afterMs: pause.until - this.clock() };
     }
+    const arrivals = this.arrivals.get(sender.senderId) ?? new ArrivalWindow();
+    this.arrivals.set(sender.senderId, arrivals);
+    const rate = sender.ratePerSecond ?? effectiveRate("whatsapp", null);
+    // Held while requests handed off a second earlier may have reached Meta
+    // late: sent now, this one would land in their second (130429). Bounded,
+    // so a clock that does not move (tests) cannot hold a request forever.
+    for (let round = 0; round < 10; round++) {
+      const wait = arrivals.delayFor(this.clock(), rate);
+      if (wait <= 0 || signal?.aborted) break;
+      await sleep(wait, undefined, { signal }).catch(() => undefined);
+    }
     if (signal?.aborted) {
       return { outcome: "retry", reason: "Envio interrompido antes de chegar à Cloud API." };
     }
+    const arrival = arrivals.sent(this.clock());
     let response: Response;
     let body: unknown;
     try {
@@ -391,8 +407,11 @@ export class CloudApiChannel implements Channel {
           signal,
         },
       );
+      arrivals.settle(arrival, this.clock(), response.ok);
       body = await readJson(response);
     } catch (error) {
+      // No answer: it may have arrived; counted as arriving now.
+      arrivals.settle(arrival, this.clock(), true, false);
       const why = signal?.aborted ? "tempo esgotado" : ((error as Error)?.cause as Error)?.message;
       return {
         outcome: "retry",

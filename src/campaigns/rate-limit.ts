@@ -16,12 +16,6 @@
  *
  * A "throttled" answer from the provider pushes the shared tat forward, so
  * every worker slows down for that sender, not only the one that was told.
- * It also lengthens this process's slots for that sender a little for a while
- * (`marginFor`): a refusal while paced at the rate means the provider saw our
- * requests bunched — a slot used late and then held up on its way (this
- * process's event loop busy with other work, such as SQLite statements) lands
- * next to a timely one a second later — and the tolerance above covers the
- * lateness before the hand-off only. Senders never refused keep the full rate.
  */
 import type { Clock } from "./channel.js";
 
@@ -66,13 +60,6 @@ export function planSlots(ratePerSecond: number, maxChunk: number, headroom = 0.
   return { chunk, spacingMs, toleranceMs };
 }
 
-/** Each throttled answer lengthens a sender's slots by one step, up to this many. */
-export const MARGIN_MAX_STEPS = 2;
-/** One step: this share of the slot (at least 1 ms). */
-export const MARGIN_STEP = 0.01;
-/** A step is dropped after this long without another throttled answer. */
-export const MARGIN_DECAY_MS = 30_000;
-
 export interface RateLimiterOptions {
   store: RateBucketStore;
   clock: Clock;
@@ -91,8 +78,6 @@ export class RateLimiter {
 
   /** Smoothed time a reservation takes to come back. */
   private roundTripMs = 0;
-  /** Senders throttled lately: margin steps and when the last one was added. */
-  private readonly margins = new Map<string, { steps: number; at: number }>();
 
   constructor(private readonly options: RateLimiterOptions) {}
 
@@ -110,7 +95,6 @@ export class RateLimiter {
     stopAt?: number,
   ): Promise<number | null> {
     const { store, clock, sleep } = this.options;
-    const spacingMs = plan.spacingMs + this.marginFor(key, plan);
     for (let attempt = 0; attempt <= 20; attempt++) {
       // A free slot starts no earlier than the reservation's answer is
       // expected back: one starting when it was asked for is late on arrival.
@@ -118,11 +102,11 @@ export class RateLimiter {
       const tat = await store.reserve(
         tenantId,
         key,
-        spacingMs,
+        plan.spacingMs,
         asked + Math.min(Math.ceil(this.roundTripMs * 1.5), 200),
       );
       this.roundTripMs = 0.8 * this.roundTripMs + 0.2 * (clock() - asked);
-      const start = tat - spacingMs;
+      const start = tat - plan.spacingMs;
       if (stopAt !== undefined && start > stopAt) return null;
       let slot = start;
       let slotTat = tat;
@@ -136,12 +120,12 @@ export class RateLimiter {
         if (!store.shift || (stopAt !== undefined && clock() > stopAt)) break;
         const moved = clock() + Math.min(Math.ceil(this.roundTripMs * 1.5), 200);
         const asked = clock();
-        const shifted = await store.shift(tenantId, key, slotTat, moved + spacingMs);
+        const shifted = await store.shift(tenantId, key, slotTat, moved + plan.spacingMs);
         this.roundTripMs = 0.8 * this.roundTripMs + 0.2 * (clock() - asked);
         if (!shifted) break;
         this.shifted++;
         slot = moved;
-        slotTat = moved + spacingMs;
+        slotTat = moved + plan.spacingMs;
         if (stopAt !== undefined && slot > stopAt) return null;
       }
       this.forfeited++;
@@ -165,30 +149,8 @@ export class RateLimiter {
     return true;
   }
 
-  /**
-   * The provider asked this sender to slow down: nobody sends for it before
-   * `untilMs`, and this process's slots for it get one margin step longer.
-   */
+  /** The provider asked this sender to slow down: nobody sends for it before `untilMs`. */
   async slowDown(tenantId: number, key: string, untilMs: number): Promise<void> {
-    const now = this.options.clock();
-    this.margins.set(key, {
-      steps: Math.min(MARGIN_MAX_STEPS, this.marginSteps(key, now) + 1),
-      at: now,
-    });
     await this.options.store.pushBack(tenantId, key, untilMs);
-  }
-
-  /** Extra ms per slot of `key` now (0 for a sender not throttled lately). */
-  marginFor(key: string, plan: SlotPlan): number {
-    const steps = this.marginSteps(key, this.options.clock());
-    return steps * Math.max(1, Math.round(plan.spacingMs * MARGIN_STEP));
-  }
-
-  private marginSteps(key: string, now: number): number {
-    const m = this.margins.get(key);
-    if (!m) return 0;
-    const steps = m.steps - Math.floor((now - m.at) / MARGIN_DECAY_MS);
-    if (steps <= 0) this.margins.delete(key);
-    return Math.max(0, steps);
   }
 }

@@ -72,37 +72,3 @@ describe("rate limiter: a slot woken too late", () => {
     assert.ok(start !== null && start >= first + 2 * plan.spacingMs, `start ${start}`);
   });
 });
-
-describe("rate limiter: a sender the provider throttled", () => {
-  const plan = planSlots(80, 500);
-
-  test("gets slightly longer slots, up to two steps, dropped a step per quiet 30 s; others keep the rate", async () => {
-    const buckets = new MemoryBuckets();
-    const clock = { now: 1_000_000 };
-    const limiter = new RateLimiter({
-      store: buckets,
-      clock: () => clock.now,
-      sleep: async (ms) => {
-        clock.now += ms;
-      },
-    });
-    const gap = async (key: string) => {
-      const a = await limiter.acquire(1, key, plan);
-      const b = await limiter.acquire(1, key, plan);
-      assert.ok(a !== null && b !== null);
-      return b - a;
-    };
-    assert.equal(plan.spacingMs, 103);
-    assert.equal(await gap("sender:1"), 103);
-    await limiter.slowDown(1, "sender:1", clock.now);
-    assert.equal(await gap("sender:1"), 104);
-    await limiter.slowDown(1, "sender:1", clock.now);
-    await limiter.slowDown(1, "sender:1", clock.now);
-    assert.equal(await gap("sender:1"), 105, "two steps at most");
-    assert.equal(limiter.marginFor("sender:2", plan), 0, "another sender keeps its rate");
-    clock.now += 30_000;
-    assert.equal(await gap("sender:1"), 104);
-    clock.now += 30_000;
-    assert.equal(await gap("sender:1"), 103);
-  });
-});

@@ -54,8 +54,11 @@ export interface FilledTemplate {
   header?:
     | { type: "text"; params: string[] }
     | { type: "image" | "video" | "document"; link: string };
-  /** URL buttons with a dynamic suffix: position (from 0) and the suffix. */
-  buttons?: { index: number; param: string }[];
+  /**
+   * Buttons: position (from 0) and a URL button's dynamic suffix, or a
+   * quick-reply button's payload (`type: "quick_reply"`; absent: url).
+   */
+  buttons?: { index: number; param: string; type?: "url" | "quick_reply" }[];
 }
 
 /** What happened to one message of a batch, in the batch's order. */

@@ -35,10 +35,8 @@ const TABLE: Record<
 > = {
   "130429": {
     do: "throttle",
-    // Meta gives no time. The dispatcher already paces each number at its
-    // rate, so a refusal means a few requests arrived bunched (network
-    // jitter), not a rate far too high: a short pause of the number is enough
-    // (2 s cost 160 messages of an 80 msg/s number per refusal).
+    // Meta gives no time; the channel works the pause out from how many
+    // requests were refused (throughputPauseMs). This is the pause when it cannot.
     afterMs: 300,
     meaning: "Limite de vazão do número atingido (mensagens por segundo da Cloud API).",
     fix: "Nada a fazer: o remessa reduz o ritmo e reenvia. Se for frequente, baixe a taxa do remetente (--rate).",
@@ -259,6 +257,29 @@ export function cloudError(code: number | null): CloudErrorInfo {
   const fam = code === null ? null : family(code);
   if (fam) return { action: fam.do, meaning: fam.meaning };
   return { action: "retry", meaning: "Erro inesperado da Cloud API." };
+}
+
+/** Longest pause after 130429 (throughput) when Meta gives no Retry-After. */
+export const THROUGHPUT_PAUSE_MAX_MS = 2000;
+
+/**
+ * How long a number pauses after `refused` of its requests were answered
+ * 130429 in one call, at its rate of `ratePerSecond`. The dispatcher already
+ * paces each number at its rate, so a refusal means requests reached Meta
+ * bunched (late ones from the previous second next to timely ones), over the
+ * cap by about the refused count, not a rate far too high: the number waits
+ * the time those requests take at its rate, which lets the late ones leave
+ * Meta's one-second window. A flat pause (300 ms) cost 24 messages of an
+ * 80 msg/s number per refusal, most of the shortfall from the cap. Each
+ * `streak` (a refusal again within a second after the previous pause)
+ * doubles it, so a rate that is really above what Meta allows backs off fast.
+ */
+export function throughputPauseMs(refused: number, ratePerSecond: number, streak = 0): number {
+  const perMessage = 1000 / Math.max(ratePerSecond, 0.001);
+  return Math.min(
+    THROUGHPUT_PAUSE_MAX_MS,
+    Math.ceil(Math.max(1, refused) * perMessage * 2 ** Math.min(streak, 10)),
+  );
 }
 
 /** The pt-BR reason stored on the message: our text, then Meta's detail (English) for support. */

@@ -4,12 +4,17 @@
  * (GET {base}/{version}/{waba-id}/message_templates?name=…) and a comparison
  * of what Meta approved with the template's column mapping — the number of
  * parameters of the header, the body and each URL button must be the ones
- * the mapping fills, or Meta refuses every message (132000).
+ * the mapping fills, and a mapped quick-reply payload needs a QUICK_REPLY
+ * button at that position, or Meta refuses every message (132000).
  *
  * The WABA id is a sender setting (`senders add --business-account`): the
  * phone-number node of the Graph API does not say which account owns it.
  */
-import type { TemplateMapping } from "../store/template-mapping.js";
+import {
+  buttonKind,
+  serializeTemplateMapping,
+  type TemplateMapping,
+} from "../store/template-mapping.js";
 import { type CloudApiSender, graphError, readJson } from "./cloud-api.js";
 
 /** A message template as the message_templates edge returns it. */
@@ -111,24 +116,36 @@ export function compareTemplate(meta: MetaTemplate, mapping: TemplateMapping): s
     );
   }
   const buttons = component("BUTTONS")?.buttons ?? [];
-  const byIndex = new Map(mapping.buttons.map((b) => [b.index, b.column]));
+  const byIndex = new Map(mapping.buttons.map((b) => [b.index, b]));
   buttons.forEach((b, index) => {
-    const wants = b.type.toUpperCase() === "URL" ? metaParameterCount(b.url) : 0;
-    const column = byIndex.get(index);
-    if (wants > 0 && column === undefined) {
+    const type = b.type.toUpperCase();
+    const mappedButton = byIndex.get(index);
+    const kind = mappedButton ? buttonKind(mappedButton) : null;
+    const label = `O botão ${index} ("${b.text ?? b.type}") na Meta`;
+    if (kind === "quick_reply") {
+      if (type !== "QUICK_REPLY") {
+        problems.push(
+          `${label} não é de resposta rápida (QUICK_REPLY, é ${type}), mas o mapeamento dá a ele um payload (button:${index}:quick_reply=${mappedButton?.column}).`,
+        );
+      }
+      return;
+    }
+    // A quick reply without a mapped payload is fine: Meta returns the button's text.
+    const wants = type === "URL" ? metaParameterCount(b.url) : 0;
+    if (wants > 0 && kind === null) {
       problems.push(
-        `O botão ${index} ("${b.text ?? b.type}") na Meta tem URL com parâmetro, mas o mapeamento não o preenche (use --param button:${index}=COLUNA).`,
+        `${label} tem URL com parâmetro, mas o mapeamento não o preenche (use --param button:${index}=COLUNA).`,
       );
-    } else if (wants === 0 && column !== undefined) {
+    } else if (wants === 0 && kind === "url") {
       problems.push(
-        `O botão ${index} ("${b.text ?? b.type}") na Meta não tem URL com parâmetro, mas o mapeamento o preenche (button:${index}=${column}).`,
+        `${label} não tem URL com parâmetro, mas o mapeamento o preenche (button:${index}=${mappedButton?.column})${type === "QUICK_REPLY" ? `; para o payload da resposta rápida use button:${index}:quick_reply=${mappedButton?.column}` : ""}.`,
       );
     }
   });
-  for (const [index, column] of byIndex) {
+  for (const [index, b] of byIndex) {
     if (index >= buttons.length) {
       problems.push(
-        `O template na Meta não tem o botão ${index}, mas o mapeamento o preenche (button:${index}=${column}).`,
+        `O template na Meta não tem o botão ${index}, mas o mapeamento o preenche (${serializeTemplateMapping({ body: [], header: null, buttons: [b] })[0]}).`,
       );
     }
   }

@@ -16,6 +16,7 @@
  * The Cloud API has no idempotency key: a batch the dispatcher retries after
  * a timeout may reach some people twice (as with every channel; counted).
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Kysely } from "kysely";
 import type {
   Channel,
@@ -24,14 +25,17 @@ import type {
   OutgoingMessage,
   SendResult,
 } from "../campaigns/channel.js";
+import { effectiveRate } from "../campaigns/rates.js";
 import { type Logger, silentLogger } from "../log.js";
 import type { Database } from "../store/schema.js";
 import { decryptSecret } from "../store/secrets.js";
+import { ArrivalWindow } from "./arrival-window.js";
 import {
   type CloudErrorInfo,
   cloudError,
   cloudReason,
   SENDER_PAUSE_MS,
+  throughputPauseMs,
 } from "./cloud-api-errors.js";
 
 export const DEFAULT_CLOUD_API_BASE = "https://graph.facebook.com";
@@ -46,6 +50,8 @@ export interface CloudApiSender {
   apiVersion: string;
   /** The WhatsApp Business Account id (WABA), when registered. */
   businessAccountId?: string | null;
+  /** Messages per second the dispatcher paces the number at. */
+  ratePerSecond?: number;
 }
 
 /** The Graph API error object (inside `{"error": …}`). */
@@ -89,6 +95,7 @@ export function cloudApiSenderFrom(
     phone_number_id: string | null;
     token_enc: string | null;
     settings_json: string | null;
+    rate_per_second?: number | null;
   },
   env: Readonly<Record<string, string | undefined>> = process.env,
   secretKey?: Buffer,
@@ -125,6 +132,7 @@ export function cloudApiSenderFrom(
       typeof settings.businessAccountId === "string" && settings.businessAccountId
         ? settings.businessAccountId
         : null,
+    ratePerSecond: effectiveRate("whatsapp", row.rate_per_second),
   };
 }
 
@@ -132,7 +140,9 @@ export function cloudApiSenderFrom(
  * The `components` of a template message, as the Cloud API documents them:
  * header (text parameters, or an image/video/document by link), body (text
  * parameters), and one `button` per URL button with a dynamic suffix
- * (sub_type url, index as a string). Parts without parameters are left out.
+ * (sub_type url, a text parameter) or quick-reply button (sub_type
+ * quick_reply, a payload parameter), index as a string. Parts without
+ * parameters are left out.
  */
 export function templateComponents(t: FilledTemplate): Record<string, unknown>[] {
   const components: Record<string, unknown>[] = [];
@@ -154,12 +164,21 @@ export function templateComponents(t: FilledTemplate): Record<string, unknown>[]
     components.push({ type: "body", parameters: t.params.map((text) => ({ type: "text", text })) });
   }
   for (const b of t.buttons ?? []) {
-    components.push({
-      type: "button",
-      sub_type: "url",
-      index: String(b.index),
-      parameters: [{ type: "text", text: b.param }],
-    });
+    components.push(
+      b.type === "quick_reply"
+        ? {
+            type: "button",
+            sub_type: "quick_reply",
+            index: String(b.index),
+            parameters: [{ type: "payload", payload: b.param }],
+          }
+        : {
+            type: "button",
+            sub_type: "url",
+            index: String(b.index),
+            parameters: [{ type: "text", text: b.param }],
+          },
+    );
   }
   return components;
 }
@@ -226,6 +245,10 @@ export class CloudApiChannel implements Channel {
   private readonly senders = new Map<number, { value: CloudApiSender | string; until: number }>();
   /** Numbers Meta refused as a whole (token, account): left alone until then. */
   private readonly paused = new Map<number, { until: number; reason: string }>();
+  /** Per number: when its requests may have reached Meta (arrival-window.ts). */
+  private readonly arrivals = new Map<number, ArrivalWindow>();
+  /** A number's last 130429 pause: a refusal soon after it makes the next one longer. */
+  private readonly overCap = new Map<number, { at: number; pauseMs: number; streak: number }>();
   private readonly env: Readonly<Record<string, string | undefined>>;
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -255,7 +278,7 @@ export class CloudApiChannel implements Channel {
     if (cached && cached.until > now) return cached.value;
     const row = await this.options.db
       .selectFrom("senders")
-      .select(["id", "phone_number_id", "token_enc", "settings_json"])
+      .select(["id", "phone_number_id", "token_enc", "settings_json", "rate_per_second"])
       .where("id", "=", senderId)
       .executeTakeFirst();
     const value = row
@@ -285,21 +308,52 @@ export class CloudApiChannel implements Channel {
       const id = senderIdOf(m.from.key);
       if (id !== null && !bySender.has(id)) bySender.set(id, await this.settings(id));
     }
+    /** Batch indices answered 130429 without a Retry-After, by sender. */
+    const overCap = new Map<number, number[]>();
     let next = 0;
     const worker = async () => {
       for (let i = next++; i < batch.length; i = next++) {
-        results[i] = await this.sendOne(batch[i] as OutgoingMessage, bySender, signal);
+        results[i] = await this.sendOne(batch[i] as OutgoingMessage, bySender, signal, (id) =>
+          overCap.set(id, [...(overCap.get(id) ?? []), i]),
+        );
       }
     };
     const lanes = Math.max(1, Math.min(this.options.concurrency ?? 16, batch.length));
     await Promise.all(Array.from({ length: lanes }, worker));
+    for (const [senderId, indices] of overCap) {
+      const sender = bySender.get(senderId) as CloudApiSender;
+      const afterMs = this.throughputPause(sender, indices.length);
+      for (const i of indices) {
+        const r = results[i];
+        if (r?.outcome === "throttled") results[i] = { ...r, afterMs };
+      }
+    }
     return results;
+  }
+
+  /**
+   * The pause of a number `refused` of whose requests in one call were over
+   * Meta's throughput: see throughputPauseMs. A refusal within a second after
+   * the previous pause ended counts as the same streak.
+   */
+  private throughputPause(sender: CloudApiSender, refused: number): number {
+    const now = this.clock();
+    const last = this.overCap.get(sender.senderId);
+    const streak = last && now < last.at + last.pauseMs + 1000 ? last.streak + 1 : 0;
+    const pauseMs = throughputPauseMs(
+      refused,
+      sender.ratePerSecond ?? effectiveRate("whatsapp", null),
+      streak,
+    );
+    this.overCap.set(sender.senderId, { at: now, pauseMs, streak });
+    return pauseMs;
   }
 
   private async sendOne(
     m: OutgoingMessage,
     bySender: Map<number, CloudApiSender | string>,
     signal?: AbortSignal,
+    onOverCap?: (senderId: number) => void,
   ): Promise<SendResult> {
     // Not the number's fault: the message itself cannot go this way.
     if (m.channel !== "whatsapp" || !m.template) {
@@ -323,9 +377,21 @@ export class CloudApiChannel implements Channel {
     if (pause && pause.until > this.clock()) {
       return { outcome: "retry", reason: pause.reason, afterMs: pause.until - this.clock() };
     }
+    const arrivals = this.arrivals.get(sender.senderId) ?? new ArrivalWindow();
+    this.arrivals.set(sender.senderId, arrivals);
+    const rate = sender.ratePerSecond ?? effectiveRate("whatsapp", null);
+    // Held while requests handed off a second earlier may have reached Meta
+    // late: sent now, this one would land in their second (130429). Bounded,
+    // so a clock that does not move (tests) cannot hold a request forever.
+    for (let round = 0; round < 10; round++) {
+      const wait = arrivals.delayFor(this.clock(), rate);
+      if (wait <= 0 || signal?.aborted) break;
+      await sleep(wait, undefined, { signal }).catch(() => undefined);
+    }
     if (signal?.aborted) {
       return { outcome: "retry", reason: "Envio interrompido antes de chegar à Cloud API." };
     }
+    const arrival = arrivals.sent(this.clock());
     let response: Response;
     let body: unknown;
     try {
@@ -341,8 +407,11 @@ export class CloudApiChannel implements Channel {
           signal,
         },
       );
+      arrivals.settle(arrival, this.clock(), response.ok);
       body = await readJson(response);
     } catch (error) {
+      // No answer: it may have arrived; counted as arriving now.
+      arrivals.settle(arrival, this.clock(), true, false);
       const why = signal?.aborted ? "tempo esgotado" : ((error as Error)?.cause as Error)?.message;
       return {
         outcome: "retry",
@@ -356,7 +425,14 @@ export class CloudApiChannel implements Channel {
       this.log.warn("cloud api accepted a message without an id", { senderId: sender.senderId });
       return { outcome: "sent", providerId: null };
     }
-    return this.refused(sender, response, graphError(body));
+    const error = graphError(body);
+    const result = this.refused(sender, response, error);
+    const overCap =
+      error?.code === 130429 || (typeof error?.code !== "number" && response.status === 429);
+    if (overCap && result.outcome === "throttled" && !response.headers.has("retry-after")) {
+      onOverCap?.(sender.senderId);
+    }
+    return result;
   }
 
   private refused(

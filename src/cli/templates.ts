@@ -52,6 +52,9 @@ Cabeçalho e botões do WhatsApp: um --param com prefixo.
   --param header:image=COLUNA    cabeçalho de imagem com o link da coluna
                                  (também header:video= e header:document=)
   --param button:0=COLUNA        o final da URL do botão 0 (o primeiro botão)
+  --param button:1:quick_reply=COLUNA
+                                 o payload do botão de resposta rápida 1 (volta
+                                 no webhook quando a pessoa toca no botão)
   --param body:2=COLUNA          o mesmo que um --param COLUNA na 2ª posição
 --wallet: a carteira do template (sem ela, vale para todas as carteiras).
 --default: o template padrão da carteira, usado quando o nome do arquivo não

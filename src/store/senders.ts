@@ -72,6 +72,17 @@ export interface CloudApiSettings {
   businessAccountId?: string;
 }
 
+/** A WhatsApp Business Account id (digits), trimmed, or a pt-BR error. */
+export function checkBusinessAccountId(text: string): string {
+  const waba = text.trim();
+  if (!/^\d{5,30}$/.test(waba)) {
+    throw new ValidationError(
+      `Conta do WhatsApp Business "${text}" inválida: use o identificador numérico (WhatsApp Manager > Visão geral da conta).`,
+    );
+  }
+  return waba;
+}
+
 function checkCloudApi(
   input: SenderInput,
   kind: SenderKind,
@@ -129,13 +140,7 @@ function checkCloudApi(
     settings.apiVersion = v;
   }
   if (input.businessAccountId) {
-    const waba = input.businessAccountId.trim();
-    if (!/^\d{5,30}$/.test(waba)) {
-      throw new ValidationError(
-        `Conta do WhatsApp Business "${input.businessAccountId}" inválida: use o identificador numérico (WhatsApp Manager > Visão geral da conta).`,
-      );
-    }
-    settings.businessAccountId = waba;
+    settings.businessAccountId = checkBusinessAccountId(input.businessAccountId);
   }
   return {
     phoneNumberId: id,
@@ -362,6 +367,11 @@ export interface SenderPatch {
   token?: string | null;
   /** Non-secret connection settings of the provider (SMPP host, HTTP endpoint…); null clears. */
   settings?: Record<string, unknown> | null;
+  /**
+   * WhatsApp Cloud API: the number's Business Account (WABA) id, kept in
+   * settings as `businessAccountId` (applied after `settings`); null removes it.
+   */
+  businessAccountId?: string | null;
 }
 
 /** Provider names are identifiers (the ChannelRegistry's keys). */
@@ -388,6 +398,19 @@ export function checkSettings(settings: Record<string, unknown>): string {
     throw new ValidationError("As configurações (settings) passam de 10.000 caracteres.");
   }
   return json;
+}
+
+/** A sender's stored settings_json as an object (null when absent or not an object). */
+export function parseSettings(text: string | null): Record<string, unknown> | null {
+  if (text === null) return null;
+  try {
+    const value = JSON.parse(text) as unknown;
+    return value && typeof value === "object" && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -433,6 +456,19 @@ export async function updateSender(
   }
   if (patch.settings !== undefined) {
     values.settings_json = patch.settings === null ? null : checkSettings(patch.settings);
+  }
+  if (patch.businessAccountId !== undefined) {
+    if (patch.businessAccountId !== null && (patch.kind ?? current.kind) !== "whatsapp") {
+      throw new ValidationError(
+        "A conta do WhatsApp Business (businessAccountId) só vale para números WhatsApp.",
+      );
+    }
+    const base =
+      patch.settings !== undefined ? patch.settings : parseSettings(current.settings_json);
+    const settings: Record<string, unknown> = { ...(base ?? {}) };
+    if (patch.businessAccountId === null) delete settings.businessAccountId;
+    else settings.businessAccountId = checkBusinessAccountId(patch.businessAccountId);
+    values.settings_json = Object.keys(settings).length > 0 ? checkSettings(settings) : null;
   }
   try {
     await db

@@ -1,7 +1,9 @@
 /**
  * Which mailing column fills which parameter of a WhatsApp template (SPEC §8):
  * the body's `{{n}}`, the header (one text `{{1}}`, or the link of an image,
- * video or document header) and the dynamic suffix of a URL button.
+ * video or document header), the dynamic suffix of a URL button and the
+ * payload of a quick-reply button (what Meta's webhook returns when the
+ * person taps it).
  *
  * Stored in templates.params_json as a list of strings, so the rows written
  * before headers and buttons existed read unchanged (no migration):
@@ -9,7 +11,10 @@
  *   "header:1=COLUNA"        the header's text parameter {{1}}
  *   "header:image=COLUNA"    image header, link from the column (also video, document)
  *   "button:0=COLUNA"        URL button 0 (the button's position, from 0): its {{1}}
- * `body:2=COLUNA` is accepted as input and stored in the plain form.
+ *   "button:1:quick_reply=COLUNA"  quick-reply button 1: its payload
+ * `body:2=COLUNA` and `button:0:url=COLUNA` are accepted as input and stored
+ * in the plain form (a URL button stays `button:N=COLUNA`, as rows written
+ * before quick replies existed say).
  */
 import type { FilledTemplate } from "../campaigns/channel.js";
 import { normalizeColumnName } from "../mailing/header.js";
@@ -26,8 +31,24 @@ export interface TemplateMapping {
   /** Body parameters in order: the first fills {{1}}. */
   body: string[];
   header: HeaderMapping | null;
-  /** URL buttons with a dynamic suffix, by position (from 0), sorted. */
-  buttons: { index: number; column: string }[];
+  /** Buttons by position (from 0), sorted: a URL's dynamic suffix or a quick reply's payload. */
+  buttons: ButtonMapping[];
+}
+
+/** Button kinds a mapping fills, as Meta's send request names them (`sub_type`). */
+export const BUTTON_KINDS = ["url", "quick_reply"] as const;
+export type ButtonKind = (typeof BUTTON_KINDS)[number];
+
+export interface ButtonMapping {
+  index: number;
+  column: string;
+  /** Absent: url (the only kind before quick replies). */
+  kind?: ButtonKind;
+}
+
+/** The button's kind, url when the mapping does not say. */
+export function buttonKind(b: { kind?: ButtonKind | undefined }): ButtonKind {
+  return b.kind ?? "url";
 }
 
 /** Meta allows at most 10 buttons in a template. */
@@ -59,7 +80,7 @@ export function parseTemplateMapping(entries: readonly string[]): TemplateMappin
   const numberedBody = new Map<number, string>();
   const headerText = new Map<number, string>();
   let headerMedia: { kind: HeaderMedia; column: string } | null = null;
-  const buttons = new Map<number, string>();
+  const buttons = new Map<number, { column: string; kind: ButtonKind }>();
   for (const entry of entries) {
     const prefixed = PREFIXED.exec(entry);
     if (!prefixed) {
@@ -95,6 +116,24 @@ export function parseTemplateMapping(entries: readonly string[]): TemplateMappin
       headerText.set(1, c);
       continue;
     }
+    if (part === "button") {
+      const b = /^(\d{1,3})(?:\s*:\s*(.*))?$/.exec(slot);
+      const n = b ? Number(b[1]) : Number.NaN;
+      if (!(n >= 0 && n < MAX_BUTTONS)) {
+        throw new ValidationError(
+          `"${entry}": o botão é indicado pela posição, de 0 a ${MAX_BUTTONS - 1} (button:0=COLUNA preenche o final da URL do primeiro botão; button:0:quick_reply=COLUNA, o payload de uma resposta rápida).`,
+        );
+      }
+      const kind = (b?.[2] ?? "url").trim();
+      if (!(BUTTON_KINDS as readonly string[]).includes(kind)) {
+        throw new ValidationError(
+          `"${entry}": tipo de botão "${kind}" desconhecido; use button:${n}=COLUNA (final da URL) ou button:${n}:quick_reply=COLUNA (payload da resposta rápida).`,
+        );
+      }
+      if (buttons.has(n)) throw repeated(entry, `button:${n}`);
+      buttons.set(n, { column: c, kind: kind as ButtonKind });
+      continue;
+    }
     const n = /^\d{1,3}$/.test(slot) ? Number(slot) : Number.NaN;
     if (part === "body") {
       if (!(n >= 1)) {
@@ -104,15 +143,7 @@ export function parseTemplateMapping(entries: readonly string[]): TemplateMappin
       }
       if (numberedBody.has(n)) throw repeated(entry, `body:${n}`);
       numberedBody.set(n, c);
-      continue;
     }
-    if (!(n >= 0 && n < MAX_BUTTONS)) {
-      throw new ValidationError(
-        `"${entry}": o botão é indicado pela posição, de 0 a ${MAX_BUTTONS - 1} (button:0=COLUNA preenche o final da URL do primeiro botão).`,
-      );
-    }
-    if (buttons.has(n)) throw repeated(entry, `button:${n}`);
-    buttons.set(n, c);
   }
   if (headerMedia && headerText.size > 0) {
     throw new ValidationError(
@@ -144,7 +175,11 @@ export function parseTemplateMapping(entries: readonly string[]): TemplateMappin
       : headerText.size > 0
         ? { kind: "text", columns: [headerText.get(1) as string] }
         : null,
-    buttons: [...buttons].sort(([a], [b]) => a - b).map(([index, c]) => ({ index, column: c })),
+    buttons: [...buttons]
+      .sort(([a], [b]) => a - b)
+      .map(([index, b]) =>
+        b.kind === "url" ? { index, column: b.column } : { index, column: b.column, kind: b.kind },
+      ),
   };
 }
 
@@ -156,7 +191,10 @@ export function serializeTemplateMapping(mapping: TemplateMapping): string[] {
       out.push(`header:${i + 1}=${c}`);
     });
   } else if (mapping.header) out.push(`header:${mapping.header.kind}=${mapping.header.column}`);
-  for (const b of mapping.buttons) out.push(`button:${b.index}=${b.column}`);
+  for (const b of mapping.buttons) {
+    const kind = buttonKind(b);
+    out.push(`button:${b.index}${kind === "url" ? "" : `:${kind}`}=${b.column}`);
+  }
   return out;
 }
 
@@ -174,7 +212,11 @@ export function describeTemplateMapping(mapping: TemplateMapping): string {
   const parts = mapping.body.map((c, i) => `{{${i + 1}}}=${c}`);
   if (mapping.header?.kind === "text") parts.push(`cabeçalho {{1}}=${mapping.header.columns[0]}`);
   else if (mapping.header) parts.push(`cabeçalho ${mapping.header.kind}=${mapping.header.column}`);
-  for (const b of mapping.buttons) parts.push(`botão ${b.index}=${b.column}`);
+  for (const b of mapping.buttons) {
+    parts.push(
+      `botão ${b.index}${buttonKind(b) === "quick_reply" ? " (resposta rápida)" : ""}=${b.column}`,
+    );
+  }
   return parts.length > 0 ? parts.join(", ") : "sem parâmetros";
 }
 
@@ -216,7 +258,20 @@ export function fillTemplate(
     filled.header = { type: mapping.header.kind, link };
   }
   if (mapping.buttons.length > 0) {
-    filled.buttons = mapping.buttons.map((b) => ({ index: b.index, param: columnValue(b.column) }));
+    const buttons: NonNullable<FilledTemplate["buttons"]> = [];
+    for (const b of mapping.buttons) {
+      const param = columnValue(b.column);
+      if (buttonKind(b) === "url") {
+        buttons.push({ index: b.index, param });
+        continue;
+      }
+      // Meta refuses a quick reply without a payload (it is what its webhook returns).
+      if (param.trim() === "") {
+        return `A coluna ${b.column} está vazia: o botão ${b.index} (resposta rápida) do template "${template.name}" precisa do payload.`;
+      }
+      buttons.push({ index: b.index, param, type: "quick_reply" });
+    }
+    filled.buttons = buttons;
   }
   return filled;
 }

@@ -64,6 +64,82 @@ async function seedBoth(f: Fixture): Promise<{ a: SeededPerson; b: SeededPerson 
 
 for (const database of DATABASES) {
   describe(`API resources on ${database.name}`, { skip: database.skip }, () => {
+    test("senders: the WhatsApp Business Account id (senders add --business-account) is created, read, changed and cleared", async () => {
+      await withFixture(database.open, async (f) => {
+        const w = { key: f.keys.write };
+        const created = await f.call({
+          ...w,
+          method: "POST",
+          url: "/senders",
+          payload: {
+            kind: "whatsapp",
+            mode: "exclusivo",
+            number: "11987654321",
+            phoneNumberId: "106540352242922",
+            businessAccountId: " 102290129340398 ",
+            settings: { apiVersion: "v21.0" },
+          },
+        });
+        assert.equal(created.statusCode, 201, created.body);
+        const id = created.json().id;
+        assert.equal(created.json().businessAccountId, "102290129340398");
+        assert.deepEqual(created.json().settings, {
+          apiVersion: "v21.0",
+          businessAccountId: "102290129340398",
+        });
+        // Stored where the CLI keeps it, so `templates test` finds it.
+        const row = await f.store.db
+          .selectFrom("senders")
+          .select("settings_json")
+          .where("id", "=", id)
+          .executeTakeFirstOrThrow();
+        assert.equal(JSON.parse(row.settings_json ?? "{}").businessAccountId, "102290129340398");
+        const read = await f.call({ ...w, method: "GET", url: `/senders/${id}` });
+        assert.equal(read.json().businessAccountId, "102290129340398");
+
+        const changed = await f.call({
+          ...w,
+          method: "PATCH",
+          url: `/senders/${id}`,
+          payload: { businessAccountId: "987654321012" },
+        });
+        assert.equal(changed.statusCode, 200, changed.body);
+        assert.equal(changed.json().businessAccountId, "987654321012");
+        assert.deepEqual(changed.json().settings, {
+          apiVersion: "v21.0",
+          businessAccountId: "987654321012",
+        });
+        const list = await f.call({ ...w, method: "GET", url: "/senders" });
+        assert.equal(list.json().items[0].businessAccountId, "987654321012");
+
+        const bad = await f.call({
+          ...w,
+          method: "PATCH",
+          url: `/senders/${id}`,
+          payload: { businessAccountId: "conta-1" },
+        });
+        refused(bad, 422, "VALOR_RECUSADO", /Conta do WhatsApp Business "conta-1" inválida/);
+        const sms = await f.call({
+          ...w,
+          method: "POST",
+          url: "/senders",
+          payload: { kind: "sms", mode: "long", number: "rota1", businessAccountId: "12345678" },
+        });
+        refused(sms, 422, "VALOR_RECUSADO", /só vale para números WhatsApp/);
+        const routes = await f.call({ ...w, method: "GET", url: "/senders" });
+        assert.equal(routes.json().items.length, 1, "the refused SMS route was not half-made");
+
+        const cleared = await f.call({
+          ...w,
+          method: "PATCH",
+          url: `/senders/${id}`,
+          payload: { businessAccountId: null },
+        });
+        assert.equal(cleared.json().businessAccountId, null);
+        assert.deepEqual(cleared.json().settings, { apiVersion: "v21.0" });
+      });
+    });
+
     test("senders: create, list, read, change, remove; the token is kept encrypted and never shown", async () => {
       await withFixture(database.open, async (f) => {
         const w = { key: f.keys.write };

@@ -321,5 +321,57 @@ for (const database of DATABASES) {
         [second.walletId],
       );
     });
+
+    test("a quick-reply tap (button) and an interactive reply button are inbound interactions like any reply", async () => {
+      const rows = await messagesOf(t.store, campaignId);
+      const tapped = rows[2]!;
+      const answer = await post(
+        inbound([
+          {
+            from: `55${tapped.address}`,
+            id: "wamid.quick-reply-1",
+            timestamp: Math.floor(clock.now / 1000),
+            context: { id: tapped.provider_id! },
+            button: { text: "Já paguei", payload: "acordo-7781" },
+          },
+          {
+            from: `55${rows[3]!.address}`,
+            id: "wamid.button-reply-1",
+            timestamp: Math.floor(clock.now / 1000),
+            buttonReply: { id: "pagar", title: "Quero pagar" },
+          },
+        ]),
+      );
+      assert.equal(answer.statusCode, 200);
+      assert.deepEqual(answer.json().inbound, { recorded: 2, duplicate: 0 });
+      assert.equal(answer.json().optOuts, 0);
+      const got = await t.store.db
+        .selectFrom("inbound_interactions")
+        .select(["provider_id", "address", "person_id", "sender_id", "body", "channel"])
+        .where("provider_id", "in", ["wamid.quick-reply-1", "wamid.button-reply-1"])
+        .orderBy("provider_id")
+        .execute();
+      assert.deepEqual(
+        got.map((r) => ({ ...r, person_id: Number(r.person_id), sender_id: Number(r.sender_id) })),
+        [
+          {
+            provider_id: "wamid.button-reply-1",
+            address: rows[3]!.address,
+            person_id: Number(rows[3]!.person_id),
+            sender_id: senderId,
+            body: "Quero pagar",
+            channel: "whatsapp",
+          },
+          {
+            provider_id: "wamid.quick-reply-1",
+            address: tapped.address,
+            person_id: Number(tapped.person_id),
+            sender_id: senderId,
+            body: "Já paguei",
+            channel: "whatsapp",
+          },
+        ],
+      );
+    });
   });
 }

@@ -123,7 +123,7 @@ describe("Cloud API template check", () => {
     assert.deepEqual(check.problems, [
       "O cabeçalho na Meta tem 1 parâmetro, mas o mapeamento preenche 0 (use --param header:1=COLUNA).",
       "O texto na Meta tem 2 parâmetros, mas o mapeamento preenche 1.",
-      'O botão 0 ("Já paguei") na Meta não tem URL com parâmetro, mas o mapeamento o preenche (button:0=CODIGO).',
+      'O botão 0 ("Já paguei") na Meta não tem URL com parâmetro, mas o mapeamento o preenche (button:0=CODIGO); para o payload da resposta rápida use button:0:quick_reply=CODIGO.',
       'O botão 1 ("2ª via") na Meta tem URL com parâmetro, mas o mapeamento não o preenche (use --param button:1=COLUNA).',
     ]);
     assert.match(check.message, /4 problemas na Meta/);
@@ -144,6 +144,36 @@ describe("Cloud API template check", () => {
     assert.deepEqual(check.problems, [
       "O cabeçalho na Meta é de texto, mas o mapeamento dá a ele imagem (header:image=LINK).",
       "O template na Meta não tem o botão 5, mas o mapeamento o preenche (button:5=X).",
+    ]);
+  });
+
+  test("a quick-reply payload needs a QUICK_REPLY button at that position", async () => {
+    const ok = await checkCloudApiTemplate(
+      sender,
+      { name: "boleto", language: "pt_BR" },
+      parseTemplateMapping([
+        "NOME_CLIENTE",
+        "CORINGA1",
+        "header:1=MES",
+        "button:0:quick_reply=ACORDO",
+        "button:1=CODIGO",
+      ]),
+    );
+    assert.deepEqual(ok.problems, []);
+    const wrong = await checkCloudApiTemplate(
+      sender,
+      { name: "boleto", language: "pt_BR" },
+      parseTemplateMapping([
+        "NOME_CLIENTE",
+        "CORINGA1",
+        "header:1=MES",
+        "button:1:quick_reply=ACORDO",
+        "button:4:quick_reply=SAIR",
+      ]),
+    );
+    assert.deepEqual(wrong.problems, [
+      'O botão 1 ("2ª via") na Meta não é de resposta rápida (QUICK_REPLY, é URL), mas o mapeamento dá a ele um payload (button:1:quick_reply=ACORDO).',
+      "O template na Meta não tem o botão 4, mas o mapeamento o preenche (button:4:quick_reply=SAIR).",
     ]);
   });
 

@@ -6,11 +6,18 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { OutgoingMessage } from "../../src/campaigns/channel.js";
 import { CloudApiChannel, probeCloudApi } from "../../src/channels/cloud-api.js";
+import { throughputPauseMs } from "../../src/channels/cloud-api-errors.js";
 import type { Store } from "../../src/store/db.js";
 import { addSender } from "../../src/store/senders.js";
+import { fillTemplate } from "../../src/store/template-mapping.js";
 import { DATABASES, openSqliteTestStore, type TestStore } from "../store/harness.js";
 import { channelContract, message } from "./contract.js";
-import { FakeCloudApi, type FakeError, type FakeNumber } from "./fake-cloud-api.js";
+import {
+  checkTemplateBody,
+  FakeCloudApi,
+  type FakeError,
+  type FakeNumber,
+} from "./fake-cloud-api.js";
 
 process.env.REMESSA_SECRET_KEY ??= randomBytes(32).toString("base64");
 
@@ -186,6 +193,81 @@ describe("Cloud API channel", () => {
     assert.deepEqual(fake.refusals, []);
   });
 
+  test("a quick-reply button's payload from the mapped column: Meta's button component, exactly; the fake refuses what Meta would", async () => {
+    behaviour = undefined;
+    const values: Record<string, string> = { NOME: "Maria", ACORDO: "acordo-7781", CODIGO: "abc" };
+    const filled = fillTemplate(
+      {
+        name: "acordo",
+        language: "pt_BR",
+        params: ["NOME", "button:0:quick_reply=ACORDO", "button:1=CODIGO"],
+      },
+      (c) => values[c] ?? "",
+    );
+    assert.ok(typeof filled !== "string");
+    const m = wa({ template: filled });
+    const [r] = await channel.send([m]);
+    assert.equal(r?.outcome, "sent");
+    assert.deepEqual(fake.received.at(-1)?.body, {
+      messaging_product: "whatsapp",
+      recipient_type: "individual",
+      to: m.to,
+      type: "template",
+      template: {
+        name: "acordo",
+        language: { code: "pt_BR" },
+        components: [
+          { type: "body", parameters: [{ type: "text", text: "Maria" }] },
+          {
+            type: "button",
+            sub_type: "quick_reply",
+            index: "0",
+            parameters: [{ type: "payload", payload: "acordo-7781" }],
+          },
+          {
+            type: "button",
+            sub_type: "url",
+            index: "1",
+            parameters: [{ type: "text", text: "abc" }],
+          },
+        ],
+      },
+    });
+    assert.deepEqual(fake.refusals, []);
+
+    const body = (button: Record<string, unknown>) => ({
+      messaging_product: "whatsapp",
+      to: "5511987654321",
+      type: "template",
+      template: { name: "acordo", language: { code: "pt_BR" }, components: [button] },
+    });
+    const quick = (parameters: unknown[]) =>
+      body({ type: "button", sub_type: "quick_reply", index: "0", parameters });
+    assert.equal(checkTemplateBody(quick([{ type: "payload", payload: "x" }])), null);
+    assert.match(
+      checkTemplateBody(quick([{ type: "payload", payload: "" }])) ?? "",
+      /without payload/,
+    );
+    assert.match(checkTemplateBody(quick([{ type: "text", text: "x" }])) ?? "", /one payload/);
+    assert.match(
+      checkTemplateBody(
+        body({
+          type: "button",
+          sub_type: "url",
+          index: "0",
+          parameters: [{ type: "payload", payload: "x" }],
+        }),
+      ) ?? "",
+      /outside a quick_reply button/,
+    );
+    assert.match(
+      checkTemplateBody(
+        body({ type: "button", sub_type: "copy_code", index: "0", parameters: [] }),
+      ) ?? "",
+      /url or quick_reply/,
+    );
+  });
+
   test("a media header goes as an image (or document) parameter with the column's link", async () => {
     behaviour = undefined;
     const link = "https://cdn.example.com/boletos/123.pdf";
@@ -256,6 +338,38 @@ describe("Cloud API channel", () => {
     assert.match(reason(8), /Erro no template/);
     assert.ok((results[4] as { afterMs?: number }).afterMs! > 0);
     assert.equal((results[7] as { afterMs?: number }).afterMs, 7000, "Retry-After is honoured");
+  });
+
+  test("130429 without Retry-After: the number pauses as long as the refused requests take at its rate, longer when refusals repeat", async () => {
+    now += 60_000;
+    const overCap: FakeError = { status: 400, code: 130429, message: "(#130429) Rate limit hit" };
+    const send = async (sent: number, refused: number) => {
+      const batch = Array.from({ length: sent + refused }, () => wa());
+      const refuse = new Set(batch.slice(sent).map((m) => m.to));
+      behaviour = (to) => (refuse.has(to) ? overCap : undefined);
+      const results = await channel.send(batch);
+      assert.deepEqual(
+        results.map((r) => r.outcome),
+        [...Array(sent).fill("sent"), ...Array(refused).fill("throttled")],
+      );
+      return results.slice(sent).map((r) => (r as { afterMs?: number }).afterMs);
+    };
+    // The sender has no rate of its own: WhatsApp's default, 80 msg/s (12.5 ms each).
+    assert.deepEqual(await send(5, 3), [38, 38, 38]);
+    // Again within a second after that pause: twice as long.
+    now += 500;
+    assert.deepEqual(await send(0, 2), [50, 50]);
+    now += 5_000;
+    assert.deepEqual(await send(7, 1), [13]);
+    behaviour = undefined;
+  });
+
+  test("throughputPauseMs: proportional to the refusals, doubled per streak, at most 2 s", () => {
+    assert.equal(throughputPauseMs(8, 80), 100);
+    assert.equal(throughputPauseMs(8, 80, 2), 400);
+    assert.equal(throughputPauseMs(0, 80), 13);
+    assert.equal(throughputPauseMs(4, 1), 2000);
+    assert.equal(throughputPauseMs(80, 80, 30), 2000);
   });
 
   test("an expired token makes the number wait (no failure) and stops calling Meta for it", async () => {

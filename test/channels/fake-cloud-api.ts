@@ -336,12 +336,23 @@ export function checkTemplateBody(body: Record<string, unknown>): string | null 
           if (c.type !== "header") return `${p.type} parameter outside the header`;
           const media = p[p.type] as { link?: unknown } | undefined;
           if (typeof media?.link !== "string") return `${p.type} parameter without link`;
+        } else if (p.type === "payload") {
+          // Meta: a payload parameter is a quick-reply button's, and is not empty.
+          if (c.type !== "button" || c.sub_type !== "quick_reply")
+            return "payload parameter outside a quick_reply button";
+          if (typeof p.payload !== "string" || p.payload === "")
+            return "payload parameter without payload";
         } else if (p.type !== "text") return `unsupported parameter type ${String(p.type)}`;
       }
       if (c.type === "button") {
-        if (c.sub_type !== "url") return "button component without sub_type url";
+        if (c.sub_type !== "url" && c.sub_type !== "quick_reply")
+          return "button component sub_type must be url or quick_reply";
         if (typeof c.index !== "string" || !/^\d$/.test(c.index))
           return "button index must be a digit string";
+        const params = c.parameters as Record<string, unknown>[];
+        const wanted = c.sub_type === "url" ? "text" : "payload";
+        if (params.length !== 1 || params[0]?.type !== wanted)
+          return `${String(c.sub_type)} button takes one ${wanted} parameter`;
       }
     }
   }
@@ -365,7 +376,12 @@ export interface InboundEvent {
   timestamp: number;
   text?: string;
   name?: string;
+  /** A quick-reply button of a template tapped: its label and the payload we sent. */
   button?: { text: string; payload: string };
+  /** A reply button of an interactive message tapped. */
+  buttonReply?: { id: string; title: string };
+  /** The message replied to (Meta sends it with button taps): its wamid. */
+  context?: { id: string };
 }
 
 export function webhookPayload(
@@ -412,12 +428,20 @@ export function webhookPayload(
       wa_id: m.from,
     }));
     value.messages = events.messages.map((m) => ({
+      ...(m.context
+        ? { context: { from: number.displayPhoneNumber.replace(/\D/g, ""), id: m.context.id } }
+        : {}),
       from: m.from,
       id: m.id,
       timestamp: String(m.timestamp),
       ...(m.button
         ? { type: "button", button: m.button }
-        : { type: "text", text: { body: m.text ?? "" } }),
+        : m.buttonReply
+          ? {
+              type: "interactive",
+              interactive: { type: "button_reply", button_reply: m.buttonReply },
+            }
+          : { type: "text", text: { body: m.text ?? "" } }),
     }));
   }
   return {

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { templateRequest } from "../../src/channels/cloud-api.js";
 import {
+  describeTemplateMapping,
   fillTemplate,
   mappingColumns,
   parseTemplateMapping,
@@ -48,6 +49,57 @@ test("prefixed entries target the header (text or media) and URL buttons; body:n
   assert.deepEqual(mappingColumns(mapping).sort(), ["CODIGO", "CORINGA1", "MES", "NOME_CLIENTE"]);
 });
 
+test("quick-reply buttons: button:N:quick_reply=COL; button:N=COL and button:N:url=COL stay URL buttons, stored as before", () => {
+  const mapping = parseTemplateMapping([
+    "NOME",
+    "button:0:quick_reply=ACORDO",
+    "BUTTON:1 : URL = CODIGO",
+    "button:2:QUICK_REPLY=[SAIR]",
+  ]);
+  assert.deepEqual(mapping.buttons, [
+    { index: 0, column: "ACORDO", kind: "quick_reply" },
+    { index: 1, column: "CODIGO" },
+    { index: 2, column: "SAIR", kind: "quick_reply" },
+  ]);
+  assert.deepEqual(serializeTemplateMapping(mapping), [
+    "NOME",
+    "button:0:quick_reply=ACORDO",
+    "button:1=CODIGO",
+    "button:2:quick_reply=SAIR",
+  ]);
+  assert.deepEqual(parseTemplateMapping(serializeTemplateMapping(mapping)), mapping);
+  assert.equal(
+    describeTemplateMapping(mapping),
+    "{{1}}=NOME, botão 0 (resposta rápida)=ACORDO, botão 1=CODIGO, botão 2 (resposta rápida)=SAIR",
+  );
+  assert.deepEqual(mappingColumns(mapping).sort(), ["ACORDO", "CODIGO", "NOME", "SAIR"]);
+  const values: Record<string, string> = { NOME: "Ana", ACORDO: "ac-1", CODIGO: "x", SAIR: "SAIR" };
+  assert.deepEqual(
+    fillTemplate(
+      { name: "t", language: "pt_BR", params: serializeTemplateMapping(mapping) },
+      (c) => values[c] ?? "",
+    ),
+    {
+      name: "t",
+      language: "pt_BR",
+      params: ["Ana"],
+      buttons: [
+        { index: 0, param: "ac-1", type: "quick_reply" },
+        { index: 1, param: "x" },
+        { index: 2, param: "SAIR", type: "quick_reply" },
+      ],
+    },
+  );
+  // Meta refuses a quick reply without a payload: the message fails in pt-BR.
+  assert.match(
+    fillTemplate(
+      { name: "t", language: "pt_BR", params: ["button:0:quick_reply=VAZIA"] },
+      () => " ",
+    ) as string,
+    /A coluna VAZIA está vazia: o botão 0 \(resposta rápida\) do template "t" precisa do payload/,
+  );
+});
+
 test("malformed mappings are refused in pt-BR", () => {
   const refused = (entries: string[], pattern: RegExp) =>
     assert.throws(
@@ -59,6 +111,11 @@ test("malformed mappings are refused in pt-BR", () => {
   refused(["header:image=X", "header:video=Y"], /já tem mídia/);
   refused(["button:10=X"], /de 0 a 9/);
   refused(["button:0=X", "button:0=Y"], /mais de uma vez/);
+  refused(["button:0=X", "button:0:quick_reply=Y"], /button:0 foi informado mais de uma vez/);
+  refused(["button:0:copy_code=X"], /tipo de botão "copy_code" desconhecido; use button:0=COLUNA/);
+  refused(["button:0:=X"], /tipo de botão "" desconhecido/);
+  refused(["button:x:quick_reply=X"], /de 0 a 9/);
+  refused(["button:1:quick_reply="], /nome de uma coluna/);
   refused(["NOME", "body:1=X"], /não misturados/);
   refused(["body:2=X"], /Falta body:1/);
   refused(["body:0=X"], /começa em 1/);

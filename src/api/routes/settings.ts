@@ -27,6 +27,7 @@ import {
   checkSettings,
   getSender,
   listSenders,
+  parseSettings,
   removeSender,
   type SenderPatch,
   type SenderView,
@@ -81,6 +82,12 @@ const senderSchema = z
     provider: z.string(),
     enabled: z.boolean(),
     phoneNumberId: z.string().nullable(),
+    businessAccountId: z
+      .string()
+      .nullable()
+      .describe(
+        "WhatsApp Cloud API: a conta do WhatsApp Business (WABA) do número, onde templates test lê os templates",
+      ),
     hasToken: z.boolean().describe("Há token guardado (o token nunca é devolvido)"),
     settings: z.record(z.string(), z.unknown()).nullable(),
     createdAt: z.string(),
@@ -88,19 +95,8 @@ const senderSchema = z
   })
   .meta({ id: "Sender" });
 
-function json(text: string | null): Record<string, unknown> | null {
-  if (text === null) return null;
-  try {
-    const value = JSON.parse(text) as unknown;
-    return value && typeof value === "object" && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : null;
-  } catch {
-    return null;
-  }
-}
-
 function senderView(s: SenderView): z.input<typeof senderSchema> {
+  const settings = parseSettings(s.settings_json);
   return {
     id: s.id,
     kind: s.kind as "whatsapp" | "sms",
@@ -112,8 +108,10 @@ function senderView(s: SenderView): z.input<typeof senderSchema> {
     provider: s.provider,
     enabled: s.enabled === 1,
     phoneNumberId: s.phone_number_id,
+    businessAccountId:
+      typeof settings?.businessAccountId === "string" ? settings.businessAccountId : null,
     hasToken: s.token_enc !== null && s.token_enc !== "",
-    settings: json(s.settings_json),
+    settings,
     createdAt: s.created_at,
     updatedAt: s.updated_at,
   };
@@ -133,6 +131,13 @@ const senderFields = {
   provider: z.string().min(1).max(40).describe("Quem envia: outbox (embutido) ou um provedor"),
   enabled: z.boolean(),
   phoneNumberId: z.string().max(30).nullable().describe("WhatsApp Cloud API: phone-number id"),
+  businessAccountId: z
+    .string()
+    .max(30)
+    .nullable()
+    .describe(
+      "WhatsApp Cloud API: o identificador numérico da conta do WhatsApp Business (WABA), como senders add --business-account; null apaga",
+    ),
   token: z
     .string()
     .min(1)
@@ -153,6 +158,7 @@ const senderCreate = z.strictObject({
   provider: senderFields.provider.optional(),
   enabled: senderFields.enabled.optional(),
   phoneNumberId: senderFields.phoneNumberId.optional(),
+  businessAccountId: senderFields.businessAccountId.optional(),
   token: senderFields.token.optional(),
   settings: senderFields.settings.optional(),
 });
@@ -174,6 +180,7 @@ function senderExtras(body: z.output<typeof senderCreate>): SenderPatch {
   if (body.phoneNumberId !== undefined) extras.phoneNumberId = body.phoneNumberId;
   if (body.token !== undefined) extras.token = body.token;
   if (body.settings !== undefined) extras.settings = body.settings;
+  if (body.businessAccountId !== undefined) extras.businessAccountId = body.businessAccountId;
   return extras;
 }
 
@@ -190,7 +197,7 @@ const templateSchema = z
     params: z
       .array(z.string())
       .describe(
-        "Coluna do mailing de cada parâmetro do texto, na ordem; cabeçalho e botões com prefixo: header:1=COLUNA, header:image=COLUNA, button:0=COLUNA",
+        "Coluna do mailing de cada parâmetro do texto, na ordem; cabeçalho e botões com prefixo: header:1=COLUNA, header:image=COLUNA, button:0=COLUNA (final da URL), button:1:quick_reply=COLUNA (payload da resposta rápida)",
       ),
     createdAt: z.string(),
     updatedAt: z.string(),

@@ -29,6 +29,8 @@ const NOT_CODES = [
   /^(REMESSA|SQLITE|ERR|EAI|FST)_/,
   // Meta's names of the WhatsApp messaging tiers, read from its answers.
   /^TIER_/,
+  // Meta's template button type, read from its template listing.
+  /^QUICK_REPLY$/,
 ];
 
 /**

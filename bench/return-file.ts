@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { sql } from "kysely";
 import { ReturnFiles } from "../src/campaigns/return-files.js";
 import { silentLogger } from "../src/log.js";
+import { localSourceConfig } from "../src/sources/local.js";
 import { openDatabase, openMigrated } from "../src/store/db.js";
 import { createSource } from "../src/store/sources.js";
 import { createWallet } from "../src/store/wallets.js";
@@ -34,15 +35,7 @@ async function seed(url: string, root: string, n: number): Promise<number> {
     const wallet = await createWallet(db, 1, { code: "BENCH" });
     const source = await createSource(db, 1, {
       name: "bench",
-      protocol: "local",
-      host: "",
-      port: null,
-      user: "",
-      password: "",
-      root,
-      allowPrivate: false,
-      tlsFingerprint: null,
-      tlsInsecure: false,
+      ...localSourceConfig(root),
     });
     const mailing = await db
       .insertInto("mailings")

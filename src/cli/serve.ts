@@ -29,6 +29,7 @@ import { NotificationWorker } from "../notifications/worker.js";
 import { createPrometheus } from "../ops/prometheus.js";
 import { serveReadiness } from "../ops/readiness.js";
 import { scheduleRetention } from "../privacy/retention.js";
+import { localSourceConfig } from "../sources/local.js";
 import type { Store } from "../store/db.js";
 import { ownerOnlyUmask, secureDataDir } from "../store/permissions.js";
 import {
@@ -205,15 +206,8 @@ async function ensureDropSource(store: Store, root: string): Promise<number> {
         id = (
           await createSource(store.db, DEFAULT_TENANT_ID, {
             name,
-            protocol: "local",
-            host: "",
-            port: null,
-            user: "",
-            password: "",
-            root,
+            ...localSourceConfig(root),
             allowPrivate: true,
-            tlsFingerprint: null,
-            tlsInsecure: false,
             intervalSeconds: 5,
             stabilitySeconds: 10,
           })

@@ -1,4 +1,6 @@
 /** Rows for return-file tests, written directly as the planning/dispatch contract describes them. */
+
+import { localSourceConfig } from "../../src/sources/local.js";
 import type { Store } from "../../src/store/db.js";
 import type { MessageState } from "../../src/store/schema.js";
 import { createSource } from "../../src/store/sources.js";
@@ -19,15 +21,7 @@ export interface SeedMailing {
 export async function localSourceRow(store: Store, root: string, name = "local"): Promise<number> {
   const s = await createSource(store.db, 1, {
     name,
-    protocol: "local",
-    host: "",
-    port: null,
-    user: "",
-    password: "",
-    root,
-    allowPrivate: false,
-    tlsFingerprint: null,
-    tlsInsecure: false,
+    ...localSourceConfig(root),
   });
   return s.id;
 }

@@ -1,4 +1,5 @@
 import { rm } from "node:fs/promises";
+import { localSourceConfig } from "../../src/sources/local.js";
 import { openSource } from "../../src/sources/open.js";
 import { FULL } from "../helpers/env.js";
 import { sourceContract } from "./contract.js";
@@ -9,17 +10,7 @@ sourceContract(
   async () => {
     const root = await tempDir();
     return {
-      source: await openSource({
-        protocol: "local",
-        host: "",
-        port: null,
-        user: "",
-        password: "",
-        root,
-        allowPrivate: false,
-        tlsFingerprint: null,
-        tlsInsecure: false,
-      }),
+      source: await openSource(localSourceConfig(root)),
       diskRoot: root,
       cleanup: () => rm(root, { recursive: true, force: true }),
     };

@@ -10,11 +10,10 @@
 
 import { type RawBuilder, sql } from "kysely";
 import { notifyCampaignsEnded } from "../notifications/events.js";
-import { contactHash } from "../privacy/erased.js";
+import { erasedAmong } from "../privacy/erased.js";
 import { inValues, type PgType, rowsTable } from "../store/bulk.js";
 import { busyRetry } from "../store/busy.js";
 import type { Store } from "../store/db.js";
-import { secretKey } from "../store/secrets.js";
 import type { ChannelKind, SenderRef } from "./channel.js";
 import type {
   CampaignPlan,
@@ -485,16 +484,9 @@ export class KyselyDispatchStore implements DispatchStore {
     if (erased) {
       // An erased person's contacts are kept only as keyed hashes (src/privacy/erased.ts);
       // a later file without _h may bring one back: it is restricted all the same.
-      const secret = secretKey();
-      const byHash = new Map(values.map((v) => [contactHash(kind, v, secret), v]));
-      const hits = await this.db
-        .selectFrom("erased_contacts")
-        .select("hash")
-        .where("tenant_id", "=", tenantId)
-        .where("kind", "=", kind)
-        .where("hash", "in", [...byHash.keys()])
-        .execute();
-      for (const r of hits) found.values.add(byHash.get(r.hash) as string);
+      for (const value of await erasedAmong(this.db, tenantId, kind, values)) {
+        found.values.add(value);
+      }
     }
     return found;
   }

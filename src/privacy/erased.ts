@@ -68,10 +68,46 @@ export async function withErasedContacts(
   return (kind, value) => lookup(kind, value) || erased(kind, value);
 }
 
-/** People read per statement when looking for erased contacts in a mailing. */
-const MAILING_BATCH = 5000;
 /** Hashes looked up per statement (one indexed probe each, on the primary key). */
 const HASH_BATCH = 2000;
+
+/**
+ * Which of these values were an erased person's contacts (their keyed hash is
+ * in `erased_contacts`). One hash may stand for several values (e-mails
+ * differing only in case): each of them is returned. Hashes are looked up in
+ * batches of HASH_BATCH.
+ */
+export async function erasedAmong(
+  db: Kysely<Database>,
+  tenantId: number,
+  kind: ContactKind,
+  values: readonly string[],
+  secret: Buffer = secretKey(),
+): Promise<Set<string>> {
+  const found = new Set<string>();
+  const byHash = new Map<string, string[]>();
+  for (const value of values) {
+    const hash = contactHash(kind, value, secret);
+    const same = byHash.get(hash);
+    if (same) same.push(value);
+    else byHash.set(hash, [value]);
+  }
+  const hashes = [...byHash.keys()];
+  for (let i = 0; i < hashes.length; i += HASH_BATCH) {
+    const rows = await db
+      .selectFrom("erased_contacts")
+      .select("hash")
+      .where("tenant_id", "=", tenantId)
+      .where("kind", "=", kind)
+      .where("hash", "in", hashes.slice(i, i + HASH_BATCH))
+      .execute();
+    for (const r of rows) for (const value of byHash.get(r.hash) ?? []) found.add(value);
+  }
+  return found;
+}
+
+/** People read per statement when looking for erased contacts in a mailing. */
+const MAILING_BATCH = 5000;
 
 /**
  * The contacts of `contactKind` in a mailing that belonged to an erased
@@ -102,19 +138,10 @@ export async function erasedContactsInMailing(
   if (!any) return [];
   const secret = secretKey();
   const found = new Set<string>();
-  // One hash may stand for several values (e-mails differing only in case).
-  let pending = new Map<string, string[]>();
+  let pending: string[] = [];
   const flush = async () => {
-    if (pending.size === 0) return;
-    const rows = await db
-      .selectFrom("erased_contacts")
-      .select("hash")
-      .where("tenant_id", "=", tenantId)
-      .where("kind", "=", kind)
-      .where("hash", "in", [...pending.keys()])
-      .execute();
-    for (const r of rows) for (const value of pending.get(r.hash) ?? []) found.add(value);
-    pending = new Map();
+    for (const value of await erasedAmong(db, tenantId, kind, pending, secret)) found.add(value);
+    pending = [];
   };
   let after = -1;
   for (;;) {
@@ -132,11 +159,8 @@ export async function erasedContactsInMailing(
     for (const p of people) {
       for (const c of JSON.parse(p.channels_json) as { kind: string; value: string }[]) {
         if (c.kind !== contactKind) continue;
-        const hash = contactHash(kind, c.value, secret);
-        const values = pending.get(hash);
-        if (values) values.push(c.value);
-        else pending.set(hash, [c.value]);
-        if (pending.size >= HASH_BATCH) await flush();
+        pending.push(c.value);
+        if (pending.length >= HASH_BATCH) await flush();
       }
     }
   }

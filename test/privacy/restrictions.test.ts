@@ -13,7 +13,7 @@ import { Dispatcher } from "../../src/campaigns/dispatch.js";
 import { KyselyDispatchStore } from "../../src/campaigns/dispatch-store.js";
 import { ChannelRegistry } from "../../src/channels/index.js";
 import { silentLogger } from "../../src/log.js";
-import { contactHash } from "../../src/privacy/erased.js";
+import { contactHash, erasedAmong } from "../../src/privacy/erased.js";
 import { importRestrictionLines, textLines } from "../../src/privacy/restriction-import.js";
 import { importMailing } from "../../src/store/import.js";
 import {
@@ -259,6 +259,32 @@ for (const database of DATABASES) {
             ["sent", null],
           ],
         );
+      } finally {
+        await t.dispose();
+      }
+    });
+
+    test("an erased e-mail is found in every case it comes back in, among many values", async () => {
+      const t = await database.open();
+      try {
+        const db = t.store.db;
+        await db
+          .insertInto("erased_contacts")
+          .values({
+            tenant_id: 1,
+            kind: "email",
+            hash: contactHash("email", "ana@x.com"),
+            erased_at: new Date(T0).toISOString(),
+          })
+          .execute();
+        // More values than one lookup statement takes, the erased ones at both ends.
+        const others = Array.from({ length: 2500 }, (_, i) => `p${i}@x.com`);
+        const values = ["Ana@X.com", ...others, "ana@x.com", "joana@x.com"];
+        assert.deepEqual([...(await erasedAmong(db, 1, "email", values))].sort(), [
+          "Ana@X.com",
+          "ana@x.com",
+        ]);
+        assert.deepEqual([...(await erasedAmong(db, 2, "email", values))], [], "another tenant");
       } finally {
         await t.dispose();
       }

@@ -11,7 +11,7 @@
 import { type RawBuilder, sql } from "kysely";
 import { notifyCampaignsEnded } from "../notifications/events.js";
 import { erasedAmong } from "../privacy/erased.js";
-import { inValues, type PgType, rowsTable } from "../store/bulk.js";
+import { executeWithRows, inValues, type PgType } from "../store/bulk.js";
 import { busyRetry } from "../store/busy.js";
 import type { Store } from "../store/db.js";
 import type { ChannelKind, SenderRef } from "./channel.js";
@@ -39,8 +39,12 @@ function byDue(pg: boolean): RawBuilder<unknown> {
   return pg ? sql`` : sql`indexed by messages_due`;
 }
 
+/** The last instant written: a batch's outcomes mostly share one or a few. */
+let lastIso = { ms: Number.NaN, text: "" };
+
 function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  if (ms !== lastIso.ms) lastIso = { ms, text: new Date(ms).toISOString() };
+  return lastIso.text;
 }
 
 interface ClaimRow {
@@ -573,13 +577,13 @@ export class KyselyDispatchStore implements DispatchStore {
       set: RawBuilder<unknown>,
     ): Promise<void> => {
       if (rows.length === 0) return;
-      const table = rowsTable(
-        this.store.dialect,
-        [{ name: "id", pgType: "bigint" }, ...columns],
-        rows,
-      );
       const result = await busyRetry(() =>
-        sql`
+        executeWithRows(
+          this.db,
+          this.store.dialect,
+          [{ name: "id", pgType: "bigint" }, ...columns],
+          rows,
+          (table) => sql`
           update messages
              set ${set}, lease_owner = null, lease_expires_at = null
             from ${table}
@@ -588,7 +592,8 @@ export class KyselyDispatchStore implements DispatchStore {
              -- rows are 'sending', would scan messages_due (and its dead
              -- entries, which pile up during a campaign) instead.
              and messages.state || '' = 'sending'
-             and messages.lease_owner || '' = ${owner}`.execute(this.db),
+             and messages.lease_owner || '' = ${owner}`,
+        ),
       );
       applied += Number(result.numAffectedRows ?? 0);
     };

@@ -2,7 +2,7 @@
  * The embedded default channel (SPEC §8): "sends" by storing each message in
  * the `outbox` table — what would have gone out, to whom and from whom — so
  * every campaign works with no external account and can be inspected
- * (`remessa outbox list`). One INSERT per batch.
+ * (`remessa outbox list`). One INSERT per batch; no provider ids (see write).
  *
  * payload_json: {"text"} for SMS, {"text", "subject", "from"} for e-mail,
  * {"template": {"name", "language", "params"}} for WhatsApp; every payload
@@ -10,7 +10,7 @@
  */
 import { sql } from "kysely";
 import type { Channel, Clock, OutgoingMessage, SendResult } from "../campaigns/channel.js";
-import { rowsTable } from "../store/bulk.js";
+import { executeWithRows } from "../store/bulk.js";
 import { busyRetry } from "../store/busy.js";
 import type { Store } from "../store/db.js";
 
@@ -47,30 +47,28 @@ export class OutboxChannel implements Channel {
 
   private async write(batch: readonly OutgoingMessage[]): Promise<SendResult[]> {
     const at = new Date(this.clock()).toISOString();
-    const table = rowsTable(
-      this.store.dialect,
-      [
-        { name: "tenant_id", pgType: "bigint" },
-        { name: "message_id", pgType: "bigint" },
-        { name: "channel", pgType: "text" },
-        { name: "address", pgType: "text" },
-        { name: "payload_json", pgType: "text" },
-        { name: "created_at", pgType: "text" },
-      ],
-      batch.map((m) => [m.tenantId, m.id, m.channel, m.to, JSON.stringify(outboxPayload(m)), at]),
+    // Only what the outbox row needs: the message is linked by message_id, so
+    // no provider id is handed back (nothing looks an outbox message up by one),
+    // which spares a RETURNING and an entry in messages_provider per message.
+    await busyRetry(() =>
+      executeWithRows(
+        this.store.db,
+        this.store.dialect,
+        [
+          { name: "tenant_id", pgType: "bigint" },
+          { name: "message_id", pgType: "bigint" },
+          { name: "channel", pgType: "text" },
+          { name: "address", pgType: "text" },
+          { name: "payload_json", pgType: "text" },
+          { name: "created_at", pgType: "text" },
+        ],
+        batch.map((m) => [m.tenantId, m.id, m.channel, m.to, JSON.stringify(outboxPayload(m)), at]),
+        (table) => sql`
+          insert into outbox (tenant_id, message_id, channel, address, payload_json, created_at)
+          select tenant_id, message_id, channel, address, payload_json, created_at from ${table}`,
+      ),
     );
-    // One parameter per column (PostgreSQL) or one in all (SQLite), whatever the batch size.
-    const { rows } = await busyRetry(() =>
-      sql<{ id: number; message_id: number }>`
-        insert into outbox (tenant_id, message_id, channel, address, payload_json, created_at)
-        select tenant_id, message_id, channel, address, payload_json, created_at from ${table}
-        returning id, message_id`.execute(this.store.db),
-    );
-    const ids = new Map(rows.map((r) => [Number(r.message_id), Number(r.id)]));
-    return batch.map((m) => {
-      const id = ids.get(m.id);
-      return { outcome: "sent", providerId: id === undefined ? null : `outbox:${id}` };
-    });
+    return batch.map(() => ({ outcome: "sent", providerId: null }));
   }
 
   async close(): Promise<void> {

@@ -96,6 +96,39 @@ function ownerOnlyFiles(paths: string[]): void {
   }
 }
 
+/** Statements kept prepared per connection (the dispatcher's and the pipeline's hot ones are a few dozen). */
+const CACHED_STATEMENTS = 256;
+
+/**
+ * The connection as Kysely's SQLite driver sees it, with its statements kept
+ * prepared: the driver prepares every query anew, and on the dispatcher's
+ * batches (a few statements of a few hundred rows each) preparing was 5–8 %
+ * of the work. A statement still being iterated (a streamed query) is not
+ * handed out again; a fresh one is prepared for that call.
+ */
+export function cachingStatements(conn: BetterSqlite3.Database): {
+  prepare: BetterSqlite3.Database["prepare"];
+  close: () => void;
+} {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  const prepare = (source: string): BetterSqlite3.Statement => {
+    const cached = cache.get(source);
+    if (cached !== undefined && !cached.busy) {
+      // Most recently used last, so the first key is the one to drop.
+      cache.delete(source);
+      cache.set(source, cached);
+      return cached;
+    }
+    const statement = conn.prepare(source);
+    if (cached === undefined) {
+      cache.set(source, statement);
+      if (cache.size > CACHED_STATEMENTS) cache.delete(cache.keys().next().value as string);
+    }
+    return statement;
+  };
+  return { prepare: prepare as BetterSqlite3.Database["prepare"], close: () => conn.close() };
+}
+
 /** int8 (ids, counts) as JS numbers: every value we store is far below 2^53. */
 const pgTypes = {
   getTypeParser(oid: number, format?: "text" | "binary") {
@@ -112,7 +145,9 @@ export async function openDatabase(url: string): Promise<Store> {
   const sqlitePath = sqlitePathFromUrl(url);
   if (sqlitePath) {
     const conn = openSqliteConnection(sqlitePath);
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: conn }) });
+    const db = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: cachingStatements(conn) }),
+    });
     return {
       db,
       dialect: "sqlite",

@@ -123,9 +123,14 @@ for (const database of DATABASES) {
         assert.equal(m.sent_at, iso(T0));
         assert.equal(m.sending_at, iso(T0));
         assert.equal(m.attempts, 1);
-        assert.match(m.provider_id ?? "", /^outbox:\d+$/);
+        // The outbox row names its message; the message needs no provider id.
+        assert.equal(m.provider_id, null);
         assert.equal(m.lease_owner, null);
       }
+      assert.deepEqual(
+        out.map((o) => Number(o.message_id)).sort((a, b) => a - b),
+        msgs.map((m) => Number(m.id)).sort((a, b) => a - b),
+      );
       await r.dispatcher.runOnce();
       const c = await campaignRow(store, s.campaignId);
       assert.equal(c.state, "finished");

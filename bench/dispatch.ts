@@ -44,6 +44,7 @@
 
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { sql } from "kysely";
@@ -170,6 +171,32 @@ async function seedInDatabase(store: Store, count: number, offset: number, start
   return s;
 }
 
+/**
+ * CPU seconds (user + system) of every local `postgres` process, from /proc:
+ * the server's share of a phase's work. 0 where /proc cannot be read.
+ */
+function postgresCpuSeconds(): number {
+  let ticks = 0;
+  try {
+    for (const pid of readdirSync("/proc")) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        const close = stat.lastIndexOf(")");
+        if (!stat.slice(stat.indexOf("(") + 1, close).startsWith("postgres")) continue;
+        const fields = stat.slice(close + 2).split(" ");
+        // Fields 14 and 15 of stat (utime, stime), counted from the state (field 3).
+        ticks += Number(fields[11]) + Number(fields[12]);
+      } catch {
+        // Ended meanwhile.
+      }
+    }
+  } catch {
+    return 0;
+  }
+  return ticks / 100;
+}
+
 /** (a) ours and the floor on one database. */
 async function outbox(db: string) {
   const t = await open(db);
@@ -194,14 +221,18 @@ async function outbox(db: string) {
     // the messages costs by itself, the part of the outbox channel's work
     // no dispatcher can avoid.
     const ds = dispatchStore(t.store);
+    // This process's CPU, plus, on PostgreSQL, the local server's (every
+    // `postgres` process: the backends doing the statements' work).
     const cpu = () => {
       const u = process.cpuUsage();
       return (u.user + u.system) / 1e6;
     };
+    const serverCpu = () => (t.store.dialect === "postgres" ? postgresCpuSeconds() : 0);
     const cpuSeconds: Record<string, number> = {};
     const floorRun = async (campaignId: number, storing: boolean): Promise<number> => {
       const start = performance.now();
       const cpuStart = cpu();
+      const serverStart = serverCpu();
       for (;;) {
         const now = new Date().toISOString();
         const lease = new Date(Date.now() + 60_000).toISOString();
@@ -219,6 +250,7 @@ async function outbox(db: string) {
       }
       const seconds = (performance.now() - start) / 1000;
       cpuSeconds[storing ? "floorStoring" : "floor"] = cpu() - cpuStart;
+      cpuSeconds[storing ? "floorStoringServer" : "floorServer"] = serverCpu() - serverStart;
       if ((await countSent(t.store, campaignId)) !== N) throw new Error("floor did not send all");
       return seconds;
     };
@@ -236,10 +268,10 @@ async function outbox(db: string) {
       channelFor: profiledChannels(registry.channelFor),
       log: silentLogger,
       batchSize: BATCH,
-      idleMs: 5,
     });
     const start = performance.now();
     const cpuStart = cpu();
+    const serverStart = serverCpu();
     dispatcher.start();
     while (dispatcher.stats.sent + dispatcher.stats.failed + dispatcher.stats.skipped < N) {
       await new Promise((r) => setTimeout(r, 5));
@@ -247,6 +279,7 @@ async function outbox(db: string) {
     await dispatcher.stop();
     const oursSeconds = (performance.now() - start) / 1000;
     cpuSeconds.ours = cpu() - cpuStart;
+    cpuSeconds.oursServer = serverCpu() - serverStart;
     printStoreCalls(`(a) ${db} despachante`);
     const sent = await countSent(t.store, ourCampaign.campaignId);
     if (sent !== N) throw new Error(`dispatcher sent ${sent} of ${N}`);
@@ -262,6 +295,11 @@ async function outbox(db: string) {
     console.log(
       `(a) ${db}: CPU deste processo: piso ${cpuSeconds.floor?.toFixed(2)} s, piso gravando ${cpuSeconds.floorStoring?.toFixed(2)} s, despachante ${cpuSeconds.ours?.toFixed(2)} s`,
     );
+    if (t.store.dialect === "postgres") {
+      console.log(
+        `(a) ${db}: CPU do servidor PostgreSQL: piso ${cpuSeconds.floorServer?.toFixed(2)} s, piso gravando ${cpuSeconds.floorStoringServer?.toFixed(2)} s, despachante ${cpuSeconds.oursServer?.toFixed(2)} s`,
+      );
+    }
     return {
       messages: N,
       perSecond: ours,

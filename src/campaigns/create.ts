@@ -702,63 +702,67 @@ interface Tally {
  * wave's first person in file order (first line, then person id), so that
  * the INSERT gives each message its wave by comparing its person's first
  * line with those (`waveOf`) instead of numbering and counting the audience
- * in a window over the whole rows.
+ * in a window over the whole rows (which sorted the rows with their texts).
  *
- * PostgreSQL sorts only the audience's first lines (one column) and picks
- * the boundaries from them; a line shared by two people at a boundary (not
- * from a file, where each person's first line is their own) is settled by a
- * second query on (first line, person id), which SQLite always uses.
+ * Only the audience's first lines are sorted (one column, into an array),
+ * and the boundaries picked from it: wave k ≥ 1 starts at position
+ * k·size + 1. A line shared by two people across a boundary (never from a
+ * file, where each person's first line is their own) is settled by a second
+ * query on (first line, person id).
  */
 async function tallyAudience(db: Kysely<Database>, p: InsertPlan): Promise<Tally> {
-  const rows = withDestination(p, sql`1 = 1`);
-  const counts = sql`count(*) FILTER (WHERE t.reason IS NULL) AS audience,
-    count(*) FILTER (WHERE t.reason = 'SEM_CONTATO') AS sem_contato,
-    count(*) FILTER (WHERE t.reason = 'RESTRITO') AS restrito,
-    count(*) FILTER (WHERE t.reason = 'SEM_MENSAGEM') AS sem_mensagem`;
+  const pg = p.dialect === "postgres";
   const percent = p.splitPercent;
-  type Counts = {
+  const sorted =
+    percent === null
+      ? sql``
+      : pg
+        ? sql`, array_agg(t.first_line ORDER BY t.first_line) FILTER (WHERE t.reason IS NULL) AS sorted`
+        : sql`, json_group_array(t.first_line ORDER BY t.first_line) FILTER (WHERE t.reason IS NULL) AS sorted`;
+  // The line at 1-based position `i` of the sorted array.
+  const at = (i: RawBuilder<unknown>) =>
+    pg ? sql`z.sorted[${i}]` : sql`json_extract(z.sorted, '$[' || (${i} - 1) || ']')`;
+  const size = sql`z.size`;
+  const start = sql`ks.k * ${size} + 1`;
+  const picked =
+    percent === null
+      ? sql`SELECT z.*, NULL AS k, NULL AS line, NULL AS tie FROM z`
+      : sql`SELECT z.audience, z.sem_contato, z.restrito, z.sem_mensagem, ks.k,
+          ${at(start)} AS line, ${at(sql`ks.k * ${size}`)} = ${at(start)} AS tie
+        FROM z LEFT JOIN ks ON 1 = 1 ORDER BY ks.k`;
+  const { rows } = await sql<{
     audience: number | string;
     sem_contato: number | string;
     restrito: number | string;
     sem_mensagem: number | string;
-  };
-  let row: Counts & { lines?: (number | string)[] | null; tie?: boolean | null };
-  if (p.dialect === "postgres" && percent !== null) {
-    // Wave k (k ≥ 1) starts at position k·size + 1 (1-based) of the sorted lines.
-    const size = sql`((s.audience * ${int(percent)} + 99) / 100)`;
-    const ks = sql`generate_series(1, CASE WHEN s.audience > 0
-      THEN ((s.audience - 1) / ${size})::int ELSE 0 END) AS k`;
-    const { rows: out } = await sql<Counts & { lines: (number | string)[] | null; tie: boolean }>`
-      WITH s AS (
-        SELECT ${counts},
-          array_agg(t.first_line ORDER BY t.first_line) FILTER (WHERE t.reason IS NULL) AS sorted
-        FROM (${rows}) t)
-      SELECT s.audience, s.sem_contato, s.restrito, s.sem_mensagem,
-        ARRAY(SELECT s.sorted[k * ${size} + 1] FROM ${ks} ORDER BY k) AS lines,
-        coalesce((SELECT bool_or(s.sorted[k * ${size}] = s.sorted[k * ${size} + 1]) FROM ${ks}),
-          false) AS tie
-      FROM s`.execute(db);
-    row = out[0]!;
-  } else {
-    const { rows: out } = await sql<Counts>`SELECT ${counts} FROM (${rows}) t`.execute(db);
-    row = out[0]!;
-  }
-  const audience = Number(row.audience);
+    line: number | string | null;
+    tie: boolean | number | null;
+  }>`WITH RECURSIVE z AS MATERIALIZED (
+      SELECT count(*) FILTER (WHERE t.reason IS NULL) AS audience,
+        count(*) FILTER (WHERE t.reason = 'SEM_CONTATO') AS sem_contato,
+        count(*) FILTER (WHERE t.reason = 'RESTRITO') AS restrito,
+        count(*) FILTER (WHERE t.reason = 'SEM_MENSAGEM') AS sem_mensagem,
+        (count(*) FILTER (WHERE t.reason IS NULL) * ${int(percent ?? 100)} + 99) / 100 AS size
+        ${sorted}
+      FROM (${withDestination(p, sql`1 = 1`)}) t),
+    ks(k) AS (
+      SELECT 1 FROM z WHERE z.audience > z.size
+      UNION ALL
+      SELECT ks.k + 1 FROM ks, z WHERE (ks.k + 1) * z.size < z.audience)
+    ${picked}`.execute(db);
+  const head = rows[0]!;
+  const audience = Number(head.audience);
   const excluded: Partial<Record<PlanningExclusion, number>> = {};
   const put = (reason: PlanningExclusion, n: number | string) => {
     if (Number(n) > 0) excluded[reason] = Number(n);
   };
-  put("SEM_CONTATO", row.sem_contato);
-  put("RESTRITO", row.restrito);
-  put("SEM_MENSAGEM", row.sem_mensagem);
-  let boundaries: WaveBoundary[] = [];
-  if (percent !== null && audience > 0) {
-    if (row.lines && !row.tie) {
-      boundaries = row.lines.map((line) => ({ line: Number(line), personId: null }));
-    } else {
-      boundaries = await boundariesByPerson(db, p, waveSize(audience, percent));
-    }
-  }
+  put("SEM_CONTATO", head.sem_contato);
+  put("RESTRITO", head.restrito);
+  put("SEM_MENSAGEM", head.sem_mensagem);
+  const starts = rows.filter((r) => r.line !== null);
+  const boundaries = starts.some((r) => r.tie === true || Number(r.tie) === 1)
+    ? await boundariesByPerson(db, p, waveSize(audience, percent!))
+    : starts.map((r) => ({ line: Number(r.line), personId: null }));
   return { audience, excluded, boundaries };
 }
 

@@ -9,11 +9,16 @@
  * database. Each person's contacts are the JSON array `channels_json`, in
  * file order; the first usable one (a mobile for SMS/WhatsApp, an address
  * for e-mail) not on the wallet's restriction list is the destination. The
- * same statement numbers the audience in file order (`ROW_NUMBER()` over the
- * person's first line) and counts it (`COUNT(*) OVER ()`), which gives each
- * message its wave; wave numbers map to the wave rows (created beforehand
- * for every wave the split can produce, the unused ones deleted after) with
- * a CASE.
+ * import stores each person's first mobile and first e-mail beside the array
+ * (`first_mobile`, `first_email`): that is the destination unless it is
+ * restricted, and only then is the array walked.
+ *
+ * One pass before the INSERT counts the audience and the people left out,
+ * and sorts the audience's first lines (file order) to find where each wave
+ * starts; the INSERT then gives each message its wave by comparing its
+ * person's first line with those starts. The wave rows are created
+ * beforehand for every wave the split can produce, the unused ones deleted
+ * after.
  *
  * People left out are counted by reason (`excluded_json`): SEM_CONTATO (no
  * usable contact), RESTRITO (every usable contact restricted), SEM_MENSAGEM

@@ -1409,7 +1409,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0016_privacy_rights": privacyRights(dialect),
     "0017_api_routes": apiRoutes(),
     "0018_c2_eraseremote": remoteErasures(dialect),
-    "0019_c5a_first_contacts": firstContacts(dialect),
+    "0019_first_contacts": firstContacts(dialect),
   };
 }
 

@@ -327,7 +327,7 @@ for (const database of DATABASES) {
 }
 
 for (const database of DATABASES) {
-  describe(`0019_c5a_first_contacts on ${database.name}`, { skip: database.skip }, () => {
+  describe(`0019_first_contacts on ${database.name}`, { skip: database.skip }, () => {
     test("fills each mailing person's first mobile and e-mail from its contacts in file order", async () => {
       const t = await database.open();
       try {
@@ -362,10 +362,10 @@ for (const database of DATABASES) {
         assert.ok(result.ok, JSON.stringify(result.errors));
         const down = await migrateTo(db, dialect, "0018_c2_eraseremote", pgSchema ?? undefined);
         assert.equal(down.error, null);
-        assert.ok(down.applied.includes("0019_c5a_first_contacts"));
+        assert.ok(down.applied.includes("0019_first_contacts"));
         const up = await migrateToLatest(db, dialect, pgSchema ?? undefined);
         assert.equal(up.error, null);
-        assert.ok(up.applied.includes("0019_c5a_first_contacts"));
+        assert.ok(up.applied.includes("0019_first_contacts"));
         const rows = await db
           .selectFrom("mailing_persons")
           .innerJoin("persons", "persons.id", "mailing_persons.person_id")

@@ -9,11 +9,16 @@
  * database. Each person's contacts are the JSON array `channels_json`, in
  * file order; the first usable one (a mobile for SMS/WhatsApp, an address
  * for e-mail) not on the wallet's restriction list is the destination. The
- * same statement numbers the audience in file order (`ROW_NUMBER()` over the
- * person's first line) and counts it (`COUNT(*) OVER ()`), which gives each
- * message its wave; wave numbers map to the wave rows (created beforehand
- * for every wave the split can produce, the unused ones deleted after) with
- * a CASE.
+ * import stores each person's first mobile and first e-mail beside the array
+ * (`first_mobile`, `first_email`): that is the destination unless it is
+ * restricted, and only then is the array walked.
+ *
+ * One pass before the INSERT counts the audience and the people left out,
+ * and sorts the audience's first lines (file order) to find where each wave
+ * starts; the INSERT then gives each message its wave by comparing its
+ * person's first line with those starts. The wave rows are created
+ * beforehand for every wave the split can produce, the unused ones deleted
+ * after.
  *
  * People left out are counted by reason (`excluded_json`): SEM_CONTATO (no
  * usable contact), RESTRITO (every usable contact restricted), SEM_MENSAGEM
@@ -45,7 +50,7 @@ import type { Database } from "../store/schema.js";
 import { type Clock, systemClock } from "./channel.js";
 import type { PlanningExclusion } from "./codes.js";
 import { forecast } from "./forecast.js";
-import { scheduleOf, waveSizes } from "./plan.js";
+import { scheduleOf, waveSize, waveSizes } from "./plan.js";
 import { effectiveRate } from "./rates.js";
 import { parseSendWindow, type SendWindow } from "./window.js";
 
@@ -195,10 +200,7 @@ export async function createCampaigns(
       .execute();
     waveRows.sort((a, b) => a.number - b.number);
 
-    // PostgreSQL: the audience is sorted in file order for the waves; with
-    // the default work_mem (4 MB) that sort and the window spill to disk.
-    if (imported.dialect === "postgres") await sql`SET LOCAL work_mem = '64MB'`.execute(db);
-    const inserted = await sql`${insertMessages({
+    const plan: InsertPlan = {
       dialect: imported.dialect,
       tenantId,
       walletId,
@@ -209,9 +211,18 @@ export async function createCampaigns(
       checkRestrictions: checks,
       splitPercent: mailing.split?.percent ?? null,
       waves: waveRows.map((w) => ({ id: Number(w.id), startAt: w.start_at })),
-    })}`.execute(db);
-    const audience = Number(inserted.numAffectedRows ?? 0n);
+    };
+    // PostgreSQL: the audience's first lines are sorted for the waves; with
+    // the default work_mem (4 MB) that sort spills to disk.
+    if (imported.dialect === "postgres") await sql`SET LOCAL work_mem = '64MB'`.execute(db);
+    const tally = await tallyAudience(db, plan);
     if (imported.dialect === "postgres") await sql`SET LOCAL work_mem TO DEFAULT`.execute(db);
+    const { excluded } = tally;
+    const inserted = await sql`${insertMessages(plan, tally.boundaries)}`.execute(db);
+    const audience = Number(inserted.numAffectedRows ?? 0n);
+    if (audience !== tally.audience) {
+      throw new Error(`messages written ${audience}, audience counted ${tally.audience}`);
+    }
 
     const sizes = waveSizes(audience, mailing.split);
     if (sizes.length < waveRows.length) {
@@ -245,9 +256,6 @@ export async function createCampaigns(
       startAt: waveRows[number]!.start_at,
       size,
     }));
-
-    const excluded =
-      audience < imported.persons ? await countExclusions(db, imported, audience, r, checks) : {};
 
     const expected = forecast({
       waves: waves.map((w, k) => ({ startMs: schedule.waveStartsMs[k]!, size: w.size })),
@@ -551,13 +559,57 @@ interface InsertPlan {
 const int = (n: number) => sql`CAST(${n} AS bigint)`;
 const text = (s: string) => sql`CAST(${s} AS text)`;
 
+/** The person's first contact of the campaign's kind in file order, stored at import. */
+function firstOfKind(p: InsertPlan): RawBuilder<unknown> {
+  return p.resolved.contactKind === "mobile" ? sql`mp.first_mobile` : sql`mp.first_email`;
+}
+
+/**
+ * Whether `value` (a contact of the person `mp`) may not be sent to: on the
+ * wallet's or the tenant's list for this channel or all (src/store/restrictions.ts),
+ * the person's document on it, or an erased person's contact. Null: no check applies.
+ */
+function restrictedValue(p: InsertPlan, value: RawBuilder<unknown>): RawBuilder<unknown> | null {
+  const { resolved } = p;
+  const checks = p.checkRestrictions;
+  const conditions: RawBuilder<unknown>[] = [];
+  if (checks.contact) {
+    conditions.push(
+      restrictedCondition(
+        p.tenantId,
+        p.walletId,
+        resolved.channel,
+        resolved.restrictionKind,
+        value,
+      ),
+    );
+  }
+  if (checks.document) {
+    conditions.push(
+      restrictedCondition(
+        p.tenantId,
+        p.walletId,
+        resolved.channel,
+        "document",
+        sql`(SELECT pe.document FROM persons pe WHERE pe.id = mp.person_id)`,
+      ),
+    );
+  }
+  if (checks.erased.length > 0) conditions.push(inValues(p.dialect, value, checks.erased, "text"));
+  return conditions.length === 0 ? null : sql`(${sql.join(conditions, sql` OR `)})`;
+}
+
 /**
  * The destination of one person: the first contact of the kind in file order
- * (the array's order) that is not restricted, or null. `restricted: false`
- * drops the restriction check (for telling SEM_CONTATO from RESTRITO).
+ * that is not restricted, or null. Nearly always the first one, stored at
+ * import (`first_mobile`, `first_email`); only when that one is restricted
+ * are the person's contacts (`channels_json`, in file order) walked for the
+ * next one.
  */
-function firstContact(p: InsertPlan, restricted: boolean): RawBuilder<unknown> {
-  const { resolved } = p;
+function destination(p: InsertPlan): RawBuilder<unknown> {
+  const first = firstOfKind(p);
+  const restricted = restrictedValue(p, first);
+  if (restricted === null) return first;
   const pg = p.dialect === "postgres";
   const value = pg ? sql`e.c->>'value'` : sql`json_extract(e.value, '$.value')`;
   const kind = pg ? sql`e.c->>'kind'` : sql`json_extract(e.value, '$.kind')`;
@@ -565,32 +617,13 @@ function firstContact(p: InsertPlan, restricted: boolean): RawBuilder<unknown> {
     ? sql`json_array_elements(mp.channels_json::json) WITH ORDINALITY AS e(c, o)`
     : sql`json_each(mp.channels_json) AS e`;
   // json_each walks the array in order, and LIMIT 1 stops at the first match:
-  // an ORDER BY would make SQLite sort every person's contacts (twice the time).
+  // an ORDER BY would make SQLite sort every person's contacts.
   const order = pg ? sql`ORDER BY e.o` : sql``;
-  // Entries of the wallet or the whole tenant, of this channel or of all (src/store/restrictions.ts).
-  const checks = restricted
-    ? p.checkRestrictions
-    : { contact: false, document: false, erased: [] as readonly string[] };
-  const contactCheck = checks.contact
-    ? sql`AND NOT ${restrictedCondition(p.tenantId, p.walletId, resolved.channel, resolved.restrictionKind, value)}`
-    : sql``;
-  const documentCheck = checks.document
-    ? sql`AND NOT ${restrictedCondition(
-        p.tenantId,
-        p.walletId,
-        resolved.channel,
-        "document",
-        sql`(SELECT pe.document FROM persons pe WHERE pe.id = mp.person_id)`,
-      )}`
-    : sql``;
-  const erasedCheck =
-    checks.erased.length > 0
-      ? sql`AND NOT ${inValues(p.dialect, value, checks.erased, "text")}`
-      : sql``;
-  const restriction = sql`${contactCheck} ${documentCheck} ${erasedCheck}`;
-  return sql`(SELECT ${value} AS address FROM ${source}
-    WHERE ${kind} = ${text(resolved.contactKind)} ${restriction}
+  const walk = sql`(SELECT ${value} FROM ${source}
+    WHERE ${kind} = ${text(p.resolved.contactKind)} AND NOT ${restrictedValue(p, value)}
     ${order} LIMIT 1)`;
+  return sql`CASE WHEN ${first} IS NULL THEN NULL WHEN NOT ${restricted} THEN ${first}
+    ELSE ${walk} END`;
 }
 
 function needsMessage(r: Resolved): boolean {
@@ -598,127 +631,191 @@ function needsMessage(r: Resolved): boolean {
 }
 
 /**
- * The audience: people of the mailing with a destination (and a text, when
- * the channel needs one), with their first line. PostgreSQL reads each
- * person's contacts once through a LATERAL join on the contact query itself
- * (its LIMIT keeps it from being pulled up: a scalar subquery in a LATERAL
- * `SELECT` was, and then ran twice per person, in the filter and in the
- * output); SQLite through a scalar subquery (it has no LATERAL) in a
- * subquery that `LIMIT -1` (no limit) keeps from being flattened into the
- * filter on its result, which also ran it twice per person.
+ * Why a person of the mailing is left out of the campaign, checked in this
+ * order: SEM_CONTATO (no contact of the kind), RESTRITO (every one
+ * restricted), SEM_MENSAGEM (SMS / e-mail without MENSAGEM nor a template
+ * body); null: in the audience.
  */
-function audienceRows(p: InsertPlan): RawBuilder<unknown> {
-  const messageFilter = needsMessage(p.resolved) ? sql`AND mp.message IS NOT NULL` : sql``;
-  if (p.dialect === "postgres") {
-    return sql`SELECT mp.person_id, mp.first_line, mp.message, c.address
-      FROM mailing_persons mp
-      CROSS JOIN LATERAL ${firstContact(p, anyCheck(p.checkRestrictions))} c
-      WHERE mp.mailing_id = ${int(p.mailingId)} ${messageFilter} AND c.address IS NOT NULL`;
-  }
-  return sql`SELECT * FROM (
-      SELECT mp.person_id, mp.first_line, mp.message,
-        ${firstContact(p, anyCheck(p.checkRestrictions))} AS address
-      FROM mailing_persons mp
-      WHERE mp.mailing_id = ${int(p.mailingId)} ${messageFilter}
-      LIMIT -1
-    ) a WHERE a.address IS NOT NULL`;
-}
-
-/** One INSERT … SELECT writing the campaign's messages, each in its wave. */
-function insertMessages(p: InsertPlan): RawBuilder<unknown> {
-  const { resolved } = p;
-  const wave =
-    p.splitPercent === null
-      ? sql`0`
-      : sql`(ROW_NUMBER() OVER (ORDER BY a.first_line, a.person_id) - 1)
-              / ((COUNT(*) OVER () * ${int(p.splitPercent)} + 99) / 100)`;
-  const byWave = (pick: (w: { id: number; startAt: string }) => RawBuilder<unknown>) =>
-    p.waves.length === 1
-      ? pick(p.waves[0]!)
-      : sql`CASE x.w ${sql.join(
-          p.waves.map((w, k) => sql`WHEN ${sql.lit(k)} THEN ${pick(w)}`),
-          sql` `,
-        )} END`;
-  return sql`INSERT INTO messages (tenant_id, campaign_id, wave_id, person_id, channel_kind,
-      address, body, state, next_attempt_at, created_at, updated_at)
-    SELECT ${int(p.tenantId)}, ${int(p.campaignId)}, ${byWave((w) => int(w.id))}, x.person_id,
-      ${text(resolved.contactKind)}, x.address, x.message, 'pending',
-      ${byWave((w) => text(w.startAt))}, ${text(p.now)}, ${text(p.now)}
-    FROM (
-      SELECT a.person_id, a.address, a.message, ${wave} AS w
-      FROM (${audienceRows(p)}) a
-    ) x`;
+function exclusionReason(p: InsertPlan, address: RawBuilder<unknown>): RawBuilder<unknown> {
+  const restricted = anyCheck(p.checkRestrictions)
+    ? sql`WHEN ${address} IS NULL THEN 'RESTRITO'`
+    : sql``;
+  const noMessage = needsMessage(p.resolved)
+    ? sql`WHEN mp.message IS NULL THEN 'SEM_MENSAGEM'`
+    : sql``;
+  return sql`CASE WHEN ${firstOfKind(p)} IS NULL THEN 'SEM_CONTATO' ${restricted} ${noMessage}
+    ELSE NULL END`;
 }
 
 /**
- * People of the mailing not in the campaign's audience, by reason. Every
- * person of the mailing is in the audience or has exactly one reason, checked
- * in this order: SEM_CONTATO, RESTRITO, SEM_MENSAGEM. What can be derived
- * from the audience's size is not counted again (each count reads every
- * person's contacts, as the INSERT did):
- * - no restriction to check and no text needed: everyone left out is SEM_CONTATO;
- * - no restriction to check: only the people without MENSAGEM are read (those
- *   with a contact are SEM_MENSAGEM, the rest of the left-out SEM_CONTATO);
- * - otherwise every person is classified (the audience's reason is null).
+ * The mailing's people with their destination. PostgreSQL computes it once
+ * per person in a LATERAL subquery that OFFSET 0 keeps from being pulled up
+ * (a pulled-up expression ran twice per person, in the filter and in the
+ * output); SQLite in a subquery that `LIMIT -1` (no limit) keeps from being
+ * flattened into the filter on its result, for the same reason. Without a
+ * restriction check the destination is a plain column.
  */
-async function countExclusions(
-  db: Kysely<Database>,
-  imported: ImportedMailing,
-  audience: number,
-  resolved: Resolved,
-  checkRestrictions: RestrictionChecks,
-): Promise<Partial<Record<PlanningExclusion, number>>> {
-  const leftOut = imported.persons - audience;
-  const out: Partial<Record<PlanningExclusion, number>> = {};
-  const put = (reason: PlanningExclusion, n: number) => {
-    if (n > 0) out[reason] = n;
-  };
-  const p: InsertPlan = {
-    dialect: imported.dialect,
-    tenantId: imported.tenantId,
-    walletId: imported.walletId,
-    mailingId: imported.mailingId,
-    campaignId: 0,
-    now: "",
-    resolved,
-    checkRestrictions,
-    splitPercent: null,
-    waves: [],
-  };
-  if (!anyCheck(checkRestrictions)) {
-    let noMessage = 0;
-    if (needsMessage(resolved)) {
-      const { rows } = await sql<{ n: number | string }>`
-        SELECT COUNT(*) AS n FROM mailing_persons mp
-         WHERE mp.mailing_id = ${int(imported.mailingId)} AND mp.message IS NULL
-           AND ${firstContact(p, false)} IS NOT NULL`.execute(db);
-      noMessage = Number(rows[0]?.n ?? 0);
-    }
-    put("SEM_CONTATO", leftOut - noMessage);
-    put("SEM_MENSAGEM", noMessage);
-    return out;
+function withDestination(p: InsertPlan, where: RawBuilder<unknown>): RawBuilder<unknown> {
+  const mailing = sql`mp.mailing_id = ${int(p.mailingId)}`;
+  if (!anyCheck(p.checkRestrictions)) {
+    return sql`SELECT mp.person_id, mp.first_line, mp.message, ${firstOfKind(p)} AS address,
+        ${exclusionReason(p, firstOfKind(p))} AS reason
+      FROM mailing_persons mp WHERE ${mailing} AND ${where}`;
   }
-  const noMessage = needsMessage(resolved)
-    ? sql`WHEN mp.message IS NULL THEN 'SEM_MENSAGEM'`
-    : sql``;
-  const { rows } = await sql<{ reason: string | null; n: number | string }>`
-    SELECT reason, COUNT(*) AS n FROM (
-      SELECT CASE
-        WHEN ${firstContact(p, false)} IS NULL THEN 'SEM_CONTATO'
-        WHEN ${firstContact(p, true)} IS NULL THEN 'RESTRITO'
-        ${noMessage}
-        ELSE NULL END AS reason
+  if (p.dialect === "postgres") {
+    return sql`SELECT mp.person_id, mp.first_line, mp.message, c.address,
+        ${exclusionReason(p, sql`c.address`)} AS reason
       FROM mailing_persons mp
-      WHERE mp.mailing_id = ${int(imported.mailingId)}
-    ) t GROUP BY reason`.execute(db);
-  let counted = 0;
-  for (const row of rows) {
-    if (row.reason === null) continue;
-    put(row.reason as PlanningExclusion, Number(row.n));
-    counted += Number(row.n);
+      CROSS JOIN LATERAL (SELECT ${destination(p)} AS address OFFSET 0) c
+      WHERE ${mailing} AND ${where}`;
   }
-  if (counted !== leftOut) {
-    throw new Error(`exclusions counted ${counted}, left out of the audience ${leftOut}`);
-  }
-  return out;
+  return sql`SELECT mp.person_id, mp.first_line, mp.message, mp.address,
+      ${exclusionReason(p, sql`mp.address`)} AS reason
+    FROM (
+      SELECT mp.person_id, mp.first_line, mp.message, mp.first_mobile, mp.first_email,
+        ${destination(p)} AS address
+      FROM mailing_persons mp WHERE ${mailing} AND ${where}
+      LIMIT -1
+    ) mp`;
+}
+
+/** The campaign's audience: people of the mailing with a destination (and a text, when needed). */
+function audienceRows(p: InsertPlan): RawBuilder<unknown> {
+  const messageFilter = needsMessage(p.resolved) ? sql`mp.message IS NOT NULL` : sql`1 = 1`;
+  const rows = withDestination(p, sql`${firstOfKind(p)} IS NOT NULL AND ${messageFilter}`);
+  return sql`SELECT a.person_id, a.first_line, a.message, a.address FROM (${rows}) a
+    WHERE a.address IS NOT NULL`;
+}
+
+/** Where a wave starts in file order: its first person's line (and id, when lines repeat). */
+interface WaveBoundary {
+  line: number;
+  /** Null: no one else of the audience has this line. */
+  personId: number | null;
+}
+
+/** The audience's size, the people left out by reason, and where each wave after the first starts. */
+interface Tally {
+  audience: number;
+  excluded: Partial<Record<PlanningExclusion, number>>;
+  boundaries: WaveBoundary[];
+}
+
+/**
+ * One pass over the mailing's people before the messages are written: the
+ * audience's size and the exclusions by reason, and, for a split, each
+ * wave's first person in file order (first line, then person id), so that
+ * the INSERT gives each message its wave by comparing its person's first
+ * line with those (`waveOf`) instead of numbering and counting the audience
+ * in a window over the whole rows (which sorted the rows with their texts).
+ *
+ * Only the audience's first lines are sorted (one column, into an array),
+ * and the boundaries picked from it: wave k ≥ 1 starts at position
+ * k·size + 1. A line shared by two people across a boundary (never from a
+ * file, where each person's first line is their own) is settled by a second
+ * query on (first line, person id).
+ */
+async function tallyAudience(db: Kysely<Database>, p: InsertPlan): Promise<Tally> {
+  const pg = p.dialect === "postgres";
+  const percent = p.splitPercent;
+  const sorted =
+    percent === null
+      ? sql``
+      : pg
+        ? sql`, array_agg(t.first_line ORDER BY t.first_line) FILTER (WHERE t.reason IS NULL) AS sorted`
+        : sql`, json_group_array(t.first_line ORDER BY t.first_line) FILTER (WHERE t.reason IS NULL) AS sorted`;
+  // The line at 1-based position `i` of the sorted array.
+  const at = (i: RawBuilder<unknown>) =>
+    pg ? sql`z.sorted[${i}]` : sql`json_extract(z.sorted, '$[' || (${i} - 1) || ']')`;
+  const size = sql`z.size`;
+  const start = sql`ks.k * ${size} + 1`;
+  const picked =
+    percent === null
+      ? sql`SELECT z.*, NULL AS k, NULL AS line, NULL AS tie FROM z`
+      : sql`SELECT z.audience, z.sem_contato, z.restrito, z.sem_mensagem, ks.k,
+          ${at(start)} AS line, ${at(sql`ks.k * ${size}`)} = ${at(start)} AS tie
+        FROM z LEFT JOIN ks ON 1 = 1 ORDER BY ks.k`;
+  const { rows } = await sql<{
+    audience: number | string;
+    sem_contato: number | string;
+    restrito: number | string;
+    sem_mensagem: number | string;
+    line: number | string | null;
+    tie: boolean | number | null;
+  }>`WITH RECURSIVE z AS MATERIALIZED (
+      SELECT count(*) FILTER (WHERE t.reason IS NULL) AS audience,
+        count(*) FILTER (WHERE t.reason = 'SEM_CONTATO') AS sem_contato,
+        count(*) FILTER (WHERE t.reason = 'RESTRITO') AS restrito,
+        count(*) FILTER (WHERE t.reason = 'SEM_MENSAGEM') AS sem_mensagem,
+        (count(*) FILTER (WHERE t.reason IS NULL) * ${int(percent ?? 100)} + 99) / 100 AS size
+        ${sorted}
+      FROM (${withDestination(p, sql`1 = 1`)}) t),
+    ks(k) AS (
+      SELECT 1 FROM z WHERE z.audience > z.size
+      UNION ALL
+      SELECT ks.k + 1 FROM ks, z WHERE (ks.k + 1) * z.size < z.audience)
+    ${picked}`.execute(db);
+  const head = rows[0]!;
+  const audience = Number(head.audience);
+  const excluded: Partial<Record<PlanningExclusion, number>> = {};
+  const put = (reason: PlanningExclusion, n: number | string) => {
+    if (Number(n) > 0) excluded[reason] = Number(n);
+  };
+  put("SEM_CONTATO", head.sem_contato);
+  put("RESTRITO", head.restrito);
+  put("SEM_MENSAGEM", head.sem_mensagem);
+  const starts = rows.filter((r) => r.line !== null);
+  const boundaries = starts.some((r) => r.tie === true || Number(r.tie) === 1)
+    ? await boundariesByPerson(db, p, waveSize(audience, percent!))
+    : starts.map((r) => ({ line: Number(r.line), personId: null }));
+  return { audience, excluded, boundaries };
+}
+
+/** The first person (line, id) of every wave after the first, numbering the audience in file order. */
+async function boundariesByPerson(
+  db: Kysely<Database>,
+  p: InsertPlan,
+  size: number,
+): Promise<WaveBoundary[]> {
+  const { rows } = await sql<{ first_line: number | string; person_id: number | string }>`
+    SELECT b.first_line, b.person_id FROM (
+      SELECT a.first_line, a.person_id,
+        ROW_NUMBER() OVER (ORDER BY a.first_line, a.person_id) AS n
+      FROM (${audienceRows(p)}) a) b
+    WHERE b.n > 1 AND (b.n - 1) % ${int(size)} = 0
+    ORDER BY b.n`.execute(db);
+  return rows.map((r) => ({ line: Number(r.first_line), personId: Number(r.person_id) }));
+}
+
+/**
+ * A value per wave for the person `a`: `pick(k)` of the wave whose range of
+ * file order holds it, found by halving the boundaries (a few comparisons
+ * per message, however many waves).
+ */
+function waveOf(
+  boundaries: readonly WaveBoundary[],
+  pick: (wave: number) => RawBuilder<unknown>,
+): RawBuilder<unknown> {
+  const branch = (lo: number, hi: number): RawBuilder<unknown> => {
+    if (lo === hi) return pick(lo);
+    const mid = (lo + hi + 1) >> 1;
+    const b = boundaries[mid - 1]!;
+    const before =
+      b.personId === null
+        ? sql`a.first_line < ${sql.lit(b.line)}`
+        : sql`(a.first_line, a.person_id) < (${sql.lit(b.line)}, ${sql.lit(b.personId)})`;
+    return sql`CASE WHEN ${before} THEN ${branch(lo, mid - 1)} ELSE ${branch(mid, hi)} END`;
+  };
+  return branch(0, boundaries.length);
+}
+
+/** One INSERT … SELECT writing the campaign's messages, each in its wave. */
+function insertMessages(p: InsertPlan, boundaries: readonly WaveBoundary[]): RawBuilder<unknown> {
+  const { resolved } = p;
+  return sql`INSERT INTO messages (tenant_id, campaign_id, wave_id, person_id, channel_kind,
+      address, body, state, next_attempt_at, created_at, updated_at)
+    SELECT ${int(p.tenantId)}, ${int(p.campaignId)}, ${waveOf(boundaries, (k) => int(p.waves[k]!.id))},
+      a.person_id, ${text(resolved.contactKind)}, a.address, a.message, 'pending',
+      ${waveOf(boundaries, (k) => text(p.waves[k]!.startAt))}, ${text(p.now)}, ${text(p.now)}
+    FROM (${audienceRows(p)}) a`;
 }

@@ -312,7 +312,7 @@ async function eraseOne(
   await db.transaction().execute(async (trx) => {
     await trx
       .updateTable("mailing_persons")
-      .set({ message: null, channels_json: "[]" })
+      .set({ message: null, channels_json: "[]", first_mobile: null, first_email: null })
       .where("person_id", "=", personId)
       .execute();
     await trx.deleteFrom("person_channels").where("person_id", "=", personId).execute();

@@ -19,6 +19,7 @@ import {
   channelsJson,
   ExactIds,
   fieldsJson,
+  firstContacts,
   IntHashSet,
   PersonBatch,
 } from "./import-rows.js";
@@ -50,13 +51,13 @@ function stagingTable(personSequence: string): string {
     id bigint NOT NULL DEFAULT nextval(${quoteLiteral(personSequence)}::regclass),
     key_kind text COLLATE "C", key text COLLATE "C", cod_cliente text, document text, name text,
     message text, fields_json text, channels_json text, first_line bigint, kinds text[],
-    vals text[] COLLATE "C", tags text[] COLLATE "C"
+    vals text[] COLLATE "C", tags text[] COLLATE "C", first_mobile text, first_email text
   ) ON COMMIT DROP;
   CREATE TEMP TABLE import_later (
     ord bigint NOT NULL,
     key_kind text COLLATE "C", key text COLLATE "C", cod_cliente text, document text, name text,
     message text, fields_json text, channels_json text, first_line bigint, kinds text[],
-    vals text[] COLLATE "C", tags text[] COLLATE "C"
+    vals text[] COLLATE "C", tags text[] COLLATE "C", first_mobile text, first_email text
   ) ON COMMIT DROP`;
 }
 
@@ -218,6 +219,7 @@ export async function openPgImportSession(store: Store): Promise<ImportSession> 
  * conflict check.
  */
 function stageLine(r: PersonRecord): string {
+  const [mobile, email] = firstContacts(r.channels);
   const kinds: string[] = [];
   const vals: string[] = [];
   const seen = r.channels.length > 1 ? new Set<string>() : null;
@@ -244,6 +246,8 @@ function stageLine(r: PersonRecord): string {
     arrayLiteral(kinds),
     arrayLiteral(vals),
     arrayLiteral(tags),
+    mobile,
+    email,
   ]);
 }
 
@@ -251,7 +255,8 @@ function stageLine(r: PersonRecord): string {
 const DIRECT_COPIES = [
   `COPY persons (id, tenant_id, key_kind, key, cod_cliente, document, name, fields_json,
                  created_mailing_id, created_at, updated_at) FROM STDIN`,
-  "COPY mailing_persons (tenant_id, mailing_id, person_id, first_line, message, channels_json) FROM STDIN",
+  `COPY mailing_persons (tenant_id, mailing_id, person_id, first_line, message, channels_json,
+                         first_mobile, first_email) FROM STDIN`,
   "COPY wallet_members (tenant_id, wallet_id, person_id, mailing_id, joined_at) FROM STDIN",
   "COPY person_tags (tenant_id, person_id, tag, created_at) FROM STDIN",
   "COPY person_channels (tenant_id, person_id, kind, value, created_at) FROM STDIN",
@@ -267,6 +272,7 @@ const DIRECT_BUFFER_BYTES = [16 << 20, 16 << 20, 4 << 20, 8 << 20, 16 << 20] as 
  */
 function directLines(r: PersonRecord, id: number, t: WriteTarget): string[] {
   const tenant = String(t.tenantId);
+  const [mobile, email] = firstContacts(r.channels);
   const now = cell(t.now);
   const head = `${tenant}\t${id}\t`;
   let channels = "";
@@ -291,7 +297,7 @@ function directLines(r: PersonRecord, id: number, t: WriteTarget): string[] {
     )}\t${cell(blankToNull(r.name))}\t${cell(fieldsJson(r.fields))}\t${t.mailingId}\t${now}\t${now}\n`,
     `${tenant}\t${t.mailingId}\t${id}\t${r.firstLine}\t${cell(blankToNull(r.message))}\t${cell(
       channelsJson(r),
-    )}\n`,
+    )}\t${cell(mobile)}\t${cell(email)}\n`,
     `${tenant}\t${t.walletId}\t${id}\t${t.mailingId}\t${now}\n`,
     tags,
     channels,
@@ -737,14 +743,16 @@ class PgWriter {
     if (batch.later.length > 0) {
       await this.copy(
         `COPY import_later (ord, key_kind, key, cod_cliente, document, name, message, fields_json,
-                            channels_json, first_line, kinds, vals, tags) FROM STDIN`,
+                            channels_json, first_line, kinds, vals, tags, first_mobile, first_email)
+         FROM STDIN`,
         slices(batch.later),
       );
     }
     if (batch.stage.length === 0) return;
     await this.copy(
       `COPY import_stage (key_kind, key, cod_cliente, document, name, message, fields_json,
-                          channels_json, first_line, kinds, vals, tags) FROM STDIN`,
+                          channels_json, first_line, kinds, vals, tags, first_mobile, first_email)
+       FROM STDIN`,
       slices(batch.stage),
     );
     await this.mergeStage();
@@ -762,15 +770,17 @@ class PgWriter {
     if (this.laterRows === 0) return;
     await this.query(
       `INSERT INTO import_stage (key_kind, key, cod_cliente, document, name, message, fields_json,
-                                 channels_json, first_line, kinds, vals, tags)
+                                 channels_json, first_line, kinds, vals, tags,
+                                 first_mobile, first_email)
        WITH l AS MATERIALIZED (
          SELECT l.*, count(*) OVER (PARTITION BY key_kind, key) AS n FROM import_later l)
        SELECT key_kind, key, cod_cliente, document, name, message, fields_json,
-              channels_json, first_line, kinds, vals, tags
+              channels_json, first_line, kinds, vals, tags, first_mobile, first_email
        FROM l WHERE n = 1
        UNION ALL
        SELECT g.key_kind, g.key, g.cod_cliente, g.document, g.name, g.message, f.fields_json,
-              c.channels_json, g.first_line, c.kinds, c.vals, t.tags
+              c.channels_json, g.first_line, c.kinds, c.vals, t.tags,
+              c.first_mobile, c.first_email
        FROM (
          SELECT key_kind, key,
            (array_agg(cod_cliente ORDER BY ord DESC) FILTER (WHERE cod_cliente IS NOT NULL))[1]
@@ -793,7 +803,11 @@ class PgWriter {
        CROSS JOIN LATERAL (
          SELECT coalesce(jsonb_agg(d.c ORDER BY d.o1, d.o2), '[]'::jsonb)::text AS channels_json,
                 coalesce(array_agg(d.c->>'kind' ORDER BY d.o1, d.o2), '{}') AS kinds,
-                coalesce(array_agg(d.c->>'value' ORDER BY d.o1, d.o2), '{}') AS vals
+                coalesce(array_agg(d.c->>'value' ORDER BY d.o1, d.o2), '{}') AS vals,
+                (array_agg(d.c->>'value' ORDER BY d.o1, d.o2)
+                   FILTER (WHERE d.c->>'kind' = 'mobile'))[1] AS first_mobile,
+                (array_agg(d.c->>'value' ORDER BY d.o1, d.o2)
+                   FILTER (WHERE d.c->>'kind' = 'email'))[1] AS first_email
          FROM (SELECT DISTINCT ON (e.c->>'value') e.c, f.o AS o1, e.o AS o2
                FROM unnest(g.channelss) WITH ORDINALITY f(j, o)
                CROSS JOIN LATERAL jsonb_array_elements(f.j::jsonb) WITH ORDINALITY e(c, o)
@@ -840,6 +854,10 @@ class PgWriter {
     // On a re-sent base these saved about a third of the import.
     // A person met again in a later batch: this file's contact list grows
     // (file order kept, no repeated values) and the first message stays.
+    // So do the first mobile and e-mail: the grown list is the earlier one
+    // followed by the later one's new values, and a later first mobile can
+    // only have been dropped as a repeat of an earlier mobile (a value's kind
+    // follows from the value within a file), so coalesce is exact.
     // The statement returns the people already in the base that it changed
     // (see `updated`): only rows actually written come back.
     const order = this.droppedIndexes.length > 0 ? "" : "ORDER BY c.value";
@@ -864,8 +882,10 @@ class PgWriter {
                 $2::bigint, $3::text, $3::text
          FROM s WHERE pid IS NULL),
        nmp AS (
-         INSERT INTO mailing_persons (tenant_id, mailing_id, person_id, first_line, message, channels_json)
-         SELECT $1::bigint, $2::bigint, id, first_line, message, channels_json FROM s WHERE pid IS NULL),
+         INSERT INTO mailing_persons (tenant_id, mailing_id, person_id, first_line, message, channels_json,
+                                      first_mobile, first_email)
+         SELECT $1::bigint, $2::bigint, id, first_line, message, channels_json, first_mobile, first_email
+         FROM s WHERE pid IS NULL),
        nwm AS (
          INSERT INTO wallet_members (tenant_id, wallet_id, person_id, mailing_id, joined_at)
          SELECT $1::bigint, $4::bigint, id, $2::bigint, $3::text FROM s WHERE pid IS NULL),
@@ -890,11 +910,14 @@ class PgWriter {
          FROM s WHERE s.pid IS NOT NULL AND s.changed AND p.id = s.pid
          RETURNING p.id AS person_id),
        omp AS (
-         INSERT INTO mailing_persons (tenant_id, mailing_id, person_id, first_line, message, channels_json)
-         SELECT $1::bigint, $2::bigint, pid, first_line, message, channels_json
+         INSERT INTO mailing_persons (tenant_id, mailing_id, person_id, first_line, message, channels_json,
+                                      first_mobile, first_email)
+         SELECT $1::bigint, $2::bigint, pid, first_line, message, channels_json, first_mobile, first_email
          FROM s WHERE pid IS NOT NULL
          ON CONFLICT (mailing_id, person_id) DO UPDATE SET
            message = coalesce(mailing_persons.message, excluded.message),
+           first_mobile = coalesce(mailing_persons.first_mobile, excluded.first_mobile),
+           first_email = coalesce(mailing_persons.first_email, excluded.first_email),
            channels_json = (
              SELECT jsonb_agg(d.c ORDER BY d.o)::text
              FROM (SELECT DISTINCT ON (e.c->>'value') e.c, e.o

@@ -53,6 +53,23 @@ export function channelsJson(record: PersonRecord): string {
   return `${out}]`;
 }
 
+/**
+ * The first mobile and the first e-mail of a contact list in file order
+ * (`mailing_persons.first_mobile`, `first_email`), null when there is none.
+ */
+export function firstContacts(
+  channels: readonly { kind: string; value: string }[],
+): [mobile: string | null, email: string | null] {
+  let mobile: string | null = null;
+  let email: string | null = null;
+  for (let i = 0; i < channels.length && (mobile === null || email === null); i++) {
+    const c = channels[i]!;
+    if (mobile === null && c.kind === "mobile") mobile = c.value;
+    else if (email === null && c.kind === "email") email = c.value;
+  }
+  return [mobile, email];
+}
+
 /** Appends `more` to `list`, skipping values already there (file order kept). */
 export function mergeChannelLists(list: StoredChannel[], more: StoredChannel[]): StoredChannel[] {
   const seen = new Set(list.map((c) => c.value));

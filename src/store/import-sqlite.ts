@@ -19,6 +19,7 @@ import {
   blankToNull,
   channelsJson,
   fieldsJson,
+  firstContacts,
   IntHashSet,
   mergeChannelLists,
   mergeRecords,
@@ -386,12 +387,14 @@ class SqliteWriter {
     );
     this.addMailingPersons = new MultiRow(
       conn,
-      `${INSERT} mailing_persons (tenant_id, mailing_id, person_id, first_line, message, channels_json)`,
-      `(${tenant}, ${mailing}, ?, ?, ?, ?)`,
+      `${INSERT} mailing_persons (tenant_id, mailing_id, person_id, first_line, message, channels_json,
+                                  first_mobile, first_email)`,
+      `(${tenant}, ${mailing}, ?, ?, ?, ?, ?, ?)`,
       "",
     );
     this.setMailingPerson = conn.prepare(
-      "UPDATE mailing_persons SET message = ?, channels_json = ? WHERE mailing_id = ? AND person_id = ?",
+      `UPDATE mailing_persons SET message = ?, channels_json = ?, first_mobile = ?, first_email = ?
+       WHERE mailing_id = ? AND person_id = ?`,
     );
     this.addChannels = new MultiRow(
       conn,
@@ -525,6 +528,9 @@ class SqliteWriter {
       addMailing.put(r.firstLine);
       addMailing.put(blankToNull(r.message));
       addMailing.put(channelsJson(r));
+      const [mobile, email] = firstContacts(r.channels);
+      addMailing.put(mobile);
+      addMailing.put(email);
       addMember.put(id);
       members?.push(id);
       this.persons++;
@@ -610,7 +616,16 @@ class SqliteWriter {
             message ??= more;
             channels = mergeChannelLists(channels, JSON.parse(moreChannels) as StoredChannel[]);
           }
-          this.setMailingPerson.run(message, JSON.stringify(channels), mailingId, personId);
+          // The first of each kind in the merged list: the earlier record's, if it had one.
+          const [mobile, email] = firstContacts(channels);
+          this.setMailingPerson.run(
+            message,
+            JSON.stringify(channels),
+            mobile,
+            email,
+            mailingId,
+            personId,
+          );
         }
         if (last === Number.MAX_SAFE_INTEGER) break;
         after = last;

@@ -1355,6 +1355,40 @@ function remoteErasures(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * Each mailing person's first mobile and first e-mail in file order, beside
+ * `channels_json` (issue #11): planning takes a campaign's destination from
+ * them, and walks the JSON array only when that first contact is restricted.
+ * Reading every person's array at planning took a fifth of a 1M-person import
+ * on PostgreSQL. Existing rows are filled from their array (an erased
+ * person's is empty: both stay null).
+ */
+function firstContacts(dialect: Dialect): Migration {
+  const columns = ["first_mobile", "first_email"] as const;
+  return {
+    async up(db: AnyDb) {
+      for (const column of columns) {
+        await db.schema.alterTable("mailing_persons").addColumn(column, "text").execute();
+      }
+      const first = (kind: string) =>
+        dialect === "postgres"
+          ? sql`(SELECT e.c->>'value' FROM json_array_elements(channels_json::json)
+                   WITH ORDINALITY AS e(c, o)
+                 WHERE e.c->>'kind' = ${kind} ORDER BY e.o LIMIT 1)`
+          : sql`(SELECT json_extract(e.value, '$.value') FROM json_each(channels_json) AS e
+                 WHERE json_extract(e.value, '$.kind') = ${kind} ORDER BY e.key LIMIT 1)`;
+      await sql`UPDATE mailing_persons
+        SET first_mobile = ${first("mobile")}, first_email = ${first("email")}
+        WHERE channels_json <> '[]'`.execute(db);
+    },
+    async down(db: AnyDb) {
+      for (const column of columns) {
+        await db.schema.alterTable("mailing_persons").dropColumn(column).execute();
+      }
+    },
+  };
+}
+
 /** Ordered by name; append new ones with a larger prefix. */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
@@ -1375,6 +1409,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     "0016_privacy_rights": privacyRights(dialect),
     "0017_api_routes": apiRoutes(),
     "0018_c2_eraseremote": remoteErasures(dialect),
+    "0019_first_contacts": firstContacts(dialect),
   };
 }
 

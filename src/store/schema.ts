@@ -230,6 +230,9 @@ export interface MailingPersonTable {
   message: string | null;
   /** [{kind, value, line}] in file order. */
   channels_json: Generated<string>;
+  /** The first mobile / e-mail of `channels_json` (null: none), for planning. */
+  first_mobile: string | null;
+  first_email: string | null;
 }
 
 export interface MailingRejectionTable {

@@ -211,6 +211,85 @@ for (const database of DATABASES) {
       }
     });
 
+    test("the stored first mobile is used unless restricted: then the next one of the person's contacts; a restricted document leaves the person out", async () => {
+      const t = await setup();
+      try {
+        await addSender(t.store.db, { kind: "sms", mode: "long", number: "R" });
+        await addRestriction(t.store.db, 1, walletId, "phone", "11911110001");
+        await addRestriction(t.store.db, 1, walletId, "document", "52998224725");
+        const list = [
+          // Two mobiles in one row: the first restricted, the second used.
+          person("A", {
+            firstLine: 2,
+            message: "m",
+            channels: [email("a@x.com", 2), mobile("11911110001", 2), mobile("11922220001", 2)],
+          }),
+          // The first mobile not restricted: used as stored, the later one ignored.
+          person("B", {
+            firstLine: 3,
+            message: "m",
+            channels: [mobile("11922220002", 3), mobile("11911110001", 3)],
+          }),
+          // Its document is restricted: every contact is (RESTRITO).
+          person("C", {
+            firstLine: 4,
+            message: "m",
+            document: "52998224725",
+            channels: [mobile("11922220003", 4)],
+          }),
+          // Only a restricted mobile: RESTRITO; no mobile at all: SEM_CONTATO.
+          person("D", { firstLine: 5, message: "m", channels: [mobile("11911110001", 5)] }),
+          person("E", { firstLine: 6, message: "m", channels: [email("e@x.com", 6)] }),
+        ];
+        const { campaigns } = await run(t, { sms: "long" }, [{ persons: list, rejected: [] }]);
+        const c = campaigns[0]!;
+        const messages = await messagesOf(t, Number(c.id));
+        assert.deepEqual(
+          messages.map((m) => [m.key, m.address]),
+          [
+            ["A", "11922220001"],
+            ["B", "11922220002"],
+          ],
+        );
+        assert.deepEqual(JSON.parse(c.excluded_json ?? "null"), { RESTRITO: 2, SEM_CONTATO: 1 });
+      } finally {
+        await t.dispose();
+      }
+    });
+
+    test("waves of people sharing a first line follow their ids (file order of a line)", async () => {
+      const t = await setup();
+      try {
+        await addSender(t.store.db, { kind: "sms", mode: "short", number: "R" });
+        // Every person on line 2: wave boundaries fall inside one line.
+        const list = people(10, { firstLine: 2 });
+        const { campaigns } = await run(
+          t,
+          { sms: "short", split: { percent: 30, everyMinutes: 10 } },
+          [{ persons: list, rejected: [] }],
+        );
+        const c = campaigns[0]!;
+        const waves = await wavesOf(t, Number(c.id));
+        assert.deepEqual(
+          waves.map((w) => Number(w.size)),
+          [3, 3, 3, 1],
+        );
+        const ids = await t.store.db
+          .selectFrom("messages")
+          .innerJoin("waves", "waves.id", "messages.wave_id")
+          .select(["messages.person_id", "waves.number"])
+          .where("messages.campaign_id", "=", Number(c.id))
+          .orderBy("messages.person_id")
+          .execute();
+        assert.deepEqual(
+          ids.map((m) => Number(m.number)),
+          [0, 0, 0, 1, 1, 1, 2, 2, 2, 3],
+        );
+      } finally {
+        await t.dispose();
+      }
+    });
+
     test("waves: ceil(N·PP/100) each in file order, the last with the rest, MMM minutes apart; _i in the future", async () => {
       const t = await setup();
       try {

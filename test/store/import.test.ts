@@ -238,6 +238,56 @@ for (const database of DATABASES) {
       }
     });
 
+    test("a scattered person's first mobile and first e-mail are the first in file order of all their rows", async () => {
+      const t = await setup();
+      // PostgreSQL: tiny batches, so later rows go through the deferred merge (import_later).
+      setPgImportBatchSize(2);
+      try {
+        const m = (value: string, line: number) => ({ kind: "mobile" as const, value, line });
+        const e = (value: string, line: number) => ({ kind: "email" as const, value, line });
+        const rows = [
+          person("X", { firstLine: 2, channels: [e("x1@x.com", 2)] }),
+          person("V", { firstLine: 3, channels: [m("11911110001", 3)] }),
+          person("Y", { firstLine: 4 }),
+          person("Z", { firstLine: 5 }),
+          person("X", { firstLine: 10, channels: [m("11922220001", 10), e("x2@x.com", 10)] }),
+          person("V", { firstLine: 11, channels: [e("v@x.com", 11), m("11911110002", 11)] }),
+          person("W", { firstLine: 12 }),
+          person("X", { firstLine: 20, channels: [m("11922220002", 20), e("x1@x.com", 20)] }),
+        ];
+        // Into a base without anyone (new people COPYed directly), then again
+        // as another file, where everyone is already there (merged).
+        for (const sequence of [1, 2]) {
+          const result = await importMailing(
+            t.store,
+            request(
+              rows.map((r) => ({ persons: [r], rejected: [] })),
+              { mailing: mailingName({ sequence }) },
+            ),
+          );
+          assert.equal(result.ok, true, JSON.stringify(result.errors));
+          const listed = await t.store.db
+            .selectFrom("mailing_persons")
+            .innerJoin("persons", "persons.id", "mailing_persons.person_id")
+            .select(["persons.key", "first_mobile", "first_email"])
+            .where("mailing_id", "=", result.mailingId!)
+            .where("persons.key", "in", ["X", "V"])
+            .orderBy("persons.key")
+            .execute();
+          assert.deepEqual(
+            listed.map((r) => [r.key, r.first_mobile, r.first_email]),
+            [
+              ["V", "11911110001", "v@x.com"],
+              ["X", "11922220001", "x1@x.com"],
+            ],
+          );
+        }
+      } finally {
+        setPgImportBatchSize(25_000);
+        await t.dispose();
+      }
+    });
+
     test("a person re-sent with nothing new keeps its row and membership; updated_at moves only with a change", async () => {
       const t = await setup();
       try {
@@ -826,7 +876,11 @@ for (const database of DATABASES) {
               fc.record({
                 key: fc.constantFrom("1", "2", "3", "4"),
                 name: fc.option(fc.constantFrom("Ana", "Bia", "Caio"), { nil: null }),
-                phone: fc.constantFrom("11911111111", "11922222222", "11933333333"),
+                phone: fc.option(fc.constantFrom("11911111111", "11922222222", "11933333333"), {
+                  nil: null,
+                }),
+                mail: fc.option(fc.constantFrom("a@x.com", "b@x.com"), { nil: null }),
+                mailFirst: fc.boolean(),
                 tag: fc.option(fc.constantFrom("t1", "t2"), { nil: null }),
                 coringa: fc.constantFrom("", "p", "q"),
               }),
@@ -842,15 +896,20 @@ for (const database of DATABASES) {
                 tenantId = (await createTenant(t.store.db, { name: `P${sequence}` })).id;
                 await createWallet(t.store.db, tenantId, { code: "BRAD" });
               }
-              const records = rows.map((r, i) =>
-                person(`${sequence}-${r.key}`, {
+              const records = rows.map((r, i) => {
+                const phone = r.phone === null ? [] : [{ kind: "mobile" as const, value: r.phone }];
+                const mail = r.mail === null ? [] : [{ kind: "email" as const, value: r.mail }];
+                return person(`${sequence}-${r.key}`, {
                   name: r.name,
                   tags: r.tag ? [r.tag] : [],
                   fields: { CORINGA1: r.coringa },
-                  channels: [{ kind: "mobile", value: r.phone, line: i + 2 }],
+                  channels: (r.mailFirst ? [...mail, ...phone] : [...phone, ...mail]).map((c) => ({
+                    ...c,
+                    line: i + 2,
+                  })),
                   firstLine: i + 2,
-                }),
-              );
+                });
+              });
               const list: ImportChunk[] = [];
               for (let i = 0; i < records.length; i += size) {
                 list.push({ persons: records.slice(i, i + size), rejected: [] });
@@ -870,7 +929,8 @@ for (const database of DATABASES) {
                 string,
                 {
                   name: string | null;
-                  phones: Set<string>;
+                  /** Contact value -> kind, in file order. */
+                  phones: Map<string, string>;
                   tags: Set<string>;
                   coringa: string | undefined;
                   firstLine: number;
@@ -879,13 +939,14 @@ for (const database of DATABASES) {
               for (const r of records) {
                 const e = expected.get(r.key) ?? {
                   name: null,
-                  phones: new Set(),
+                  phones: new Map(),
                   tags: new Set(),
                   coringa: undefined,
                   firstLine: r.firstLine,
                 };
                 if (r.name) e.name = r.name;
-                for (const c of r.channels) e.phones.add(c.value);
+                for (const c of r.channels)
+                  if (!e.phones.has(c.value)) e.phones.set(c.value, c.kind);
                 for (const tag of r.tags) e.tags.add(tag);
                 if (r.fields.CORINGA1) e.coringa = r.fields.CORINGA1;
                 expected.set(r.key, e);
@@ -901,16 +962,23 @@ for (const database of DATABASES) {
                 assert.equal(p.name, e.name);
                 assert.deepEqual(
                   p.channels,
-                  [...e.phones].sort().map((v) => `mobile:${v}`),
+                  [...e.phones].sort(([a], [b]) => (a < b ? -1 : 1)).map(([v, k]) => `${k}:${v}`),
                 );
                 assert.deepEqual(p.tags, [...e.tags].sort());
                 assert.equal(p.fields.CORINGA1, e.coringa);
               }
-              // The file's person list: first line and contacts in file order, no repeats.
+              // The file's person list: first line and contacts in file order, no
+              // repeats, and the first mobile and e-mail among them.
               const listed = await t.store.db
                 .selectFrom("mailing_persons")
                 .innerJoin("persons", "persons.id", "mailing_persons.person_id")
-                .select(["persons.key", "first_line", "channels_json"])
+                .select([
+                  "persons.key",
+                  "first_line",
+                  "channels_json",
+                  "first_mobile",
+                  "first_email",
+                ])
                 .where("mailing_id", "=", result.mailingId!)
                 .execute();
               assert.equal(listed.length, expected.size);
@@ -920,7 +988,11 @@ for (const database of DATABASES) {
                 const values = (JSON.parse(m.channels_json) as { value: string }[]).map(
                   (c) => c.value,
                 );
-                assert.deepEqual(values, [...e.phones]);
+                assert.deepEqual(values, [...e.phones.keys()]);
+                const firstOf = (kind: string) =>
+                  [...e.phones].find(([, k]) => k === kind)?.[0] ?? null;
+                assert.equal(m.first_mobile, firstOf("mobile"), m.key);
+                assert.equal(m.first_email, firstOf("email"), m.key);
               }
             },
           ),

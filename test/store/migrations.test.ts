@@ -2,8 +2,11 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { sql } from "kysely";
 import { openDatabase, type Store } from "../../src/store/db.js";
+import { importMailing } from "../../src/store/import.js";
 import { migrateTo, migrateToLatest } from "../../src/store/migrations.js";
+import { createWallet } from "../../src/store/wallets.js";
 import { seedCampaign } from "../campaigns/fixtures.js";
+import { person, request } from "./fixtures.js";
 import { DATABASES } from "./harness.js";
 
 /**
@@ -316,6 +319,67 @@ for (const database of DATABASES) {
         assert.equal(up.error, null);
         assert.ok(up.applied.includes("0017_api_routes"));
         for (const name of ours) assert.ok((await indexes()).includes(name), name);
+      } finally {
+        await t.dispose();
+      }
+    });
+  });
+}
+
+for (const database of DATABASES) {
+  describe(`0019_first_contacts on ${database.name}`, { skip: database.skip }, () => {
+    test("fills each mailing person's first mobile and e-mail from its contacts in file order", async () => {
+      const t = await database.open();
+      try {
+        const { db, dialect, pgSchema } = t.store;
+        await createWallet(db, 1, { code: "BRAD" });
+        const c = (kind: "mobile" | "email" | "landline", value: string, line: number) => ({
+          kind,
+          value,
+          line,
+        });
+        const result = await importMailing(
+          t.store,
+          request([
+            {
+              persons: [
+                person("A", {
+                  channels: [
+                    c("landline", "1133330001", 2),
+                    c("email", "a1@x.com", 2),
+                    c("mobile", "11911110001", 3),
+                    c("mobile", "11911110002", 4),
+                    c("email", "a2@x.com", 4),
+                  ],
+                }),
+                person("B", { channels: [c("landline", "1133330002", 5)] }),
+                person("C", { channels: [] }),
+              ],
+              rejected: [],
+            },
+          ]),
+        );
+        assert.ok(result.ok, JSON.stringify(result.errors));
+        const down = await migrateTo(db, dialect, "0018_c2_eraseremote", pgSchema ?? undefined);
+        assert.equal(down.error, null);
+        assert.ok(down.applied.includes("0019_first_contacts"));
+        const up = await migrateToLatest(db, dialect, pgSchema ?? undefined);
+        assert.equal(up.error, null);
+        assert.ok(up.applied.includes("0019_first_contacts"));
+        const rows = await db
+          .selectFrom("mailing_persons")
+          .innerJoin("persons", "persons.id", "mailing_persons.person_id")
+          .select(["persons.key", "first_mobile", "first_email"])
+          .orderBy("persons.key")
+          .execute();
+        assert.deepEqual(
+          rows.map((r) => [r.key, r.first_mobile, r.first_email]),
+          [
+            ["A", "11911110001", "a1@x.com"],
+            ["B", null, null],
+            ["C", null, null],
+          ],
+        );
       } finally {
         await t.dispose();
       }

@@ -268,16 +268,18 @@ export class KyselyDispatchStore implements DispatchStore {
                     limit ${n}
                     ${lock})${this.pg ? sql`)` : sql``}
           returning ${returning}`;
-    // On PostgreSQL the person's current values come in the same statement,
-    // looked up for the updated rows, instead of a second round trip per batch.
-    // SQLite has no UPDATE inside WITH and its RETURNING may not name a joined
-    // table: there each value would be its own lookup per row (four per
-    // message), which cost more CPU than the dispatcher's separate query by id
-    // (persons(), one lookup per person: 1 s less per 200,000 messages in
-    // bench:dispatch), so the claim brings none and processBatch asks.
+    // The person's current values come in the same statement instead of a
+    // second round trip per batch. PostgreSQL looks them up for the updated rows;
+    // SQLite has no UPDATE inside WITH, and its RETURNING may not name a
+    // joined table, so each is an indexed lookup by the row's person_id there.
+    const person = (column: string) =>
+      sql`(select p.${sql.raw(column)} from persons p
+            where p.id = messages.person_id and p.tenant_id = messages.tenant_id)`;
     const statement = (which: RawBuilder<unknown>, n: number) =>
-      withPersons && this.pg
-        ? sql`with c as (${update(which, n, sql`${columns}, tenant_id`)})
+      !withPersons
+        ? update(which, n, columns)
+        : this.pg
+          ? sql`with c as (${update(which, n, sql`${columns}, tenant_id`)})
                 select c.id, c.wave_id, c.person_id, c.address, c.body, c.attempts,
                        p.name as p_name, p.document as p_document,
                        p.cod_cliente as p_cod_cliente, p.fields_json as p_fields_json
@@ -287,7 +289,13 @@ export class KyselyDispatchStore implements DispatchStore {
                   left join lateral (select name, document, cod_cliente, fields_json from persons p
                                       where p.id = c.person_id and p.tenant_id = c.tenant_id
                                       limit 1) p on true`
-        : update(which, n, columns);
+          : update(
+              which,
+              n,
+              sql`${columns}, ${person("name")} as p_name, ${person("document")} as p_document,
+                  ${person("cod_cliente")} as p_cod_cliente,
+                  ${person("fields_json")} as p_fields_json`,
+            );
     const take = (which: RawBuilder<unknown>, n: number) =>
       busyRetry(() => sql<ClaimRow>`${statement(which, n)}`.execute(this.db));
     const stale = await take(sql`state = 'sending' and lease_expires_at < ${nowIso}`, limit);
@@ -308,7 +316,7 @@ export class KyselyDispatchStore implements DispatchStore {
         attempts: Number(r.attempts),
         reclaimed,
       };
-      if (withPersons && this.pg) {
+      if (withPersons) {
         // fields_json is never null: null means no such person of this tenant.
         m.person =
           r.p_fields_json === null || r.p_fields_json === undefined

@@ -113,10 +113,8 @@ export interface DispatchStore extends RateBucketStore, LifecycleStore {
   loadCampaign(id: number): Promise<CampaignPlan | null>;
   /**
    * Takes expired-lease messages first, then due pending ones; only of a
-   * scheduled|running campaign. `withPersons`: each may come with its
-   * person's current values (as `persons` gives them, without tags), where
-   * the store finds that cheaper than a separate `persons` call; a message
-   * without them is looked up through `persons`.
+   * scheduled|running campaign. `withPersons`: each comes with its person's
+   * current values (as `persons` gives them, without tags).
    */
   claim(
     campaignId: number,

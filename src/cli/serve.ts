@@ -412,15 +412,9 @@ export async function run(argv: string[]): Promise<number> {
       api = null;
     }
   }
-  console.log(`remessa em execução (dados em ${dir}). Ctrl+C para parar.`);
-  log.info("serve started", {
-    dataDir: dir,
-    database: store.dialect,
-    role,
-    owner: service?.owner ?? dispatch?.dispatcher.owner,
-  });
-
-  await new Promise<void>((done) => {
+  // The handlers are in place before the ready line: a SIGTERM sent as soon as
+  // it is read (a supervisor, a test under load) stops gracefully too.
+  const stopped = new Promise<void>((done) => {
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
@@ -440,6 +434,15 @@ export async function run(argv: string[]): Promise<number> {
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
   });
+  console.log(`remessa em execução (dados em ${dir}). Ctrl+C para parar.`);
+  log.info("serve started", {
+    dataDir: dir,
+    database: store.dialect,
+    role,
+    owner: service?.owner ?? dispatch?.dispatcher.owner,
+  });
+
+  await stopped;
   console.log("remessa parado.");
   // Everything is closed; a library handle that lingers (ftp-srv keeps some)
   // must not keep the process alive after a stop was asked for.

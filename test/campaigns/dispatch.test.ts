@@ -25,15 +25,22 @@ interface Rig {
   channel: TestChannel;
 }
 
-function rig(
+function rig<C extends TestChannel = TestChannel>(
   store: Store,
-  options: Partial<DispatcherOptions> & { behaviour?: (to: string) => Behaviour } = {},
-): Rig {
+  options: Partial<DispatcherOptions> & {
+    behaviour?: (to: string) => Behaviour;
+    /** A channel of the test's own (on the rig's clock) instead of the plain test channel. */
+    channel?: (clock: () => number) => C;
+  } = {},
+): Rig & { channel: C } {
+  const { behaviour, channel: ownChannel, ...dispatcherOptions } = options;
   const clock = { now: T0 };
-  const channel = new TestChannel({
-    clock: () => clock.now,
-    behaviour: (m) => options.behaviour?.(m.to) ?? "sent",
-  });
+  const channel =
+    ownChannel?.(() => clock.now) ??
+    (new TestChannel({
+      clock: () => clock.now,
+      behaviour: (m) => behaviour?.(m.to) ?? "sent",
+    }) as C);
   const registry = new ChannelRegistry(store, () => clock.now, [channel]);
   const dispatcher = new Dispatcher({
     store: new KyselyDispatchStore(store),
@@ -47,7 +54,7 @@ function rig(
     log: silentLogger,
     retryBaseMs: 60_000,
     settleEveryMs: 0,
-    ...options,
+    ...dispatcherOptions,
   });
   return { store, clock, dispatcher, channel };
 }
@@ -452,22 +459,10 @@ for (const database of DATABASES) {
           );
         }
       }
-      const clock = { now: T0 };
-      const channel = new UnreadableAnswer({ clock: () => clock.now, latencyMs: 100 });
-      const registry = new ChannelRegistry(store, () => clock.now, [channel]);
-      const dispatcher = new Dispatcher({
-        store: new KyselyDispatchStore(store),
-        owner: "w1",
-        channelFor: registry.channelFor,
-        clock: () => clock.now,
-        sleep: async (ms) => {
-          clock.now += ms;
-        },
-        random: () => 0.5,
-        log: silentLogger,
-        retryBaseMs: 60_000,
-        settleEveryMs: 0,
+      const r = rig(store, {
+        channel: (clock) => new UnreadableAnswer({ clock, latencyMs: 100 }),
       });
+      const { clock, dispatcher, channel } = r;
       await dispatcher.runOnce();
       assert.equal(channel.calls, 6, "every message handed over in its own call");
       const byId = new Map((await messagesOf(store, s.campaignId)).map((m) => [m.id, m]));
@@ -486,7 +481,6 @@ for (const database of DATABASES) {
       // Later, the lost one is reclaimed after its lease (counted) and the
       // others are never sent again.
       clock.now += 10 * 60_000;
-      const r: Rig = { store, clock, dispatcher, channel };
       await drain(r);
       const times = new Map<number, number>();
       for (const x of channel.received) times.set(x.id, (times.get(x.id) ?? 0) + 1);
@@ -494,7 +488,7 @@ for (const database of DATABASES) {
         assert.equal(times.get(id), id === broken ? 2 : 1, `message ${id}`);
       }
       assert.equal(dispatcher.stats.reclaimed, 1);
-      await registry.close();
+      await channel.close();
     });
 
     test("the store's memos of started campaigns, waves and buckets stay bounded", async () => {

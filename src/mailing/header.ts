@@ -13,6 +13,7 @@
  */
 const normalizedNames = new Map<string, string>();
 const NORMALIZED_NAMES_KEPT = 4096;
+const NORMALIZED_NAME_MAX_LENGTH = 128;
 
 /**
  * Upper-case, accents removed, and everything but letters and digits dropped (spaces, `_`, `-`,
@@ -26,8 +27,11 @@ export function normalizeColumnName(name: string): string {
     .replace(/[\u0300-\u036f]/g, "")
     .replace(/[^A-Za-z0-9]+/g, "")
     .toUpperCase();
-  if (normalizedNames.size >= NORMALIZED_NAMES_KEPT) normalizedNames.clear();
-  normalizedNames.set(name, normalized);
+  // Only names of a sane length are kept: a file's header can hold anything.
+  if (name.length <= NORMALIZED_NAME_MAX_LENGTH) {
+    if (normalizedNames.size >= NORMALIZED_NAMES_KEPT) normalizedNames.clear();
+    normalizedNames.set(name, normalized);
+  }
   return normalized;
 }
 

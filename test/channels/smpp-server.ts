@@ -2,8 +2,8 @@
  * An SMSC for the tests: the `smpp` package's own server (the same protocol
  * code a real peer would use against us), listening on port 0. It checks
  * bind credentials, answers submit_sm (or refuses them as the test says),
- * reassembles concatenated messages from their UDH, can drop the connection
- * after N messages, and sends delivery receipts and MO messages back.
+ * reassembles concatenated messages from their UDH, can cut the connection
+ * on the N-th message, and sends delivery receipts and MO messages back.
  */
 import type { AddressInfo } from "node:net";
 import smpp, { type DecodedMessage, type PDU, type Server, type Session } from "smpp";
@@ -46,7 +46,7 @@ export class TestSmsc {
   readonly binds: { systemId: string; ok: boolean }[] = [];
   private submits = 0;
   private nextId = 0x1000;
-  private dropAfter: number | null = null;
+  private cutAt: number | null = null;
   private readonly server: Server;
   port = 0;
 
@@ -60,9 +60,14 @@ export class TestSmsc {
     return this;
   }
 
-  /** The next accepted submit_sm after `n` more is answered, then the connection is cut. */
-  dropAfterAccepted(n: number): void {
-    this.dropAfter = this.parts.length + n;
+  /**
+   * The `n`-th submit_sm from now is never answered: the connection is cut
+   * the moment it arrives, so that message (and any pipelined behind it) is
+   * certainly in flight when the link drops. Cutting after a response
+   * instead could land between two batches, with nothing in flight.
+   */
+  cutAtSubmit(n: number): void {
+    this.cutAt = this.submits + n;
   }
 
   get sessions(): Session[] {
@@ -96,6 +101,11 @@ export class TestSmsc {
         return;
       }
       const n = this.submits++;
+      if (this.cutAt !== null && this.submits >= this.cutAt) {
+        this.cutAt = null;
+        session.destroy();
+        return;
+      }
       const status = this.options.submitStatus?.(n, pdu) ?? 0;
       const answer = () => {
         if (status !== 0) {
@@ -105,11 +115,6 @@ export class TestSmsc {
         const messageId = (this.nextId++).toString(16);
         this.parts.push(this.part(pdu, messageId, session));
         session.send(pdu.response({ message_id: messageId }));
-        if (this.dropAfter !== null && this.parts.length >= this.dropAfter) {
-          this.dropAfter = null;
-          // Cut right after the response is written: requests pipelined behind it are lost.
-          setImmediate(() => session.destroy());
-        }
       };
       if (this.options.responseDelayMs) setTimeout(answer, this.options.responseDelayMs);
       else answer();

@@ -235,7 +235,7 @@ for (const database of DATABASES) {
         senderId,
         walletCode: "DROP",
       });
-      smsc.dropAfterAccepted(8);
+      smsc.cutAtSubmit(9);
       const dispatcher = dispatcherFor(t.store, channel, clock);
       await runCampaign(t.store, dispatcher, clock, seeded.campaignId);
       const rows = await messagesOf(t.store, seeded.campaignId);

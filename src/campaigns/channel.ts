@@ -83,6 +83,16 @@ export interface Channel {
    * batch is possible and counted).
    */
   send(batch: readonly OutgoingMessage[], signal?: AbortSignal): Promise<SendResult[]>;
+  /**
+   * Only a channel whose sending is a write to the dispatcher's own SQLite
+   * database (the outbox) has it: sends the batch and marks its messages
+   * sent, as sent at `atMs`, in one transaction, only those still pending,
+   * counting the attempt. Resolves with the ids it sent (any other was taken
+   * meanwhile); a throw means nothing was written. What went out and the
+   * message's state commit together, so the dispatcher needs no lease: each
+   * message is sent exactly once, even across a crash.
+   */
+  sendAndRecord?(batch: readonly OutgoingMessage[], atMs: number): Promise<Set<number>>;
   /** Releases connections; pending sends finish or fail first. */
   close(): Promise<void>;
 }

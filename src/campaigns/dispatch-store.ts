@@ -70,6 +70,34 @@ function parseFields(json: string): Record<string, string> {
 }
 
 /**
+ * The person's values that came with a claimed row. fields_json is never
+ * null: null means no such person of this tenant. The fields are parsed when
+ * first read: most texts name only the name or the code.
+ */
+function personOf(r: ClaimRow): PersonView | null {
+  const json = r.p_fields_json;
+  if (json === null || json === undefined) return null;
+  return new ClaimedPerson(r.p_name ?? null, r.p_document ?? null, r.p_cod_cliente ?? null, json);
+}
+
+class ClaimedPerson implements PersonView {
+  readonly tags: string[] = [];
+  private parsed: Record<string, string> | null = null;
+
+  constructor(
+    readonly name: string | null,
+    readonly document: string | null,
+    readonly codCliente: string | null,
+    private readonly fieldsJson: string,
+  ) {}
+
+  get fields(): Record<string, string> {
+    this.parsed ??= parseFields(this.fieldsJson);
+    return this.parsed;
+  }
+}
+
+/**
  * Adds `value` to a memo of what needs no statement again. A long-running
  * `serve` sees campaigns, waves and senders come and go, so the memo is
  * emptied when it reaches `max`: forgetting only costs a statement that
@@ -249,6 +277,7 @@ export class KyselyDispatchStore implements DispatchStore {
     leaseUntilIso: string,
     limit: number,
     withPersons = false,
+    onlyExpired = false,
   ): Promise<ClaimedMessage[]> {
     const lock = this.pg ? sql`for update skip locked` : sql``;
     // PostgreSQL: `id = any(array(subquery))` runs the locking subquery once and
@@ -300,7 +329,7 @@ export class KyselyDispatchStore implements DispatchStore {
       busyRetry(() => sql<ClaimRow>`${statement(which, n)}`.execute(this.db));
     const stale = await take(sql`state = 'sending' and lease_expires_at < ${nowIso}`, limit);
     const fresh =
-      stale.rows.length < limit
+      stale.rows.length < limit && !onlyExpired
         ? await take(
             sql`state = 'pending' and next_attempt_at <= ${nowIso}`,
             limit - stale.rows.length,
@@ -316,25 +345,53 @@ export class KyselyDispatchStore implements DispatchStore {
         attempts: Number(r.attempts),
         reclaimed,
       };
-      if (withPersons) {
-        // fields_json is never null: null means no such person of this tenant.
-        m.person =
-          r.p_fields_json === null || r.p_fields_json === undefined
-            ? null
-            : {
-                name: r.p_name ?? null,
-                document: r.p_document ?? null,
-                codCliente: r.p_cod_cliente ?? null,
-                fields: parseFields(r.p_fields_json),
-                tags: [],
-              };
-      }
+      if (withPersons) m.person = personOf(r);
       return m;
     };
     return [
       ...stale.rows.map((r) => toMessage(r, true)),
       ...fresh.rows.map((r) => toMessage(r, false)).sort((a, b) => a.id - b.id),
     ];
+  }
+
+  async peek(
+    campaignId: number,
+    nowIso: string,
+    limit: number,
+    withPersons = false,
+  ): Promise<ClaimedMessage[]> {
+    // A plain read: a SELECT may join persons (claim's RETURNING may not).
+    const person = withPersons
+      ? sql`, p.name as p_name, p.document as p_document, p.cod_cliente as p_cod_cliente,
+            p.fields_json as p_fields_json`
+      : sql``;
+    const join = withPersons
+      ? sql`left join persons p on p.id = m.person_id and p.tenant_id = m.tenant_id`
+      : sql``;
+    const { rows } = await busyRetry(() =>
+      sql<ClaimRow>`
+        select m.id, m.wave_id, m.person_id, m.address, m.body, m.attempts + 1 as attempts ${person}
+          from messages m ${byDue(this.pg)} ${join}
+         where m.campaign_id = ${campaignId} and m.state = 'pending'
+           and m.next_attempt_at <= ${nowIso}
+           and exists (select 1 from campaigns c where c.id = ${campaignId} and c.state in ${ACTIVE})
+         order by m.next_attempt_at
+         limit ${limit}`.execute(this.db),
+    );
+    return rows
+      .map(
+        (r): ClaimedMessage => ({
+          id: Number(r.id),
+          waveId: r.wave_id === null ? null : Number(r.wave_id),
+          personId: Number(r.person_id),
+          address: r.address,
+          body: r.body,
+          attempts: Number(r.attempts),
+          reclaimed: false,
+          ...(withPersons ? { person: personOf(r) } : {}),
+        }),
+      )
+      .sort((a, b) => a.id - b.id);
   }
 
   async deferPending(
@@ -566,10 +623,19 @@ export class KyselyDispatchStore implements DispatchStore {
     );
   }
 
-  async record(owner: string, outcomes: readonly MessageOutcome[]): Promise<number> {
+  async record(owner: string | null, outcomes: readonly MessageOutcome[]): Promise<number> {
     const by = <S extends MessageOutcome["state"]>(state: S) =>
       outcomes.filter((o): o is Extract<MessageOutcome, { state: S }> => o.state === state);
     let applied = 0;
+    // Leased: only while the lease is still this owner's. Unleased (read by
+    // peek): only while still pending, and the attempt is counted here, as
+    // claim counts it for a leased message.
+    const whose =
+      owner === null
+        ? sql`messages.state || '' = 'pending'`
+        : sql`messages.state || '' = 'sending' and messages.lease_owner || '' = ${owner}`;
+    const held =
+      owner === null ? sql`, attempts = messages.attempts + 1, sending_at = v.at` : sql``;
     // One UPDATE … FROM per outcome kind, its rows passed as one parameter per column.
     const run = async (
       columns: { name: string; pgType: PgType }[],
@@ -585,14 +651,13 @@ export class KyselyDispatchStore implements DispatchStore {
           rows,
           (table) => sql`
           update messages
-             set ${set}, lease_owner = null, lease_expires_at = null
+             set ${set}, lease_owner = null, lease_expires_at = null${held}
             from ${table}
            where messages.id = v.id
              -- Not indexable on purpose: found by id. The planner, thinking few
              -- rows are 'sending', would scan messages_due (and its dead
              -- entries, which pile up during a campaign) instead.
-             and messages.state || '' = 'sending'
-             and messages.lease_owner || '' = ${owner}`,
+             and ${whose}`,
         ),
       );
       applied += Number(result.numAffectedRows ?? 0);

@@ -16,7 +16,10 @@
  *   slows down for every worker) | failed (the provider's reason).
  * A crash leaves the batch in "sending"; once its lease expires another
  * dispatcher takes it again, so at most that batch is sent twice (counted as
- * `reclaimed`), and nothing is lost.
+ * `reclaimed`), and nothing is lost. A channel that sends by writing to this
+ * same SQLite database (the outbox) needs no lease: its batches are read
+ * (peek) and each message is sent and marked sent in one transaction
+ * (Channel.sendAndRecord), exactly once; that spares a write per message.
  *
  * Core logic only: the database work goes through `DispatchStore`
  * (dispatch-store.ts), time through the injected clock.
@@ -38,6 +41,7 @@ import type {
   Channel,
   ChannelKind,
   Clock,
+  FilledTemplate,
   OutgoingMessage,
   SenderRef,
   SendResult,
@@ -94,7 +98,15 @@ export interface PersonView {
 
 /** A claimed message's new state; `at` (epoch ms) stamps it. */
 export type MessageOutcome =
-  | { id: number; at: number; state: "sent"; providerId: string | null; segments: number | null }
+  | {
+      id: number;
+      at: number;
+      state: "sent";
+      providerId: string | null;
+      segments: number | null;
+      /** Already written with the send (Channel.sendAndRecord): not recorded again. */
+      recorded?: boolean;
+    }
   /** Back to the queue: retry, throttled, outside the window or not sent in time. */
   | { id: number; at: number; state: "pending"; nextAttemptAt: number; error: string | null }
   | { id: number; at: number; state: "failed"; error: string }
@@ -121,6 +133,20 @@ export interface DispatchStore extends RateBucketStore, LifecycleStore {
     owner: string,
     nowIso: string,
     leaseUntilIso: string,
+    limit: number,
+    withPersons?: boolean,
+    /** Only messages whose lease expired (see peek). */
+    onlyExpired?: boolean,
+  ): Promise<ClaimedMessage[]>;
+  /**
+   * Without a lease, for a channel that sends and records in one transaction
+   * (Channel.sendAndRecord): the campaign's due pending messages, read and
+   * left unchanged (`attempts` includes this one), as claim() orders them.
+   * Messages whose lease expired are left to claim().
+   */
+  peek?(
+    campaignId: number,
+    nowIso: string,
     limit: number,
     withPersons?: boolean,
   ): Promise<ClaimedMessage[]>;
@@ -172,8 +198,12 @@ export interface DispatchStore extends RateBucketStore, LifecycleStore {
     addresses: readonly string[],
     nowIso: string,
   ): Promise<{ allowed: Set<string>; retryAt: string | null }>;
-  /** Applies outcomes of messages this owner still holds; returns how many were applied. */
-  record(owner: string, outcomes: readonly MessageOutcome[]): Promise<number>;
+  /**
+   * Applies outcomes of messages this owner still holds; returns how many
+   * were applied. Owner null: messages read by peek, applied while still
+   * pending, each counting its attempt.
+   */
+  record(owner: string | null, outcomes: readonly MessageOutcome[]): Promise<number>;
 }
 
 export interface DispatcherOptions {
@@ -253,6 +283,40 @@ const MESSAGE_NEEDED: Record<ChannelKind, string> = {
   whatsapp: "Campanha de WhatsApp sem modelo: cadastre o modelo e crie a campanha de novo.",
 };
 
+/**
+ * A channel call's answer for one message: the channel's result; sent and
+ * already recorded (Channel.sendAndRecord); or taken, sent meanwhile by
+ * another dispatcher (its outcome is that one's to record).
+ */
+type Answer =
+  | SendResult
+  | { outcome: "sent"; providerId: null; segments?: undefined; recorded: true }
+  | "taken";
+
+/** The message handed to the channel, built whole in one literal (this runs per message). */
+function outgoing(
+  plan: CampaignPlan,
+  sender: SenderRef,
+  m: ClaimedMessage,
+  text: string | null,
+  template: FilledTemplate | null,
+): OutgoingMessage {
+  return {
+    id: m.id,
+    tenantId: plan.tenantId,
+    campaignId: plan.id,
+    channel: plan.channel,
+    to: plan.channel === "email" ? m.address : `55${m.address}`,
+    from: sender,
+    text,
+    subject: plan.channel === "email" ? plan.subject : null,
+    template,
+  };
+}
+
+/** Placeholders (normalized) filled from a person's own columns, not from its fields. */
+const OWN_COLUMNS = new Set(["NOMECLIENTE", "CPFCNPJ", "CODCLIENTE", "TAG"]);
+
 /** As in placeholders.ts: `[COLUMN]`. */
 const PLACEHOLDER = /\[([^[\]\r\n]{1,60})\]/g;
 
@@ -285,6 +349,8 @@ export class Dispatcher {
   private wakeUp: (() => void) | null = null;
   private lastSettle = Number.NEGATIVE_INFINITY;
   private readonly plans = new Map<number, { plan: CampaignPlan | null; until: number }>();
+  /** When each campaign's expired leases were last looked for (unleased batches). */
+  private readonly expiredCheckedAt = new Map<number, number>();
   /** The `serve` loop's running campaign lanes. */
   private readonly lanes = new Map<number, Promise<void>>();
 
@@ -518,14 +584,41 @@ export class Dispatcher {
     );
     const claimedAt = this.clock();
     const leaseUntil = claimedAt + this.leaseMs;
-    const batch = await this.store.claim(
-      campaignId,
-      this.owner,
-      new Date(claimedAt).toISOString(),
-      new Date(leaseUntil).toISOString(),
-      perBatch,
-      true,
-    );
+    // A channel that records its own sends needs no lease (see peek); what
+    // a lease left behind (a crash, another channel before) is claimed first.
+    const channel = plan.sender ? this.options.channelFor(plan.sender) : null;
+    const peek =
+      channel?.sendAndRecord !== undefined ? this.store.peek?.bind(this.store) : undefined;
+    const claim = (onlyExpired: boolean) =>
+      this.store.claim(
+        campaignId,
+        this.owner,
+        new Date(claimedAt).toISOString(),
+        new Date(leaseUntil).toISOString(),
+        perBatch,
+        true,
+        onlyExpired,
+      );
+    let batch: ClaimedMessage[] = [];
+    let leased = true;
+    if (!peek) {
+      batch = await claim(false);
+    } else {
+      // Expired leases are looked for at most every quarter lease while
+      // pending work remains (a statement per batch otherwise), and always
+      // once none is left.
+      const checked = this.expiredCheckedAt.get(campaignId) ?? Number.NEGATIVE_INFINITY;
+      if (claimedAt - checked >= this.leaseMs / 4) {
+        this.expiredCheckedAt.set(campaignId, claimedAt);
+        if (this.expiredCheckedAt.size > 10_000) this.expiredCheckedAt.clear();
+        batch = await claim(true);
+      }
+      if (batch.length === 0) {
+        batch = await peek(campaignId, new Date(claimedAt).toISOString(), perBatch, true);
+        leased = batch.length === 0;
+        if (leased) batch = await claim(true);
+      }
+    }
     if (batch.length === 0) return 0;
     this.stats.claimed += batch.length;
     const reclaimed = batch.filter((m) => m.reclaimed).length;
@@ -543,7 +636,11 @@ export class Dispatcher {
     );
     let outcomes: MessageOutcome[];
     try {
-      outcomes = await this.processBatch(plan, batch, leaseUntil, nearlyDone);
+      // Unleased batches run one after another: a next batch read before
+      // this one is written would read the same messages.
+      outcomes = leased
+        ? await this.processBatch(plan, batch, leaseUntil, nearlyDone)
+        : await this.processBatch(plan, batch, leaseUntil, undefined, false);
     } catch (error) {
       // A lookup before the sends failed (processBatch throws only before its
       // first channel call; after it, it records what it knows and keeps the
@@ -558,7 +655,10 @@ export class Dispatcher {
       const reason = `Falha temporária no envio: ${(error as Error)?.message ?? String(error)}`;
       outcomes = batch.map((m) => this.retryOutcome(plan, m, at, reason));
     }
-    const applied = await this.store.record(this.owner, outcomes);
+    const toRecord = outcomes.filter((o) => !(o.state === "sent" && o.recorded));
+    const applied =
+      (await this.store.record(leased ? this.owner : null, toRecord)) +
+      (outcomes.length - toRecord.length);
     this.countMetrics(plan, outcomes);
     if (applied < outcomes.length) {
       this.stats.lostLeases += outcomes.length - applied;
@@ -612,6 +712,8 @@ export class Dispatcher {
     batch: readonly ClaimedMessage[],
     leaseUntil: number,
     nearlyDone?: () => void,
+    /** False for a batch read by peek: sent through Channel.sendAndRecord. */
+    leased = true,
   ): Promise<MessageOutcome[]> {
     const outcomes: MessageOutcome[] = [];
     let now = this.clock();
@@ -690,6 +792,9 @@ export class Dispatcher {
         columns.add(normalizeColumnName(match[1] as string));
       }
     }
+    // Name, document, code and tags are columns of their own; any other name
+    // is looked for among the person's fields.
+    const withFields = [...columns].some((c) => !OWN_COLUMNS.has(c));
     let persons = new Map<number, PersonView>();
     if (columns.size > 0) {
       if (!columns.has("TAG") && remaining.every((m) => m.person !== undefined)) {
@@ -705,7 +810,14 @@ export class Dispatcher {
     }
     let ready: { message: ClaimedMessage; out: OutgoingMessage }[] = [];
     for (const m of remaining) {
-      const rendered = this.render(plan, plan.sender, m, persons.get(m.personId), mapping);
+      const rendered = this.render(
+        plan,
+        plan.sender,
+        m,
+        persons.get(m.personId),
+        mapping,
+        withFields,
+      );
       if (typeof rendered === "string") {
         outcomes.push({ id: m.id, at: now, state: "failed", error: rendered });
       } else {
@@ -765,7 +877,9 @@ export class Dispatcher {
      * to be reclaimed (and counted) once it expires, never put back as unsent.
      */
     let lost = 0;
-    const settle = (chunk: typeof ready, results: SendResult[]) => {
+    /** Unleased messages another dispatcher sent meanwhile (see sendAndRecord). */
+    let taken = 0;
+    const settle = (chunk: typeof ready, results: readonly Answer[]) => {
       let at = now;
       let throttledFor = 0;
       try {
@@ -776,10 +890,15 @@ export class Dispatcher {
       for (const [k, c] of chunk.entries()) {
         // One message at a time: an answer that cannot be read loses only itself.
         try {
-          const r: SendResult = results[k] ?? {
+          const r = results[k] ?? {
             outcome: "retry",
             reason: "Sem resposta do provedor.",
           };
+          if (r === "taken") {
+            // Another dispatcher sent it meanwhile: its outcome is that one's.
+            taken++;
+            continue;
+          }
           switch (r.outcome) {
             case "sent":
               outcomes.push({
@@ -788,6 +907,7 @@ export class Dispatcher {
                 state: "sent",
                 providerId: r.providerId,
                 segments: r.segments ?? null,
+                ...("recorded" in r ? { recorded: true } : {}),
               });
               break;
             case "failed":
@@ -870,10 +990,14 @@ export class Dispatcher {
         // The call ends (or is abandoned as a retry) while the lease is still
         // ours, so its results are recorded here and never re-sent by a worker
         // that took the batch over meanwhile.
-        const call = this.send(
-          channel,
-          chunk.map((c) => c.out),
-          leaseUntil - Math.min(2000, this.leaseMs / 10),
+        const call = (
+          leased || !channel.sendAndRecord
+            ? this.send(
+                channel,
+                chunk.map((c) => c.out),
+                leaseUntil - Math.min(2000, this.leaseMs / 10),
+              )
+            : this.sendAndRecord(channel.sendAndRecord.bind(channel), chunk)
         ).then(
           (results) => settle(chunk, results),
           // send() answers every call; should it ever reject, the chunk's fate is unknown.
@@ -904,6 +1028,14 @@ export class Dispatcher {
       // Every call answers (or times out) before the batch is recorded.
       await Promise.allSettled(inFlight);
       if (pushingBack) await Promise.allSettled([pushingBack]);
+    }
+    if (taken > 0) {
+      this.stats.lostLeases += taken;
+      (this.options.metrics ?? noMetrics).leaseLost("messages");
+      this.log.warn("messages sent meanwhile by another dispatcher: left to it", {
+        campaignId: plan.id,
+        count: taken,
+      });
     }
     if (lost > 0) {
       this.log.warn("answers lost: those messages stay in sending until their lease expires", {
@@ -979,6 +1111,33 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * Sends an unleased chunk through Channel.sendAndRecord, as send() answers:
+   * a message it sent is "sent", already recorded; one taken meanwhile by
+   * someone else gets no answer from here ("taken": not recorded, not
+   * retried); a throw wrote nothing, so the chunk is a retry.
+   */
+  private async sendAndRecord(
+    sendAndRecord: NonNullable<Channel["sendAndRecord"]>,
+    chunk: readonly { message: ClaimedMessage; out: OutgoingMessage }[],
+  ): Promise<Answer[]> {
+    try {
+      const sent = await sendAndRecord(
+        chunk.map((c) => c.out),
+        this.clock(),
+      );
+      return chunk.map((c) =>
+        sent.has(c.message.id)
+          ? { outcome: "sent" as const, providerId: null, recorded: true }
+          : ("taken" as const),
+      );
+    } catch (error) {
+      const reason = `Falha temporária no envio: ${(error as Error)?.message ?? String(error)}`;
+      this.log.warn("outbox write failed; batch will be retried", { size: chunk.length, error });
+      return chunk.map(() => ({ outcome: "retry" as const, reason }));
+    }
+  }
+
   private retryOutcome(
     plan: CampaignPlan,
     m: ClaimedMessage,
@@ -1012,6 +1171,7 @@ export class Dispatcher {
     m: ClaimedMessage,
     person: PersonView | undefined,
     mapping: TemplateMapping | null,
+    withFields: boolean,
   ): OutgoingMessage | string {
     const view: PersonRecord = {
       key: "",
@@ -1021,19 +1181,10 @@ export class Dispatcher {
       name: person?.name ?? null,
       tags: person?.tags ?? [],
       message: null,
-      fields: person?.fields ?? {},
+      // Read (and parsed) only when a placeholder names a column kept there.
+      fields: withFields ? (person?.fields ?? {}) : {},
       channels: [],
       firstLine: 0,
-    };
-    const to = plan.channel === "email" ? m.address : `55${m.address}`;
-    const base = {
-      id: m.id,
-      tenantId: plan.tenantId,
-      campaignId: plan.id,
-      channel: plan.channel,
-      to,
-      from: sender,
-      subject: plan.channel === "email" ? plan.subject : null,
     };
     if (plan.channel === "whatsapp") {
       if (!plan.template || !mapping) return MESSAGE_NEEDED.whatsapp;
@@ -1047,10 +1198,10 @@ export class Dispatcher {
         mapping,
       );
       if (typeof filled === "string") return filled;
-      return { ...base, text: null, template: filled };
+      return outgoing(plan, sender, m, null, filled);
     }
     const body = m.body ?? plan.template?.body ?? null;
     if (body === null || body === "") return MESSAGE_NEEDED[plan.channel];
-    return { ...base, text: renderMessage(body, view), template: null };
+    return outgoing(plan, sender, m, renderMessage(body, view), null);
   }
 }

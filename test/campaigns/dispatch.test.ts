@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { sql } from "kysely";
 import type { SendResult } from "../../src/campaigns/channel.js";
 import { Dispatcher, type DispatcherOptions } from "../../src/campaigns/dispatch.js";
 import { KyselyDispatchStore } from "../../src/campaigns/dispatch-store.js";
@@ -511,7 +512,8 @@ for (const database of DATABASES) {
 
     test("outcomes dropped because the lease was taken over are logged", async () => {
       const store = await fresh();
-      const s = await seedCampaign(store, { persons: 2 });
+      // A channel that sends over a network: its batches are leased.
+      const s = await seedCampaign(store, { persons: 2, provider: "test" });
       class StolenStore extends KyselyDispatchStore {
         override async record(
           owner: string,
@@ -536,6 +538,84 @@ for (const database of DATABASES) {
       const lost = warnings.find(([message]) => message.includes("lease taken over"));
       assert.ok(lost, JSON.stringify(warnings));
       assert.deepEqual(lost[1], { campaignId: s.campaignId, lost: 1, sent: 2 });
+    });
+
+    test("outbox on SQLite: sent and recorded in one transaction, no lease; one sent meanwhile by another dispatcher is left to it", async () => {
+      const store = await fresh();
+      const s = await seedCampaign(store, { persons: 3 });
+      const other = s.messageIds[0] as number;
+      const seen: { state: string; owner: string | null }[] = [];
+      class RacedStore extends KyselyDispatchStore {
+        override async peek(...args: Parameters<KyselyDispatchStore["peek"]>) {
+          const read = await super.peek(...args);
+          // Another dispatcher sends the first one between this read and the write.
+          await store.db
+            .updateTable("messages")
+            .set({ state: "sent", attempts: 1 })
+            .where("id", "=", other)
+            .execute();
+          return read;
+        }
+        override async record(
+          owner: string | null,
+          outcomes: Parameters<KyselyDispatchStore["record"]>[1],
+        ): Promise<number> {
+          const rows = await messagesOf(store, s.campaignId);
+          for (const m of rows) seen.push({ state: m.state, owner: m.lease_owner });
+          return super.record(owner, outcomes);
+        }
+      }
+      const warnings: [string, unknown][] = [];
+      const r = rig(store, {
+        store: new RacedStore(store),
+        log: { ...silentLogger, warn: (message, fields) => warnings.push([message, fields]) },
+      });
+      await r.dispatcher.runOnce();
+      const msgs = await messagesOf(store, s.campaignId);
+      const outbox = await outboxRows(store);
+      if (store.dialect === "sqlite") {
+        // Never leased, never in "sending"; each of ours is in the outbox once.
+        assert.ok(seen.length > 0 && seen.every((m) => m.owner === null && m.state !== "sending"));
+        assert.deepEqual(
+          outbox.map((o) => Number(o.message_id)).sort(),
+          s.messageIds.filter((id) => id !== other).sort(),
+        );
+        assert.equal(r.dispatcher.stats.lostLeases, 1);
+        assert.equal(r.dispatcher.stats.sent, 2);
+        assert.ok(warnings.some(([message]) => message.includes("another dispatcher")));
+        for (const m of msgs) {
+          assert.equal(m.state, "sent");
+          assert.equal(m.attempts, 1, "the attempt is counted once");
+        }
+      } else {
+        // PostgreSQL leases every batch (its workers split them by the claim): no peek.
+        assert.ok(seen.every((m) => m.owner === null || m.owner === "w1"));
+        assert.equal(outbox.length, 3);
+      }
+    });
+
+    test("outbox on SQLite: a failed write sends nothing and leaves the messages pending for a retry", async () => {
+      const store = await fresh();
+      if (store.dialect !== "sqlite") return;
+      const s = await seedCampaign(store, { persons: 2 });
+      await sql`create temp trigger outbox_full before insert on outbox
+                begin select raise(abort, 'disco cheio'); end`.execute(store.db);
+      try {
+        const r = rig(store);
+        await r.dispatcher.runOnce();
+      } finally {
+        await sql`drop trigger temp.outbox_full`.execute(store.db);
+      }
+      const msgs = await messagesOf(store, s.campaignId);
+      assert.equal((await outboxRows(store)).length, 0);
+      for (const m of msgs) {
+        // The transaction rolled back: the message is pending again, its attempt counted once.
+        assert.equal(m.state, "pending");
+        assert.equal(m.attempts, 1);
+        assert.equal(m.lease_owner, null);
+        assert.match(m.error ?? "", /Falha temporária no envio: .*disco cheio/);
+        assert.equal(m.next_attempt_at, iso(T0 + 60_000));
+      }
     });
 
     test("a lookup error before sending puts the batch back to the queue at once", async () => {

@@ -32,6 +32,11 @@ export interface ContractTarget {
   kinds?: readonly ChannelKind[];
   /** The sender of a message of this kind (default `sender(kind, provider)`): a real provider needs one it knows. */
   from?: (kind: ChannelKind) => SenderRef;
+  /**
+   * Puts these prepared messages back to "pending" (a channel with
+   * sendAndRecord sends only those): required when the channel has it.
+   */
+  makePending?: (ids: readonly number[]) => Promise<void>;
   /** A second, fresh channel on the same peer (close tests close it). */
   another(): Promise<Channel>;
   cleanup(): Promise<void>;
@@ -95,7 +100,11 @@ function validResult(r: SendResult): boolean {
 export function channelContract(
   name: string,
   openTarget: () => Promise<ContractTarget>,
-  options: { skip?: string | false } = {},
+  options: {
+    skip?: string | false;
+    /** The channel sends by writing to the dispatcher's own database (Channel.sendAndRecord). */
+    sendAndRecord?: boolean;
+  } = {},
 ): void {
   describe(`Channel contract: ${name}`, { skip: options.skip ?? false }, () => {
     let target: ContractTarget;
@@ -123,6 +132,31 @@ export function channelContract(
       assert.equal(typeof channel.provider, "string");
       assert.ok(channel.provider.length > 0);
     });
+
+    test(`${options.sendAndRecord ? "has" : "has no"} sendAndRecord (sending is ${options.sendAndRecord ? "" : "not "}a write to the dispatcher's own database)`, () => {
+      assert.equal(typeof channel.sendAndRecord, options.sendAndRecord ? "function" : "undefined");
+    });
+
+    if (options.sendAndRecord) {
+      test("sendAndRecord: sends only the messages still pending, each once, and names them", async () => {
+        const sendAndRecord = channel.sendAndRecord?.bind(channel);
+        assert.ok(
+          sendAndRecord && target.makePending,
+          "sendAndRecord needs makePending in the target",
+        );
+        assert.equal((await sendAndRecord([], Date.now())).size, 0);
+        const batch = await make(Array.from({ length: 3 }, () => msg(kind(), provider())));
+        const pending = batch.slice(0, 2).map((m) => m.id);
+        await target.makePending(pending);
+        const before = (await target.delivered()).length;
+        const sent = await sendAndRecord(batch, Date.now());
+        assert.deepEqual([...sent].sort(), [...pending].sort());
+        // Already sent: a second call (another dispatcher's, a retry) sends nothing.
+        assert.equal((await sendAndRecord(batch, Date.now())).size, 0);
+        const delivered = (await target.delivered()).slice(before);
+        assert.deepEqual(delivered.map((d) => d.messageId).sort(), [...pending].sort());
+      });
+    }
 
     test("an empty batch resolves with no results", async () => {
       assert.deepEqual(await channel.send([]), []);

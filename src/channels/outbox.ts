@@ -76,22 +76,35 @@ export class OutboxChannel implements Channel {
     batch: readonly OutgoingMessage[],
     atMs: number,
   ): Promise<void> {
+    const first = batch[0];
+    if (!first) return;
+    // A dispatcher's batch is one campaign's: one tenant and one channel, bound
+    // once per statement instead of per row. A mixed batch is written by group.
+    const mixed = batch.some((m) => m.tenantId !== first.tenantId || m.channel !== first.channel);
+    if (mixed) {
+      const groups = new Map<string, OutgoingMessage[]>();
+      for (const m of batch) {
+        const key = `${m.tenantId}/${m.channel}`;
+        const group = groups.get(key);
+        if (group) group.push(m);
+        else groups.set(key, [m]);
+      }
+      for (const group of groups.values()) await this.write(db, group, atMs);
+      return;
+    }
     const at = new Date(atMs).toISOString();
     await executeWithRows(
       db,
       this.store.dialect,
       [
-        { name: "tenant_id", pgType: "bigint" },
         { name: "message_id", pgType: "bigint" },
-        { name: "channel", pgType: "text" },
         { name: "address", pgType: "text" },
         { name: "payload_json", pgType: "text" },
-        { name: "created_at", pgType: "text" },
       ],
-      batch.map((m) => [m.tenantId, m.id, m.channel, m.to, outboxPayloadJson(m), at]),
+      batch.map((m) => [m.id, m.to, outboxPayloadJson(m)]),
       (table) => sql`
         insert into outbox (tenant_id, message_id, channel, address, payload_json, created_at)
-        select tenant_id, message_id, channel, address, payload_json, created_at from ${table}`,
+        select ${first.tenantId}, message_id, ${first.channel}, address, payload_json, ${at} from ${table}`,
     );
   }
 

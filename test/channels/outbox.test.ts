@@ -1,8 +1,13 @@
-/** The Channel contract against the embedded outbox, on both databases. */
+/** The Channel contract against the embedded outbox, on both databases, and its own cases. */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { OutgoingMessage } from "../../src/campaigns/channel.js";
 import { OutboxChannel } from "../../src/channels/outbox.js";
+import type { Store } from "../../src/store/db.js";
+import { createTenant } from "../../src/store/tenants.js";
 import { seedCampaign } from "../campaigns/dispatch-fixtures.js";
 import { DATABASES } from "../store/harness.js";
-import { channelContract } from "./contract.js";
+import { channelContract, message } from "./contract.js";
 
 for (const database of DATABASES) {
   channelContract(
@@ -13,37 +18,7 @@ for (const database of DATABASES) {
       const { campaignId } = await seedCampaign(t.store, { persons: 0 });
       return {
         // outbox.message_id references messages: each contract message gets its row.
-        async prepare(batch) {
-          const now = new Date().toISOString();
-          for (const m of batch) {
-            const person = await t.store.db
-              .insertInto("persons")
-              .values({
-                tenant_id: 1,
-                key_kind: "codcliente",
-                key: `C${m.id}`,
-                created_at: now,
-                updated_at: now,
-              })
-              .returning("id")
-              .executeTakeFirstOrThrow();
-            await t.store.db
-              .insertInto("messages")
-              .values({
-                id: m.id,
-                tenant_id: 1,
-                campaign_id: campaignId,
-                person_id: Number(person.id),
-                channel_kind: m.channel === "email" ? "email" : "mobile",
-                address: m.to,
-                body: m.text,
-                state: "sending",
-                created_at: now,
-                updated_at: now,
-              } as never)
-              .execute();
-          }
-        },
+        prepare: (batch) => messageRows(t.store, campaignId, batch),
         channel,
         async makePending(ids) {
           await t.store.db
@@ -74,4 +49,77 @@ for (const database of DATABASES) {
     // On SQLite the outbox records what it sends (one writer, no lease needed).
     { skip: database.skip, sendAndRecord: database.name === "sqlite" },
   );
+
+  test(`outbox (${database.name}): a batch mixing tenants and channels stores each row with its own`, {
+    skip: database.skip,
+  }, async () => {
+    const t = await database.open();
+    const channel = new OutboxChannel(t.store);
+    try {
+      const { campaignId } = await seedCampaign(t.store, { persons: 0 });
+      const other = await createTenant(t.store.db, { name: "Loja" });
+      const batch = [
+        message("sms", "outbox", { tenantId: 1 }),
+        message("email", "outbox", { tenantId: other.id, to: "ana@loja.test" }),
+        message("sms", "outbox", { tenantId: other.id }),
+        message("sms", "outbox", { tenantId: 1 }),
+      ];
+      await messageRows(t.store, campaignId, batch);
+      const results = await channel.send(batch);
+      assert.deepEqual(
+        results.map((r) => r.outcome),
+        batch.map(() => "sent"),
+      );
+      const rows = await t.store.db
+        .selectFrom("outbox")
+        .select(["message_id", "tenant_id", "channel", "address"])
+        .execute();
+      assert.deepEqual(
+        rows
+          .map((r) => [Number(r.message_id), Number(r.tenant_id), r.channel, r.address])
+          .sort((a, b) => Number(a[0]) - Number(b[0])),
+        batch.map((m) => [m.id, m.tenantId, m.channel, m.to]),
+      );
+    } finally {
+      await channel.close();
+      await t.dispose();
+    }
+  });
+}
+
+/** outbox.message_id references messages: each message gets its row (and person). */
+async function messageRows(
+  store: Store,
+  campaignId: number,
+  batch: readonly OutgoingMessage[],
+): Promise<void> {
+  const now = new Date().toISOString();
+  for (const m of batch) {
+    const person = await store.db
+      .insertInto("persons")
+      .values({
+        tenant_id: m.tenantId,
+        key_kind: "codcliente",
+        key: `C${m.id}`,
+        created_at: now,
+        updated_at: now,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await store.db
+      .insertInto("messages")
+      .values({
+        id: m.id,
+        tenant_id: m.tenantId,
+        campaign_id: campaignId,
+        person_id: Number(person.id),
+        channel_kind: m.channel === "email" ? "email" : "mobile",
+        address: m.to,
+        body: m.text,
+        state: "sending",
+        created_at: now,
+        updated_at: now,
+      } as never)
+      .execute();
+  }
 }

@@ -80,28 +80,32 @@ export async function setRetention(
       );
     }
   }
-  // The audit retention lives on the tenant, next to the other privacy settings, and keeps
-  // their bounds (at least 365 days: a shorter trail would not answer what it is kept for).
-  if (auditDays !== undefined) {
-    await setPrivacySettings(db, tenantId, { auditRetentionDays: auditDays });
-  }
-  const current = await getRetention(db, tenantId);
-  const next: Retention = {
-    ...current,
-    ...Object.fromEntries(Object.entries(files).filter(([, v]) => v !== undefined)),
-  };
-  const values = {
-    originals_days: next.originalsDays,
-    messages_days: next.messagesDays,
-    discarded_days: next.discardedDays,
-    updated_at: now.toISOString(),
-  };
-  await db
-    .insertInto("retention_settings")
-    .values({ tenant_id: tenantId, ...values })
-    .onConflict((oc) => oc.column("tenant_id").doUpdateSet(values))
-    .execute();
-  return next;
+  // Both writes or neither: a change that fails halfway must not leave the audit's
+  // retention changed and the files' not (or the reverse).
+  return db.transaction().execute(async (trx) => {
+    // The audit retention lives on the tenant, next to the other privacy settings, and keeps
+    // their bounds (at least 365 days: a shorter trail would not answer what it is kept for).
+    if (auditDays !== undefined) {
+      await setPrivacySettings(trx, tenantId, { auditRetentionDays: auditDays });
+    }
+    const current = await getRetention(trx, tenantId);
+    const next: Retention = {
+      ...current,
+      ...Object.fromEntries(Object.entries(files).filter(([, v]) => v !== undefined)),
+    };
+    const values = {
+      originals_days: next.originalsDays,
+      messages_days: next.messagesDays,
+      discarded_days: next.discardedDays,
+      updated_at: now.toISOString(),
+    };
+    await trx
+      .insertInto("retention_settings")
+      .values({ tenant_id: tenantId, ...values })
+      .onConflict((oc) => oc.column("tenant_id").doUpdateSet(values))
+      .execute();
+    return next;
+  });
 }
 
 export interface RetentionReport {

@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { sql } from "kysely";
-import { runRetention } from "../../src/privacy/retention.js";
+import { getRetention, runRetention, setRetention } from "../../src/privacy/retention.js";
 import { appendAudit } from "../../src/store/audit.js";
 import { cliJson, runCli } from "../cli/run-cli.js";
 import { DATABASES } from "../store/harness.js";
@@ -108,6 +108,30 @@ for (const database of DATABASES) {
         const due = await runRetention(ts.store, { now: days(11) });
         assert.equal(due[0]?.originals.mailings, 1);
         assert.equal(existsSync(join(built.drop, "LIDOS", FILE_NAME)), false);
+      } finally {
+        await ts.dispose();
+      }
+    });
+
+    test("a retention change is one transaction: when the files' part fails, the audit's is not changed either", async () => {
+      const ts = await database.open();
+      try {
+        const db = ts.store.db;
+        const before = await getRetention(db, 1);
+        // The files' settings cannot be written: their table is away for a moment.
+        await sql`alter table retention_settings rename to retention_settings_away`.execute(db);
+        try {
+          await assert.rejects(setRetention(db, 1, { auditDays: 400, originalsDays: 10 }));
+        } finally {
+          await sql`alter table retention_settings_away rename to retention_settings`.execute(db);
+        }
+        assert.deepEqual(await getRetention(db, 1), before);
+        assert.equal(before.auditDays, 1825);
+        // And a change that can be written changes both.
+        const after = await setRetention(db, 1, { auditDays: 400, originalsDays: 10 });
+        assert.deepEqual(await getRetention(db, 1), after);
+        assert.equal(after.auditDays, 400);
+        assert.equal(after.originalsDays, 10);
       } finally {
         await ts.dispose();
       }

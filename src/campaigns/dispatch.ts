@@ -273,7 +273,10 @@ export interface DispatchStats {
   deferred: number;
   /** Messages held back by the sender's messaging tier (they wait for the 24 h window to roll). */
   tierDeferred: number;
-  /** Outcomes not applied because the lease had been taken over meanwhile. */
+  /**
+   * Outcomes not applied because the lease had been taken over meanwhile
+   * (unleased: the message was no longer pending when its chunk was written).
+   */
   lostLeases: number;
 }
 
@@ -877,7 +880,10 @@ export class Dispatcher {
      * to be reclaimed (and counted) once it expires, never put back as unsent.
      */
     let lost = 0;
-    /** Unleased messages another dispatcher sent meanwhile (see sendAndRecord). */
+    /**
+     * Unleased messages found no longer pending when their chunk was written
+     * (another dispatcher sent them, or a cancel skipped them): not sent here.
+     */
     let taken = 0;
     const settle = (chunk: typeof ready, results: readonly Answer[]) => {
       let at = now;
@@ -895,7 +901,7 @@ export class Dispatcher {
             reason: "Sem resposta do provedor.",
           };
           if (r === "taken") {
-            // Another dispatcher sent it meanwhile: its outcome is that one's.
+            // Sent by another dispatcher or skipped by a cancel meanwhile: its state stands.
             taken++;
             continue;
           }
@@ -1032,10 +1038,13 @@ export class Dispatcher {
     if (taken > 0) {
       this.stats.lostLeases += taken;
       (this.options.metrics ?? noMetrics).leaseLost("messages");
-      this.log.warn("messages sent meanwhile by another dispatcher: left to it", {
-        campaignId: plan.id,
-        count: taken,
-      });
+      this.log.warn(
+        "messages no longer pending when sent (another dispatcher sent them, or the campaign was cancelled): left as they are",
+        {
+          campaignId: plan.id,
+          count: taken,
+        },
+      );
     }
     if (lost > 0) {
       this.log.warn("answers lost: those messages stay in sending until their lease expires", {

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { sql } from "kysely";
 import type { SendResult } from "../../src/campaigns/channel.js";
+import { cancelCampaign } from "../../src/campaigns/control.js";
 import { Dispatcher, type DispatcherOptions } from "../../src/campaigns/dispatch.js";
 import { KyselyDispatchStore } from "../../src/campaigns/dispatch-store.js";
 import { ChannelRegistry } from "../../src/channels/index.js";
@@ -582,7 +583,7 @@ for (const database of DATABASES) {
         );
         assert.equal(r.dispatcher.stats.lostLeases, 1);
         assert.equal(r.dispatcher.stats.sent, 2);
-        assert.ok(warnings.some(([message]) => message.includes("another dispatcher")));
+        assert.ok(warnings.some(([message]) => message.includes("no longer pending")));
         for (const m of msgs) {
           assert.equal(m.state, "sent");
           assert.equal(m.attempts, 1, "the attempt is counted once");
@@ -591,6 +592,41 @@ for (const database of DATABASES) {
         // PostgreSQL leases every batch (its workers split them by the claim): no peek.
         assert.ok(seen.every((m) => m.owner === null || m.owner === "w1"));
         assert.equal(outbox.length, 3);
+      }
+    });
+
+    test("outbox: a cancel that lands while a batch is being prepared", async () => {
+      const store = await fresh();
+      const s = await seedCampaign(store, { persons: 3 });
+      const cancelling = async () => {
+        await cancelCampaign(store.db, 1, s.campaignId, () => T0, null);
+      };
+      class CancelledStore extends KyselyDispatchStore {
+        override async restricted(...args: Parameters<KyselyDispatchStore["restricted"]>) {
+          // The operator cancels after the batch was read, before it is sent.
+          await cancelling();
+          return super.restricted(...args);
+        }
+      }
+      const r = rig(store, { store: new CancelledStore(store) });
+      await r.dispatcher.runOnce();
+      const msgs = await messagesOf(store, s.campaignId);
+      const outbox = await outboxRows(store);
+      if (store.dialect === "sqlite") {
+        // Unleased: the messages were still pending, so the cancel skipped them and none went out.
+        assert.equal(outbox.length, 0);
+        assert.deepEqual(
+          msgs.map((m) => m.state),
+          ["skipped", "skipped", "skipped"],
+        );
+        assert.equal(r.dispatcher.stats.sent, 0);
+      } else {
+        // Leased: a claimed batch is in flight; the cancel leaves it, and it is sent once.
+        assert.equal(outbox.length, 3);
+        assert.deepEqual(
+          msgs.map((m) => m.state),
+          ["sent", "sent", "sent"],
+        );
       }
     });
 

@@ -288,8 +288,8 @@ const MESSAGE_NEEDED: Record<ChannelKind, string> = {
 
 /**
  * A channel call's answer for one message: the channel's result; sent and
- * already recorded (Channel.sendAndRecord); or taken, sent meanwhile by
- * another dispatcher (its outcome is that one's to record).
+ * already recorded (Channel.sendAndRecord); or taken: no longer pending when
+ * written (another dispatcher sent it, or a cancel skipped it), left as it is.
  */
 type Answer =
   | SendResult

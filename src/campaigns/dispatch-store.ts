@@ -80,6 +80,21 @@ function personOf(r: ClaimRow): PersonView | null {
   return new ClaimedPerson(r.p_name ?? null, r.p_document ?? null, r.p_cod_cliente ?? null, json);
 }
 
+/** A row of claim or peek as the dispatcher takes it. */
+function claimedMessage(r: ClaimRow, reclaimed: boolean, withPersons: boolean): ClaimedMessage {
+  const m: ClaimedMessage = {
+    id: Number(r.id),
+    waveId: r.wave_id === null ? null : Number(r.wave_id),
+    personId: Number(r.person_id),
+    address: r.address,
+    body: r.body,
+    attempts: Number(r.attempts),
+    reclaimed,
+  };
+  if (withPersons) m.person = personOf(r);
+  return m;
+}
+
 class ClaimedPerson implements PersonView {
   readonly tags: string[] = [];
   private parsed: Record<string, string> | null = null;
@@ -335,22 +350,9 @@ export class KyselyDispatchStore implements DispatchStore {
             limit - stale.rows.length,
           )
         : { rows: [] as ClaimRow[] };
-    const toMessage = (r: ClaimRow, reclaimed: boolean): ClaimedMessage => {
-      const m: ClaimedMessage = {
-        id: Number(r.id),
-        waveId: r.wave_id === null ? null : Number(r.wave_id),
-        personId: Number(r.person_id),
-        address: r.address,
-        body: r.body,
-        attempts: Number(r.attempts),
-        reclaimed,
-      };
-      if (withPersons) m.person = personOf(r);
-      return m;
-    };
     return [
-      ...stale.rows.map((r) => toMessage(r, true)),
-      ...fresh.rows.map((r) => toMessage(r, false)).sort((a, b) => a.id - b.id),
+      ...stale.rows.map((r) => claimedMessage(r, true, withPersons)),
+      ...fresh.rows.map((r) => claimedMessage(r, false, withPersons)).sort((a, b) => a.id - b.id),
     ];
   }
 
@@ -378,20 +380,7 @@ export class KyselyDispatchStore implements DispatchStore {
          order by m.next_attempt_at
          limit ${limit}`.execute(this.db),
     );
-    return rows
-      .map(
-        (r): ClaimedMessage => ({
-          id: Number(r.id),
-          waveId: r.wave_id === null ? null : Number(r.wave_id),
-          personId: Number(r.person_id),
-          address: r.address,
-          body: r.body,
-          attempts: Number(r.attempts),
-          reclaimed: false,
-          ...(withPersons ? { person: personOf(r) } : {}),
-        }),
-      )
-      .sort((a, b) => a.id - b.id);
+    return rows.map((r) => claimedMessage(r, false, withPersons)).sort((a, b) => a.id - b.id);
   }
 
   async deferPending(

@@ -611,7 +611,8 @@ export class Dispatcher {
       // pending work remains (a statement per batch otherwise), and always
       // once none is left.
       const checked = this.expiredCheckedAt.get(campaignId) ?? Number.NEGATIVE_INFINITY;
-      if (claimedAt - checked >= this.leaseMs / 4) {
+      const checkNow = claimedAt - checked >= this.leaseMs / 4;
+      if (checkNow) {
         this.expiredCheckedAt.set(campaignId, claimedAt);
         if (this.expiredCheckedAt.size > 10_000) this.expiredCheckedAt.clear();
         batch = await claim(true);
@@ -619,7 +620,8 @@ export class Dispatcher {
       if (batch.length === 0) {
         batch = await peek(campaignId, new Date(claimedAt).toISOString(), perBatch, true);
         leased = batch.length === 0;
-        if (leased) batch = await claim(true);
+        // Nothing pending: expired leases now, unless just looked for.
+        if (leased && !checkNow) batch = await claim(true);
       }
     }
     if (batch.length === 0) return 0;
@@ -913,7 +915,8 @@ export class Dispatcher {
                 state: "sent",
                 providerId: r.providerId,
                 segments: r.segments ?? null,
-                ...("recorded" in r ? { recorded: true } : {}),
+                // One shape for every outcome (no spread per message).
+                recorded: "recorded" in r,
               });
               break;
             case "failed":
